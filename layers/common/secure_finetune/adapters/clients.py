@@ -1,0 +1,24 @@
+"""boto3 clients, created once per cold start from the default session.
+
+The default session matters: the local emulator's stand-ins hook into it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
+
+
+@cache
+def client(service: str) -> Any:
+    return boto3.client(service, config=_CONFIG)
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests and the local runner switch endpoints between runs)."""
+    client.cache_clear()

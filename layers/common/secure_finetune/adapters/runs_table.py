@@ -1,0 +1,76 @@
+"""The run table (key design in ``runs.py``): run records and task tokens."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ..runs import RUN_SK, RunStatus, Step, run_pk, token_sk
+from .clients import client
+
+TOKEN_TTL_SECONDS = 30 * 24 * 3600  # a token outlives the longest wait; then DynamoDB drops it
+
+
+class RunTable:
+    def __init__(self, table: str) -> None:
+        self.table = table
+        self._ddb = client("dynamodb")
+
+    def create_run(self, run_id: str, fields: dict[str, str]) -> bool:
+        """Insert the run once; False when it already exists (a retried step)."""
+        item = {"pk": {"S": run_pk(run_id)}, "sk": {"S": RUN_SK}, "status": {"S": RunStatus.REGISTERED.value}}
+        item.update({name: {"S": value} for name, value in fields.items()})
+        item["createdAt"] = {"N": str(int(time.time()))}
+        try:
+            self._ddb.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def set_status(self, run_id: str, status: RunStatus, **fields: str) -> None:
+        names = {"#status": "status", "#updatedAt": "updatedAt"}
+        values: dict[str, Any] = {":status": {"S": status.value}, ":now": {"N": str(int(time.time()))}}
+        sets = ["#status = :status", "#updatedAt = :now"]
+        for index, (name, value) in enumerate(sorted(fields.items())):
+            names[f"#f{index}"] = name
+            values[f":f{index}"] = {"S": value}
+            sets.append(f"#f{index} = :f{index}")
+        self._ddb.update_item(
+            TableName=self.table,
+            Key={"pk": {"S": run_pk(run_id)}, "sk": {"S": RUN_SK}},
+            UpdateExpression="SET " + ", ".join(sets),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def get_run(self, run_id: str) -> dict[str, str] | None:
+        item = self._ddb.get_item(TableName=self.table, Key={"pk": {"S": run_pk(run_id)}, "sk": {"S": RUN_SK}}, ConsistentRead=True).get(
+            "Item"
+        )
+        if item is None:
+            return None
+        return {name: next(iter(value.values())) for name, value in item.items()}
+
+    def put_token(self, run_id: str, step: Step, token: str) -> None:
+        self._ddb.put_item(
+            TableName=self.table,
+            Item={
+                "pk": {"S": run_pk(run_id)},
+                "sk": {"S": token_sk(step)},
+                "taskToken": {"S": token},
+                "expiresAt": {"N": str(int(time.time()) + TOKEN_TTL_SECONDS)},
+            },
+        )
+
+    def get_token(self, run_id: str, step: Step) -> str | None:
+        item = self._ddb.get_item(
+            TableName=self.table, Key={"pk": {"S": run_pk(run_id)}, "sk": {"S": token_sk(step)}}, ConsistentRead=True
+        ).get("Item")
+        return item["taskToken"]["S"] if item else None
+
+    def delete_token(self, run_id: str, step: Step) -> None:
+        self._ddb.delete_item(TableName=self.table, Key={"pk": {"S": run_pk(run_id)}, "sk": {"S": token_sk(step)}})

@@ -1,0 +1,119 @@
+"""The data bucket. Every call passes ExpectedBucketOwner (bucket-sniping defence)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_plus
+
+from botocore.exceptions import ClientError
+
+from .clients import client
+
+CHUNK_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ObjectVersion:
+    key: str
+    version_id: str
+    etag: str
+    size: int
+    sse: str | None
+    kms_key: str | None
+
+
+class DataBucket:
+    def __init__(self, bucket: str, owner: str, key_arn: str) -> None:
+        self.bucket = bucket
+        self.owner = owner
+        self.key_arn = key_arn
+        self._s3 = client("s3")
+
+    def head(self, key: str, version_id: str | None = None) -> ObjectVersion | None:
+        args: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "ExpectedBucketOwner": self.owner}
+        if version_id:
+            args["VersionId"] = version_id
+        try:
+            head = self._s3.head_object(**args)
+        except ClientError as err:
+            if err.response["Error"]["Code"] in ("404", "NoSuchKey", "NoSuchVersion", "400"):
+                return None
+            raise
+        return ObjectVersion(
+            key=key,
+            version_id=head.get("VersionId", "null"),
+            etag=head["ETag"].strip('"'),
+            size=head["ContentLength"],
+            sse=head.get("ServerSideEncryption"),
+            kms_key=head.get("SSEKMSKeyId"),
+        )
+
+    def resolve_key(self, event_key: str, version_id: str, etag: str) -> ObjectVersion | None:
+        """Find the object the event means: the key as given, then URL-decoded.
+
+        EventBridge-delivered S3 events are reported not to be URL-encoded while classic
+        notifications are; keep the candidate whose version and ETag match the event.
+        """
+        for candidate in dict.fromkeys((event_key, unquote_plus(event_key))):
+            found = self.head(candidate, version_id)
+            if found and found.version_id == version_id and (not etag or found.etag == etag.strip('"')):
+                return found
+        return None
+
+    def tags(self, key: str, version_id: str) -> dict[str, str]:
+        response = self._s3.get_object_tagging(Bucket=self.bucket, Key=key, VersionId=version_id, ExpectedBucketOwner=self.owner)
+        return {tag["Key"]: tag["Value"] for tag in response["TagSet"]}
+
+    def stream(self, key: str, version_id: str) -> Iterator[bytes]:
+        body = self._s3.get_object(Bucket=self.bucket, Key=key, VersionId=version_id, ExpectedBucketOwner=self.owner)["Body"]
+        try:
+            yield from body.iter_chunks(CHUNK_BYTES)
+        finally:
+            body.close()
+
+    def copy_version(self, key: str, version_id: str, target: str, tags: dict[str, str] | None = None) -> None:
+        """Copy one exact version to ``target`` re-encrypted with our key; the source is untouched."""
+        args: dict[str, Any] = {
+            "Bucket": self.bucket,
+            "Key": target,
+            "CopySource": {"Bucket": self.bucket, "Key": key, "VersionId": version_id},
+            "ServerSideEncryption": "aws:kms",
+            "SSEKMSKeyId": self.key_arn,
+            "ExpectedBucketOwner": self.owner,
+            "ExpectedSourceBucketOwner": self.owner,
+        }
+        if tags:
+            args["TaggingDirective"] = "REPLACE"
+            args["Tagging"] = "&".join(f"{k}={v}" for k, v in tags.items())
+        self._s3.copy_object(**args)
+
+    def put_json(self, key: str, document: Any) -> str:
+        self._s3.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=json.dumps(document, indent=2, sort_keys=True).encode(),
+            ContentType="application/json",
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId=self.key_arn,
+            ExpectedBucketOwner=self.owner,
+        )
+        return f"s3://{self.bucket}/{key}"
+
+    def get_json(self, key: str) -> Any:
+        body = self._s3.get_object(Bucket=self.bucket, Key=key, ExpectedBucketOwner=self.owner)["Body"]
+        return json.loads(body.read())
+
+    def get_text(self, key: str) -> str | None:
+        try:
+            body = self._s3.get_object(Bucket=self.bucket, Key=key, ExpectedBucketOwner=self.owner)["Body"]
+        except ClientError as err:
+            if err.response["Error"]["Code"] in ("404", "NoSuchKey"):
+                return None
+            raise
+        return str(body.read().decode("utf-8"))
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"

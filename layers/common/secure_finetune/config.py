@@ -1,0 +1,49 @@
+"""The stack's settings, read once per cold start from environment variables set by template.yaml."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .settings import StackLimits
+
+
+class StackConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    account: str = Field(alias="EXPECTED_ACCOUNT")
+    region: str = Field(alias="AWS_REGION")
+    bucket: str = Field(alias="DATA_BUCKET")
+    key_arn: str = Field(alias="DATA_KEY_ARN")
+    table: str = Field(alias="RUNS_TABLE")
+    topic_arn: str = Field(alias="NOTIFY_TOPIC_ARN")
+    state_machine_arn: str = Field(default="", alias="STATE_MACHINE_ARN")
+    service_role_arn: str = Field(alias="BEDROCK_SERVICE_ROLE_ARN")
+    subnet_ids: tuple[str, ...] = Field(alias="JOB_SUBNET_IDS")
+    security_group_ids: tuple[str, ...] = Field(alias="JOB_SECURITY_GROUP_IDS")
+    profiles_path: Path = Field(default=Path("/opt/profiles.toml"), alias="PROFILES_PATH")
+    max_model_units: int = Field(default=1, alias="MAX_MODEL_UNITS")
+    max_ttl_hours: float = Field(default=24, alias="MAX_TTL_HOURS")
+    training_timeout_seconds: int = Field(default=7 * 24 * 3600, alias="TRAINING_TIMEOUT_SECONDS")
+    throughput_poll_seconds: int = Field(default=120, alias="THROUGHPUT_POLL_SECONDS")
+    throughput_max_polls: int = Field(default=30, alias="THROUGHPUT_MAX_POLLS")
+
+    @field_validator("subnet_ids", "security_group_ids", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        # CloudFormation passes a CommaDelimitedList joined with "," into the environment.
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @property
+    def limits(self) -> StackLimits:
+        return StackLimits(max_model_units=self.max_model_units, max_ttl_hours=self.max_ttl_hours)
+
+
+@lru_cache(maxsize=1)
+def stack_config() -> StackConfig:
+    return StackConfig.model_validate(dict(os.environ))

@@ -1,0 +1,198 @@
+"""Notification events: the one list of milestones owners hear about, with their fields.
+
+Contract: a notification carries ids, counts, reason codes, ARNs, costs and links only;
+never dataset content. Every milestone is a model below (``milestone`` is the
+discriminator); a notifier (SNS e-mail, later Slack) renders it, and the SNS message
+carries the attributes ``milestone`` and ``profile`` so owners can subscribe with a filter
+policy to the profiles and milestones they care about.
+
+=====================  =========================================================
+milestone              fields (besides run_id, profile, dataset)
+=====================  =========================================================
+DATASET_REJECTED       reason, error_count, first_errors (line + code), report
+GUARDRAIL_FAILED       reason, failed (check id + fix), report
+JOB_STARTED            job_arn, base_model, customization_type
+JOB_FINISHED           job_arn, output_model_arn, final_training_loss
+JOB_FAILED             reason, job_arn
+APPROVAL_NEEDED        estimated_hourly_cost_usd, approve_link (issue 6)
+THROUGHPUT_READY       provisioned_model_arn, model_units, ttl_hours
+TTL_WARNING            provisioned_model_arn, delete_at
+TORN_DOWN              provisioned_model_arn
+RUN_FAILED             reason, step  (any other stop: settings, deployment, ...)
+=====================  =========================================================
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class Milestone(StrEnum):
+    DATASET_REJECTED = "DATASET_REJECTED"
+    GUARDRAIL_FAILED = "GUARDRAIL_FAILED"
+    JOB_STARTED = "JOB_STARTED"
+    JOB_FINISHED = "JOB_FINISHED"
+    JOB_FAILED = "JOB_FAILED"
+    APPROVAL_NEEDED = "APPROVAL_NEEDED"
+    THROUGHPUT_READY = "THROUGHPUT_READY"
+    TTL_WARNING = "TTL_WARNING"
+    TORN_DOWN = "TORN_DOWN"
+    RUN_FAILED = "RUN_FAILED"
+
+
+class MilestoneEvent(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    milestone: Milestone
+    run_id: str
+    profile: str
+    dataset: str  # s3://bucket/key?versionId=... (an id, not content)
+
+    def facts(self) -> dict[str, object]:
+        return self.model_dump(exclude={"milestone", "run_id", "profile", "dataset"})
+
+
+class LineError(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    line: int
+    code: str
+
+
+class FailedCheck(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str
+    fix: str
+
+
+class DatasetRejected(MilestoneEvent):
+    milestone: Literal[Milestone.DATASET_REJECTED] = Milestone.DATASET_REJECTED
+    reason: str
+    error_count: int
+    first_errors: tuple[LineError, ...]
+    report: str
+
+
+class GuardrailFailed(MilestoneEvent):
+    milestone: Literal[Milestone.GUARDRAIL_FAILED] = Milestone.GUARDRAIL_FAILED
+    reason: str
+    failed: tuple[FailedCheck, ...]
+    report: str
+
+
+class JobStarted(MilestoneEvent):
+    milestone: Literal[Milestone.JOB_STARTED] = Milestone.JOB_STARTED
+    job_arn: str
+    base_model: str
+    customization_type: str
+
+
+class JobFinished(MilestoneEvent):
+    milestone: Literal[Milestone.JOB_FINISHED] = Milestone.JOB_FINISHED
+    job_arn: str
+    output_model_arn: str
+    final_training_loss: float | None
+
+
+class JobFailed(MilestoneEvent):
+    milestone: Literal[Milestone.JOB_FAILED] = Milestone.JOB_FAILED
+    reason: str
+    job_arn: str | None
+
+
+class ApprovalNeeded(MilestoneEvent):
+    milestone: Literal[Milestone.APPROVAL_NEEDED] = Milestone.APPROVAL_NEEDED
+    estimated_hourly_cost_usd: float
+    approve_link: str
+
+
+class ThroughputReady(MilestoneEvent):
+    milestone: Literal[Milestone.THROUGHPUT_READY] = Milestone.THROUGHPUT_READY
+    provisioned_model_arn: str
+    model_units: int
+    ttl_hours: float
+
+
+class TtlWarning(MilestoneEvent):
+    milestone: Literal[Milestone.TTL_WARNING] = Milestone.TTL_WARNING
+    provisioned_model_arn: str
+    delete_at: str
+
+
+class TornDown(MilestoneEvent):
+    milestone: Literal[Milestone.TORN_DOWN] = Milestone.TORN_DOWN
+    provisioned_model_arn: str
+
+
+class RunFailed(MilestoneEvent):
+    milestone: Literal[Milestone.RUN_FAILED] = Milestone.RUN_FAILED
+    reason: str
+    step: str
+
+
+Notification = Annotated[
+    DatasetRejected
+    | GuardrailFailed
+    | JobStarted
+    | JobFinished
+    | JobFailed
+    | ApprovalNeeded
+    | ThroughputReady
+    | TtlWarning
+    | TornDown
+    | RunFailed,
+    Field(discriminator="milestone"),
+]
+NOTIFICATION: TypeAdapter[Notification] = TypeAdapter(Notification)
+
+_TITLES = {
+    Milestone.DATASET_REJECTED: "dataset rejected",
+    Milestone.GUARDRAIL_FAILED: "guardrail check failed, no job started",
+    Milestone.JOB_STARTED: "training job started",
+    Milestone.JOB_FINISHED: "training job finished",
+    Milestone.JOB_FAILED: "training job failed",
+    Milestone.APPROVAL_NEEDED: "approval needed before buying throughput",
+    Milestone.THROUGHPUT_READY: "model ready to call",
+    Milestone.TTL_WARNING: "throughput will be deleted soon",
+    Milestone.TORN_DOWN: "throughput deleted",
+    Milestone.RUN_FAILED: "run failed",
+}
+
+
+class RenderedMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    subject: str
+    body: str
+    attributes: dict[str, str]
+
+
+def render(event: MilestoneEvent) -> RenderedMessage:
+    """E-mail friendly subject (<100 chars, SNS's limit) and a plain-text body."""
+    milestone: Milestone = event.milestone
+    subject = f"[finetune] {event.profile}: {_TITLES[milestone]} ({event.run_id})"[:99]
+    lines = [f"Run:      {event.run_id}", f"Profile:  {event.profile}", f"Dataset:  {event.dataset}"]
+    for name, value in event.facts().items():
+        if isinstance(value, (list, tuple)):
+            lines.append(f"{name}:")
+            lines.extend(f"  - {_flat(item)}" for item in value)
+        else:
+            lines.append(f"{name}: {value}")
+    return RenderedMessage(
+        subject=subject,
+        body="\n".join(lines) + "\n",
+        attributes={"milestone": milestone.value, "profile": event.profile},
+    )
+
+
+def _flat(item: object) -> str:
+    if isinstance(item, dict):
+        return ", ".join(f"{k}={v}" for k, v in item.items())
+    return str(item)
+
+
+class Notifier(Protocol):
+    """The port every step uses to tell owners; adapters: SNS (here), Slack (issue 6)."""
+
+    def send(self, event: MilestoneEvent) -> None: ...

@@ -1,0 +1,139 @@
+"""Run identity, run record keys and the report layout (contracts shared by every step).
+
+Run id
+    One dataset object *version* is one run. ``run_id`` is derived from
+    ``bucket``, ``key`` and ``versionId`` only, so every redelivery of the same S3 event
+    yields the same id. It is at the same time:
+
+    * the Step Functions execution name (<= 80 chars; Step Functions refuses a second
+      execution of that name, which is how duplicate deliveries end quietly),
+    * the Bedrock ``jobName`` (<= 63, ``[a-zA-Z0-9](-*[a-zA-Z0-9+\\-.])*``),
+    * the ``customModelName`` / ``provisionedModelName`` (``([0-9a-zA-Z][_-]?){1,63}``),
+    * the ``clientRequestToken`` of every Bedrock create call
+      (``[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?``).
+
+    Shape: ``<slug>-<hash>`` where ``slug`` is the file stem reduced to ``[a-z0-9]`` runs
+    joined by single hyphens (<= 30 chars, for humans) and ``hash`` is the first 20 hex
+    chars of sha256(bucket NUL key NUL versionId) (for uniqueness). Total <= 51 chars.
+
+Run record (one DynamoDB table, ``pk``/``sk`` strings, TTL attribute ``expiresAt``)
+    ==========================  ======================  =================================
+    pk                          sk                      item
+    ==========================  ======================  =================================
+    ``RUN#<run_id>``            ``RUN``                 the run: object, profile, status,
+                                                        reason, job/throughput ARNs
+    ``RUN#<run_id>``            ``TOKEN#<step>``        a task token waiting for ``step``
+                                                        (e.g. ``TOKEN#training``), TTL'd
+    ``LOCK#<name>``             ``LOCK``                a lease (e.g. job-slot semaphore)
+    ``idempotency#<function>``  ``<hash>``              Powertools idempotency records
+    ==========================  ======================  =================================
+
+    The completion handler finds the token from the event's ``detail.jobName`` alone,
+    because the job name *is* the run id.
+
+Report layout
+    ``reports/<run_id>/<step>.json`` — one JSON document per step (``register``,
+    ``validation``, ``guardrails``, ``training``, ``metrics``, ``deployment``), later an
+    ``index.html`` beside them. Accepted data is copied to ``validated/<sha256>/<name>``,
+    rejected data to ``quarantine/<run_id>/<name>``; job output goes to
+    ``output/<run_id>/``. Nothing under ``incoming/`` is ever deleted or overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from enum import StrEnum
+from pathlib import PurePosixPath
+
+INCOMING_PREFIX = "incoming/"
+VALIDATED_PREFIX = "validated/"
+QUARANTINE_PREFIX = "quarantine/"
+REPORTS_PREFIX = "reports/"
+OUTPUT_PREFIX = "output/"
+DATASET_SUFFIX = ".jsonl"
+VALIDATION_SUFFIX = ".validation.jsonl"
+
+_SLUG_MAX = 30
+_HASH_CHARS = 20
+
+
+class Step(StrEnum):
+    """Steps that write a report and that may own a task token."""
+
+    REGISTER = "register"
+    VALIDATION = "validation"
+    GUARDRAILS = "guardrails"
+    TRAINING = "training"
+    METRICS = "metrics"
+    DEPLOYMENT = "deployment"
+
+
+class RunStatus(StrEnum):
+    REGISTERED = "REGISTERED"
+    VALIDATED = "VALIDATED"
+    TRAINING = "TRAINING"
+    TRAINED = "TRAINED"
+    DEPLOYING = "DEPLOYING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+def run_id(bucket: str, key: str, version_id: str) -> str:
+    digest = hashlib.sha256("\0".join((bucket, key, version_id)).encode()).hexdigest()
+    return f"{_slug(PurePosixPath(key).name)}-{digest[:_HASH_CHARS]}"
+
+
+def _slug(file_name: str) -> str:
+    stem = file_name.removesuffix(DATASET_SUFFIX)
+    words = re.findall(r"[a-z0-9]+", stem.lower())
+    slug = "-".join(words)[:_SLUG_MAX].strip("-")
+    return slug or "dataset"
+
+
+def run_pk(run: str) -> str:
+    return f"RUN#{run}"
+
+
+def token_sk(step: Step) -> str:
+    return f"TOKEN#{step.value}"
+
+
+RUN_SK = "RUN"
+
+
+def report_key(run: str, step: Step) -> str:
+    return f"{REPORTS_PREFIX}{run}/{step.value}.json"
+
+
+def validated_key(sha256_hex: str, key: str) -> str:
+    # Bedrock's S3 URI pattern allows only [-!_*'().a-zA-Z0-9] per segment.
+    return f"{VALIDATED_PREFIX}{sha256_hex}/{_safe_name(key)}"
+
+
+def quarantine_key(run: str, key: str) -> str:
+    return f"{QUARANTINE_PREFIX}{run}/{_safe_name(key)}"
+
+
+def output_prefix(run: str) -> str:
+    return f"{OUTPUT_PREFIX}{run}/"
+
+
+def _safe_name(key: str) -> str:
+    name = re.sub(r"[^-!_*'().a-zA-Z0-9]+", "_", PurePosixPath(key).name)
+    return name if name.endswith(DATASET_SUFFIX) else f"{name}{DATASET_SUFFIX}"
+
+
+def is_validation_file(key: str) -> bool:
+    """``x.validation.jsonl`` belongs to the run of ``x.jsonl``; it never starts one."""
+    return key.endswith(VALIDATION_SUFFIX)
+
+
+def validation_key_for(key: str) -> str:
+    return key.removesuffix(DATASET_SUFFIX) + VALIDATION_SUFFIX
+
+
+def profile_of(key: str) -> str | None:
+    """``incoming/<profile>/<file>.jsonl`` -> ``<profile>``; directly under incoming/ -> None."""
+    parts = key.removeprefix(INCOMING_PREFIX).split("/")
+    return parts[0] if len(parts) > 1 else None

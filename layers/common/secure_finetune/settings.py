@@ -1,0 +1,188 @@
+"""Run settings = stack defaults + the profile named by the landing prefix + allow-listed tags.
+
+Contract
+    * Profiles live in one versioned file, ``config/profiles.toml``, deployed with the
+      stack as its own Lambda layer (``/opt/profiles.toml``). Its ``version`` is recorded
+      on every run, so a run can always be traced to the settings it used.
+    * ``incoming/<profile>/x.jsonl`` uses ``[profiles.<profile>]``; a file directly under
+      ``incoming/`` uses ``[profiles.default]``. A name with no profile -> ``UNKNOWN_PROFILE``.
+    * Per-object overrides come only from object tags whose key starts with
+      ``finetune-`` and is in :data:`ALLOWED_TAG_OVERRIDES`; any other ``finetune-`` tag is
+      ``OVERRIDE_NOT_ALLOWED`` (a typo must not silently train with the wrong settings);
+      a bad value is ``OVERRIDE_INVALID``. Tags without the prefix are not ours and ignored.
+      Security-relevant settings (approval, owners, base model) cannot be overridden.
+    * Stack limits win: ``model_units`` never exceeds the stack's cap and ``ttl_hours``
+      never exceeds the stack's maximum.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from .models import CustomizationType, UnknownModel, find_model
+from .reasons import Reason, ReasonCode, RunRejected
+
+DEFAULT_PROFILE = "default"
+TAG_PREFIX = "finetune-"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid")
+
+
+class Owners(_Model):
+    emails: tuple[str, ...] = ()
+    slack_channel: str | None = None  # informational; the webhook URL is a stack secret
+
+
+class SensitiveDataPolicy(_Model):
+    secrets: Annotated[str, Field(pattern="^(block|warn)$")] = "block"
+    pii: Annotated[str, Field(pattern="^(block|warn)$")] = "warn"
+
+
+class Profile(_Model):
+    base_model: str
+    customization_type: CustomizationType = CustomizationType.FINE_TUNING
+    hyperparameters: dict[str, str] = Field(default_factory=dict)
+    teacher_model: str | None = None  # distillation only
+    max_response_length: int | None = None  # distillation only
+    owners: Owners = Owners()
+    approval_required: bool = False
+    model_units: Annotated[int, Field(ge=1)] = 1
+    ttl_hours: Annotated[float, Field(ge=0)] = 4  # 0 = keep until torn down by hand
+    smoke_test_prompts: tuple[str, ...] = ()
+    sensitive_data: SensitiveDataPolicy = SensitiveDataPolicy()
+
+    @field_validator("base_model")
+    @classmethod
+    def _known_model(cls, value: str) -> str:
+        try:
+            find_model(value)
+        except UnknownModel as err:
+            raise ValueError(f"unknown base model {value!r}") from err
+        return value
+
+    @model_validator(mode="after")
+    def _customization_supported(self) -> Profile:
+        model = find_model(self.base_model)
+        if self.customization_type not in model.formats:
+            raise ValueError(f"{model.name} does not support {self.customization_type}")
+        if (self.customization_type is CustomizationType.DISTILLATION) != (self.teacher_model is not None):
+            raise ValueError("teacher_model is required for DISTILLATION and only for it")
+        return self
+
+
+class ProfileCatalog(_Model):
+    version: str
+    profiles: dict[str, Profile]
+
+
+class StackLimits(_Model):
+    """Limits the platform team sets as stack parameters; profiles and tags cannot exceed them."""
+
+    max_model_units: Annotated[int, Field(ge=1)] = 1
+    max_ttl_hours: Annotated[float, Field(ge=0)] = 24
+
+
+class RunSettings(_Model):
+    profile: str
+    profiles_version: str
+    base_model: str
+    customization_type: CustomizationType
+    hyperparameters: dict[str, str]
+    teacher_model: str | None
+    max_response_length: int | None
+    owners: Owners
+    approval_required: bool
+    model_units: int
+    ttl_hours: float
+    smoke_test_prompts: tuple[str, ...]
+    sensitive_data: SensitiveDataPolicy
+    overrides: tuple[str, ...]  # tag keys that changed a setting, for the report
+
+
+def _positive_number(value: str) -> str:
+    if float(value) <= 0:
+        raise ValueError
+    return value
+
+
+def _non_negative_float(value: str) -> float:
+    number = float(value)
+    if number < 0:
+        raise ValueError
+    return number
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError
+    return number
+
+
+# tag key -> (setting, parser). Hyperparameter ranges are checked against the model
+# registry when the job is launched; here only the shape is checked.
+ALLOWED_TAG_OVERRIDES: Mapping[str, tuple[str, Any]] = {
+    "finetune-epochCount": ("hyperparameters.epochCount", _positive_number),
+    "finetune-learningRate": ("hyperparameters.learningRate", _positive_number),
+    "finetune-batchSize": ("hyperparameters.batchSize", _positive_number),
+    "finetune-learningRateWarmupSteps": ("hyperparameters.learningRateWarmupSteps", _positive_number),
+    "finetune-ttl-hours": ("ttl_hours", _non_negative_float),
+    "finetune-model-units": ("model_units", _positive_int),
+}
+
+
+def load_catalog(path: Path) -> ProfileCatalog:
+    with path.open("rb") as file:
+        return ProfileCatalog.model_validate(tomllib.load(file))
+
+
+def resolve_settings(
+    catalog: ProfileCatalog,
+    profile_name: str | None,
+    tags: Mapping[str, str],
+    limits: StackLimits,
+) -> RunSettings:
+    name = profile_name or DEFAULT_PROFILE
+    profile = catalog.profiles.get(name)
+    if profile is None:
+        raise RunRejected(Reason(ReasonCode.UNKNOWN_PROFILE, _id(name)))
+    values = profile.model_dump()
+    hyperparameters = dict(profile.hyperparameters)
+    applied = []
+    for tag, raw in sorted(tags.items()):
+        if not tag.startswith(TAG_PREFIX):
+            continue
+        if tag not in ALLOWED_TAG_OVERRIDES:
+            raise RunRejected(Reason(ReasonCode.OVERRIDE_NOT_ALLOWED, _id(tag)))
+        setting, parse = ALLOWED_TAG_OVERRIDES[tag]
+        try:
+            value = parse(raw.strip())
+        except ValueError:
+            raise RunRejected(Reason(ReasonCode.OVERRIDE_INVALID, _id(tag))) from None
+        if setting.startswith("hyperparameters."):
+            hyperparameters[setting.split(".", 1)[1]] = value
+        else:
+            values[setting] = value
+        applied.append(tag)
+    if values["model_units"] > limits.max_model_units:
+        raise RunRejected(Reason(ReasonCode.THROUGHPUT_CAP_EXCEEDED, f"{values['model_units']}-over-{limits.max_model_units}"))
+    values["ttl_hours"] = min(values["ttl_hours"], limits.max_ttl_hours)
+    values["hyperparameters"] = hyperparameters
+    try:
+        return RunSettings(profile=name, profiles_version=catalog.version, overrides=tuple(applied), **values)
+    except ValidationError:
+        raise RunRejected(Reason(ReasonCode.OVERRIDE_INVALID)) from None
+
+
+def _id(text: str) -> str:
+    """Profile and tag names go into reason details: keep them to the safe alphabet."""
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in text)
+    return cleaned[:100] or "_"

@@ -1,0 +1,107 @@
+"""The JSON that flows through the state machine, as typed models (camelCase on the wire).
+
+Only pointers, ids and counts travel in the state (Step Functions caps it at 256 KiB and
+logs it); dataset content never does. Each step adds its own section:
+
+``run`` + ``timing`` (trigger) -> ``settings`` (register) -> ``dataset`` (validate)
+-> ``guardrails`` -> ``training`` (completion callback) -> ``metrics`` -> ``throughput``;
+on a stop, ``failure`` ({Error, Cause} from the Catch) and ``outcome`` (the notifier's
+reason and cause, read by the Fail state's ErrorPath/CausePath).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from .settings import RunSettings
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore")
+
+    def wire(self) -> dict[str, object]:
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class RunObject(_Wire):
+    run_id: str
+    bucket: str
+    key: str
+    version_id: str
+    etag: str
+    size: int
+    requester: str | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}?versionId={self.version_id}"
+
+
+class Timing(_Wire):
+    """Durations every Wait / task-token state reads from the input (tests run in seconds)."""
+
+    training_timeout_seconds: int
+    throughput_poll_seconds: int
+    throughput_max_polls: int
+
+
+class ValidationFile(_Wire):
+    key: str
+    version_id: str
+
+
+class Registered(_Wire):
+    settings: RunSettings
+    validation_file: ValidationFile | None = None
+
+
+class DatasetResult(_Wire):
+    sha256: str
+    records: int
+    training_uri: str
+    validation_uri: str | None = None
+    report: str
+
+
+class TrainingResult(_Wire):
+    job_arn: str
+    status: str
+    output_model_arn: str | None = None
+    output_uri: str
+
+
+class MetricsResult(_Wire):
+    final_training_loss: float
+    best_training_loss: float
+    report: str
+
+
+class ThroughputResult(_Wire):
+    provisioned_model_arn: str
+    status: str
+    polls: int
+
+
+class Failure(_Wire):
+    error: str
+    cause: str | None = None
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True, alias_generator=lambda n: n.capitalize())
+
+
+class PipelineState(_Wire):
+    run: RunObject
+    timing: Timing
+    registered: Registered | None = None
+    dataset: DatasetResult | None = None
+    training: TrainingResult | None = None
+    metrics: MetricsResult | None = None
+    throughput: ThroughputResult | None = None
+    failure: Failure | None = None
+
+    @property
+    def settings(self) -> RunSettings:
+        if self.registered is None:
+            raise ValueError("the run is not registered yet")
+        return self.registered.settings

@@ -1,0 +1,1 @@
+"""One function per pipeline step: plain inputs (state models, adapters) and outputs."""

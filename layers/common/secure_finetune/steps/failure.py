@@ -1,0 +1,74 @@
+"""Failure: turn the Catch's {Error, Cause} into a reason code, tell the owner, record it."""
+
+from __future__ import annotations
+
+import json
+
+from ..notifications import DatasetRejected, FailedCheck, GuardrailFailed, JobFailed, LineError, MilestoneEvent, RunFailed
+from ..reasons import STOP_ERRORS, Reason, ReasonCode
+from ..runs import RunStatus, Step, report_key
+from ..settings import DEFAULT_PROFILE
+from ..state import PipelineState
+from ..wiring import Dependencies
+
+_STEP_OF_ERROR = {
+    "RunRejected": Step.REGISTER,
+    "DatasetInvalid": Step.VALIDATION,
+    "GuardrailFailed": Step.GUARDRAILS,
+    "TrainingFailed": Step.TRAINING,
+    "States.Timeout": Step.TRAINING,  # only the training wait has a timeout
+    "DeploymentFailed": Step.DEPLOYMENT,
+}
+_STOP_NAMES = {error.__name__ for error in STOP_ERRORS}
+FIRST_ERRORS_SHOWN = 10
+
+
+def reason_of(error: str, cause: str | None) -> Reason:
+    """Our own stops carry their reason as the message; anything else is INTERNAL_ERROR."""
+    if error == "States.Timeout":
+        return Reason(ReasonCode.JOB_TIMED_OUT)
+    if error in _STOP_NAMES and cause:
+        try:
+            return Reason.parse(json.loads(cause)["errorMessage"])
+        except (ValueError, KeyError, TypeError):
+            pass
+    detail = "".join(c if c.isalnum() or c in "._-" else "_" for c in error)[:60] or None
+    return Reason(ReasonCode.INTERNAL_ERROR, detail)
+
+
+def notify_failure(state: PipelineState, deps: Dependencies) -> dict[str, str]:
+    assert state.failure is not None, "only reached from a Catch"
+    run = state.run
+    reason = reason_of(state.failure.error, state.failure.cause)
+    step = _STEP_OF_ERROR.get(state.failure.error, "pipeline")
+    profile = state.registered.settings.profile if state.registered else DEFAULT_PROFILE
+    event = _milestone(state, deps, reason, str(step), profile)
+    deps.runs.set_status(run.run_id, RunStatus.FAILED, reason=str(reason))
+    deps.notifier.send(event)
+    return {"reason": str(reason), "cause": f"{step} stopped the run; report: s3://{run.bucket}/reports/{run.run_id}/"}
+
+
+def _milestone(state: PipelineState, deps: Dependencies, reason: Reason, step: str, profile: str) -> MilestoneEvent:
+    run = state.run
+    common = {"run_id": run.run_id, "profile": profile, "dataset": run.uri}
+    if reason.code is ReasonCode.DATASET_INVALID:
+        key = report_key(run.run_id, Step.VALIDATION)
+        reports = deps.bucket.get_json(key)
+        errors = [error for report in reports.values() for error in report["errors"]]
+        errors.sort(key=lambda error: error["line"])
+        return DatasetRejected(
+            **common,
+            reason=str(reason),
+            error_count=sum(report["error_count"] for report in reports.values()),
+            first_errors=tuple(LineError(line=e["line"], code=e["code"]) for e in errors[:FIRST_ERRORS_SHOWN]),
+            report=deps.bucket.uri(key),
+        )
+    if reason.code is ReasonCode.GUARDRAIL_FAILED:
+        key = report_key(run.run_id, Step.GUARDRAILS)
+        findings = deps.bucket.get_json(key)["findings"]
+        failed = tuple(FailedCheck(id=f["id"], fix=f["fix"] or "") for f in findings if f["status"] != "PASS")
+        return GuardrailFailed(**common, reason=str(reason), failed=failed, report=deps.bucket.uri(key))
+    if step == Step.TRAINING:
+        job_arn = state.training.job_arn if state.training else (deps.runs.get_run(run.run_id) or {}).get("jobArn")
+        return JobFailed(**common, reason=str(reason), job_arn=job_arn)
+    return RunFailed(**common, reason=str(reason), step=step)

@@ -1,0 +1,41 @@
+"""Register: read back the exact version, resolve the run's settings, write the run record."""
+
+from __future__ import annotations
+
+from ..reasons import Reason, ReasonCode, RunRejected
+from ..runs import Step, profile_of, report_key, validation_key_for
+from ..settings import load_catalog, resolve_settings
+from ..state import PipelineState, Registered, ValidationFile
+from ..wiring import Dependencies
+
+
+def register_run(state: PipelineState, deps: Dependencies) -> Registered:
+    run = state.run
+    head = deps.bucket.head(run.key, run.version_id)
+    if head is None:
+        raise RunRejected(Reason(ReasonCode.OBJECT_NOT_FOUND))
+    if head.version_id != run.version_id or (run.etag and head.etag != run.etag):
+        raise RunRejected(Reason(ReasonCode.OBJECT_CHANGED))
+    settings = resolve_settings(
+        load_catalog(deps.config.profiles_path),
+        profile_of(run.key),
+        deps.bucket.tags(run.key, run.version_id),
+        deps.config.limits,
+    )
+    validation = deps.bucket.head(validation_key_for(run.key))
+    registered = Registered(
+        settings=settings,
+        validation_file=ValidationFile(key=validation.key, version_id=validation.version_id) if validation else None,
+    )
+    deps.runs.create_run(
+        run.run_id,
+        {
+            "bucket": run.bucket,
+            "objectKey": run.key,
+            "versionId": run.version_id,
+            "profile": settings.profile,
+            "profilesVersion": settings.profiles_version,
+        },
+    )
+    deps.bucket.put_json(report_key(run.run_id, Step.REGISTER), {"run": run.wire(), **registered.wire()})
+    return registered

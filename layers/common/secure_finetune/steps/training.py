@@ -1,0 +1,169 @@
+"""Training: launch in the VPC with our key, answer the wait on Bedrock's event, read the metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ..config import StackConfig
+from ..events import BedrockJobStateChange
+from ..models import find_model
+from ..notifications import JobFinished, JobStarted
+from ..observability import logger
+from ..reasons import Reason, ReasonCode, TrainingFailed
+from ..runs import RunStatus, Step, output_prefix, report_key
+from ..state import MetricsResult, PipelineState, TrainingResult
+from ..training_metrics import MetricsUnreadable, metrics_key, parse_loss_curve
+from ..wiring import Dependencies
+
+
+def job_request(state: PipelineState, config: StackConfig) -> dict[str, Any]:
+    """The CreateModelCustomizationJob request: deterministic, in our VPC, with our key."""
+    run, settings, dataset = state.run, state.settings, state.dataset
+    assert dataset is not None, "validate runs before training"
+    tags = {
+        "run-id": run.run_id,
+        "dataset-sha256": dataset.sha256,
+        "source-version": run.version_id,
+        "profile": settings.profile,
+    }
+    if run.requester:
+        tags["uploader"] = run.requester
+    request: dict[str, Any] = {
+        "jobName": run.run_id,
+        "customModelName": run.run_id,
+        "roleArn": config.service_role_arn,
+        "clientRequestToken": run.run_id,
+        "baseModelIdentifier": find_model(settings.base_model).customization_id,
+        "customizationType": settings.customization_type.value,
+        "customModelKmsKeyId": config.key_arn,
+        "trainingDataConfig": {"s3Uri": dataset.training_uri},
+        "outputDataConfig": {"s3Uri": f"s3://{config.bucket}/{output_prefix(run.run_id)}"},
+        "hyperParameters": dict(settings.hyperparameters),
+        "vpcConfig": {"subnetIds": list(config.subnet_ids), "securityGroupIds": list(config.security_group_ids)},
+        "jobTags": [{"key": k, "value": _tag_value(v)} for k, v in tags.items()],
+        "customModelTags": [{"key": k, "value": _tag_value(v)} for k, v in tags.items()],
+    }
+    if dataset.validation_uri:
+        request["validationDataConfig"] = {"validators": [{"s3Uri": dataset.validation_uri}]}
+    return request
+
+
+def _tag_value(value: str) -> str:
+    # Bedrock tag values: [a-zA-Z0-9\s._:/=+@-]*, at most 256 chars.
+    return "".join(c if c.isalnum() or c in " ._:/=+@-" else "_" for c in value)[:256]
+
+
+def drift(recorded: dict[str, Any], request: dict[str, Any]) -> list[str]:
+    """What Bedrock recorded differently from what we asked (GR-JOB-06, minimal)."""
+    problems = []
+    vpc = recorded.get("vpcConfig") or {}
+    if sorted(vpc.get("subnetIds", [])) != sorted(request["vpcConfig"]["subnetIds"]):
+        problems.append("subnets")
+    if sorted(vpc.get("securityGroupIds", [])) != sorted(request["vpcConfig"]["securityGroupIds"]):
+        problems.append("security-groups")
+    if recorded.get("outputModelKmsKeyArn") != request["customModelKmsKeyId"]:
+        problems.append("kms-key")
+    if recorded.get("roleArn") != request["roleArn"]:
+        problems.append("role")
+    return problems
+
+
+def start_training_job(state: PipelineState, task_token: str, deps: Dependencies) -> str:
+    run = state.run
+    # The token is stored before the job exists, so even an instant completion event finds it.
+    deps.runs.put_token(run.run_id, Step.TRAINING, task_token)
+    request = job_request(state, deps.config)
+    try:
+        job_arn = deps.bedrock.create_job(request)
+    except ClientError as err:
+        if err.response["Error"]["Code"] in ("ValidationException", "AccessDeniedException", "ResourceNotFoundException"):
+            raise TrainingFailed(Reason(ReasonCode.JOB_REJECTED, err.response["Error"]["Code"])) from None
+        raise
+    drifted = drift(deps.bedrock.get_job(run.run_id), request)
+    if drifted:
+        deps.bedrock.stop_job(run.run_id)
+        raise TrainingFailed(Reason(ReasonCode.JOB_DRIFT, ",".join(drifted)))
+    deps.runs.set_status(run.run_id, RunStatus.TRAINING, jobArn=job_arn)
+    deps.notifier.send(
+        JobStarted(
+            run_id=run.run_id,
+            profile=state.settings.profile,
+            dataset=run.uri,
+            job_arn=job_arn,
+            base_model=state.settings.base_model,
+            customization_type=state.settings.customization_type.value,
+        )
+    )
+    return job_arn
+
+
+_FAILED_REASONS = {"Failed": ReasonCode.JOB_FAILED, "Stopped": ReasonCode.JOB_STOPPED}
+
+
+def complete_training_job(event: BedrockJobStateChange, deps: Dependencies) -> str:
+    """Answer the wait for a job we started. Returns what was done (for the log)."""
+    if event.account != deps.config.account or event.region != deps.config.region:
+        return "ignored: another account or region"
+    run_id = event.detail.job_name
+    token = deps.runs.get_token(run_id, Step.TRAINING)
+    if token is None:
+        return "ignored: not a job this pipeline is waiting for"
+    job = deps.bedrock.get_job(run_id)  # the event is a trigger; the API is the truth
+    status = job.get("status")
+    if status == "Completed":
+        result = TrainingResult(
+            job_arn=job["jobArn"],
+            status=status,
+            output_model_arn=job.get("outputModelArn"),
+            output_uri=job["outputDataConfig"]["s3Uri"],
+        )
+        answered = deps.machine.succeed(token, result.wire())
+    elif status in _FAILED_REASONS:
+        # failureMessage can quote a record, so it goes to the encrypted report, not the message.
+        run = deps.runs.get_run(run_id) or {}
+        if "bucket" in run:
+            deps.bucket.put_json(
+                report_key(run_id, Step.TRAINING), {"jobArn": job["jobArn"], "status": status, "failureMessage": job.get("failureMessage")}
+            )
+        answered = deps.machine.fail(token, TrainingFailed.__name__, str(Reason(_FAILED_REASONS[status])))
+    else:
+        return f"ignored: job is {status}"
+    deps.runs.delete_token(run_id, Step.TRAINING)
+    return f"answered {status}" if answered else f"already answered ({status})"
+
+
+def stop_training_job(state: PipelineState, deps: Dependencies) -> None:
+    """After the wait timed out: stop the job if it still runs (a timeout does not cancel it)."""
+    try:
+        deps.bedrock.stop_job(state.run.run_id)
+    except ClientError as err:
+        logger.warning("could not stop the job", error=err.response["Error"]["Code"])
+
+
+def read_training_metrics(state: PipelineState, deps: Dependencies) -> MetricsResult:
+    run, training = state.run, state.training
+    assert training is not None, "training completes before metrics"
+    key = metrics_key(output_prefix(run.run_id), training.job_arn)
+    text = deps.bucket.get_text(key)
+    try:
+        curve = parse_loss_curve(text or "")
+    except MetricsUnreadable:
+        raise TrainingFailed(Reason(ReasonCode.METRICS_UNAVAILABLE)) from None
+    report = deps.bucket.put_json(
+        report_key(run.run_id, Step.METRICS),
+        {"jobArn": training.job_arn, "outputModelArn": training.output_model_arn, "training": curve.model_dump(mode="json")},
+    )
+    deps.runs.set_status(run.run_id, RunStatus.TRAINED, outputModelArn=training.output_model_arn or "")
+    deps.notifier.send(
+        JobFinished(
+            run_id=run.run_id,
+            profile=state.settings.profile,
+            dataset=run.uri,
+            job_arn=training.job_arn,
+            output_model_arn=training.output_model_arn or "",
+            final_training_loss=curve.final_loss,
+        )
+    )
+    return MetricsResult(final_training_loss=curve.final_loss, best_training_loss=curve.best_loss, report=report)

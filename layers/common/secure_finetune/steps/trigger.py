@@ -1,0 +1,58 @@
+"""Trigger: one S3 "Object Created" event -> at most one execution per object version."""
+
+from __future__ import annotations
+
+import re
+
+from ..events import S3EventNotificationEventBridgeModel
+from ..observability import logger
+from ..runs import DATASET_SUFFIX, INCOMING_PREFIX, is_validation_file, run_id
+from ..state import RunObject, Timing
+from ..wiring import Dependencies
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def ignore_reason(bucket: str, key: str, our_bucket: str) -> str | None:
+    """Why an event that reached us is not a run (None = it is one)."""
+    if bucket != our_bucket:
+        return "another bucket"
+    if not key.startswith(INCOMING_PREFIX) or not key.endswith(DATASET_SUFFIX):
+        return "not incoming/*.jsonl"
+    if is_validation_file(key):
+        return "validation file: read by the run of its training file"
+    if _CONTROL.search(key) or len(key.encode()) > 1024:
+        return "key has control characters or is too long"
+    return None
+
+
+def start_run(event: S3EventNotificationEventBridgeModel, deps: Dependencies) -> tuple[str | None, bool]:
+    """Return (run id, started): (None, False) = not a run; (id, False) = a duplicate delivery."""
+    detail = event.detail
+    key, version_id = detail.object.key, detail.object.version_id or "null"
+    why = ignore_reason(detail.bucket.name, key, deps.config.bucket)
+    if why:
+        logger.info("event ignored", why=why)
+        return None, False
+    found = deps.bucket.resolve_key(key, version_id, detail.object.etag)
+    if found is not None:
+        key = found.key
+    # If the version cannot be read back, the run still starts: its register step
+    # fails with OBJECT_NOT_FOUND and the owner is told, instead of a silent drop.
+    run = RunObject(
+        run_id=run_id(deps.config.bucket, key, version_id),
+        bucket=deps.config.bucket,
+        key=key,
+        version_id=version_id,
+        etag=detail.object.etag.strip('"'),
+        size=int(detail.object.size or 0),
+        requester=detail.requester,
+    )
+    timing = Timing(
+        training_timeout_seconds=deps.config.training_timeout_seconds,
+        throughput_poll_seconds=deps.config.throughput_poll_seconds,
+        throughput_max_polls=deps.config.throughput_max_polls,
+    )
+    started = deps.machine.start(run.run_id, {"run": run.wire(), "timing": timing.wire()})
+    logger.info("run started" if started else "duplicate event: run already exists", run_id=run.run_id)
+    return run.run_id, started

@@ -1,0 +1,142 @@
+"""`make demo`: the whole pipeline on the embedded emulator, step by step.
+
+python -m local.demo                         # sample dataset, happy path
+python -m local.demo --scenario invalid      # a broken dataset: rejected, quarantined, owner told
+python -m local.demo --scenario job-failed   # Bedrock fails the job: run fails, owner told
+python -m local.demo --dataset my.jsonl --profile default
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .bedrock_standin import Scenario
+from .emulator import ROOT, LocalPipeline
+
+SCENARIOS = {
+    "happy": (ROOT / "events" / "sample-dataset.jsonl", "Completed", "SUCCEEDED"),
+    "invalid": (ROOT / "events" / "sample-dataset-invalid.jsonl", "Completed", "FAILED"),
+    "job-failed": (ROOT / "events" / "sample-dataset.jsonl", "Failed", "FAILED"),
+}
+console = Console(highlight=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="happy")
+    parser.add_argument("--dataset", type=Path, help="another JSONL file to run instead of the scenario's sample")
+    parser.add_argument("--profile", default="", help="profile sub-prefix (incoming/<profile>/...); empty = default")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", message="Tried to parse AWS")
+    logging.getLogger("moto").setLevel(logging.CRITICAL)  # the emulator's own traces of failed states
+
+    sample, job_outcome, expected = SCENARIOS[args.scenario]
+    dataset = args.dataset or sample
+    if args.dataset:
+        expected = "SUCCEEDED"
+    key = f"incoming/{args.profile + '/' if args.profile else ''}{dataset.name}"
+
+    console.rule("[bold]Secure Bedrock fine-tuning - local run on the embedded AWS emulator (moto)")
+    started = time.time()
+    with LocalPipeline(scenario=Scenario(job_outcome=job_outcome)) as pipeline:
+        _show_stack(pipeline, time.time() - started)
+        body = dataset.read_bytes()
+        version = pipeline.upload(key, body)
+        console.print(f"\n[bold]Uploaded[/] s3://{pipeline.bucket}/{key} ({len(body)} bytes, version {version})")
+        arn = pipeline.execution_arn(key, version)
+        run_id = arn.rsplit(":", 1)[-1]
+        console.print(f"Run id (= execution name = job name): [cyan]{run_id}[/]")
+        with console.status("following the execution..."):
+            result = pipeline.wait(arn, timeout=120)
+        _show_timeline(pipeline, arn)
+        _show_notifications(pipeline)
+        _show_outcome(pipeline, result, run_id)
+        console.print(f"\nState transitions: {pipeline.state_transitions(arn)}   wall time: {time.time() - started:.1f}s")
+    ok = result["status"] == expected
+    console.rule(f"[bold {'green' if ok else 'red'}]{result['status']} (expected {expected})")
+    return 0 if ok else 1
+
+
+def _show_stack(pipeline: LocalPipeline, seconds: float) -> None:
+    stack = pipeline.stack
+    console.print(f"Deployed template.yaml as stack [cyan]{stack.name}[/]: {len(stack.physical_ids)} resources in {seconds:.1f}s")
+    for line in stack.reapplied:
+        console.print(f"  re-applied (moto's CloudFormation drops it): {line}")
+    for line in stack.not_applied:
+        console.print(f"  [dim]not emulated: {line}[/]")
+
+
+def _summary(section: Any) -> str:
+    if not isinstance(section, dict):
+        return ""
+    keep = ("records", "sha256", "passed", "jobArn", "status", "finalTrainingLoss", "provisionedModelArn", "polls", "reason", "cause")
+    parts = []
+    for name in keep:
+        if name in section:
+            value = section[name]
+            value = value[:12] + "..." if name == "sha256" else value
+            parts.append(f"{name}={value}")
+    if "settings" in section:
+        settings = section["settings"]
+        parts.append(f"profile={settings['profile']} model={settings['baseModel']} type={settings['customizationType']}")
+    return "  ".join(str(p) for p in parts)
+
+
+def _show_timeline(pipeline: LocalPipeline, arn: str) -> None:
+    asl = json.loads((pipeline.root / "statemachine" / "pipeline.asl.json").read_text())["States"]
+    table = Table(title="Timeline", show_lines=False)
+    for column in ("state", "outcome", "seconds", "what it did"):
+        table.add_column(column)
+    for record in pipeline.timeline(arn):
+        style = {"ok": "green", "caught": "yellow", "failed": "red"}[record.outcome]
+        # What the step added to the run's state (its ResultPath), else what the ASL says it does.
+        path = asl.get(record.name, {}).get("ResultPath")
+        added = record.output.get(path[2:]) if record.output and isinstance(path, str) and path.startswith("$.") else None
+        what = _summary(added) or asl.get(record.name, {}).get("Comment", "")
+        table.add_row(record.name, f"[{style}]{record.outcome}[/]", f"{record.seconds:.2f}", what)
+    console.print(table)
+
+
+def _show_notifications(pipeline: LocalPipeline) -> None:
+    table = Table(title="Notifications sent (SNS topic -> owners)")
+    table.add_column("milestone")
+    table.add_column("subject")
+    messages = pipeline.notifications()
+    for message in messages:
+        table.add_row(message["milestone"] or "", escape(message["subject"] or ""))
+    console.print(table)
+    for message in messages:
+        if message["milestone"] in ("DATASET_REJECTED", "GUARDRAIL_FAILED", "JOB_FAILED", "RUN_FAILED"):
+            console.print(f"[bold]{message['milestone']}[/] message body (ids, counts and line numbers only):")
+            console.print(escape(message["body"]), style="dim")
+
+
+def _show_outcome(pipeline: LocalPipeline, result: dict[str, Any], run_id: str) -> None:
+    if result["status"] != "SUCCEEDED":
+        console.print(f"\n[bold red]Run failed[/]: reason [bold]{result.get('error')}[/]  ({result.get('cause')})")
+    for request in pipeline.bedrock.jobs_created:
+        console.print(
+            f"\nCustomization job request: vpc subnets={request['vpcConfig']['subnetIds']} "
+            f"security groups={request['vpcConfig']['securityGroupIds']} key={request['customModelKmsKeyId']}"
+        )
+    console.print(f"\nRun report: s3://{pipeline.bucket}/reports/{run_id}/")
+    for key in pipeline.keys(f"reports/{run_id}/"):
+        console.print(f"  {key}")
+    for prefix in ("validated/", "quarantine/"):
+        for key in pipeline.keys(prefix):
+            console.print(f"  copy: {key}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

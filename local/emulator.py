@@ -1,0 +1,207 @@
+"""The whole pipeline on an embedded AWS emulator: deploy template.yaml into moto, run it.
+
+Used by ``make demo`` (local/demo.py) and the emulator tests. Labelled stand-ins:
+``moto_patches`` (Lambda/EventBridge/Step Functions glue), ``lambda_runtime`` (handlers
+in-process), ``bedrock_standin`` (job lifecycle, provisioned throughput), ``stack``
+(deploying the real template).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from secure_finetune.adapters.clients import reset_clients
+from secure_finetune.runs import run_id
+
+from . import moto_patches
+from .bedrock_standin import BedrockStandIn, Scenario
+from .lambda_runtime import InProcessLambdas
+from .stack import DeployedStack, deploy
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "us-east-1"
+# Short waits so a run takes seconds; they reach the state machine through the template's
+# parameters -> function environment -> execution input, like any deployment's would.
+FAST_PARAMETERS = {"TrainingTimeoutSeconds": "60", "ThroughputPollSeconds": "1", "ThroughputMaxPolls": "10"}
+
+
+@dataclass
+class StateRecord:
+    name: str
+    outcome: str
+    seconds: float
+    output: dict[str, Any] | None = None  # the state's output (the run's state: ids and counts)
+
+
+class LocalPipeline:
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        parameters: dict[str, str] | None = None,
+        stack_name: str = "finetune-local",
+        root: Path = ROOT,
+    ) -> None:
+        self.root = root
+        self.scenario = scenario or Scenario()
+        self.parameters = {**FAST_PARAMETERS, **(parameters or {})}
+        self.stack_name = stack_name
+        self.stack: DeployedStack
+        self.lambdas: InProcessLambdas
+        self.bedrock = BedrockStandIn(REGION, self.scenario)
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
+        self._opt = tempfile.mkdtemp(prefix="finetune-opt-")
+        self._saved_env: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+    def __enter__(self) -> LocalPipeline:
+        self._saved_env = dict(os.environ)
+        os.environ.update(
+            {
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_NAMESPACE": "SecureFinetuneLocal",
+                "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+            }
+        )
+        moto_patches.install()
+        self._mock.start()
+        reset_clients()
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _start(self) -> None:
+        self.stack = deploy(self.root, self.stack_name, REGION, self.parameters)
+        for content in self.stack.layer_content.values():
+            shutil.copytree(content, self._opt, dirs_exist_ok=True)
+        self.lambdas = InProcessLambdas(Path(self._opt))
+        for logical_id, code in self.stack.function_code.items():
+            self.lambdas.register(self.stack.physical_ids[logical_id], logical_id, code)
+        moto_patches.set_invoker(self.lambdas)
+        self.bedrock.install()
+        self._observe_notifications()
+
+    def __exit__(self, *exc: object) -> None:
+        self.bedrock.join()
+        self.bedrock.uninstall()
+        moto_patches.set_invoker(None)
+        self._mock.stop()
+        reset_clients()
+        shutil.rmtree(self._opt, ignore_errors=True)
+        os.environ.clear()
+        os.environ.update(self._saved_env)
+
+    # ------------------------------------------------------------------ driving
+    @property
+    def bucket(self) -> str:
+        return self.stack.outputs["DataBucketName"]
+
+    @property
+    def state_machine_arn(self) -> str:
+        return self.stack.outputs["StateMachineArn"]
+
+    def upload(self, key: str, body: bytes, tags: dict[str, str] | None = None) -> str:
+        """Upload like a data scientist would (bucket default encryption applies)."""
+        args: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "Body": body}
+        if tags:
+            args["Tagging"] = "&".join(f"{k}={v}" for k, v in tags.items())
+        return str(boto3.client("s3").put_object(**args)["VersionId"])
+
+    def execution_arn(self, key: str, version_id: str) -> str:
+        name = run_id(self.bucket, key, version_id)
+        return self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+
+    def executions(self) -> list[dict[str, Any]]:
+        return list(boto3.client("stepfunctions").list_executions(stateMachineArn=self.state_machine_arn)["executions"])
+
+    def wait(self, execution_arn: str, timeout: float = 60) -> dict[str, Any]:
+        sfn = boto3.client("stepfunctions")
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
+            except sfn.exceptions.ExecutionDoesNotExist:
+                described = {"status": "PENDING"}
+            if described["status"] not in ("RUNNING", "PENDING"):
+                return described
+            time.sleep(0.05)
+        raise TimeoutError(f"{execution_arn} still running after {timeout}s")
+
+    def timeline(self, execution_arn: str) -> list[StateRecord]:
+        events = boto3.client("stepfunctions").get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+        records: list[StateRecord] = []
+        entered: dict[str, Any] = {}
+        failed = False
+        for event in events:
+            kind = event["type"]
+            if kind.endswith("StateEntered"):
+                entered[event["stateEnteredEventDetails"]["name"]] = event["timestamp"]
+            elif kind.endswith("Failed") or kind.endswith("TimedOut"):
+                failed = True
+            elif kind.endswith("StateExited"):
+                details = event["stateExitedEventDetails"]
+                name = details["name"]
+                seconds = (event["timestamp"] - entered.pop(name, event["timestamp"])).total_seconds()
+                output = json.loads(details["output"]) if details.get("output") else None
+                records.append(StateRecord(name, "caught" if failed else "ok", seconds, output))
+                failed = False
+        for name in entered:  # a Fail state enters and never exits
+            records.append(StateRecord(name, "failed", 0.0))
+        return records
+
+    def state_transitions(self, execution_arn: str) -> int:
+        events = boto3.client("stepfunctions").get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+        return sum(event["type"].endswith("StateEntered") for event in events)
+
+    def notifications(self) -> list[dict[str, Any]]:
+        """Messages the SNS topic delivered (through the observer queue), oldest first."""
+        sqs = boto3.client("sqs")
+        messages = []
+        while True:
+            batch = sqs.receive_message(QueueUrl=self._observer, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                break
+            for message in batch:
+                envelope = json.loads(message["Body"])
+                messages.append(
+                    {
+                        "subject": envelope.get("Subject"),
+                        "body": envelope["Message"],
+                        "milestone": envelope.get("MessageAttributes", {}).get("milestone", {}).get("Value"),
+                    }
+                )
+                sqs.delete_message(QueueUrl=self._observer, ReceiptHandle=message["ReceiptHandle"])
+        self._seen.extend(messages)
+        return list(self._seen)
+
+    def report(self, run: str, step: str) -> dict[str, Any]:
+        body = boto3.client("s3").get_object(Bucket=self.bucket, Key=f"reports/{run}/{step}.json")["Body"]
+        return dict(json.loads(body.read()))
+
+    def keys(self, prefix: str) -> list[str]:
+        listed = boto3.client("s3").list_objects_v2(Bucket=self.bucket, Prefix=prefix)
+        return [item["Key"] for item in listed.get("Contents", [])]
+
+    def _observe_notifications(self) -> None:
+        # The emulator's "owner inbox": an SQS queue subscribed to the real topic.
+        sqs = boto3.client("sqs")
+        self._observer = sqs.create_queue(QueueName="local-owner-inbox")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=self._observer, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        boto3.client("sns").subscribe(TopicArn=self.stack.outputs["NotificationTopicArn"], Protocol="sqs", Endpoint=arn)
+        self._seen: list[dict[str, Any]] = []

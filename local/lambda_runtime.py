@@ -1,0 +1,93 @@
+"""Emulator stand-in: runs our Lambda handlers in this process, as Lambda would run them.
+
+Each function's environment comes from moto (i.e. from template.yaml, as CloudFormation
+resolved it). Paths under ``/opt/`` are mapped to the layers' content directories, the
+way Lambda mounts layers. Handlers run one at a time: ``os.environ`` is process-wide.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from secure_finetune.adapters.clients import reset_clients
+from secure_finetune.config import stack_config
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass
+class Invocation:
+    function: str  # logical id in template.yaml
+    started: float
+    seconds: float
+    error: str | None
+
+
+class LambdaContext:
+    def __init__(self, function: Any) -> None:
+        self.function_name = function.function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = function.function_arn
+        self.memory_limit_in_mb = function.memory_size
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function.function_name}"
+        self.log_stream_name = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
+
+def load_handler(code_dir: Path) -> Handler:
+    spec = importlib.util.spec_from_file_location(f"functions_{code_dir.name}", code_dir / "app.py")
+    assert spec and spec.loader
+    module: ModuleType = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.lambda_handler  # type: ignore[no-any-return]
+
+
+class InProcessLambdas:
+    def __init__(self, opt_dir: Path) -> None:
+        self.opt_dir = opt_dir
+        self.handlers: dict[str, tuple[str, Handler]] = {}  # physical name -> (logical id, handler)
+        self.invocations: list[Invocation] = []
+        self._lock = threading.RLock()
+
+    def register(self, physical_name: str, logical_id: str, code_dir: Path) -> None:
+        self.handlers[physical_name] = (logical_id, load_handler(code_dir))
+
+    def __call__(self, function: Any, event: dict[str, Any]) -> Any:
+        import time
+
+        logical_id, handler = self.handlers[function.function_name]
+        with self._lock:
+            saved = dict(os.environ)
+            os.environ.update({k: self._mount(v) for k, v in (function.environment_vars or {}).items()})
+            stack_config.cache_clear()  # each function reads its own environment, as in its own sandbox
+            started = time.time()
+            error = None
+            try:
+                return handler(event, LambdaContext(function))
+            except Exception as err:
+                error = type(err).__name__
+                raise
+            finally:
+                self.invocations.append(Invocation(logical_id, started, time.time() - started, error))
+                os.environ.clear()
+                os.environ.update(saved)
+                stack_config.cache_clear()
+
+    def _mount(self, value: object) -> str:
+        # Lambda environment values are strings (moto keeps CloudFormation's numbers as numbers).
+        text = str(value)
+        return str(self.opt_dir / text.removeprefix("/opt/")) if text.startswith("/opt/") else text
+
+
+__all__ = ["InProcessLambdas", "reset_clients"]

@@ -1,0 +1,126 @@
+"""Emulator stand-in: four small fixes to moto 5.2.5 so the real stack runs in-process.
+
+1. Lambda invoke (``use_docker: False``) runs our Python handler instead of echoing.
+2. ``SendTaskFailure`` keeps its ``cause`` (moto drops it).
+3. EventBridge rules deliver matched events to Lambda targets (moto raises NotImplementedError,
+   and the S3 path swallows it); disabled rules stay silent; S3 events carry ``etag`` as AWS's do.
+4. A CloudFormation ``AWS::StepFunctions::StateMachine`` lands in the executing backend,
+   with ``DefinitionSubstitutions`` applied (moto ignores them).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from moto.awslambda.utils import get_backend as lambda_backend
+from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.core.responses import EmptyResult
+from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
+from moto.events.models import Rule
+from moto.stepfunctions import models as sfn_models
+from moto.stepfunctions.responses import StepFunctionResponse
+from moto.stepfunctions.responses import get_backend as sfn_backend
+from moto.stepfunctions.utils import cfn_to_api_tags
+
+Invoker = Callable[[Any, dict[str, Any]], Any]  # (moto function, event) -> result
+
+_invoker: Invoker | None = None
+event_delivery_errors: list[dict[str, Any]] = []
+_installed = threading.Lock()
+_done = False
+_original_invoke = LambdaSimpleBackend.invoke
+_original_send = Rule.send_to_targets
+
+
+def set_invoker(invoker: Invoker | None) -> None:
+    global _invoker
+    _invoker = invoker
+
+
+def _invoke(self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: dict[str, str]) -> bytes:
+    function = self.get_function(function_name, qualifier)
+    if _invoker is None:
+        return _original_invoke(self, function_name, qualifier, body, headers, response_headers)  # type: ignore[no-any-return]
+    try:
+        payload = json.dumps(_invoker(function, json.loads(body) if body else {}))
+    except Exception as err:  # the Python Lambda runtime's error shape
+        response_headers["x-amz-function-error"] = "Unhandled"
+        payload = json.dumps(
+            {"errorMessage": str(err), "errorType": type(err).__name__, "stackTrace": traceback.format_tb(err.__traceback__)}
+        )
+    return payload.encode()
+
+
+def _send_task_failure(self: Any) -> Any:
+    self.stepfunction_backend.send_task_failure(
+        self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+    )
+    return EmptyResult()
+
+
+def _send_to_targets(self: Any, event: dict[str, Any], transform_input: bool = True) -> None:
+    if self.state == "DISABLED":
+        return
+    ours = [t for t in self.targets if t["Arn"].split(":")[2] == "lambda"]
+    if not ours:
+        _original_send(self, event, transform_input)
+        return
+    if not self.event_pattern.matches_event(event):
+        return
+    others = [t for t in self.targets if t not in ours]
+    if others:
+        saved, self.targets = self.targets, others
+        try:
+            _original_send(self, event, transform_input)
+        finally:
+            self.targets = saved
+    delivered = {k: v for k, v in event.items() if k != "ingestion-time"}
+    obj = delivered.get("detail", {}).get("object") if delivered.get("source") == "aws.s3" else None
+    if isinstance(obj, dict) and "eTag" in obj:  # moto writes eTag where AWS's S3 events write etag
+        delivered = json.loads(json.dumps(delivered))
+        delivered["detail"]["object"]["etag"] = delivered["detail"]["object"].pop("eTag")
+    if isinstance(delivered.get("time"), int | float):
+        delivered["time"] = iso_8601_datetime_without_milliseconds(utcfromtimestamp(delivered["time"]))
+    for target in ours:
+        payload = json.loads(target["Input"]) if "Input" in target else delivered
+        _, _, _, region, account, *_ = target["Arn"].split(":")
+        response_headers: dict[str, str] = {}
+        try:
+            out = lambda_backend(account, region).invoke(target["Arn"], None, json.dumps(payload), {}, response_headers)
+            if "x-amz-function-error" in response_headers:
+                event_delivery_errors.append(json.loads(out))
+        except Exception as err:
+            event_delivery_errors.append({"errorType": type(err).__name__, "errorMessage": str(err)})
+
+
+@classmethod  # type: ignore[misc]
+def _state_machine_from_cfn(
+    cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **_: Any
+) -> Any:
+    props = cloudformation_json["Properties"]
+    definition = props.get("DefinitionString") or json.dumps(props.get("Definition", {}))
+    for name, value in (props.get("DefinitionSubstitutions") or {}).items():
+        definition = definition.replace("${" + name + "}", str(value))
+    return sfn_backend(account_id, region_name).create_state_machine(
+        props.get("StateMachineName", resource_name),
+        definition,
+        props.get("RoleArn", ""),
+        tags=cfn_to_api_tags(props.get("Tags", [])),
+    )
+
+
+def install() -> None:
+    """Patch moto's classes once per process (mock_aws still resets their data)."""
+    global _done
+    with _installed:
+        if _done:
+            return
+        LambdaSimpleBackend.invoke = _invoke
+        StepFunctionResponse.send_task_failure = _send_task_failure
+        Rule.send_to_targets = _send_to_targets
+        sfn_models.StateMachine.create_from_cloudformation_json = _state_machine_from_cfn
+        _done = True

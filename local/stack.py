@@ -1,0 +1,197 @@
+"""Emulator stand-in: deploys the real template.yaml into moto's CloudFormation.
+
+SAM -> CloudFormation with aws-sam-translator (offline), after packaging local code the way
+``sam deploy`` would (zips in an artifacts bucket) and inlining the ASL file. What moto's
+CloudFormation drops is re-applied from the *translated template* through the normal APIs;
+nothing about the infrastructure is described here a second time.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from cfnlint.decode.cfn_yaml import load as load_cfn_yaml
+from moto.cloudformation.models import cloudformation_backends
+from moto.cloudformation.parsing import clean_json
+from samtranslator.translator.transform import transform
+
+ARTIFACTS_BUCKET = "local-sam-artifacts"
+ACCOUNT = "123456789012"
+
+
+class _NoManagedPolicies:
+    """The translator resolves managed-policy *names* through IAM; our template uses ARNs only."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+@dataclass
+class DeployedStack:
+    name: str
+    region: str
+    outputs: dict[str, str]
+    physical_ids: dict[str, str]  # logical id -> physical id
+    function_code: dict[str, Path]  # logical id -> functions/<step>
+    layer_content: dict[str, Path]  # logical id -> content dir (mounted under /opt)
+    translated: dict[str, Any]
+    reapplied: list[str] = field(default_factory=list)
+    not_applied: list[str] = field(default_factory=list)
+
+
+def _zip_dir(path: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(path.rglob("*")):
+            if file.is_file() and "__pycache__" not in file.parts:
+                archive.write(file, file.relative_to(path))
+    return buffer.getvalue()
+
+
+def localise(template: dict[str, Any], root: Path, upload: bool) -> tuple[dict[str, Path], dict[str, Path]]:
+    """Do what ``sam package`` does before translation: code to S3 URIs, the ASL file inlined.
+
+    With ``upload`` the zips are really put into the (emulated) artifacts bucket; without it
+    only the URIs are rewritten (enough to translate the template for static checks).
+    """
+    s3 = boto3.client("s3") if upload else None
+    if s3 is not None:
+        s3.create_bucket(Bucket=ARTIFACTS_BUCKET)
+    functions: dict[str, Path] = {}
+    layers: dict[str, Path] = {}
+    for logical_id, resource in template["Resources"].items():
+        props = resource.get("Properties", {})
+        kind = resource["Type"]
+        if kind in ("AWS::Serverless::Function", "AWS::Serverless::LayerVersion"):
+            field_name = "CodeUri" if kind == "AWS::Serverless::Function" else "ContentUri"
+            source = root / props[field_name]
+            (functions if field_name == "CodeUri" else layers)[logical_id] = source
+            if s3 is not None:
+                s3.put_object(Bucket=ARTIFACTS_BUCKET, Key=f"{logical_id}.zip", Body=_zip_dir(source))
+            props[field_name] = f"s3://{ARTIFACTS_BUCKET}/{logical_id}.zip"
+        elif kind == "AWS::StepFunctions::StateMachine" and isinstance(props.get("DefinitionS3Location"), str):
+            props["DefinitionString"] = (root / props.pop("DefinitionS3Location")).read_text()
+    return functions, layers
+
+
+def load_template(root: Path) -> dict[str, Any]:
+    template = load_cfn_yaml(str(root / "template.yaml"))
+    return dict(json.loads(json.dumps(template)))  # plain dicts, no YAML node types
+
+
+def translated_template(root: Path, region: str = "us-east-1") -> dict[str, Any]:
+    """template.yaml as CloudFormation sees it after the SAM transform (for static checks)."""
+    template = load_template(root)
+    localise(template, root, upload=False)
+    return translate(template, region)
+
+
+def translate(template: dict[str, Any], region: str) -> dict[str, Any]:
+    os.environ.setdefault("AWS_DEFAULT_REGION", region)
+    translated: dict[str, Any] = transform(template, {}, _NoManagedPolicies())
+    return translated
+
+
+def deploy(root: Path, name: str, region: str, parameters: dict[str, str]) -> DeployedStack:
+    template = load_template(root)
+    functions, layers = localise(template, root, upload=True)
+    translated = translate(template, region)
+    for_moto = json.loads(json.dumps(translated))
+    for resource in for_moto["Resources"].values():
+        # moto's describe_key breaks on a KeyPolicy given as an object.
+        if resource["Type"] == "AWS::KMS::Key" and isinstance(resource["Properties"].get("KeyPolicy"), dict):
+            resource["Properties"]["KeyPolicy"] = json.dumps(resource["Properties"]["KeyPolicy"])
+    cloudformation = boto3.client("cloudformation")
+    cloudformation.create_stack(
+        StackName=name,
+        TemplateBody=json.dumps(for_moto),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
+    if stack["StackStatus"] != "CREATE_COMPLETE":
+        raise RuntimeError(f"stack {name}: {stack['StackStatus']} {stack.get('StackStatusReason', '')}")
+    resources = cloudformation.describe_stack_resources(StackName=name)["StackResources"]
+    deployed = DeployedStack(
+        name=name,
+        region=region,
+        outputs={o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
+        physical_ids={r["LogicalResourceId"]: r["PhysicalResourceId"] for r in resources if "PhysicalResourceId" in r},
+        function_code=functions,
+        layer_content=layers,
+        translated=translated,
+    )
+    _reapply_dropped(deployed, stack["StackId"])
+    return deployed
+
+
+def _resolved(deployed: DeployedStack, stack_id: str, value: Any) -> Any:
+    backend = cloudformation_backends[ACCOUNT][deployed.region]
+    return clean_json(value, backend.stacks[stack_id].resource_map)
+
+
+def _reapply_dropped(deployed: DeployedStack, stack_id: str) -> None:
+    """Re-apply, from the translated template, what moto's CloudFormation silently drops."""
+    s3 = boto3.client("s3")
+    for logical_id, resource in deployed.translated["Resources"].items():
+        if resource["Type"] == "AWS::S3::BucketPolicy":
+            # moto evaluates Deny statements without their conditions, so the TLS-only and
+            # key-pinning denies would refuse every write: only the Allow statements are applied
+            # here; tests/template checks the denies on the translated template.
+            props = _resolved(deployed, stack_id, resource["Properties"])
+            allows = [st for st in props["PolicyDocument"]["Statement"] if st and st["Effect"] == "Allow"]
+            if allows:
+                s3.put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps({"Version": "2012-10-17", "Statement": allows}))
+            deployed.not_applied.append(f"{logical_id} Deny statements (moto ignores Deny conditions)")
+    for logical_id, resource in deployed.translated["Resources"].items():
+        if resource["Type"] in ("AWS::SNS::Subscription", "AWS::CloudWatch::Alarm", "AWS::SQS::QueuePolicy"):
+            deployed.not_applied.append(f"{logical_id} ({resource['Type']} not emulated)")
+            continue
+        if resource["Type"] != "AWS::S3::Bucket" or logical_id not in deployed.physical_ids:
+            continue
+        bucket = deployed.physical_ids[logical_id]
+        props = _resolved(deployed, stack_id, resource["Properties"])
+        if "VersioningConfiguration" in props:
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": props["VersioningConfiguration"]["Status"]})
+        if "PublicAccessBlockConfiguration" in props:
+            s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
+        if "OwnershipControls" in props:
+            s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls=props["OwnershipControls"])
+        if "BucketEncryption" in props:
+            rules = [
+                {
+                    "ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"],
+                    "BucketKeyEnabled": rule.get("BucketKeyEnabled", False),
+                }
+                for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+            ]
+            s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": rules})
+        if props.get("NotificationConfiguration", {}).get("EventBridgeConfiguration", {}).get("EventBridgeEnabled"):
+            s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={"EventBridgeConfiguration": {}})
+        if "LifecycleConfiguration" in props:
+            rules = [
+                {
+                    "ID": rule["Id"],
+                    "Status": rule["Status"],
+                    "Filter": {"Prefix": rule.get("Prefix", "")},
+                    **({"Expiration": {"Days": int(rule["ExpirationInDays"])}} if "ExpirationInDays" in rule else {}),
+                }
+                for rule in props["LifecycleConfiguration"]["Rules"]
+            ]
+            s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+        if "LoggingConfiguration" in props:
+            logging = props["LoggingConfiguration"]
+            s3.put_bucket_logging(
+                Bucket=bucket,
+                BucketLoggingStatus={
+                    "LoggingEnabled": {"TargetBucket": logging["DestinationBucketName"], "TargetPrefix": logging.get("LogFilePrefix", "")}
+                },
+            )
+        deployed.reapplied.append(f"{logical_id} (versioning, public access block, ownership, encryption, EventBridge, lifecycle, logging)")

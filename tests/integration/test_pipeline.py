@@ -1,0 +1,117 @@
+"""The real ASL, template and handlers on the embedded emulator: outcomes a user sees."""
+
+import json
+import shutil
+
+import boto3
+from local.bedrock_standin import Scenario
+from local.emulator import ROOT, LocalPipeline
+
+KEY = "incoming/support.jsonl"
+
+
+def run(pipeline, key, body, tags=None):
+    version = pipeline.upload(key, body, tags)
+    arn = pipeline.execution_arn(key, version)
+    return version, arn, pipeline.wait(arn)
+
+
+def milestones(pipeline):
+    return [n["milestone"] for n in pipeline.notifications()]
+
+
+def test_a_valid_dataset_trains_in_the_vpc_with_our_key_and_ends_with_ready_throughput(pipeline, good_dataset):
+    _, arn, result = run(pipeline, KEY, good_dataset)
+    assert result["status"] == "SUCCEEDED", result.get("error")
+    [request] = pipeline.bedrock.jobs_created
+    outputs = pipeline.stack.outputs
+    assert request["customModelKmsKeyId"] == outputs["DatasetKeyArn"]
+    assert request["vpcConfig"] == {"subnetIds": outputs["JobSubnetIds"].split(","), "securityGroupIds": [outputs["JobSecurityGroupIds"]]}
+    assert request["trainingDataConfig"]["s3Uri"].startswith(f"s3://{pipeline.bucket}/validated/")
+    assert milestones(pipeline) == ["JOB_STARTED", "JOB_FINISHED", "THROUGHPUT_READY"]
+    run_id = arn.rsplit(":", 1)[-1]
+    assert pipeline.report(run_id, "validation")["training"]["accepted"] is True
+    assert pipeline.report(run_id, "metrics")["training"]["final_loss"] == 0.91
+    assert len(pipeline.bedrock.throughputs) == 1
+
+
+def test_an_invalid_dataset_fails_with_its_reason_code_quarantines_a_copy_and_starts_no_job(pipeline, bad_dataset):
+    version, _, result = run(pipeline, KEY, bad_dataset)
+    assert result["status"] == "FAILED"
+    assert result["error"] == "DATASET_INVALID:LINE_BLANK"
+    assert pipeline.bedrock.jobs_created == []
+    s3 = boto3.client("s3")
+    # the original version is untouched, a copy sits in quarantine with the reason
+    original = s3.get_object(Bucket=pipeline.bucket, Key=KEY, VersionId=version)["Body"].read()
+    assert original == bad_dataset
+    [copy] = pipeline.keys("quarantine/")
+    tags = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=pipeline.bucket, Key=copy)["TagSet"]}
+    assert tags["reason"] == "DATASET_INVALID" and tags["pipeline-status"] == "rejected"
+    # the owner is told the lines, and nothing of the content
+    [message] = pipeline.notifications()
+    assert message["milestone"] == "DATASET_REJECTED"
+    for line, code in ((2, "LINE_BLANK"), (3, "SCHEMA_MISMATCH"), (4, "LINE_INVALID_JSON"), (5, "LINE_NOT_OBJECT")):
+        assert f"line={line}, code={code}" in message["body"]
+    assert "reset my password" not in message["body"] and "Missing completion" not in message["body"]
+
+
+def test_a_failed_job_fails_the_run_and_tells_the_owner(pipeline_with, good_dataset):
+    pipeline = pipeline_with(Scenario(job_outcome="Failed"))
+    _, _, result = run(pipeline, KEY, good_dataset)
+    assert (result["status"], result["error"]) == ("FAILED", "JOB_FAILED")
+    assert milestones(pipeline) == ["JOB_STARTED", "JOB_FAILED"]
+    assert pipeline.bedrock.throughputs == {}
+
+
+def test_a_lost_completion_event_times_out_stops_the_job_and_tells_the_owner(pipeline_with, good_dataset):
+    pipeline = pipeline_with(Scenario(job_outcome="Lost"), TrainingTimeoutSeconds="2")
+    _, arn, result = run(pipeline, KEY, good_dataset)
+    assert (result["status"], result["error"]) == ("FAILED", "JOB_TIMED_OUT")
+    assert "StopTrainingJob" in [state.name for state in pipeline.timeline(arn)]
+    assert milestones(pipeline) == ["JOB_STARTED", "JOB_FAILED"]
+
+
+def test_the_same_s3_event_delivered_twice_makes_one_execution_one_job_and_no_second_message(pipeline, good_dataset):
+    version, arn, result = run(pipeline, KEY, good_dataset)
+    assert result["status"] == "SUCCEEDED"
+    told = len(pipeline.notifications())
+    # Given the same event again (at-least-once delivery), straight to the rule's target
+    head = boto3.client("s3").head_object(Bucket=pipeline.bucket, Key=KEY, VersionId=version)
+    event = json.loads((ROOT / "events" / "s3-object-created.json").read_text())
+    event["detail"]["bucket"]["name"] = pipeline.bucket
+    event["detail"]["object"].update({"key": KEY, "version-id": version, "etag": head["ETag"].strip('"'), "size": head["ContentLength"]})
+    trigger = pipeline.stack.physical_ids["TriggerFunction"]
+    answer = json.loads(boto3.client("lambda").invoke(FunctionName=trigger, Payload=json.dumps(event))["Payload"].read())
+    assert answer == {"runId": arn.rsplit(":", 1)[-1], "started": False}
+    assert len(pipeline.executions()) == 1
+    assert len(pipeline.bedrock.jobs_created) == 1
+    assert len(pipeline.notifications()) == told
+
+
+def test_a_dataset_under_an_unknown_profile_is_rejected_before_reading_it(pipeline, good_dataset):
+    _, _, result = run(pipeline, "incoming/no-such-team/x.jsonl", good_dataset)
+    assert (result["status"], result["error"]) == ("FAILED", "UNKNOWN_PROFILE:no-such-team")
+    assert milestones(pipeline) == ["RUN_FAILED"]
+    assert pipeline.bedrock.jobs_created == []
+
+
+def test_a_validation_file_never_starts_a_run_and_is_used_by_its_training_file(pipeline, good_dataset):
+    pipeline.upload("incoming/support.validation.jsonl", good_dataset)
+    assert pipeline.executions() == []
+    _, _, result = run(pipeline, KEY, good_dataset)
+    assert result["status"] == "SUCCEEDED"
+    [request] = pipeline.bedrock.jobs_created
+    assert request["validationDataConfig"]["validators"][0]["s3Uri"].endswith("/support.validation.jsonl")
+
+
+def test_the_demo_follows_the_template_a_changed_rule_pattern_changes_what_starts_a_run(tmp_path, good_dataset):
+    # Given a copy of the project whose S3 rule listens on landing/ instead of incoming/
+    for part in ("template.yaml", "statemachine", "functions", "layers", "config"):
+        source = ROOT / part
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / part)
+    template = tmp_path / "template.yaml"
+    template.write_text(template.read_text().replace('wildcard: "incoming/*.jsonl"', 'wildcard: "landing/*.jsonl"'))
+    # When a dataset lands in incoming/, Then no run starts
+    with LocalPipeline(root=tmp_path) as pipeline:
+        pipeline.upload(KEY, good_dataset)
+        assert pipeline.executions() == []

@@ -1,0 +1,187 @@
+"""Security properties checked on the translated template (what CloudFormation will create).
+
+These also cover what the emulator cannot enforce (bucket-policy denies, alarms, subscriptions).
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from local.stack import translated_template
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def resources():
+    return translated_template(ROOT)["Resources"]
+
+
+def of_type(resources, kind):
+    return {name: r for name, r in resources.items() if r["Type"] == kind}
+
+
+def test_stateful_resources_are_retained(resources):
+    for name in ("DatasetKey", "DataBucket", "RunsTable", "AccessLogsBucket"):
+        assert resources[name]["DeletionPolicy"] == "Retain", name
+
+
+def test_key_is_customer_managed_with_rotation_and_no_wildcard_principal(resources):
+    key = resources["DatasetKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    for statement in key["KeyPolicy"]["Statement"]:
+        if isinstance(statement, dict) and "Fn::If" not in statement:
+            assert statement["Principal"] not in ("*", {"AWS": "*"})
+
+
+def test_key_policy_lets_the_bedrock_role_use_the_key_through_s3_and_bedrock_only(resources):
+    statements = {s.get("Sid"): s for s in resources["DatasetKey"]["Properties"]["KeyPolicy"]["Statement"] if isinstance(s, dict)}
+    bedrock = statements["BedrockServiceRoleUsesKeyThroughS3AndBedrock"]
+    assert set(bedrock["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"}
+    services = json.dumps(bedrock["Condition"]["StringEquals"]["kms:ViaService"])
+    assert "s3." in services and "bedrock." in services
+
+
+def test_data_bucket_is_sse_kms_with_our_key_private_versioned_and_evented(resources):
+    props = resources["DataBucket"]["Properties"]
+    rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["DatasetKey", "Arn"]}}
+    assert rule["BucketKeyEnabled"] is True
+    assert all(
+        props["PublicAccessBlockConfiguration"][k] is True
+        for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+    )
+    assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert props["VersioningConfiguration"]["Status"] == "Enabled"
+    assert props["NotificationConfiguration"]["EventBridgeConfiguration"]["EventBridgeEnabled"] is True
+    assert {r["Prefix"] for r in props["LifecycleConfiguration"]["Rules"]} == {"quarantine/", "reports/"}
+    assert props["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": "AccessLogsBucket"}
+
+
+def test_access_log_bucket_uses_sse_s3_because_server_access_logs_cannot_target_sse_kms(resources):
+    rule = resources["AccessLogsBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+
+
+def test_bucket_policy_denies_plain_http_on_bucket_and_objects_and_puts_with_another_key(resources):
+    statements = {
+        s["Sid"]: s
+        for s in resources["DataBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        if isinstance(s, dict) and "Sid" in s
+    }
+    tls = statements["DenyInsecureTransport"]
+    assert (tls["Effect"], tls["Principal"], tls["Action"]) == ("Deny", "*", "s3:*")
+    assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert len(tls["Resource"]) == 2
+    other_key = statements["DenyPutWithAnotherKmsKey"]
+    assert other_key["Condition"]["StringNotEqualsIfExists"]["s3:x-amz-server-side-encryption-aws-kms-key-id"] == {
+        "Fn::GetAtt": ["DatasetKey", "Arn"]
+    }
+
+
+def test_bedrock_service_role_trust_stops_the_confused_deputy(resources):
+    statement = resources["BedrockServiceRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert len(statement) == 1
+    assert statement[0]["Principal"] == {"Service": "bedrock.amazonaws.com"}
+    assert statement[0]["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+    assert "model-customization-job/*" in json.dumps(statement[0]["Condition"]["ArnLike"]["aws:SourceArn"])
+
+
+def test_no_security_group_is_open_to_the_world_and_no_internet_route_exists(resources):
+    for name, group in of_type(resources, "AWS::EC2::SecurityGroup").items():
+        for rule in group["Properties"].get("SecurityGroupIngress", []):
+            assert rule.get("CidrIp") != "0.0.0.0/0" and rule.get("CidrIpv6") != "::/0", name
+    for kind in ("AWS::EC2::InternetGateway", "AWS::EC2::NatGateway", "AWS::EC2::Route", "AWS::EC2::EgressOnlyInternetGateway"):
+        assert not of_type(resources, kind), kind
+
+
+def test_s3_gateway_endpoint_policy_names_only_the_data_bucket(resources):
+    policy = resources["S3GatewayEndpoint"]["Properties"]["PolicyDocument"]
+    for statement in policy["Statement"]:
+        for resource in statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]:
+            assert resource != "*"
+            assert "DataBucket" in json.dumps(resource)
+
+
+def test_kms_endpoint_has_private_dns_and_https_only_from_the_vpc(resources):
+    assert resources["KmsInterfaceEndpoint"]["Properties"]["PrivateDnsEnabled"] is True
+    ingress = resources["KmsEndpointSecurityGroup"]["Properties"]["SecurityGroupIngress"]
+    assert [(r["IpProtocol"], r["FromPort"], r["ToPort"], r["CidrIp"]) for r in ingress] == [("tcp", 443, 443, {"Ref": "VpcCidr"})]
+
+
+def test_one_private_subnet_per_availability_zone(resources):
+    zones = [s["Properties"]["AvailabilityZone"]["Fn::Select"][0] for s in of_type(resources, "AWS::EC2::Subnet").values()]
+    assert sorted(zones) == [0, 1, 2]
+
+
+def test_table_topic_and_queue_use_the_customer_key(resources):
+    table = resources["RunsTable"]["Properties"]
+    assert table["SSESpecification"]["KMSMasterKeyId"] == {"Fn::GetAtt": ["DatasetKey", "Arn"]}
+    assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    assert resources["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["DatasetKey", "Arn"]}
+    assert resources["EventsDeadLetterQueue"]["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["DatasetKey", "Arn"]}
+
+
+def test_state_machine_is_standard_traced_encrypted_and_logs_no_execution_data(resources):
+    props = resources["PipelineStateMachine"]["Properties"]
+    assert props["StateMachineType"] == "STANDARD"
+    assert props["LoggingConfiguration"]["IncludeExecutionData"] is False
+    assert props["TracingConfiguration"]["Enabled"] is True
+    assert props["EncryptionConfiguration"]["Type"] == "CUSTOMER_MANAGED_KMS_KEY"
+
+
+def test_rules_match_the_right_events_and_have_retry_and_dead_letter_queue(resources):
+    rules = of_type(resources, "AWS::Events::Rule")
+    patterns = {name: r["Properties"]["EventPattern"] for name, r in rules.items()}
+    s3_rule = next(p for p in patterns.values() if p["source"] == ["aws.s3"])
+    assert s3_rule["detail-type"] == ["Object Created"]  # not "Object Tags Added"
+    assert s3_rule["detail"]["object"]["key"] == [{"wildcard": "incoming/*.jsonl"}]
+    bedrock_rule = next(p for p in patterns.values() if p["source"] == ["aws.bedrock"])
+    assert bedrock_rule["detail"] == {"jobStatus": ["Completed", "Failed", "Stopped"]}  # jobStatus, not status
+    for rule in rules.values():
+        for target in rule["Properties"]["Targets"]:
+            assert "Arn" in target["DeadLetterConfig"] and target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+
+
+def test_pass_role_is_limited_to_the_service_role_and_to_bedrock(resources):
+    statements = resources["PipelineFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    pass_role = next(s for s in statements if s["Action"] == "iam:PassRole")
+    assert pass_role["Resource"] == {"Fn::GetAtt": ["BedrockServiceRole", "Arn"]}
+    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}}
+
+
+def test_every_function_runs_python_3_13_with_tracing(resources):
+    for name, function in of_type(resources, "AWS::Lambda::Function").items():
+        assert function["Properties"]["Runtime"] == "python3.13", name
+        assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}, name
+
+
+@pytest.fixture(scope="module")
+def asl():
+    return json.loads((ROOT / "statemachine" / "pipeline.asl.json").read_text())
+
+
+def test_every_placeholder_in_the_asl_is_substituted_by_the_template(resources, asl):
+    placeholders = set(re.findall(r"\$\{(\w+)\}", json.dumps(asl)))
+    assert placeholders == set(resources["PipelineStateMachine"]["Properties"]["DefinitionSubstitutions"])
+
+
+def test_every_wait_and_task_token_state_takes_its_duration_from_the_input(asl):
+    for name, state in asl["States"].items():
+        if state["Type"] == "Wait":
+            assert "SecondsPath" in state, name
+        if state.get("Resource", "").endswith(".waitForTaskToken"):
+            assert state["TimeoutSecondsPath"].startswith("$.timing."), name
+            assert any("States.Timeout" in c["ErrorEquals"] for c in state["Catch"]), name
+
+
+def test_every_task_retries_transient_errors_and_catches_into_a_notified_fail(asl):
+    states = asl["States"]
+    for name, state in states.items():
+        if state["Type"] == "Task":
+            assert state["Retry"], name
+            assert state["Catch"], name
+    assert states["RunFailed"]["ErrorPath"] == "$.outcome.reason"
+    assert states["NotifyFailure"]["Next"] == "RunFailed"

@@ -1,0 +1,60 @@
+"""Run id: one per object version, valid wherever Bedrock and Step Functions need a name."""
+
+import re
+
+import pytest
+
+from secure_finetune.runs import (
+    is_validation_file,
+    profile_of,
+    quarantine_key,
+    run_id,
+    validated_key,
+    validation_key_for,
+)
+
+JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9\+\-\.])*$")
+MODEL_NAME = re.compile(r"^([0-9a-zA-Z][_-]?){1,63}$")
+CLIENT_TOKEN = re.compile(r"^[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?$")
+EXECUTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+BEDROCK_S3_KEY = re.compile(r"^(?:[-!_*'().a-z0-9A-Z]+/)*[-!_*'().a-z0-9A-Z]+$")
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "incoming/x.jsonl",
+        "incoming/team/My Data (v2)+final.jsonl",
+        "incoming/é/ü--__..jsonl",
+        "incoming/.jsonl",
+        "incoming/" + "a" * 900 + ".jsonl",
+    ],
+)
+def test_run_id_fits_every_name_pattern(key):
+    rid = run_id("bucket", key, "v1")
+    for pattern in (JOB_NAME, MODEL_NAME, CLIENT_TOKEN, EXECUTION_NAME):
+        assert pattern.match(rid), (pattern.pattern, rid)
+    assert len(rid) <= 63
+
+
+def test_run_id_is_stable_for_a_version_and_differs_between_versions():
+    assert run_id("b", "incoming/x.jsonl", "v1") == run_id("b", "incoming/x.jsonl", "v1")
+    assert run_id("b", "incoming/x.jsonl", "v1") != run_id("b", "incoming/x.jsonl", "v2")
+    assert run_id("b", "incoming/x.jsonl", "v1") != run_id("c", "incoming/x.jsonl", "v1")
+
+
+def test_derived_keys_match_bedrocks_s3_uri_pattern():
+    for derived in (validated_key("ab" * 32, "incoming/t/My data+=v2.jsonl"), quarantine_key("r-1", "incoming/a b.jsonl")):
+        assert BEDROCK_S3_KEY.match(derived), derived
+
+
+def test_validation_files_belong_to_their_training_file():
+    assert is_validation_file("incoming/p/x.validation.jsonl")
+    assert not is_validation_file("incoming/p/x.jsonl")
+    assert validation_key_for("incoming/p/x.jsonl") == "incoming/p/x.validation.jsonl"
+
+
+def test_profile_comes_from_the_first_sub_prefix():
+    assert profile_of("incoming/support-bot/x.jsonl") == "support-bot"
+    assert profile_of("incoming/support-bot/deeper/x.jsonl") == "support-bot"
+    assert profile_of("incoming/x.jsonl") is None

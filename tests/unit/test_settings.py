@@ -1,0 +1,79 @@
+"""Run settings: profile by prefix, allow-listed tag overrides, stack limits win."""
+
+from pathlib import Path
+
+import pytest
+
+from secure_finetune.reasons import ReasonCode, RunRejected
+from secure_finetune.settings import ProfileCatalog, StackLimits, load_catalog, resolve_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOG = ProfileCatalog.model_validate(
+    {
+        "version": "t1",
+        "profiles": {
+            "default": {"base_model": "meta.llama3-1-8b-instruct-v1:0:128k", "hyperparameters": {"epochCount": "2"}, "model_units": 1},
+            "big": {"base_model": "meta.llama3-1-70b-instruct-v1:0", "model_units": 3, "ttl_hours": 48},
+        },
+    }
+)
+LIMITS = StackLimits(max_model_units=2, max_ttl_hours=24)
+
+
+def rejected(profile, tags, limits=LIMITS):
+    with pytest.raises(RunRejected) as caught:
+        resolve_settings(CATALOG, profile, tags, limits)
+    return str(caught.value)
+
+
+def test_unknown_profile_is_rejected_with_its_name():
+    assert rejected("nope", {}) == "UNKNOWN_PROFILE:nope"
+
+
+def test_profile_name_in_the_reason_is_reduced_to_a_safe_alphabet():
+    assert rejected("a b/é", {}) == "UNKNOWN_PROFILE:a_b__"
+
+
+def test_a_finetune_tag_outside_the_allow_list_is_rejected():
+    assert rejected(None, {"finetune-approval": "false"}) == "OVERRIDE_NOT_ALLOWED:finetune-approval"
+
+
+@pytest.mark.parametrize(("tag", "value"), [("finetune-epochCount", "-1"), ("finetune-model-units", "two"), ("finetune-ttl-hours", "-3")])
+def test_an_allowed_tag_with_a_bad_value_is_rejected(tag, value):
+    assert rejected(None, {tag: value}) == f"OVERRIDE_INVALID:{tag}"
+
+
+def test_more_model_units_than_the_stack_cap_is_rejected():
+    assert rejected("big", {}) == "THROUGHPUT_CAP_EXCEEDED:3-over-2"
+    assert rejected(None, {"finetune-model-units": "5"}).startswith(ReasonCode.THROUGHPUT_CAP_EXCEEDED.value)
+
+
+def test_allowed_tags_override_and_other_tags_are_ignored():
+    settings = resolve_settings(CATALOG, None, {"finetune-epochCount": "4", "team": "x", "finetune-ttl-hours": "2"}, LIMITS)
+    assert settings.hyperparameters == {"epochCount": "4"}
+    assert settings.ttl_hours == 2
+    assert settings.overrides == ("finetune-epochCount", "finetune-ttl-hours")
+    assert (settings.profile, settings.profiles_version) == ("default", "t1")
+
+
+def test_time_to_live_is_clamped_to_the_stack_maximum():
+    settings = resolve_settings(CATALOG, "big", {}, StackLimits(max_model_units=3, max_ttl_hours=24))
+    assert settings.ttl_hours == 24
+
+
+def test_a_profile_must_name_a_known_model_and_a_type_it_supports():
+    with pytest.raises(ValueError):
+        ProfileCatalog.model_validate({"version": "x", "profiles": {"p": {"base_model": "acme.unknown"}}})
+    with pytest.raises(ValueError):
+        ProfileCatalog.model_validate(
+            {
+                "version": "x",
+                "profiles": {"p": {"base_model": "meta.llama3-1-8b-instruct-v1:0", "customization_type": "CONTINUED_PRE_TRAINING"}},
+            }
+        )
+
+
+def test_the_deployed_profiles_file_is_valid_and_has_a_default():
+    catalog = load_catalog(ROOT / "config" / "profiles.toml")
+    assert "default" in catalog.profiles
+    assert catalog.version

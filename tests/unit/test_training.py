@@ -1,0 +1,127 @@
+"""Launch request, drift check and the completion callback (with fakes of our ports)."""
+
+import re
+
+import pytest
+
+from secure_finetune.events import BedrockJobStateChange
+from secure_finetune.runs import Step
+from secure_finetune.settings import ProfileCatalog, StackLimits, resolve_settings
+from secure_finetune.state import DatasetResult, PipelineState, Registered, RunObject, Timing
+from secure_finetune.steps.training import complete_training_job, drift, job_request
+from tests.unit.fakes import CONFIG, FakeDeps
+
+RUN = "support-0123456789abcdef0123"
+JOB_ARN = f"arn:aws:bedrock:us-east-1:111122223333:model-customization-job/{RUN}"
+
+
+def state() -> PipelineState:
+    catalog = ProfileCatalog.model_validate(
+        {"version": "v", "profiles": {"default": {"base_model": "meta.llama3-1-8b-instruct-v1:0", "hyperparameters": {"epochCount": "2"}}}}
+    )
+    return PipelineState(
+        run=RunObject(
+            run_id=RUN,
+            bucket="data-bucket",
+            key="incoming/support.jsonl",
+            version_id="v1",
+            etag="e",
+            size=10,
+            requester="arn:aws:iam::1:user/alice",
+        ),
+        timing=Timing(training_timeout_seconds=60, throughput_poll_seconds=1, throughput_max_polls=3),
+        registered=Registered(settings=resolve_settings(catalog, None, {}, StackLimits())),
+        dataset=DatasetResult(
+            sha256="ab" * 32, records=10, training_uri=f"s3://data-bucket/validated/{'ab' * 32}/support.jsonl", report="s3://r"
+        ),
+    )
+
+
+def test_the_job_request_runs_in_our_vpc_with_our_key_and_deterministic_names():
+    request = job_request(state(), CONFIG)
+    assert request["vpcConfig"] == {"subnetIds": ["subnet-1", "subnet-2"], "securityGroupIds": ["sg-1"]}
+    assert request["customModelKmsKeyId"] == CONFIG.key_arn
+    assert request["jobName"] == request["customModelName"] == request["clientRequestToken"] == RUN
+    assert request["baseModelIdentifier"] == "meta.llama3-1-8b-instruct-v1:0:128k"
+    assert request["outputDataConfig"] == {"s3Uri": f"s3://data-bucket/output/{RUN}/"}
+    assert all(isinstance(v, str) for v in request["hyperParameters"].values())
+    tags = {t["key"]: t["value"] for t in request["jobTags"]}
+    assert tags["dataset-sha256"] == "ab" * 32 and tags["source-version"] == "v1" and tags["run-id"] == RUN
+    assert all(re.fullmatch(r"[a-zA-Z0-9\s._:/=+@-]*", t["value"]) for t in request["jobTags"])
+
+
+@pytest.mark.parametrize(
+    ("recorded_change", "problem"),
+    [
+        ({"vpcConfig": None}, "subnets"),
+        ({"outputModelKmsKeyArn": "arn:aws:kms:us-east-1:111122223333:key/invented"}, "kms-key"),
+        ({"roleArn": "arn:aws:iam::111122223333:role/other"}, "role"),
+    ],
+)
+def test_drift_names_what_bedrock_recorded_differently(recorded_change, problem):
+    request = job_request(state(), CONFIG)
+    recorded = {"vpcConfig": request["vpcConfig"], "outputModelKmsKeyArn": CONFIG.key_arn, "roleArn": CONFIG.service_role_arn}
+    assert drift(recorded, request) == []
+    assert problem in drift({**recorded, **recorded_change}, request)
+
+
+def event(status="Completed", account="111122223333", region="us-east-1", job=RUN):
+    return BedrockJobStateChange.model_validate(
+        {
+            "version": "0",
+            "id": "e1",
+            "detail-type": "Model Customization Job State Change",
+            "source": "aws.bedrock",
+            "account": account,
+            "time": "2026-11-24T12:00:00Z",
+            "region": region,
+            "resources": [JOB_ARN],
+            "detail": {"jobName": job, "jobArn": JOB_ARN, "jobStatus": status},
+        }
+    )
+
+
+def waiting_deps(job_status="Completed", failure_message=None):
+    deps = FakeDeps()
+    deps.runs.put_token(RUN, Step.TRAINING, "token-1")
+    deps.runs.runs[RUN] = {"bucket": "data-bucket"}
+    deps.bedrock.jobs[RUN] = {
+        "jobArn": JOB_ARN,
+        "status": job_status,
+        "outputModelArn": "arn:aws:bedrock:us-east-1:111122223333:custom-model/m/abc",
+        "outputDataConfig": {"s3Uri": f"s3://data-bucket/output/{RUN}/"},
+        "failureMessage": failure_message,
+    }
+    return deps
+
+
+@pytest.mark.parametrize("other", [{"account": "999999999999"}, {"region": "eu-west-1"}, {"job": "not-ours"}])
+def test_events_from_elsewhere_or_for_unknown_jobs_are_ignored(other):
+    deps = waiting_deps()
+    outcome = complete_training_job(event(**other), deps)
+    assert outcome.startswith("ignored")
+    assert deps.machine.answers == []
+
+
+def test_the_api_is_the_truth_not_the_event():
+    # Given the event says Completed but the job is still running
+    deps = waiting_deps(job_status="InProgress")
+    assert complete_training_job(event("Completed"), deps) == "ignored: job is InProgress"
+    assert deps.machine.answers == []
+
+
+def test_completed_job_answers_success_once_and_a_duplicate_event_is_harmless():
+    deps = waiting_deps()
+    assert complete_training_job(event(), deps) == "answered Completed"
+    assert complete_training_job(event(), deps).startswith("ignored")  # token gone
+    assert [kind for kind, _ in deps.machine.answers] == ["success"]
+    assert deps.machine.answers[0][1]["outputModelArn"].endswith("custom-model/m/abc")
+
+
+def test_failed_job_answers_failure_with_a_reason_code_and_keeps_the_failure_message_out_of_it():
+    deps = waiting_deps(job_status="Failed", failure_message='Input size exceeded for record starting with {"prompt": "secret')
+    complete_training_job(event("Failed"), deps)
+    kind, (error, reason) = deps.machine.answers[0]
+    assert (kind, error, reason) == ("failure", "TrainingFailed", "JOB_FAILED")
+    report = deps.bucket.documents[f"reports/{RUN}/training.json"]
+    assert "secret" in report["failureMessage"]  # kept in the encrypted report only
