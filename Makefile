@@ -74,7 +74,10 @@ test: lint template-lint unit integration build ## Everything CI runs
 demo: $(VENV)/.stamp ## Run the whole pipeline locally on the emulator with the sample dataset
 	$(PYTHON) -m local.demo $(DEMO_ARGS)
 
+bench: $(VENV)/.stamp ## Speed and memory as ratios against baselines measured in the same run
+	$(PYTHON) -m bench.run
+
 clean: ## Remove environments and build output
 	rm -rf .venv .venv-sam .venv-bootstrap $(ASL_DIR)/node_modules .aws-sam .mypy_cache .ruff_cache
 
-.PHONY: help setup lock lint template-lint unit integration build test demo clean
+.PHONY: help setup lock lint template-lint unit integration build test demo bench clean

@@ -91,7 +91,8 @@ def test_the_same_s3_event_delivered_twice_makes_one_execution_one_job_and_no_se
 def test_a_dataset_under_an_unknown_profile_is_rejected_before_reading_it(pipeline, good_dataset):
     _, _, result = run(pipeline, "incoming/no-such-team/x.jsonl", good_dataset)
     assert (result["status"], result["error"]) == ("FAILED", "UNKNOWN_PROFILE:no-such-team")
-    assert milestones(pipeline) == ["RUN_FAILED"]
+    [message] = pipeline.notifications()
+    assert (message["milestone"], "no-such-team" in message["subject"]) == ("RUN_FAILED", True)
     assert pipeline.bedrock.jobs_created == []
 
 
@@ -115,3 +116,11 @@ def test_the_demo_follows_the_template_a_changed_rule_pattern_changes_what_start
     with LocalPipeline(root=tmp_path) as pipeline:
         pipeline.upload(KEY, good_dataset)
         assert pipeline.executions() == []
+
+
+def test_keys_with_spaces_plus_percent_and_non_ascii_resolve_to_the_exact_object(pipeline, good_dataset):
+    key = "incoming/a b+c%41ü.jsonl"
+    version, arn, result = run(pipeline, key, good_dataset)
+    assert result["status"] == "SUCCEEDED", result.get("error")
+    registered = pipeline.report(arn.rsplit(":", 1)[-1], "register")
+    assert (registered["run"]["key"], registered["run"]["versionId"]) == (key, version)

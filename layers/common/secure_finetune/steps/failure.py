@@ -6,7 +6,7 @@ import json
 
 from ..notifications import DatasetRejected, FailedCheck, GuardrailFailed, JobFailed, LineError, MilestoneEvent, RunFailed
 from ..reasons import STOP_ERRORS, Reason, ReasonCode
-from ..runs import RunStatus, Step, report_key
+from ..runs import RunStatus, Step, profile_of, report_key
 from ..settings import DEFAULT_PROFILE
 from ..state import PipelineState
 from ..wiring import Dependencies
@@ -41,7 +41,8 @@ def notify_failure(state: PipelineState, deps: Dependencies) -> dict[str, str]:
     run = state.run
     reason = reason_of(state.failure.error, state.failure.cause)
     step = _STEP_OF_ERROR.get(state.failure.error, "pipeline")
-    profile = state.registered.settings.profile if state.registered else DEFAULT_PROFILE
+    # Before settings exist (e.g. UNKNOWN_PROFILE), name the profile the key asked for.
+    profile = state.registered.settings.profile if state.registered else profile_of(run.key) or DEFAULT_PROFILE
     event = _milestone(state, deps, reason, str(step), profile)
     deps.runs.set_status(run.run_id, RunStatus.FAILED, reason=str(reason))
     deps.notifier.send(event)
