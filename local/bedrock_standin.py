@@ -7,6 +7,7 @@
   (delivered to the rule's target by ``moto_patches``).
 * Provisioned throughput (create/get/list): not in moto; kept in memory here, answered through
   botocore's ``before-call`` hook on the default session (the one our adapters use).
+* GetFoundationModel: not in moto; answered from our model registry (the single source of truth).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from urllib.parse import unquote
 
 import boto3
 from moto.bedrock.models import bedrock_backends
+
+from secure_finetune.models import UnknownModel, find_model
 
 ACCOUNT = "123456789012"
 
@@ -47,8 +50,12 @@ class _Throughput:
 
 
 class _Response:
-    status_code = 200
-    headers: dict[str, str] = {}
+    def __init__(self, status_code: int = 200) -> None:
+        self.status_code = status_code
+        self.headers: dict[str, str] = {}
+
+
+_STOOD_IN = ("CreateProvisionedModelThroughput", "GetProvisionedModelThroughput", "ListProvisionedModelThroughputs", "GetFoundationModel")
 
 
 class BedrockStandIn:
@@ -61,19 +68,22 @@ class BedrockStandIn:
         self._threads: list[threading.Thread] = []
 
     # ------------------------------------------------------------------ wiring
+    def _hooks(self) -> list[tuple[str, Any]]:
+        hooks: list[tuple[str, Any]] = [
+            ("before-parameter-build.bedrock.CreateModelCustomizationJob", self._remember_job_request),
+            ("after-call.bedrock.CreateModelCustomizationJob", self._job_created),
+        ]
+        return hooks + [(f"before-call.bedrock.{operation}", getattr(self, f"_{operation}")) for operation in _STOOD_IN]
+
     def install(self) -> None:
         events = boto3._get_default_session().events  # type: ignore[attr-defined]
-        events.register("before-parameter-build.bedrock.CreateModelCustomizationJob", self._remember_job_request)
-        events.register("after-call.bedrock.CreateModelCustomizationJob", self._job_created)
-        for operation in ("CreateProvisionedModelThroughput", "GetProvisionedModelThroughput", "ListProvisionedModelThroughputs"):
-            events.register(f"before-call.bedrock.{operation}", getattr(self, f"_{operation}"))
+        for name, hook in self._hooks():
+            events.register(name, hook)
 
     def uninstall(self) -> None:
         events = boto3._get_default_session().events  # type: ignore[attr-defined]
-        events.unregister("before-parameter-build.bedrock.CreateModelCustomizationJob", self._remember_job_request)
-        events.unregister("after-call.bedrock.CreateModelCustomizationJob", self._job_created)
-        for operation in ("CreateProvisionedModelThroughput", "GetProvisionedModelThroughput", "ListProvisionedModelThroughputs"):
-            events.unregister(f"before-call.bedrock.{operation}", getattr(self, f"_{operation}"))
+        for name, hook in self._hooks():
+            events.unregister(name, hook)
 
     def join(self, timeout: float = 30) -> None:
         for thread in self._threads:
@@ -160,6 +170,24 @@ class BedrockStandIn:
             if wanted in (None, t.model_arn)
         ]
         return _Response(), {"provisionedModelSummaries": summaries}
+
+    def _GetFoundationModel(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
+        identifier = unquote(params["url_path"].rsplit("/foundation-models/", 1)[-1])
+        try:
+            model = find_model(identifier)
+        except UnknownModel:
+            error = {"Error": {"Code": "ResourceNotFoundException", "Message": f"model {identifier} not found"}}
+            return _Response(404), error
+        details = {
+            "modelArn": f"arn:aws:bedrock:{self.region}::foundation-model/{model.model_id}",
+            "modelId": model.model_id,
+            "modelName": model.name,
+            "providerName": model.model_id.split(".", 1)[0],
+            "customizationsSupported": sorted(model.formats),
+            "inferenceTypesSupported": ["PROVISIONED"] if model.provisioned_throughput else [],
+            "modelLifecycle": {"status": "ACTIVE"},
+        }
+        return _Response(), {"modelDetails": details}
 
     @staticmethod
     def _describe(throughput: _Throughput, status: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ import json
 import shutil
 
 import boto3
+import pytest
 from local.bedrock_standin import Scenario
 from local.emulator import ROOT, LocalPipeline
 
@@ -124,3 +125,11 @@ def test_keys_with_spaces_plus_percent_and_non_ascii_resolve_to_the_exact_object
     assert result["status"] == "SUCCEEDED", result.get("error")
     registered = pipeline.report(arn.rsplit(":", 1)[-1], "register")
     assert (registered["run"]["key"], registered["run"]["versionId"]) == (key, version)
+
+
+def test_the_emulator_answers_get_foundation_model_from_the_registry(pipeline):
+    bedrock = boto3.client("bedrock")
+    details = bedrock.get_foundation_model(modelIdentifier="meta.llama3-1-8b-instruct-v1:0:128k")["modelDetails"]
+    assert (details["customizationsSupported"], details["modelLifecycle"]["status"]) == (["FINE_TUNING"], "ACTIVE")
+    with pytest.raises(bedrock.exceptions.ResourceNotFoundException):
+        bedrock.get_foundation_model(modelIdentifier="acme.unknown-v1")

@@ -84,7 +84,6 @@ def event(status="Completed", account="111122223333", region="us-east-1", job=RU
 def waiting_deps(job_status="Completed", failure_message=None):
     deps = FakeDeps()
     deps.runs.put_token(RUN, Step.TRAINING, "token-1")
-    deps.runs.runs[RUN] = {"bucket": "data-bucket"}
     deps.bedrock.jobs[RUN] = {
         "jobArn": JOB_ARN,
         "status": job_status,
@@ -125,3 +124,12 @@ def test_failed_job_answers_failure_with_a_reason_code_and_keeps_the_failure_mes
     assert (kind, error, reason) == ("failure", "TrainingFailed", "JOB_FAILED")
     report = deps.bucket.documents[f"reports/{RUN}/training.json"]
     assert "secret" in report["failureMessage"]  # kept in the encrypted report only
+
+
+def test_the_sample_bedrock_event_in_events_parses():
+    import json
+    from pathlib import Path
+
+    sample = json.loads((Path(__file__).resolve().parents[2] / "events" / "bedrock-job-state-change.json").read_text())
+    parsed = BedrockJobStateChange.model_validate(sample)
+    assert (parsed.detail.job_status, parsed.detail_type) == ("Completed", "Model Customization Job State Change")

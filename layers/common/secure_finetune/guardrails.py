@@ -11,6 +11,7 @@ The full catalogue is the guardrails issue; ids follow
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -59,91 +60,75 @@ class Finding(BaseModel):
 
 
 _KMS_ALGORITHMS = {"aws:kms", "aws:kms:dsse"}
+Verdict = tuple[Status, str]
 
 
-def check_bucket_default_key(ev: Evidence) -> Finding:
-    def finding(status: Status, why: str) -> Finding:
-        fix = None if status is Status.PASS else "Set the bucket's default encryption to SSE-KMS with the stack's key ARN (DatasetKey)."
+@dataclass(frozen=True)
+class Check:
+    """One catalogue entry: what it is, the rule (a pure function of evidence) and the fix."""
+
+    id: str
+    title: str
+    severity: Severity
+    anchors: tuple[str, ...]
+    rule: Callable[[Evidence], Verdict]
+    fix: Callable[[Evidence], str]
+
+    def __call__(self, ev: Evidence) -> Finding:
+        status, why = self.rule(ev)
         return Finding(
-            id="GR-S3-01",
-            title="Bucket default encryption is SSE-KMS with our key",
-            severity=Severity.BLOCK,
+            id=self.id,
+            title=self.title,
+            severity=self.severity,
             status=status,
             explanation=why,
-            fix=fix,
+            fix=None if status is Status.PASS else self.fix(ev),
         )
 
+
+def _bucket_default_key(ev: Evidence) -> Verdict:
     if ev.bucket_encryption_rules is None:
-        return finding(Status.UNKNOWN, "bucket encryption could not be read")
+        return Status.UNKNOWN, "bucket encryption could not be read"
     for rule in ev.bucket_encryption_rules:
         default = rule.get("ApplyServerSideEncryptionByDefault", {})
         if default.get("SSEAlgorithm") in _KMS_ALGORITHMS and default.get("KMSMasterKeyID") == ev.expected_key_arn:
-            return finding(Status.PASS, "default encryption is SSE-KMS with the expected key ARN")
-    return finding(Status.FAIL, "default encryption is not SSE-KMS with the expected key ARN (an alias or aws/s3 does not count)")
+            return Status.PASS, "default encryption is SSE-KMS with the expected key ARN"
+    return Status.FAIL, "default encryption is not SSE-KMS with the expected key ARN (an alias or aws/s3 does not count)"
 
 
-def check_object_key(ev: Evidence) -> Finding:
-    def finding(status: Status, why: str) -> Finding:
-        fix = (
-            None
-            if status is Status.PASS
-            else "Upload the dataset again without naming another key or algorithm (the bucket default applies)."
-        )
-        return Finding(
-            id="GR-OBJ-01",
-            title="The dataset object itself is SSE-KMS with our key",
-            severity=Severity.BLOCK,
-            status=status,
-            explanation=why,
-            fix=fix,
-        )
-
+def _object_key(ev: Evidence) -> Verdict:
     if not ev.object_readable:
-        return finding(Status.UNKNOWN, "the object version could not be read")
+        return Status.UNKNOWN, "the object version could not be read"
     if ev.object_sse not in _KMS_ALGORITHMS:
-        return finding(Status.FAIL, f"object is encrypted with {ev.object_sse or 'nothing'}, not SSE-KMS")
+        return Status.FAIL, f"object is encrypted with {ev.object_sse or 'nothing'}, not SSE-KMS"
     if ev.object_kms_key != ev.expected_key_arn:
-        return finding(Status.FAIL, "object is SSE-KMS with another key")
-    return finding(Status.PASS, "object is SSE-KMS with the expected key ARN")
+        return Status.FAIL, "object is SSE-KMS with another key"
+    return Status.PASS, "object is SSE-KMS with the expected key ARN"
 
 
-def check_service_role_trust(ev: Evidence) -> Finding:
-    source_arn = f"arn:aws:bedrock:{ev.region}:{ev.account}:model-customization-job/*"
+def _job_source_arn(ev: Evidence) -> str:
+    return f"arn:aws:bedrock:{ev.region}:{ev.account}:model-customization-job/*"
 
-    def finding(status: Status, why: str) -> Finding:
-        fix = None
-        if status is not Status.PASS:
-            fix = (
-                "Trust only bedrock.amazonaws.com with StringEquals aws:SourceAccount="
-                f"{ev.account} and ArnEquals/ArnLike aws:SourceArn={source_arn}."
-            )
-        return Finding(
-            id="GR-IAM-01",
-            title="Service role trusts only Bedrock, with confused-deputy conditions",
-            severity=Severity.BLOCK,
-            status=status,
-            explanation=why,
-            fix=fix,
-        )
 
+def _service_role_trust(ev: Evidence) -> Verdict:
     if ev.service_role_trust is None:
-        return finding(Status.UNKNOWN, "the service role's trust policy could not be read")
+        return Status.UNKNOWN, "the service role's trust policy could not be read"
     statements = ev.service_role_trust.get("Statement", [])
     if isinstance(statements, dict):
         statements = [statements]
     allows = [s for s in statements if s.get("Effect") == "Allow"]
     if not allows:
-        return finding(Status.FAIL, "the trust policy allows nobody")
+        return Status.FAIL, "the trust policy allows nobody"
     for statement in allows:
         if statement.get("Principal") != {"Service": "bedrock.amazonaws.com"}:
-            return finding(Status.FAIL, "a trust statement names a principal other than bedrock.amazonaws.com")
+            return Status.FAIL, "a trust statement names a principal other than bedrock.amazonaws.com"
         condition = statement.get("Condition", {})
         if _one(condition.get("StringEquals", {}).get("aws:SourceAccount")) != ev.account:
-            return finding(Status.FAIL, "a trust statement lacks StringEquals aws:SourceAccount = this account")
+            return Status.FAIL, "a trust statement lacks StringEquals aws:SourceAccount = this account"
         arn_condition = {**condition.get("ArnLike", {}), **condition.get("ArnEquals", {})}
-        if _one(arn_condition.get("aws:SourceArn")) != source_arn:
-            return finding(Status.FAIL, "a trust statement lacks aws:SourceArn = this account's customization jobs")
-    return finding(Status.PASS, "only Bedrock may assume the role, for this account's customization jobs")
+        if _one(arn_condition.get("aws:SourceArn")) != _job_source_arn(ev):
+            return Status.FAIL, "a trust statement lacks aws:SourceArn = this account's customization jobs"
+    return Status.PASS, "only Bedrock may assume the role, for this account's customization jobs"
 
 
 def _one(value: Any) -> Any:
@@ -152,10 +137,34 @@ def _one(value: Any) -> Any:
     return value
 
 
-PRE_LAUNCH_CHECKS: tuple[Callable[[Evidence], Finding], ...] = (
-    check_bucket_default_key,
-    check_object_key,
-    check_service_role_trust,
+PRE_LAUNCH_CHECKS: tuple[Check, ...] = (
+    Check(
+        id="GR-S3-01",
+        title="Bucket default encryption is SSE-KMS with our key",
+        severity=Severity.BLOCK,
+        anchors=("SecurityHub S3.17", "prowler s3_bucket_kms_encryption"),
+        rule=_bucket_default_key,
+        fix=lambda ev: "Set the bucket's default encryption to SSE-KMS with the stack's key ARN (DatasetKey).",
+    ),
+    Check(
+        id="GR-OBJ-01",
+        title="The dataset object itself is SSE-KMS with our key",
+        severity=Severity.BLOCK,
+        anchors=("own check: no CSPM checks individual objects",),
+        rule=_object_key,
+        fix=lambda ev: "Upload the dataset again without naming another key or algorithm (the bucket default applies).",
+    ),
+    Check(
+        id="GR-IAM-01",
+        title="Service role trusts only Bedrock, with confused-deputy conditions",
+        severity=Severity.BLOCK,
+        anchors=("prowler iam_role_cross_service_confused_deputy_prevention",),
+        rule=_service_role_trust,
+        fix=lambda ev: (
+            "Trust only bedrock.amazonaws.com with StringEquals aws:SourceAccount="
+            f"{ev.account} and ArnEquals/ArnLike aws:SourceArn={_job_source_arn(ev)}."
+        ),
+    ),
 )
 
 

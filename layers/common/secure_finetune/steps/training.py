@@ -122,11 +122,10 @@ def complete_training_job(event: BedrockJobStateChange, deps: Dependencies) -> s
         answered = deps.machine.succeed(token, result.wire())
     elif status in _FAILED_REASONS:
         # failureMessage can quote a record, so it goes to the encrypted report, not the message.
-        run = deps.runs.get_run(run_id) or {}
-        if "bucket" in run:
-            deps.bucket.put_json(
-                report_key(run_id, Step.TRAINING), {"jobArn": job["jobArn"], "status": status, "failureMessage": job.get("failureMessage")}
-            )
+        deps.bucket.put_json(
+            report_key(run_id, Step.TRAINING),
+            {"jobArn": job["jobArn"], "status": status, "failureMessage": job.get("failureMessage")},
+        )
         answered = deps.machine.fail(token, TrainingFailed.__name__, str(Reason(_FAILED_REASONS[status])))
     else:
         return f"ignored: job is {status}"
