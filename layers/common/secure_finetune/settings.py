@@ -25,7 +25,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from .models import CustomizationType, UnknownModel, find_model
+from .models import CustomizationType, UnknownModel, find_model, find_teacher, hyperparameter_problems
 from .reasons import Reason, ReasonCode, RunRejected
 
 DEFAULT_PROFILE = "default"
@@ -75,6 +75,16 @@ class Profile(_Model):
             raise ValueError(f"{model.name} does not support {self.customization_type}")
         if (self.customization_type is CustomizationType.DISTILLATION) != (self.teacher_model is not None):
             raise ValueError("teacher_model is required for DISTILLATION and only for it")
+        if self.teacher_model is not None:
+            try:
+                teacher = find_teacher(self.teacher_model).model_id
+            except UnknownModel as err:
+                raise ValueError(f"unknown teacher model {self.teacher_model!r}") from err
+            if teacher not in model.distillation_teachers:
+                raise ValueError(f"{self.teacher_model} cannot teach {model.name}")
+        problems = hyperparameter_problems(model, self.hyperparameters)
+        if problems:
+            raise ValueError(f"hyperparameters not accepted by {model.name}: {', '.join(problems)}")
         return self
 
 
@@ -172,6 +182,10 @@ def resolve_settings(
         else:
             values[setting] = value
         applied.append(tag)
+    bad = hyperparameter_problems(find_model(profile.base_model), hyperparameters)
+    if bad:
+        tag = next((t for t in applied if t.endswith(bad[0])), bad[0])
+        raise RunRejected(Reason(ReasonCode.OVERRIDE_INVALID, _id(tag)))
     if values["model_units"] > limits.max_model_units:
         raise RunRejected(Reason(ReasonCode.THROUGHPUT_CAP_EXCEEDED, f"{values['model_units']}-over-{limits.max_model_units}"))
     values["ttl_hours"] = min(values["ttl_hours"], limits.max_ttl_hours)
