@@ -130,6 +130,6 @@ def test_keys_with_spaces_plus_percent_and_non_ascii_resolve_to_the_exact_object
 def test_the_emulator_answers_get_foundation_model_from_the_registry(pipeline):
     bedrock = boto3.client("bedrock")
     details = bedrock.get_foundation_model(modelIdentifier="meta.llama3-1-8b-instruct-v1:0:128k")["modelDetails"]
-    assert (details["customizationsSupported"], details["modelLifecycle"]["status"]) == (["FINE_TUNING"], "ACTIVE")
+    assert (details["customizationsSupported"], details["modelLifecycle"]["status"]) == (["DISTILLATION", "FINE_TUNING"], "ACTIVE")
     with pytest.raises(bedrock.exceptions.ResourceNotFoundException):
         bedrock.get_foundation_model(modelIdentifier="acme.unknown-v1")

@@ -1,10 +1,12 @@
 """``finetune``: the command line for data scientists and platform teams.
 
-    finetune validate FILE [--profile NAME] [--profiles PATH] [--format text|json]
+    finetune validate PATH|s3://bucket/key (--model MODEL_ID [--type TYPE] [--teacher ID] | --profile NAME)
+                      [--validation-set] [--source-uri s3://bucket/key] [--format text|json]
     finetune profiles [--profiles PATH]
 
-``validate`` runs the same validator as the pipeline on a local file before it is uploaded
-(exit 0 = the pipeline would accept it, 1 = it would reject it). ``preflight`` (a read-only
+``validate`` runs the pipeline's own validator on a file before it is uploaded (or on an object
+already in S3). Exit 0 = accepted, 1 = rejected, 2 = usage or I/O error. ``--format json`` prints
+``verdict``, ``records``, ``errors``, ``warnings`` and ``stats`` for CI. ``preflight`` (a read-only
 audit of a deployed stack) arrives with the guardrails issue.
 """
 
@@ -15,45 +17,123 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
-from .dataset import validate_dataset
-from .models import find_model
-from .settings import DEFAULT_PROFILE, load_catalog
+from .dataset import DatasetReport, DatasetRules, FileRole, validate_dataset
+from .models import CustomizationType, UnknownModel, find_model
+from .settings import load_catalog
 
 DEFAULT_PROFILES = Path(__file__).resolve().parents[3] / "config" / "profiles.toml"
+CHUNK = 1024 * 1024
 
 
-def _chunks(path: Path, size: int = 1024 * 1024) -> Iterator[bytes]:
-    with path.open("rb") as file:
-        while chunk := file.read(size):
-            yield chunk
+class UsageError(Exception):
+    pass
+
+
+def _source(location: str) -> tuple[Iterator[bytes], int, str | None]:
+    """(chunks, size, bucket) of a local file or an s3:// object."""
+    if location.startswith("s3://"):
+        import boto3  # only when reading from S3
+
+        bucket, _, key = location.removeprefix("s3://").partition("/")
+        body = boto3.client("s3").get_object(Bucket=bucket, Key=key)
+        return body["Body"].iter_chunks(CHUNK), int(body["ContentLength"]), bucket
+    path = Path(location)
+    if not path.is_file():
+        raise UsageError(f"no such file: {location}")
+
+    def chunks() -> Iterator[bytes]:
+        with path.open("rb") as file:
+            while chunk := file.read(CHUNK):
+                yield chunk
+
+    return chunks(), path.stat().st_size, None
+
+
+def _rules(args: argparse.Namespace, bucket: str | None) -> DatasetRules:
+    if args.model:
+        model_id, customization, teacher = args.model, CustomizationType(args.type), args.teacher
+        secrets_block, pii_block = True, False
+    else:
+        catalog = load_catalog(args.profiles)
+        if args.profile not in catalog.profiles:
+            raise UsageError(f"unknown profile {args.profile!r}; known: {', '.join(sorted(catalog.profiles))}")
+        profile = catalog.profiles[args.profile]
+        model_id, customization, teacher = profile.base_model, profile.customization_type, profile.teacher_model
+        secrets_block, pii_block = profile.sensitive_data.secrets == "block", profile.sensitive_data.pii == "block"
+    try:
+        model = find_model(model_id)
+    except UnknownModel:
+        raise UsageError(f"unknown model {model_id!r}") from None
+    if customization not in model.formats:
+        raise UsageError(f"{model.name} does not support {customization.value}")
+    if args.source_uri:
+        bucket = args.source_uri.removeprefix("s3://").partition("/")[0]
+    role = FileRole.VALIDATION if args.validation_set else FileRole.TRAINING
+    try:
+        return DatasetRules.for_run(model, customization, role, bucket, teacher, secrets_block, pii_block)
+    except UnknownModel:
+        raise UsageError(f"unknown teacher {teacher!r}") from None
+
+
+def _as_json(report: DatasetReport) -> dict[str, Any]:
+    def problems(items: tuple[Any, ...]) -> list[dict[str, Any]]:
+        return [{"code": p.code, "line": p.line, "byte_offset": p.byte_offset, "message": p.message} for p in items]
+
+    return {
+        "verdict": "accepted" if report.accepted else "rejected",
+        "reason": None if report.accepted else str(report.reason()),
+        "format": report.format.value,
+        "records": report.records,
+        "bytes": report.bytes,
+        "sha256": report.sha256,
+        "errors": problems(report.errors),
+        "errors_by_code": report.errors_by_code,
+        "warnings": problems(report.warnings),
+        "warnings_by_code": report.warnings_by_code,
+        "stats": report.stats.model_dump(),
+        "token_estimate": report.token_estimate,
+    }
 
 
 def _validate(args: argparse.Namespace, console: Console) -> int:
-    catalog = load_catalog(args.profiles)
-    profile = catalog.profiles.get(args.profile)
-    if profile is None:
-        console.print(f"unknown profile {escape(args.profile)!r}; known: {', '.join(sorted(catalog.profiles))}")
-        return 2
-    fmt = find_model(profile.base_model).formats[profile.customization_type]
-    report = validate_dataset(_chunks(args.file), fmt)
+    chunks, size, bucket = _source(args.file)
+    rules = _rules(args, bucket)
+    if console.is_terminal and args.format == "text" and size > 50 * CHUNK:
+        with Progress("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=console) as bar:
+            task = bar.add_task("validating", total=size)
+
+            def counted() -> Iterator[bytes]:
+                for chunk in chunks:
+                    bar.advance(task, len(chunk))
+                    yield chunk
+
+            report = validate_dataset(counted(), rules)
+    else:
+        report = validate_dataset(chunks, rules)
     if args.format == "json":
-        print(report.model_dump_json(indent=2))
+        print(json.dumps(_as_json(report), indent=2))
         return 0 if report.accepted else 1
     verdict = "[green]accepted[/]" if report.accepted else f"[red]rejected[/] ({report.reason()})"
-    console.print(f"{escape(str(args.file))}: {verdict} - {report.records} records, {report.bytes} bytes, format {fmt.value}")
-    if report.errors:
-        table = Table("line", "byte offset", "code", "problem")
-        for error in report.errors:
-            table.add_row(str(error.line), str(error.byte_offset), error.code.value, error.message)
+    console.print(
+        f"{escape(args.file)}: {verdict} - {report.records} records, {report.bytes} bytes, format {rules.format.value}, "
+        f"~{report.stats.estimated_tokens} tokens"
+    )
+    for title, items, total in (("errors", report.errors, report.error_count), ("warnings", report.warnings, report.warning_count)):
+        if not items:
+            continue
+        table = Table("line", "byte offset", "code", "problem", title=title)
+        for item in items:
+            table.add_row(str(item.line), str(item.byte_offset), item.code, item.message)
         console.print(table)
-        hidden = report.error_count - len(report.errors)
-        if hidden:
-            console.print(f"... and {hidden} more ({json.dumps(report.errors_by_code)})")
+        if total > len(items):
+            console.print(f"... {total - len(items)} more {title} not shown")
     return 0 if report.accepted else 1
 
 
@@ -77,18 +157,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="finetune", description="Secure Bedrock fine-tuning pipeline")
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="check a JSONL file with the pipeline's own validator")
-    validate.add_argument("file", type=Path)
-    validate.add_argument("--profile", default=DEFAULT_PROFILE, help="the incoming/<profile>/ the file is meant for")
+    validate.add_argument("file", help="a local path or s3://bucket/key")
+    choose = validate.add_mutually_exclusive_group()
+    choose.add_argument("--model", help="base model id (with or without :<context>, or an ARN)")
+    choose.add_argument("--profile", default="default", help="take model and type from this profile (default: default)")
+    validate.add_argument("--type", choices=[t.value for t in CustomizationType], default="FINE_TUNING")
+    validate.add_argument("--teacher", help="distillation teacher model id")
+    validate.add_argument("--validation-set", action="store_true", help="the file is a validation set")
+    validate.add_argument("--source-uri", help="where the file lives in S3 (for the same-bucket media rules)")
     validate.add_argument("--format", choices=("text", "json"), default="text")
-    for command in (validate, commands.add_parser("profiles", help="list the run profiles")):
+    listing = commands.add_parser("profiles", help="list the run profiles")
+    for command in (validate, listing):
         command.add_argument("--profiles", type=Path, default=DEFAULT_PROFILES, help="profiles.toml (default: the repository's)")
     args = parser.parse_args(argv)
-    console = Console(highlight=False)
-    for path in (args.profiles, getattr(args, "file", args.profiles)):
-        if not path.is_file():
-            console.print(f"no such file: {escape(str(path))}")
-            return 2
-    return _validate(args, console) if args.command == "validate" else _profiles(args, console)
+    console = Console(highlight=False, stderr=args.command == "validate" and args.format == "json")
+    try:
+        if args.command == "validate":
+            if not args.model and not args.profiles.is_file():
+                raise UsageError(f"no such file: {args.profiles}")
+            return _validate(args, console)
+        if not args.profiles.is_file():
+            raise UsageError(f"no such file: {args.profiles}")
+        return _profiles(args, console)
+    except (UsageError, OSError) as err:
+        console.print(f"finetune: {escape(str(err))}")
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,46 +1,146 @@
-"""Streaming dataset validation (walking-skeleton depth).
+"""Streaming dataset validation: every Bedrock customization format, strict, content-free.
 
-Reads the object as a stream of byte chunks with bounded memory, hashes it on the way,
-splits on ``\\n`` at the byte level (never ``str.splitlines``: U+2028 is legal inside JSON),
-tolerates one trailing ``\\r``, decodes each line as strict UTF-8 and checks the record
-shape of the run's dataset format. Every problem is reported with its line number and
-byte offset and a reason code; messages never echo the record.
+How a file is read
+    As a stream of byte chunks with bounded memory (one line at a time, capped at
+    ``MAX_LINE_BYTES``), hashed on the way. Lines are split on ``\\n`` at the byte level (never
+    ``str.splitlines``: U+2028 is legal inside JSON strings); one trailing ``\\r`` is tolerated
+    (jsonlines.org allows CRLF); each line is decoded as strict UTF-8 (never ``json.loads(bytes)``,
+    which silently accepts a BOM and UTF-16/32).
 
-The full rule set (every format, token limits, duplicate keys, depth caps, secrets, ...)
-is the dataset-validator issue; this module fixes the report's shape for it.
+Decisions where the documentation is silent
+    * A blank line is an error (LINE_BLANK): Bedrock rejects "extra or empty lines".
+    * An escaped ``\\u0000`` is rejected like a raw NUL (DATASET_NUL_BYTE): no text model trains
+      on it and some tokenizers truncate there.
+    * Duplicate keys (at any depth) are rejected: consumers disagree on which value wins.
+    * Nesting deeper than ``MAX_DEPTH`` is rejected before parsing.
+    * Integers longer than Python's 4300-digit limit and floats that overflow to infinity are
+      NON_FINITE_NUMBER, as are NaN/Infinity literals.
+    * A compressed or binary file (magic bytes) is never decompressed or parsed.
+
+Every problem is reported with its reason code, line number, byte offset and a short
+content-free message (field names from the data are never echoed).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .models import DatasetFormat
+from .models import BaseModel as FoundationModel
+from .models import CustomizationType, DatasetFormat, MediaRules, find_teacher, records_bounds
 from .reasons import Reason, ReasonCode
 
-MAX_LINE_BYTES = 1_000_000  # far above any text model's per-record limit (16k tokens ~ 96 kB)
+MAX_LINE_BYTES = 1_000_000  # far above any text model's per-record limit (32k tokens ~ 200 kB)
+MAX_DEPTH = 32
 ERRORS_KEPT_PER_CODE = 20
+CHARS_PER_TOKEN_BEDROCK = 6  # [UG model-customization-prepare]: "chars ~ tokens x 6" (Bedrock's character quota)
+CHARS_PER_TOKEN_SAFE = 3  # a deliberate over-estimate of tokens (English runs ~4 chars/token)
+NEAR_LIMIT = 0.9
 _BOM = b"\xef\xbb\xbf"
-# Magic numbers of formats that are never JSONL: gzip, zip, bzip2, xz, zstd, PDF, UTF-16 BOMs.
-_MAGIC = (b"\x1f\x8b", b"PK\x03\x04", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd", b"%PDF", b"\xff\xfe", b"\xfe\xff")
+# Magic numbers of formats that are never JSONL: gzip, zip, bzip2, xz, zstd, PDF, UTF-16 BOMs, ELF.
+_MAGIC = (b"\x1f\x8b", b"PK\x03\x04", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd", b"%PDF", b"\xff\xfe", b"\xfe\xff", b"\x7fELF")
+
+
+class FileRole(StrEnum):
+    TRAINING = "training"
+    VALIDATION = "validation"
+
+
+class WarningCode(StrEnum):
+    NEAR_TOKEN_LIMIT = "NEAR_TOKEN_LIMIT"  # noqa: S105  # the safe estimate is above 90% of the model's limit
+    DUPLICATE_RECORD = "DUPLICATE_RECORD"  # byte-identical to an earlier line
+    PII_FOUND = "PII_FOUND"  # e-mail addresses, card numbers (Luhn) ...
+    SECRET_FOUND = "SECRET_FOUND"  # noqa: S105  # only a warning when the profile says secrets: warn
+    MEDIA_NOT_CHECKED = "MEDIA_NOT_CHECKED"  # the data bucket is unknown (local file without --source-uri)
+    SCHEMA_VERSION = "SCHEMA_VERSION"  # schemaVersion is not bedrock-conversation-2024
+
+
+@dataclass(frozen=True)
+class DatasetRules:
+    """Everything the validator needs to know about a file, as plain values."""
+
+    format: DatasetFormat
+    role: FileRole = FileRole.TRAINING
+    max_tokens: int | None = None
+    max_input_tokens: int | None = None
+    max_output_tokens: int | None = None
+    min_text_chars: int | None = None
+    max_text_chars: int | None = None
+    max_bytes: int | None = None
+    max_records: int | None = None  # for this file alone
+    media: MediaRules | None = None
+    media_bucket: str | None = None  # media must live in this bucket under media_prefix
+    media_prefix: str = "media/"
+    reserved_strings: tuple[str, ...] = ()
+    reasoning_allowed: bool = False  # Nova 2 Lite: reasoningContent in assistant turns
+    single_turn: bool = False  # distillation with an Anthropic/Llama teacher
+    secrets_block: bool = True
+    pii_block: bool = False
+
+    @classmethod
+    def for_run(  # noqa: PLR0917 - plain values, named at every call
+        cls,
+        model: FoundationModel,
+        customization: CustomizationType,
+        role: FileRole,
+        media_bucket: str | None,
+        teacher: str | None = None,
+        secrets_block: bool = True,
+        pii_block: bool = False,
+    ) -> DatasetRules:
+        bounds = records_bounds(model, customization)
+        per_file = bounds.max_training if role is FileRole.TRAINING else bounds.max_validation
+        return cls(
+            format=model.formats[customization],
+            role=role,
+            max_tokens=model.max_tokens_per_record,
+            max_input_tokens=model.max_input_tokens,
+            max_output_tokens=model.max_output_tokens,
+            min_text_chars=model.min_text_chars,
+            max_text_chars=model.max_text_chars,
+            max_bytes=model.max_training_bytes if role is FileRole.TRAINING else model.max_validation_bytes,
+            max_records=per_file or bounds.max_total,
+            media=model.media,
+            media_bucket=media_bucket,
+            reserved_strings=model.reserved_strings,
+            reasoning_allowed=model.model_id.startswith("amazon.nova-2"),
+            single_turn=teacher is not None and not find_teacher(teacher).multi_turn,
+            secrets_block=secrets_block,
+            pii_block=pii_block,
+        )
 
 
 class LineProblem(BaseModel):
     model_config = ConfigDict(frozen=True)
     line: int  # 1-based; 0 = the file as a whole
     byte_offset: int
-    code: ReasonCode
+    code: str  # a ReasonCode (errors) or a WarningCode (warnings)
     message: str  # content-free
+
+
+class DatasetStats(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    records: int
+    estimated_tokens: int  # safe (over-)estimate, see CHARS_PER_TOKEN_SAFE
+    max_record_tokens: int
+    mean_record_tokens: float
+    images: int
+    videos: int
 
 
 class DatasetReport(BaseModel):
     model_config = ConfigDict(frozen=True)
     format: DatasetFormat
+    role: FileRole
     accepted: bool
     records: int
     bytes: int
@@ -48,9 +148,17 @@ class DatasetReport(BaseModel):
     error_count: int
     errors_by_code: dict[str, int]
     errors: tuple[LineProblem, ...]  # at most ERRORS_KEPT_PER_CODE per code
+    warning_count: int
+    warnings_by_code: dict[str, int]
+    warnings: tuple[LineProblem, ...]
+    stats: DatasetStats
+    token_estimate: str = (
+        f"tokens ~ characters / {CHARS_PER_TOKEN_SAFE} (an over-estimate for cost and warnings); "
+        f"a record is rejected only past Bedrock's own character quota (tokens x {CHARS_PER_TOKEN_BEDROCK})"
+    )
 
     def reason(self) -> Reason:
-        """Run-level reason: DATASET_INVALID:<the most frequent line code>."""
+        """Run-level reason: DATASET_INVALID:<the most frequent code>."""
         code = max(self.errors_by_code, key=lambda c: self.errors_by_code[c])
         return Reason(ReasonCode.DATASET_INVALID, code)
 
@@ -60,64 +168,115 @@ class _Collector:
         self.kept: list[LineProblem] = []
         self.counts: Counter[str] = Counter()
 
-    def add(self, line: int, offset: int, code: ReasonCode, message: str) -> None:
-        self.counts[code.value] += 1
-        if self.counts[code.value] <= ERRORS_KEPT_PER_CODE:
+    def add(self, line: int, offset: int, code: str, message: str) -> None:
+        self.counts[code] += 1
+        if self.counts[code] <= ERRORS_KEPT_PER_CODE:
             self.kept.append(LineProblem(line=line, byte_offset=offset, code=code, message=message))
 
 
-def validate_dataset(chunks: Iterable[bytes], fmt: DatasetFormat) -> DatasetReport:
+class Problem(Exception):
+    """One line's first problem (internal: becomes a LineProblem)."""
+
+    def __init__(self, code: ReasonCode, message: str, offset: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.offset = offset
+
+
+@dataclass
+class _Tally:
+    records: int = 0
+    tokens: int = 0
+    max_tokens: int = 0
+    images: int = 0
+    videos: int = 0
+    seen: set[int] = field(default_factory=set)
+
+
+def validate_dataset(chunks: Iterable[bytes], rules: DatasetRules | DatasetFormat) -> DatasetReport:
+    if isinstance(rules, DatasetFormat):
+        rules = DatasetRules(format=rules)
     digest = hashlib.sha256()
-    problems = _Collector()
-    records = 0
-    total = 0
-    line_no = 0
+    errors, warnings, tally = _Collector(), _Collector(), _Tally()
+    check = _LineChecker(rules, errors, warnings, tally)
+    total = line_no = line_start = 0
     buffer = bytearray()
-    line_start = 0  # absolute byte offset of the line being read
-    oversized = False  # the current line passed MAX_LINE_BYTES: skip to its end, keep memory flat
-    binary = False  # compressed or binary: never parsed (nor decompressed), only hashed
+    oversized = binary = too_large = False  # oversized: skip to the end of this line, memory stays flat
     for chunk in chunks:
         if total == 0 and chunk:
-            binary = _sniff(chunk, problems)
+            binary = _sniff(chunk, errors)
         digest.update(chunk)
-        base = total
-        total += len(chunk)
+        base, total = total, total + len(chunk)
+        if rules.max_bytes is not None and total > rules.max_bytes and not too_large:
+            errors.add(0, rules.max_bytes, ReasonCode.DATASET_TOO_LARGE, f"the file exceeds {rules.max_bytes} bytes")
+            too_large = True
+        if binary or too_large:
+            continue
         start = 0
         while (end := chunk.find(b"\n", start)) != -1:
             line_no += 1
             if not oversized and len(buffer) + end - start > MAX_LINE_BYTES:
-                problems.add(line_no, line_start, ReasonCode.LINE_TOO_LONG, f"line exceeds {MAX_LINE_BYTES} bytes")
-            elif not oversized and not binary:
+                errors.add(line_no, line_start, ReasonCode.LINE_TOO_LONG, f"line exceeds {MAX_LINE_BYTES} bytes")
+            elif not oversized:
                 buffer += chunk[start:end]
-                records += _check_line(bytes(buffer), line_no, line_start, fmt, problems)
+                check(bytes(buffer), line_no, line_start)
             buffer.clear()
             oversized = False
             start = end + 1
             line_start = base + start
-        if not oversized and not binary:
+        if not oversized:
             buffer += chunk[start:]
             if len(buffer) > MAX_LINE_BYTES:
-                problems.add(line_no + 1, line_start, ReasonCode.LINE_TOO_LONG, f"line exceeds {MAX_LINE_BYTES} bytes")
+                errors.add(line_no + 1, line_start, ReasonCode.LINE_TOO_LONG, f"line exceeds {MAX_LINE_BYTES} bytes")
                 oversized = True
                 buffer.clear()
-    if buffer and not oversized and not binary:
+    if buffer and not (oversized or binary or too_large):
         line_no += 1
-        records += _check_line(bytes(buffer), line_no, line_start, fmt, problems)
+        check(bytes(buffer), line_no, line_start)
+    check.finish()
     if total == 0:
-        problems.add(0, 0, ReasonCode.DATASET_EMPTY, "the file is empty")
-    elif records == 0 and not problems.counts:
-        problems.add(0, 0, ReasonCode.DATASET_EMPTY, "the file holds no records")
-    errors = tuple(problems.kept)
+        errors.add(0, 0, ReasonCode.DATASET_EMPTY, "the file is empty")
+    elif tally.records == 0 and not errors.counts:
+        errors.add(0, 0, ReasonCode.DATASET_EMPTY, "the file holds no records")
+    if rules.max_records is not None and tally.records > rules.max_records:
+        errors.add(0, 0, ReasonCode.TOO_MANY_RECORDS, f"{tally.records} records; at most {rules.max_records} for this model")
+    if rules.secrets_block and warnings.counts.get(WarningCode.SECRET_FOUND):
+        _promote(warnings, errors, WarningCode.SECRET_FOUND)
+    if rules.pii_block and warnings.counts.get(WarningCode.PII_FOUND):
+        _promote(warnings, errors, WarningCode.PII_FOUND)
     return DatasetReport(
-        format=fmt,
-        accepted=not problems.counts,
-        records=records,
+        format=rules.format,
+        role=rules.role,
+        accepted=not errors.counts,
+        records=tally.records,
         bytes=total,
         sha256=digest.hexdigest(),
-        error_count=sum(problems.counts.values()),
-        errors_by_code=dict(problems.counts),
-        errors=errors,
+        error_count=sum(errors.counts.values()),
+        errors_by_code=dict(errors.counts),
+        errors=tuple(errors.kept),
+        warning_count=sum(warnings.counts.values()),
+        warnings_by_code=dict(warnings.counts),
+        warnings=tuple(warnings.kept),
+        stats=DatasetStats(
+            records=tally.records,
+            estimated_tokens=tally.tokens,
+            max_record_tokens=tally.max_tokens,
+            mean_record_tokens=round(tally.tokens / tally.records, 1) if tally.records else 0.0,
+            images=tally.images,
+            videos=tally.videos,
+        ),
     )
+
+
+def _promote(warnings: _Collector, errors: _Collector, code: WarningCode) -> None:
+    """The profile blocks on this finding: it becomes a SENSITIVE_DATA error per line."""
+    count = warnings.counts.pop(code)
+    moved = [w for w in warnings.kept if w.code == code]
+    warnings.kept = [w for w in warnings.kept if w.code != code]
+    for warning in moved:
+        errors.add(warning.line, warning.byte_offset, ReasonCode.SENSITIVE_DATA, warning.message)
+    errors.counts[ReasonCode.SENSITIVE_DATA] += count - len(moved)
 
 
 def _sniff(first: bytes, problems: _Collector) -> bool:
@@ -130,67 +289,438 @@ def _sniff(first: bytes, problems: _Collector) -> bool:
     return False
 
 
-def _check_line(raw: bytes, line: int, offset: int, fmt: DatasetFormat, problems: _Collector) -> int:
-    """Return 1 when the line is a well-formed record, else record the problem and return 0."""
-    if raw.endswith(b"\r"):
-        raw = raw[:-1]
-    if line == 1 and raw.startswith(_BOM):
-        return 0  # already reported by the sniff
-    if not raw.strip():
-        problems.add(line, offset, ReasonCode.LINE_BLANK, "blank line")
-        return 0
-    if b"\x00" in raw:
-        problems.add(line, offset + raw.index(b"\x00"), ReasonCode.DATASET_NUL_BYTE, "raw NUL byte")
-        return 0
-    try:
-        text = raw.decode("utf-8", errors="strict")
-    except UnicodeDecodeError as err:
-        problems.add(line, offset + err.start, ReasonCode.DATASET_NOT_UTF8, "invalid UTF-8")
-        return 0
-    try:
-        record = json.loads(text, parse_constant=_reject_constant)
-    except _NonFinite:
-        problems.add(line, offset, ReasonCode.NON_FINITE_NUMBER, "NaN or Infinity is not JSON")
-        return 0
-    except (ValueError, RecursionError):
-        problems.add(line, offset, ReasonCode.LINE_INVALID_JSON, "not valid JSON")
-        return 0
-    if not isinstance(record, dict):
-        problems.add(line, offset, ReasonCode.LINE_NOT_OBJECT, "a record must be a JSON object")
-        return 0
-    message = _shape_problem(record, fmt)
-    if message:
-        problems.add(line, offset, ReasonCode.SCHEMA_MISMATCH, message)
-        return 0
-    return 1
+# ---------------------------------------------------------------- one line
+
+
+class _DuplicateKey(ValueError):
+    pass
 
 
 class _NonFinite(ValueError):
     pass
 
 
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        raise _DuplicateKey
+    return record
+
+
 def _reject_constant(name: str) -> Any:
     raise _NonFinite(name)
 
 
-_REQUIRED_TEXT_FIELDS = {
-    DatasetFormat.PROMPT_COMPLETION: ("prompt", "completion"),
-    DatasetFormat.CONTINUED_PRETRAINING: ("input",),
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _NonFinite(text)
+    return value
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_reject_constant, parse_float=_finite_float)
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Nesting of arrays and objects; a record is a handful of levels, so this walk is short."""
+    if isinstance(value, dict):
+        return limit <= 0 or any(_deeper_than(item, limit - 1) for item in value.values())
+    if isinstance(value, list):
+        return limit <= 0 or any(_deeper_than(item, limit - 1) for item in value)
+    return False
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
+def parse_record(raw: bytes) -> dict[str, Any]:
+    """Strictly parse one JSONL line (without its newline) into a JSON object, or raise Problem."""
+    if raw.endswith(b"\r"):
+        raw = raw[:-1]
+    if not raw.strip():
+        raise Problem(ReasonCode.LINE_BLANK, "blank line")
+    if b"\x00" in raw:
+        raise Problem(ReasonCode.DATASET_NUL_BYTE, "raw NUL byte", raw.index(b"\x00"))
+    try:
+        text = raw.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as err:
+        raise Problem(ReasonCode.DATASET_NOT_UTF8, "invalid UTF-8", err.start) from None
+    if "\\u0000" in text:
+        raise Problem(ReasonCode.DATASET_NUL_BYTE, "escaped NUL (\\u0000)")
+    try:
+        record = _DECODER.decode(text)
+    except _DuplicateKey:
+        raise Problem(ReasonCode.DUPLICATE_KEY, "an object repeats a key") from None
+    except _NonFinite:
+        raise Problem(ReasonCode.NON_FINITE_NUMBER, "NaN, Infinity or a number too large for a float") from None
+    except RecursionError:
+        raise Problem(ReasonCode.NESTING_TOO_DEEP, "nesting too deep") from None
+    except ValueError as err:
+        if "digits" in str(err):  # int_max_str_digits
+            raise Problem(ReasonCode.NON_FINITE_NUMBER, "an integer with too many digits") from None
+        raise Problem(ReasonCode.LINE_INVALID_JSON, "not valid JSON") from None
+    if _deeper_than(record, MAX_DEPTH):
+        raise Problem(ReasonCode.NESTING_TOO_DEEP, f"nesting deeper than {MAX_DEPTH}")
+    if ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(record):
+        raise Problem(ReasonCode.LONE_SURROGATE, "a string holds a lone UTF-16 surrogate")
+    if not isinstance(record, dict):
+        raise Problem(ReasonCode.LINE_NOT_OBJECT, "a record must be a JSON object")
+    return record
+
+
+# Likely secrets and PII, by pattern, on the raw line (JSON escaping leaves these intact).
+# Counts and line numbers only are ever reported. Each pattern runs only where a cheap C-level
+# test says it can match: records can be 100 kB and Python's regex engine scans every offset.
+_SECRETS = re.compile(rb"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
+_EMAIL_AROUND_AT = re.compile(rb"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}")
+_CARD = re.compile(rb"[0-9][0-9 -]{11,}[0-9]")
+# Digits -> "d", every other byte -> "x", separators deleted: a card number becomes 13+ "d"s in a row.
+_DIGIT_SHAPE = bytes(ord("d") if 48 <= b <= 57 else ord("x") for b in range(256))
+_THIRTEEN_DIGITS = b"d" * 13
+
+
+def _has_secret(raw: bytes) -> bool:
+    # "-----" opens a PEM header; "IA" ends both AKIA and ASIA key-id prefixes.
+    return (b"-----" in raw or b"IA" in raw) and _SECRETS.search(raw) is not None
+
+
+def _has_pii(raw: bytes) -> bool:
+    at = raw.find(b"@")
+    for _ in range(20):  # a few '@' are enough to decide
+        if at == -1:
+            break
+        if _EMAIL_AROUND_AT.search(raw, max(0, at - 64), at + 400):
+            return True
+        at = raw.find(b"@", at + 1)
+    if _THIRTEEN_DIGITS not in raw.translate(_DIGIT_SHAPE, b" -"):
+        return False
+    return any(_luhn(match.group()) for match in _CARD.finditer(raw))
+
+
+def _luhn(candidate: bytes) -> bool:
+    digits = [c - 48 for c in candidate if 48 <= c <= 57]
+    if not 13 <= len(digits) <= 19:
+        return False
+    checksum = sum(digits[-1::-2]) + sum(sum(divmod(2 * d, 10)) for d in digits[-2::-2])
+    return checksum % 10 == 0
+
+
+class _LineChecker:
+    def __init__(self, rules: DatasetRules, errors: _Collector, warnings: _Collector, tally: _Tally) -> None:
+        self.rules = rules
+        self.errors = errors
+        self.warnings = warnings
+        self.tally = tally
+        self.shape: Callable[[dict[str, Any], _Record], None] = _SHAPES[rules.format]
+        if rules.format is DatasetFormat.DISTILLATION_PROMPTS and rules.single_turn:
+            self.shape = partial(_conversation, assistant_optional=True, single_turn=True)
+        self.media_kinds: set[str] = set()
+        self.first_media_line: dict[str, int] = {}
+
+    def __call__(self, raw: bytes, line: int, offset: int) -> None:
+        if line == 1 and raw.startswith(_BOM):
+            raw, offset = raw[len(_BOM) :], offset + len(_BOM)  # reported once for the file; check the rest
+        try:
+            record = parse_record(raw)
+            found = _Record()
+            self.shape(record, found)
+            self._limits(found)
+            self._media(found, line)
+        except Problem as problem:
+            self.errors.add(line, offset + problem.offset, problem.code, problem.message)
+            return
+        self.tally.records += 1
+        tokens = found.safe_tokens()
+        self.tally.tokens += tokens
+        self.tally.max_tokens = max(self.tally.max_tokens, tokens)
+        self._warnings(raw, found, line, offset, tokens)
+
+    def _limits(self, found: _Record) -> None:
+        rules = self.rules
+        if found.reasoning and not rules.reasoning_allowed:
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, "reasoningContent is supported by Nova 2 Lite only")
+        for text in found.texts:
+            for reserved in rules.reserved_strings:
+                if reserved in text:
+                    raise Problem(ReasonCode.SCHEMA_MISMATCH, "text contains a string reserved by the model (e.g. 'Assistant:')")
+        if rules.max_text_chars is not None and found.caption is not None:
+            length = len(found.caption)
+            if length > rules.max_text_chars or length < (rules.min_text_chars or 0):
+                raise Problem(ReasonCode.SCHEMA_MISMATCH, f"caption must be {rules.min_text_chars}-{rules.max_text_chars} characters")
+        quota = CHARS_PER_TOKEN_BEDROCK
+        if rules.max_input_tokens is not None and found.input_chars > rules.max_input_tokens * quota:
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, f"input exceeds {rules.max_input_tokens} tokens (Bedrock's character quota)")
+        if rules.max_output_tokens is not None and found.output_chars > rules.max_output_tokens * quota:
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, f"output exceeds {rules.max_output_tokens} tokens (Bedrock's character quota)")
+        if rules.max_tokens is not None and found.input_chars + found.output_chars > rules.max_tokens * quota:
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, f"record exceeds {rules.max_tokens} tokens (Bedrock's character quota)")
+
+    def _media(self, found: _Record, line: int) -> None:
+        if not found.media:
+            return
+        media = self.rules.media
+        if media is None:
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, "this model does not take images or videos")
+        images = [m for m in found.media if m.kind == "image"]
+        videos = [m for m in found.media if m.kind == "video"]
+        if media.max_images_per_record is not None and len(images) > media.max_images_per_record:
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, f"more than {media.max_images_per_record} images in a record")
+        if media.max_videos_per_record is not None and len(videos) > media.max_videos_per_record:
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, f"more than {media.max_videos_per_record} video in a record")
+        for item in found.media:
+            allowed = media.image_formats if item.kind == "image" else media.video_formats
+            if item.format not in allowed:
+                raise Problem(ReasonCode.SCHEMA_MISMATCH, f"{item.kind} format must be one of {', '.join(allowed) or 'none'}")
+            self._location(item.uri)
+            self.media_kinds.add(item.kind)
+            self.first_media_line.setdefault(item.kind, line)
+        self.tally.images += len(images)
+        self.tally.videos += len(videos)
+
+    def _location(self, uri: str) -> None:
+        match = re.fullmatch(r"s3://([a-z0-9][-.a-z0-9]{1,61}[a-z0-9])/([-!_*'().a-zA-Z0-9/]+)", uri)
+        if match is None:
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, "media URI must be s3://bucket/key with only [-!_*'().a-zA-Z0-9/] in the key")
+        if self.rules.media_bucket is None:
+            return
+        bucket, key = match.groups()
+        if bucket != self.rules.media_bucket or not key.startswith(self.rules.media_prefix):
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, f"media must sit in the data bucket under {self.rules.media_prefix}")
+
+    def _warnings(self, raw: bytes, found: _Record, line: int, offset: int, tokens: int) -> None:
+        rules = self.rules
+        if rules.max_tokens is not None and tokens > rules.max_tokens * NEAR_LIMIT:
+            self.warnings.add(line, offset, WarningCode.NEAR_TOKEN_LIMIT, f"~{tokens} tokens estimated; the limit is {rules.max_tokens}")
+        # Python's own 64-bit hash: a false "duplicate" needs a collision (~n^2/2^65), and this
+        # is only a warning; a cryptographic digest would cost a third of the validator's time.
+        fingerprint = hash(raw.rstrip(b"\r"))
+        if fingerprint in self.tally.seen:
+            self.warnings.add(line, offset, WarningCode.DUPLICATE_RECORD, "identical to an earlier record")
+        self.tally.seen.add(fingerprint)
+        if found.schema_version is not None and found.schema_version != "bedrock-conversation-2024":
+            self.warnings.add(line, offset, WarningCode.SCHEMA_VERSION, "schemaVersion is not bedrock-conversation-2024")
+        if _has_secret(raw):
+            self.warnings.add(line, offset, WarningCode.SECRET_FOUND, "looks like a private key or a cloud access key")
+        if _has_pii(raw):
+            self.warnings.add(line, offset, WarningCode.PII_FOUND, "looks like an e-mail address or a card number")
+
+    def finish(self) -> None:
+        if len(self.media_kinds) > 1 and self.rules.media is not None and self.rules.media.video_formats:
+            line = max(self.first_media_line.values())
+            self.errors.add(line, 0, ReasonCode.SCHEMA_MISMATCH, "a dataset cannot mix images and videos")
+        if self.media_kinds and self.rules.media_bucket is None:
+            self.warnings.add(0, 0, WarningCode.MEDIA_NOT_CHECKED, "media location not checked: the data bucket is unknown")
+
+
+# ---------------------------------------------------------------- record shapes
+
+
+@dataclass
+class _Media:
+    kind: str
+    format: str
+    uri: str
+
+
+@dataclass
+class _Record:
+    """What a shape check found in a record, for the limit and warning checks."""
+
+    texts: list[str] = field(default_factory=list)
+    input_chars: int = 0
+    output_chars: int = 0
+    media: list[_Media] = field(default_factory=list)
+    caption: str | None = None
+    schema_version: str | None = None
+    reasoning: bool = False
+
+    def safe_tokens(self) -> int:
+        return -(-(self.input_chars + self.output_chars) // CHARS_PER_TOKEN_SAFE) + 1601 * len(self.media)
+
+
+def _mismatch(message: str) -> Problem:
+    return Problem(ReasonCode.SCHEMA_MISMATCH, message)
+
+
+def _keys(record: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
+    missing = [k for k in required if k not in record]
+    if missing:
+        raise _mismatch(f"missing field(s) {', '.join(missing)}")
+    extra = len(set(record) - set(required) - set(optional))
+    if extra:
+        # Field names come from the data, so they are counted, never shown.
+        raise _mismatch(f"{extra} unexpected field(s); allowed: {', '.join(required + optional)}")
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise _mismatch(f"{where} must be a string")
+    if not value.strip():
+        raise _mismatch(f"{where} is empty")
+    return value
+
+
+def _prompt_completion(record: dict[str, Any], found: _Record) -> None:
+    _keys(record, ("prompt", "completion"))
+    prompt, completion = _text(record["prompt"], "prompt"), _text(record["completion"], "completion")
+    found.texts += [prompt, completion]
+    found.input_chars, found.output_chars = len(prompt), len(completion)
+
+
+def _continued_pretraining(record: dict[str, Any], found: _Record) -> None:
+    _keys(record, ("input",))
+    text = _text(record["input"], "input")
+    found.texts.append(text)
+    found.input_chars = len(text)
+
+
+def _image_caption(record: dict[str, Any], found: _Record) -> None:
+    _keys(record, ("image-ref", "caption"))
+    uri = _text(record["image-ref"], "image-ref")
+    caption = record["caption"]
+    if not isinstance(caption, str):
+        raise _mismatch("caption must be a string")
+    extension = uri.rsplit(".", 1)[-1].lower()
+    found.media.append(_Media("image", "jpeg" if extension == "jpg" else extension, uri))
+    found.caption = caption
+    found.texts.append(caption)
+    found.input_chars = len(caption)
+
+
+def _claude_messages(record: dict[str, Any], found: _Record) -> None:
+    _keys(record, ("messages",), ("system",))
+    if "system" in record:
+        found.texts.append(_text(record["system"], "system"))
+        found.input_chars += len(record["system"])
+    messages = record["messages"]
+    if not isinstance(messages, list) or len(messages) < 2:
+        raise _mismatch("messages must be a list of at least 2 turns")
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise _mismatch(f"messages[{index}] must be an object")
+        _keys(message, ("role", "content"))
+        expected = "user" if index % 2 == 0 else "assistant"
+        if message["role"] != expected:
+            raise _mismatch(f"messages[{index}].role must be {expected} (user first, alternating)")
+        content = _text(message["content"], f"messages[{index}].content")
+        if "\nHuman:" in content or "\nAssistant:" in content:
+            raise _mismatch(f"messages[{index}].content holds a reserved '\\nHuman:' or '\\nAssistant:'")
+        found.texts.append(content)
+        if expected == "user":
+            found.input_chars += len(content)
+        else:
+            found.output_chars += len(content)
+    if messages[-1]["role"] != "assistant":
+        raise _mismatch("the last turn must be the assistant's")
+
+
+def _conversation(record: dict[str, Any], found: _Record, assistant_optional: bool = False, single_turn: bool = False) -> None:
+    _keys(record, ("schemaVersion", "messages"), ("system",))
+    if not isinstance(record["schemaVersion"], str):
+        raise _mismatch("schemaVersion must be a string")
+    found.schema_version = record["schemaVersion"]
+    if "system" in record:
+        system = record["system"]
+        if not isinstance(system, list) or not all(isinstance(b, dict) and set(b) == {"text"} for b in system):
+            raise _mismatch("system must be a list of {text} blocks")
+        for block in system:
+            found.texts.append(_text(block["text"], "system text"))
+            found.input_chars += len(block["text"])
+    messages = record["messages"]
+    if not isinstance(messages, list) or not messages:
+        raise _mismatch("messages must be a non-empty list")
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise _mismatch(f"messages[{index}] must be an object")
+        _keys(message, ("role", "content"))
+        expected = "user" if index % 2 == 0 else "assistant"
+        if message["role"] != expected:
+            raise _mismatch(f"messages[{index}].role must be {expected} (user first, alternating)")
+        _content(message["content"], index, expected, found)
+    last = messages[-1]["role"]
+    if last != "assistant" and not assistant_optional:
+        raise _mismatch("the last turn must be the assistant's")
+    if single_turn and len(messages) > 2:
+        raise _mismatch("this teacher takes single-turn prompts only (one user turn, optional answer)")
+
+
+_BLOCKS = ("text", "image", "video", "document", "reasoningContent")
+
+
+def _content(blocks: Any, index: int, role: str, found: _Record) -> None:
+    where = f"messages[{index}].content"
+    if not isinstance(blocks, list) or not blocks:
+        raise _mismatch(f"{where} must be a non-empty list of blocks")
+    for position, block in enumerate(blocks):
+        if not isinstance(block, dict) or len(block) != 1 or next(iter(block)) not in _BLOCKS:
+            raise _mismatch(f"{where}[{position}] must hold exactly one of {', '.join(_BLOCKS)}")
+        kind, value = next(iter(block.items()))
+        if kind == "text":
+            text = _text(value, f"{where}[{position}].text")
+            found.texts.append(text)
+            if role == "user":
+                found.input_chars += len(text)
+            else:
+                found.output_chars += len(text)
+        elif kind == "reasoningContent":
+            if role != "assistant" or position != 0:
+                raise _mismatch(f"{where}[{position}]: reasoningContent must open an assistant turn")
+            reasoning = value.get("reasoningText") if isinstance(value, dict) else None
+            if not isinstance(reasoning, dict) or set(value) != {"reasoningText"}:
+                raise _mismatch(f"{where}[{position}]: only reasoningContent.reasoningText is supported")
+            text = _text(reasoning.get("text"), f"{where}[{position}].reasoningText.text")
+            found.reasoning = True
+            found.texts.append(text)
+            found.output_chars += len(text)
+        elif kind in ("image", "video"):
+            if role != "user":
+                raise _mismatch(f"{where}[{position}]: {kind}s belong in user turns")
+            found.media.append(_media(kind, value, f"{where}[{position}]"))
+        else:
+            raise _mismatch(f"{where}[{position}]: documents are not supported for fine-tuning")
+
+
+def _media(kind: str, value: Any, where: str) -> _Media:
+    if not isinstance(value, dict) or not isinstance(value.get("format"), str):
+        raise _mismatch(f"{where}.{kind} needs a format")
+    location = value.get("source", {}).get("s3Location") if isinstance(value.get("source"), dict) else None
+    if not isinstance(location, dict) or not isinstance(location.get("uri"), str):
+        raise _mismatch(f"{where}.{kind}.source.s3Location.uri is required")
+    return _Media(kind, value["format"], location["uri"])
+
+
+_SHAPES: dict[DatasetFormat, Callable[[dict[str, Any], _Record], None]] = {
+    DatasetFormat.PROMPT_COMPLETION: _prompt_completion,
+    DatasetFormat.CONTINUED_PRETRAINING: _continued_pretraining,
+    DatasetFormat.IMAGE_CAPTION: _image_caption,
+    DatasetFormat.CLAUDE_MESSAGES: _claude_messages,
+    DatasetFormat.CONVERSATION: _conversation,
+    DatasetFormat.DISTILLATION_PROMPTS: partial(_conversation, assistant_optional=True),
 }
 
 
-def _shape_problem(record: dict[str, Any], fmt: DatasetFormat) -> str | None:
-    fields = _REQUIRED_TEXT_FIELDS.get(fmt)
-    if fields is None:
-        return f"format {fmt.value} is not supported yet"
-    extra = set(record) - set(fields)
-    if extra:
-        # Field names come from the data, so they are counted, never shown.
-        return f"{len(extra)} unexpected field(s); expected only {', '.join(fields)}"
-    for name in fields:
-        value = record.get(name)
-        if not isinstance(value, str):
-            return f"field '{name}' must be a string"
-        if not value.strip():
-            return f"field '{name}' is empty"
-    return None
+def record_count_problems(
+    model: FoundationModel, customization: CustomizationType, training: int, validation: int | None
+) -> list[tuple[ReasonCode, str]]:
+    """Run-level record bounds (they span both files): (code, message) per broken bound."""
+    bounds = records_bounds(model, customization)
+    total = training + (validation or 0)
+    problems: list[tuple[ReasonCode, str]] = []
+    if bounds.min_total is not None and total < bounds.min_total:
+        problems.append((ReasonCode.TOO_FEW_RECORDS, f"{total} records; {model.name} needs at least {bounds.min_total}"))
+    if bounds.max_total is not None and total > bounds.max_total:
+        problems.append((ReasonCode.TOO_MANY_RECORDS, f"{total} records; {model.name} takes at most {bounds.max_total}"))
+    if validation is not None and not model.validation_allowed:
+        problems.append((ReasonCode.SCHEMA_MISMATCH, f"{model.name} takes no validation file"))
+    return problems

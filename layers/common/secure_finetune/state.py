@@ -59,6 +59,7 @@ class Registered(_Wire):
 class DatasetResult(_Wire):
     sha256: str
     records: int
+    estimated_tokens: int = 0
     training_uri: str
     validation_uri: str | None = None
     report: str

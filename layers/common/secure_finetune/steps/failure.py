@@ -54,13 +54,14 @@ def _milestone(state: PipelineState, deps: Dependencies, reason: Reason, step: s
     common = {"run_id": run.run_id, "profile": profile, "dataset": run.uri}
     if reason.code is ReasonCode.DATASET_INVALID:
         key = report_key(run.run_id, Step.VALIDATION)
-        reports = deps.bucket.get_json(key)
-        errors = [error for report in reports.values() for error in report["errors"]]
+        document = deps.bucket.get_json(key)
+        files = [report for role, report in document.items() if role != "runProblems"]
+        errors = [error for report in files for error in report["errors"]] + document.get("runProblems", [])
         errors.sort(key=lambda error: error["line"])
         return DatasetRejected(
             **common,
             reason=str(reason),
-            error_count=sum(report["error_count"] for report in reports.values()),
+            error_count=sum(report["error_count"] for report in files) + len(document.get("runProblems", [])),
             first_errors=tuple(LineError(line=e["line"], code=e["code"]) for e in errors[:FIRST_ERRORS_SHOWN]),
             report=deps.bucket.uri(key),
         )

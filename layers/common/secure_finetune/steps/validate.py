@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..dataset import DatasetReport, validate_dataset
+from ..dataset import DatasetReport, DatasetRules, FileRole, record_count_problems, validate_dataset
 from ..models import find_model
-from ..reasons import DatasetInvalid
+from ..reasons import DatasetInvalid, Reason, ReasonCode
 from ..runs import Step, quarantine_key, report_key, validated_key
 from ..state import DatasetResult, PipelineState
 from ..wiring import Dependencies
@@ -14,20 +14,32 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
     run, registered = state.run, state.registered
     assert registered is not None, "register runs before validate"
     settings = registered.settings
-    fmt = find_model(settings.base_model).formats[settings.customization_type]
-    files = {"training": (run.key, run.version_id)}
+    model = find_model(settings.base_model)
+    files = {FileRole.TRAINING: (run.key, run.version_id)}
     if registered.validation_file:
-        files["validation"] = (registered.validation_file.key, registered.validation_file.version_id)
-    reports: dict[str, DatasetReport] = {
-        role: validate_dataset(deps.bucket.stream(key, version), fmt) for role, (key, version) in files.items()
-    }
-    report_uri = deps.bucket.put_json(
-        report_key(run.run_id, Step.VALIDATION),
-        {role: report.model_dump(mode="json") for role, report in reports.items()},
+        files[FileRole.VALIDATION] = (registered.validation_file.key, registered.validation_file.version_id)
+    reports: dict[FileRole, DatasetReport] = {}
+    for role, (key, version) in files.items():
+        rules = DatasetRules.for_run(
+            model,
+            settings.customization_type,
+            role,
+            media_bucket=deps.config.bucket,
+            teacher=settings.teacher_model,
+            secrets_block=settings.sensitive_data.secrets == "block",
+            pii_block=settings.sensitive_data.pii == "block",
+        )
+        reports[role] = validate_dataset(deps.bucket.stream(key, version), rules)
+    validation = reports.get(FileRole.VALIDATION)
+    run_problems = record_count_problems(
+        model, settings.customization_type, reports[FileRole.TRAINING].records, validation.records if validation else None
     )
+    document: dict[str, object] = {role.value: report.model_dump(mode="json") for role, report in reports.items()}
+    document["runProblems"] = [{"line": 0, "code": code.value, "message": message} for code, message in run_problems]
+    report_uri = deps.bucket.put_json(report_key(run.run_id, Step.VALIDATION), document)
     rejected = next((report for report in reports.values() if not report.accepted), None)
-    if rejected is not None:
-        reason = rejected.reason()
+    if rejected is not None or run_problems:
+        reason = rejected.reason() if rejected is not None else Reason(ReasonCode.DATASET_INVALID, run_problems[0][0].value)
         for key, version in files.values():
             tags = {"pipeline-status": "rejected", "reason": reason.code.value, "run-id": run.run_id}
             deps.bucket.copy_version(key, version, quarantine_key(run.run_id, key), tags)
@@ -37,10 +49,12 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
         target = validated_key(reports[role].sha256, key)
         deps.bucket.copy_version(key, version, target)
         uris[role] = deps.bucket.uri(target)
+    training = reports[FileRole.TRAINING]
     return DatasetResult(
-        sha256=reports["training"].sha256,
-        records=reports["training"].records,
-        training_uri=uris["training"],
-        validation_uri=uris.get("validation"),
+        sha256=training.sha256,
+        records=training.records,
+        estimated_tokens=training.stats.estimated_tokens,
+        training_uri=uris[FileRole.TRAINING],
+        validation_uri=uris.get(FileRole.VALIDATION),
         report=report_uri,
     )

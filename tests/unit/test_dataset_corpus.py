@@ -1,0 +1,371 @@
+"""The validator's corpus: every dataset reason code and every format, accept and reject.
+
+Each case names the fact it rests on (UG = Bedrock User Guide page; NOVA = Nova guide page; REF =
+shared/reference section). Formats are checked with the rules of a real registry model.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass, replace
+
+import pytest
+
+from secure_finetune.dataset import MAX_DEPTH, MAX_LINE_BYTES, DatasetRules, FileRole, record_count_problems, validate_dataset
+from secure_finetune.models import CustomizationType, DatasetFormat, find_model
+from secure_finetune.reasons import ReasonCode
+
+BUCKET = "data-bucket"
+FT, CPT, DISTILL = CustomizationType.FINE_TUNING, CustomizationType.CONTINUED_PRE_TRAINING, CustomizationType.DISTILLATION
+
+
+def rules(model: str, kind: CustomizationType = FT, **changes) -> DatasetRules:
+    teacher = changes.pop("teacher", None)
+    base = DatasetRules.for_run(find_model(model), kind, FileRole.TRAINING, media_bucket=BUCKET, teacher=teacher)
+    return replace(base, **changes)
+
+
+LLAMA31 = rules("meta.llama3-1-8b-instruct-v1:0")
+LLAMA32 = rules("meta.llama3-2-11b-instruct-v1:0")
+NOVA = rules("amazon.nova-lite-v1:0")
+NOVA2 = rules("amazon.nova-2-lite-v1:0")
+HAIKU = rules("anthropic.claude-3-haiku-20240307-v1:0")
+TITAN_CPT = rules("amazon.titan-text-express-v1", CPT)
+CANVAS = rules("amazon.nova-canvas-v1:0")
+DISTILL_NOVA = rules("amazon.nova-lite-v1:0", DISTILL, teacher="amazon.nova-pro-v1:0")
+DISTILL_LLAMA = rules("meta.llama3-1-8b-instruct-v1:0", DISTILL, teacher="meta.llama3-1-405b-instruct-v1:0")
+
+
+def line(record) -> bytes:
+    return (json.dumps(record) + "\n").encode()
+
+
+def conv(*turns, system=None, **extra):
+    record = {"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": r, "content": c} for r, c in turns], **extra}
+    if system is not None:
+        record["system"] = system
+    return record
+
+
+def text(value):
+    return [{"text": value}]
+
+
+def image(uri=f"s3://{BUCKET}/media/a.png", fmt="png"):
+    return {"image": {"format": fmt, "source": {"s3Location": {"uri": uri, "bucketOwner": "111122223333"}}}}
+
+
+def video(uri=f"s3://{BUCKET}/media/a.mp4"):
+    return {"video": {"format": "mp4", "source": {"s3Location": {"uri": uri}}}}
+
+
+PC = {"prompt": "Classify: invoice wrong", "completion": "billing"}
+QA = conv(("user", text("How do I reset my password?")), ("assistant", text("Settings, Security, Reset.")))
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    rules: DatasetRules
+    data: bytes
+    codes: tuple[str, ...]  # () = accepted
+    basis: str
+
+
+CASES = [
+    # ---- file-level
+    Case("empty file", LLAMA31, b"", ("DATASET_EMPTY",), "REF 4.1: empty file"),
+    Case("BOM", LLAMA31, b"\xef\xbb\xbf" + line(PC), ("DATASET_BOM",), "jsonlines.org: UTF-8 without BOM"),
+    Case("gzip in disguise", LLAMA31, gzip.compress(line(PC) * 3), ("DATASET_COMPRESSED_OR_BINARY",), "REF GR-OBJ-05 magic bytes"),
+    Case("UTF-16", LLAMA31, json.dumps(PC).encode("utf-16"), ("DATASET_COMPRESSED_OR_BINARY",), "REF 4.1: UTF-16/32 never accepted"),
+    Case("too large for the file role", replace(LLAMA31, max_bytes=40), line(PC) * 3, ("DATASET_TOO_LARGE",), "UG: train <= 1 GB (Titan)"),
+    # ---- line-level
+    Case("invalid UTF-8", LLAMA31, b'{"prompt": "\xff", "completion": "c"}\n', ("DATASET_NOT_UTF8",), "REF 4.1"),
+    Case("raw NUL", LLAMA31, b'{"prompt": "a\x00", "completion": "c"}\n', ("DATASET_NUL_BYTE",), "REF 4.1"),
+    Case("escaped NUL", LLAMA31, b'{"prompt": "a\\u0000", "completion": "c"}\n', ("DATASET_NUL_BYTE",), "decision: escaped NUL rejected"),
+    Case("blank line", LLAMA31, line(PC) + b"\n" + line(PC), ("LINE_BLANK",), "UG fine-tuning-troubleshooting: empty lines"),
+    Case("whitespace line", LLAMA31, line(PC) + b"   \r\n", ("LINE_BLANK",), "jsonlines.org: a blank line is not a value"),
+    Case("lone CR separator", LLAMA31, json.dumps(PC).encode() + b"\r" + line(PC), ("LINE_INVALID_JSON",), "REF 4.1: lone CR"),
+    Case("truncated JSON", LLAMA31, b'{"prompt": "a", \n', ("LINE_INVALID_JSON",), "UG: Unable to parse Amazon S3 file"),
+    Case("array line", LLAMA31, b'["prompt", "completion"]\n', ("LINE_NOT_OBJECT",), "UG: one JSON object per line"),
+    Case("duplicate key", LLAMA31, b'{"prompt": "a", "prompt": "b", "completion": "c"}\n', ("DUPLICATE_KEY",), "REF 4.1 smuggling"),
+    Case(
+        "nested duplicate key", NOVA, line(QA).replace(b'"role": "user"', b'"role": "user", "role": "user"'), ("DUPLICATE_KEY",), "REF 4.1"
+    ),
+    Case(
+        "deep nesting", LLAMA31, b'{"prompt": ' + b"[" * (MAX_DEPTH + 5) + b"]" * (MAX_DEPTH + 5) + b"}\n", ("NESTING_TOO_DEEP",), "REF 4.1"
+    ),
+    Case("recursion bomb", LLAMA31, b"[" * 100_000 + b"]" * 100_000 + b"\n", ("NESTING_TOO_DEEP",), "REF 4.1: RecursionError"),
+    Case("NaN", LLAMA31, b'{"prompt": NaN, "completion": "c"}\n', ("NON_FINITE_NUMBER",), "RFC 8259"),
+    Case("float overflow", LLAMA31, b'{"prompt": 1e400, "completion": "c"}\n', ("NON_FINITE_NUMBER",), "REF 4.1: 1e400 -> inf"),
+    Case("huge integer", LLAMA31, b'{"prompt": ' + b"1" * 5000 + b', "completion": "c"}\n', ("NON_FINITE_NUMBER",), "REF 4.1: 4300 digits"),
+    Case("lone surrogate", LLAMA31, b'{"prompt": "\\ud800", "completion": "c"}\n', ("LONE_SURROGATE",), "REF 4.1"),
+    Case("line too long", LLAMA31, b'{"prompt": "' + b"a" * MAX_LINE_BYTES + b'", "completion": "c"}\n', ("LINE_TOO_LONG",), "REF 4.1"),
+    Case("private key", LLAMA31, line({"prompt": "-----BEGIN RSA PRIVATE KEY-----", "completion": "c"}), ("SENSITIVE_DATA",), "REF 4.4"),
+    Case("cloud access key", LLAMA31, line({"prompt": "key AKIAIOSFODNN7EXAMPLE", "completion": "c"}), ("SENSITIVE_DATA",), "REF 4.4"),
+    # ---- prompt/completion (Llama 3.1 FT, Titan FT)
+    Case("prompt/completion ok", LLAMA31, line(PC), (), "UG model-customization-prepare"),
+    Case(
+        "CRLF and U+2028 ok",
+        LLAMA31,
+        line({"prompt": "a\u2028b", "completion": "c"}).replace(b"\\u2028", "\u2028".encode()).replace(b"\n", b"\r\n"),
+        (),
+        "REF 4.1",
+    ),
+    Case("missing completion", LLAMA31, line({"prompt": "a"}), ("SCHEMA_MISMATCH",), "UG: prompt/completion format"),
+    Case("extra key", LLAMA31, line({**PC, "id": 1}), ("SCHEMA_MISMATCH",), "UG troubleshooting: the wrong keys"),
+    Case("completion not a string", LLAMA31, line({"prompt": "a", "completion": ["b"]}), ("SCHEMA_MISMATCH",), "UG format"),
+    Case(
+        "over the character quota",
+        LLAMA31,
+        line({"prompt": "a" * (16_000 * 6 + 1), "completion": "c"}),
+        ("SCHEMA_MISMATCH",),
+        "UG: sum <= 16,000 tokens; chars ~ tokens x 6",
+    ),
+    # ---- continued pre-training
+    Case(
+        "cpt ok",
+        TITAN_CPT,
+        line({"input": "Bearing X200 needs lubrication every 500 hours."}),
+        (),
+        "UG Prepare datasets for continued pre-training",
+    ),
+    Case("cpt with prompt", TITAN_CPT, line(PC), ("SCHEMA_MISMATCH",), "UG: {input} only"),
+    # ---- bedrock-conversation-2024 (Nova, Llama 3.2)
+    Case(
+        "conversation ok",
+        NOVA,
+        line(conv(("user", text("hi")), ("assistant", text("hello")), system=[{"text": "Be brief."}])),
+        (),
+        "NOVA data understanding",
+    ),
+    Case(
+        "assistant first",
+        NOVA,
+        line(conv(("assistant", text("hi")), ("user", text("hello")))),
+        ("SCHEMA_MISMATCH",),
+        "NOVA: first turn user",
+    ),
+    Case("user last", NOVA, line(conv(("user", text("hi")))), ("SCHEMA_MISMATCH",), "NOVA: last turn assistant"),
+    Case(
+        "role not alternating",
+        NOVA,
+        line(conv(("user", text("a")), ("user", text("b")), ("assistant", text("c")))),
+        ("SCHEMA_MISMATCH",),
+        "NOVA roles",
+    ),
+    Case("system as string", NOVA, line({**QA, "system": "Be brief."}), ("SCHEMA_MISMATCH",), "NOVA: system is a list of {text}"),
+    Case(
+        "reserved string",
+        NOVA,
+        line(conv(("user", text("User: hi")), ("assistant", text("ok")))),
+        ("SCHEMA_MISMATCH",),
+        "NOVA reserved strings",
+    ),
+    Case(
+        "image ok", NOVA, line(conv(("user", [*text("Which part?"), image()]), ("assistant", text("PN-4471")))), (), "UG image-text section"
+    ),
+    Case(
+        "image in another bucket",
+        NOVA,
+        line(conv(("user", [image("s3://other-bucket/media/a.png")]), ("assistant", text("x")))),
+        ("SCHEMA_MISMATCH",),
+        "NOVA: same bucket",
+    ),
+    Case(
+        "image outside media/",
+        NOVA,
+        line(conv(("user", [image(f"s3://{BUCKET}/incoming/a.png")]), ("assistant", text("x")))),
+        ("SCHEMA_MISMATCH",),
+        "service role reads media/ only",
+    ),
+    Case(
+        "image format",
+        NOVA,
+        line(conv(("user", [image(fmt="bmp")]), ("assistant", text("x")))),
+        ("SCHEMA_MISMATCH",),
+        "NOVA png/jpeg/gif/webp",
+    ),
+    Case("eleven images", NOVA, line(conv(("user", [image()] * 11), ("assistant", text("x")))), ("SCHEMA_MISMATCH",), "NOVA <= 10 images"),
+    Case("two videos", NOVA, line(conv(("user", [video(), video()]), ("assistant", text("x")))), ("SCHEMA_MISMATCH",), "NOVA 1 video"),
+    Case(
+        "images and videos mixed",
+        NOVA,
+        line(conv(("user", [image()]), ("assistant", text("x")))) + line(conv(("user", [video()]), ("assistant", text("x")))),
+        ("SCHEMA_MISMATCH",),
+        "NOVA: a dataset cannot mix images and videos",
+    ),
+    Case(
+        "image for a text model",
+        rules("amazon.nova-micro-v1:0"),
+        line(conv(("user", [image()]), ("assistant", text("x")))),
+        ("SCHEMA_MISMATCH",),
+        "Nova Micro is text-only",
+    ),
+    Case(
+        "llama vision image ok",
+        LLAMA32,
+        line(conv(("user", [*text("What?"), image(fmt="jpeg")]), ("assistant", text("x")))),
+        (),
+        "UG Llama 3.2 images",
+    ),
+    Case(
+        "reasoning on Nova 2",
+        NOVA2,
+        line(conv(("user", text("91 prime?")), ("assistant", [{"reasoningContent": {"reasoningText": {"text": "7x13"}}}, *text("No")]))),
+        (),
+        "UG nova-2-sft-data-prep",
+    ),
+    Case(
+        "reasoning on Nova 1",
+        NOVA,
+        line(conv(("user", text("q")), ("assistant", [{"reasoningContent": {"reasoningText": {"text": "r"}}}, *text("a")]))),
+        ("SCHEMA_MISMATCH",),
+        "reasoning is Nova 2 only",
+    ),
+    Case(
+        "document block",
+        NOVA,
+        line(conv(("user", [{"document": {}}]), ("assistant", text("x")))),
+        ("SCHEMA_MISMATCH",),
+        "documents not for fine-tuning",
+    ),
+    # ---- Claude 3 Haiku
+    Case(
+        "haiku ok",
+        HAIKU,
+        line(
+            {
+                "system": "One sentence.",
+                "messages": [{"role": "user", "content": "VPC?"}, {"role": "assistant", "content": "A private network."}],
+            }
+        ),
+        (),
+        "UG preparing-text-data",
+    ),
+    Case(
+        "haiku system list",
+        HAIKU,
+        line({"system": [{"text": "x"}], "messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}),
+        ("SCHEMA_MISMATCH",),
+        "UG: system is a string",
+    ),
+    Case("haiku one turn", HAIKU, line({"messages": [{"role": "user", "content": "a"}]}), ("SCHEMA_MISMATCH",), "cookbook: >= 2 messages"),
+    Case(
+        "haiku reserved",
+        HAIKU,
+        line({"messages": [{"role": "user", "content": "a\nHuman: b"}, {"role": "assistant", "content": "c"}]}),
+        ("SCHEMA_MISMATCH",),
+        "reserved \\nHuman:",
+    ),
+    # ---- image-ref / caption
+    Case(
+        "caption ok",
+        CANVAS,
+        line({"image-ref": f"s3://{BUCKET}/media/chair.png", "caption": "a walnut lounge chair"}),
+        (),
+        "UG image-ref/caption",
+    ),
+    Case(
+        "caption too short",
+        CANVAS,
+        line({"image-ref": f"s3://{BUCKET}/media/chair.png", "caption": "ab"}),
+        ("SCHEMA_MISMATCH",),
+        "UG: prompt 3-1,024 chars",
+    ),
+    Case(
+        "caption image webp",
+        CANVAS,
+        line({"image-ref": f"s3://{BUCKET}/media/chair.webp", "caption": "a chair"}),
+        ("SCHEMA_MISMATCH",),
+        "UG: JPEG/PNG",
+    ),
+    # ---- distillation
+    Case(
+        "distillation prompt only",
+        DISTILL_NOVA,
+        line(conv(("user", text("Where is order 88-1234?")))),
+        (),
+        "UG distillation option 1: assistant optional",
+    ),
+    Case(
+        "distillation multi-turn Nova",
+        DISTILL_NOVA,
+        line(conv(("user", text("a")), ("assistant", text("b")), ("user", text("c")))),
+        (),
+        "UG: Nova multi-turn",
+    ),
+    Case(
+        "distillation multi-turn Llama",
+        DISTILL_LLAMA,
+        line(conv(("user", text("a")), ("assistant", text("b")), ("user", text("c")))),
+        ("SCHEMA_MISMATCH",),
+        "UG: Llama single-turn",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_corpus(case: Case):
+    report = validate_dataset(iter([case.data[i : i + 4096] for i in range(0, len(case.data), 4096)] or [b""]), case.rules)
+    assert tuple(sorted(report.errors_by_code)) == case.codes, case.basis
+    assert report.accepted is (case.codes == ())
+
+
+def test_too_many_records_in_one_file():
+    report = validate_dataset(iter([line(PC) * 3]), replace(LLAMA31, max_records=2))
+    assert report.errors_by_code == {"TOO_MANY_RECORDS": 1}
+
+
+def test_record_bounds_span_training_and_validation_files():
+    llama = find_model("meta.llama3-1-8b-instruct-v1:0")
+    assert [c for c, _ in record_count_problems(llama, FT, 60, 39)] == [ReasonCode.TOO_FEW_RECORDS]
+    assert record_count_problems(llama, FT, 60, 40) == []
+    assert [c for c, _ in record_count_problems(llama, FT, 10_000, 1)] == [ReasonCode.TOO_MANY_RECORDS]
+    nova2 = find_model("amazon.nova-2-lite-v1:0")
+    assert [c for c, _ in record_count_problems(nova2, FT, 100, 10)] == [ReasonCode.SCHEMA_MISMATCH]
+
+
+def test_pii_warns_by_default_and_blocks_when_the_profile_says_so():
+    data = line({"prompt": "mail jane.doe@example.com card 4111 1111 1111 1111", "completion": "ok"})
+    warned = validate_dataset(iter([data]), LLAMA31)
+    assert warned.accepted and warned.warnings_by_code == {"PII_FOUND": 1}
+    blocked = validate_dataset(iter([data]), replace(LLAMA31, pii_block=True))
+    assert blocked.errors_by_code == {"SENSITIVE_DATA": 1}
+
+
+def test_secrets_only_warn_when_the_profile_says_warn():
+    data = line({"prompt": "AKIAIOSFODNN7EXAMPLE", "completion": "c"})
+    assert validate_dataset(iter([data]), replace(LLAMA31, secrets_block=False)).warnings_by_code == {"SECRET_FOUND": 1}
+
+
+def test_duplicates_and_near_limit_records_are_warnings_not_errors():
+    long = {"prompt": "a" * int(16_000 * 3 * 0.95), "completion": "c"}
+    report = validate_dataset(iter([line(PC) * 2 + line(long)]), LLAMA31)
+    assert report.accepted
+    assert report.warnings_by_code == {"DUPLICATE_RECORD": 1, "NEAR_TOKEN_LIMIT": 1}
+
+
+def test_stats_estimate_tokens_on_the_safe_side():
+    report = validate_dataset(iter([line({"prompt": "a" * 300, "completion": "b" * 300})]), LLAMA31)
+    assert report.stats.estimated_tokens == 200  # 600 chars / 3: real English runs ~4 chars a token
+    assert report.stats.records == 1
+
+
+def test_every_dataset_reason_code_has_a_case():
+    dataset_codes = {
+        ReasonCode.DATASET_EMPTY, ReasonCode.DATASET_TOO_LARGE, ReasonCode.DATASET_NOT_UTF8, ReasonCode.DATASET_BOM,
+        ReasonCode.DATASET_COMPRESSED_OR_BINARY, ReasonCode.DATASET_NUL_BYTE, ReasonCode.LINE_TOO_LONG, ReasonCode.LINE_BLANK,
+        ReasonCode.LINE_INVALID_JSON, ReasonCode.LINE_NOT_OBJECT, ReasonCode.DUPLICATE_KEY, ReasonCode.NESTING_TOO_DEEP,
+        ReasonCode.NON_FINITE_NUMBER, ReasonCode.LONE_SURROGATE, ReasonCode.SCHEMA_MISMATCH, ReasonCode.SENSITIVE_DATA,
+    }  # fmt: skip
+    covered = {code for case in CASES for code in case.codes}
+    assert dataset_codes <= covered
+    # TOO_MANY_RECORDS / TOO_FEW_RECORDS are covered by the two record-bound tests above.
+
+
+def test_every_format_has_an_accepted_and_a_rejected_case():
+    for fmt in DatasetFormat:
+        outcomes = {case.codes == () for case in CASES if case.rules.format is fmt}
+        assert outcomes == {True, False}, fmt
