@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 import tracemalloc
 import warnings
@@ -22,6 +23,8 @@ from rich.table import Table
 
 from secure_finetune.dataset import validate_dataset
 from secure_finetune.models import DatasetFormat
+
+from . import validator
 
 CHUNK = 1024 * 1024
 RECORDS = 60_000
@@ -82,6 +85,13 @@ def orchestration() -> tuple[int, int]:
 
 def main() -> None:
     console = Console(highlight=False)
+    names = sys.argv[1:] or list(validator.DATASETS)
+    table = Table(title="Validator, each tool in its own process (ours / bare json.loads / AWS-script style json.loads + jsonschema)")
+    for column in ("dataset", "MB", "tool", "MB/s", "peak RSS MB", "speed vs bare"):
+        table.add_column(column)
+    for row in validator.main(names):
+        table.add_row(*(f"{v:.2f}" if isinstance(v, float) else str(v) for v in row.values()))
+    console.print(table)
     data = _dataset()
     size_mb = len(data) / 1e6
     ours_s, base_s = best_seconds(ours, data), best_seconds(baseline, data)

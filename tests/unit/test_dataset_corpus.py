@@ -369,3 +369,9 @@ def test_every_format_has_an_accepted_and_a_rejected_case():
     for fmt in DatasetFormat:
         outcomes = {case.codes == () for case in CASES if case.rules.format is fmt}
         assert outcomes == {True, False}, fmt
+
+
+def test_a_literal_backslash_u0000_is_text_not_a_nul():
+    data = line({"prompt": "in C, write \\u0000 for NUL", "completion": "ok"})
+    assert b"\\\\u0000" in data
+    assert validate_dataset(iter([data]), LLAMA31).accepted

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from ..dataset import FileRole
 from ..notifications import DatasetRejected, FailedCheck, GuardrailFailed, JobFailed, LineError, MilestoneEvent, RunFailed
 from ..reasons import STOP_ERRORS, Reason, ReasonCode
 from ..runs import RunStatus, Step, profile_of, report_key
@@ -55,7 +56,7 @@ def _milestone(state: PipelineState, deps: Dependencies, reason: Reason, step: s
     if reason.code is ReasonCode.DATASET_INVALID:
         key = report_key(run.run_id, Step.VALIDATION)
         document = deps.bucket.get_json(key)
-        files = [report for role, report in document.items() if role != "runProblems"]
+        files = [document[role.value] for role in FileRole if role.value in document]
         errors = [error for report in files for error in report["errors"]] + document.get("runProblems", [])
         errors.sort(key=lambda error: error["line"])
         return DatasetRejected(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..dataset import DatasetReport, DatasetRules, FileRole, record_count_problems, validate_dataset
-from ..models import find_model
+from ..models import Hyperparameter, find_model
+from ..pricing import price_of, training_cost
 from ..reasons import DatasetInvalid, Reason, ReasonCode
 from ..runs import Step, quarantine_key, report_key, validated_key
 from ..state import DatasetResult, PipelineState
@@ -36,6 +37,7 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
     )
     document: dict[str, object] = {role.value: report.model_dump(mode="json") for role, report in reports.items()}
     document["runProblems"] = [{"line": 0, "code": code.value, "message": message} for code, message in run_problems]
+    document["cost"] = _training_cost(model.model_id, reports, settings.hyperparameters, model.hyperparameters)
     report_uri = deps.bucket.put_json(report_key(run.run_id, Step.VALIDATION), document)
     rejected = next((report for report in reports.values() if not report.accepted), None)
     if rejected is not None or run_problems:
@@ -58,3 +60,20 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
         validation_uri=uris.get(FileRole.VALIDATION),
         report=report_uri,
     )
+
+
+def _training_cost(
+    model_id: str, reports: dict[FileRole, DatasetReport], chosen: dict[str, str], specs: dict[str, Hyperparameter]
+) -> dict[str, object]:
+    """Billed tokens = training tokens x epochs [UG custom-models]; priced from pricing.PRICES."""
+    tokens = reports[FileRole.TRAINING].stats.estimated_tokens
+    epochs_text = chosen.get("epochCount") or (specs["epochCount"].default if "epochCount" in specs else None) or "1"
+    epochs = int(float(epochs_text)) if epochs_text.replace(".", "", 1).isdigit() else 1
+    price = price_of(model_id)
+    return {
+        "estimatedTokens": tokens,
+        "epochs": epochs,
+        "billedTokens": tokens * epochs,
+        "estimatedTrainingUsd": training_cost(model_id, tokens, epochs),
+        "priceSource": None if price is None else f"{price.source} ({price.as_of}, {price.region})",
+    }
