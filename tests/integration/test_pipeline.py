@@ -133,3 +133,22 @@ def test_the_emulator_answers_get_foundation_model_from_the_registry(pipeline):
     assert (details["customizationsSupported"], details["modelLifecycle"]["status"]) == (["DISTILLATION", "FINE_TUNING"], "ACTIVE")
     with pytest.raises(bedrock.exceptions.ResourceNotFoundException):
         bedrock.get_foundation_model(modelIdentifier="acme.unknown-v1")
+
+
+def test_a_profile_with_a_validation_split_carves_a_deterministic_validation_set(pipeline, good_dataset):
+    # Given the support-bot profile (validation_split = 0.1) and no x.validation.jsonl
+    _, _, result = run(pipeline, "incoming/support-bot/tickets.jsonl", good_dataset)
+    assert result["status"] == "SUCCEEDED", result.get("error")
+    [request] = pipeline.bedrock.jobs_created
+    s3 = boto3.client("s3")
+
+    def lines(uri):
+        key = uri.removeprefix(f"s3://{pipeline.bucket}/")
+        obj = s3.get_object(Bucket=pipeline.bucket, Key=key)
+        assert obj["ServerSideEncryption"] == "aws:kms" and obj["SSEKMSKeyId"] == pipeline.stack.outputs["DatasetKeyArn"]
+        return obj["Body"].read().splitlines()
+
+    training = lines(request["trainingDataConfig"]["s3Uri"])
+    validation = lines(request["validationDataConfig"]["validators"][0]["s3Uri"])
+    assert sorted(training + validation) == sorted(good_dataset.splitlines())
+    assert 0 < len(validation) < len(training)

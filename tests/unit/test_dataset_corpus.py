@@ -375,3 +375,17 @@ def test_a_literal_backslash_u0000_is_text_not_a_nul():
     data = line({"prompt": "in C, write \\u0000 for NUL", "completion": "ok"})
     assert b"\\\\u0000" in data
     assert validate_dataset(iter([data]), LLAMA31).accepted
+
+
+def test_the_validation_split_is_deterministic_capped_and_loses_no_line():
+    from secure_finetune.dataset import split_lines
+
+    data = b"".join(line({"prompt": f"q{i}", "completion": "a"}) for i in range(1000))
+    chunks = [data[i : i + 333] for i in range(0, len(data), 333)]
+    first = list(split_lines(iter(chunks), 0.1, None))
+    assert first == list(split_lines(iter([data]), 0.1, None))
+    validation = [ln for role, ln in first if role is FileRole.VALIDATION]
+    assert 60 < len(validation) < 140
+    assert b"".join(ln for _, ln in first) == data
+    capped = [ln for role, ln in split_lines(iter([data]), 0.1, 5) if role is FileRole.VALIDATION]
+    assert len(capped) == 5

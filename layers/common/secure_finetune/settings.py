@@ -58,6 +58,8 @@ class Profile(_Model):
     ttl_hours: Annotated[float, Field(ge=0)] = 4  # 0 = keep until torn down by hand
     smoke_test_prompts: tuple[str, ...] = ()
     sensitive_data: SensitiveDataPolicy = SensitiveDataPolicy()
+    # Without an x.validation.jsonl, carve this fraction of the records into a validation set.
+    validation_split: Annotated[float, Field(ge=0, le=0.5)] = 0
 
     @field_validator("base_model")
     @classmethod
@@ -114,6 +116,7 @@ class RunSettings(_Model):
     ttl_hours: float
     smoke_test_prompts: tuple[str, ...]
     sensitive_data: SensitiveDataPolicy
+    validation_split: float
     overrides: tuple[str, ...]  # tag keys that changed a setting, for the report
 
 

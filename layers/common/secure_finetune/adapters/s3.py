@@ -117,3 +117,57 @@ class DataBucket:
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
+
+
+class StreamingUpload:
+    """Write an object in parts of bounded size (SSE-KMS with our key); ``close`` completes it."""
+
+    PART_BYTES = 8 * 1024 * 1024  # S3 parts are at least 5 MiB except the last
+
+    def __init__(self, bucket: DataBucket, key: str) -> None:
+        self._bucket = bucket
+        self._s3 = bucket._s3
+        self.key = key
+        self._buffer = bytearray()
+        self._parts: list[dict[str, Any]] = []
+        self._upload_id = self._s3.create_multipart_upload(
+            Bucket=bucket.bucket,
+            Key=key,
+            ServerSideEncryption="aws:kms",
+            SSEKMSKeyId=bucket.key_arn,
+            ExpectedBucketOwner=bucket.owner,
+        )["UploadId"]
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+        if len(self._buffer) >= self.PART_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        number = len(self._parts) + 1
+        etag = self._s3.upload_part(
+            Bucket=self._bucket.bucket,
+            Key=self.key,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=bytes(self._buffer),
+            ExpectedBucketOwner=self._bucket.owner,
+        )["ETag"]
+        self._parts.append({"PartNumber": number, "ETag": etag})
+        self._buffer.clear()
+
+    def close(self) -> None:
+        if self._buffer or not self._parts:
+            self._flush()
+        self._s3.complete_multipart_upload(
+            Bucket=self._bucket.bucket,
+            Key=self.key,
+            UploadId=self._upload_id,
+            MultipartUpload={"Parts": self._parts},
+            ExpectedBucketOwner=self._bucket.owner,
+        )
+
+    def abort(self) -> None:
+        self._s3.abort_multipart_upload(
+            Bucket=self._bucket.bucket, Key=self.key, UploadId=self._upload_id, ExpectedBucketOwner=self._bucket.owner
+        )

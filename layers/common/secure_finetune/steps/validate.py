@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ..dataset import DatasetReport, DatasetRules, FileRole, record_count_problems, validate_dataset
-from ..models import Hyperparameter, find_model
+from ..adapters.s3 import StreamingUpload
+from ..dataset import DatasetReport, DatasetRules, FileRole, record_count_problems, split_lines, validate_dataset
+from ..models import Hyperparameter, find_model, records_bounds
 from ..pricing import price_of, training_cost
 from ..reasons import DatasetInvalid, Reason, ReasonCode
 from ..runs import Step, quarantine_key, report_key, validated_key
@@ -46,12 +47,17 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
             tags = {"pipeline-status": "rejected", "reason": reason.code.value, "run-id": run.run_id}
             deps.bucket.copy_version(key, version, quarantine_key(run.run_id, key), tags)
         raise DatasetInvalid(reason)
-    uris = {}
-    for role, (key, version) in files.items():
-        target = validated_key(reports[role].sha256, key)
-        deps.bucket.copy_version(key, version, target)
-        uris[role] = deps.bucket.uri(target)
     training = reports[FileRole.TRAINING]
+    uris = None
+    if settings.validation_split > 0 and FileRole.VALIDATION not in files and model.validation_allowed:
+        max_validation = records_bounds(model, settings.customization_type).max_validation
+        uris = _carve_validation(deps, run.key, run.version_id, training, fraction=settings.validation_split, max_validation=max_validation)
+    if uris is None:
+        uris = {}
+        for role, (key, version) in files.items():
+            target = validated_key(reports[role].sha256, key)
+            deps.bucket.copy_version(key, version, target)
+            uris[role] = deps.bucket.uri(target)
     return DatasetResult(
         sha256=training.sha256,
         records=training.records,
@@ -77,3 +83,27 @@ def _training_cost(
         "estimatedTrainingUsd": training_cost(model_id, tokens, epochs),
         "priceSource": None if price is None else f"{price.source} ({price.as_of}, {price.region})",
     }
+
+
+def _carve_validation(
+    deps: Dependencies, key: str, version: str, training: DatasetReport, *, fraction: float, max_validation: int | None
+) -> dict[FileRole, str] | None:
+    """Stream the accepted version again into validated/<sha256>/ as a training and a validation file."""
+    targets = {role: validated_key(training.sha256, key.removesuffix(".jsonl") + f".{role.value}.jsonl") for role in FileRole}
+    writers = {role: StreamingUpload(deps.bucket, target) for role, target in targets.items()}
+    lines = dict.fromkeys(FileRole, 0)
+    try:
+        for role, line in split_lines(deps.bucket.stream(key, version), fraction, max_validation):
+            writers[role].write(line)
+            lines[role] += 1
+    except BaseException:
+        for writer in writers.values():
+            writer.abort()
+        raise
+    if not all(lines.values()):  # a split too small for the file carves nothing
+        for writer in writers.values():
+            writer.abort()
+        return None
+    for writer in writers.values():
+        writer.close()
+    return {role: deps.bucket.uri(target) for role, target in targets.items()}
