@@ -321,24 +321,36 @@ def _finite_float(text: str) -> float:
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_reject_constant, parse_float=_finite_float)
 
 
-def _inspect(value: Any, depth: int) -> tuple[ReasonCode, str] | None:
-    if isinstance(value, str):
-        if "\x00" in value:
-            return ReasonCode.DATASET_NUL_BYTE, "escaped NUL (\\u0000)"
-        if not value.isascii():
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                return ReasonCode.LONE_SURROGATE, "a string holds a lone UTF-16 surrogate"
-        return None
-    if isinstance(value, dict | list):
-        if depth <= 0:
-            return ReasonCode.NESTING_TOO_DEEP, f"nesting deeper than {MAX_DEPTH}"
-        items = [*value, *value.values()] if isinstance(value, dict) else value
-        for item in items:
-            found = _inspect(item, depth - 1)
-            if found is not None:
-                return found
+def _bad_string(text: str) -> tuple[ReasonCode, str] | None:
+    if "\x00" in text:
+        return ReasonCode.DATASET_NUL_BYTE, "escaped NUL (\\u0000)"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return ReasonCode.LONE_SURROGATE, "a string holds a lone UTF-16 surrogate"
+    return None
+
+
+def _inspect(container: dict[str, Any] | list[Any], depth: int, strings: bool) -> tuple[ReasonCode, str] | None:
+    """Depth of arrays and objects and, when the line had escapes, NULs and lone surrogates."""
+    if depth <= 0:
+        return ReasonCode.NESTING_TOO_DEEP, f"nesting deeper than {MAX_DEPTH}"
+    if isinstance(container, dict):
+        if strings:
+            for key in container:
+                if bad := _bad_string(key):
+                    return bad
+        items: Iterable[Any] = container.values()
+    else:
+        items = container
+    for item in items:
+        kind = type(item)
+        if kind is str:
+            if strings and (bad := _bad_string(item)):
+                return bad
+        elif (kind is dict or kind is list) and (found := _inspect(item, depth - 1, strings)):
+            return found
     return None
 
 
@@ -354,6 +366,7 @@ def parse_record(raw: bytes) -> dict[str, Any]:
         text = raw.decode("utf-8", errors="strict")
     except UnicodeDecodeError as err:
         raise Problem(ReasonCode.DATASET_NOT_UTF8, "invalid UTF-8", err.start) from None
+    escapes = b"\\" in raw  # a NUL or a lone surrogate can only arrive as a \u escape
     try:
         record = _DECODER.decode(text)
     except _DuplicateKey:
@@ -368,8 +381,7 @@ def parse_record(raw: bytes) -> dict[str, Any]:
         raise Problem(ReasonCode.LINE_INVALID_JSON, "not valid JSON") from None
     # One walk over the parsed record: depth, escaped NULs and lone surrogates (escapes that
     # json decoding lets through). Cheaper than scanning the raw bytes for the escapes.
-    found = _inspect(record, MAX_DEPTH)
-    if found is not None:
+    if isinstance(record, dict | list) and (found := _inspect(record, MAX_DEPTH, escapes)):
         raise Problem(*found)
     if not isinstance(record, dict):
         raise Problem(ReasonCode.LINE_NOT_OBJECT, "a record must be a JSON object")
