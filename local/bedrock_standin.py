@@ -59,6 +59,9 @@ _STOOD_IN = ("CreateProvisionedModelThroughput", "GetProvisionedModelThroughput"
 
 
 class BedrockStandIn:
+    # Guardrail checks whose evidence this stand-in answers (GetFoundationModel -> GR-CTX-03).
+    emulated_checks = frozenset({"GR-CTX-03"})
+
     def __init__(self, region: str, scenario: Scenario | None = None) -> None:
         self.region = region
         self.scenario = scenario or Scenario()

@@ -21,6 +21,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from secure_finetune.cli import print_findings
+from secure_finetune.preflight import audit, target_from_stack
+
 from .bedrock_standin import Scenario
 from .emulator import ROOT, LocalPipeline
 
@@ -51,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     with LocalPipeline(scenario=Scenario(job_outcome=job_outcome)) as pipeline:
         _show_stack(pipeline, time.time() - started)
+        _show_preflight(pipeline)
         body = dataset.read_bytes()
         version = pipeline.upload(key, body)
         console.print(f"\n[bold]Uploaded[/] s3://{pipeline.bucket}/{key} ({len(body)} bytes, version {version})")
@@ -72,9 +76,15 @@ def _show_stack(pipeline: LocalPipeline, seconds: float) -> None:
     stack = pipeline.stack
     console.print(f"Deployed template.yaml as stack [cyan]{stack.name}[/]: {len(stack.physical_ids)} resources in {seconds:.1f}s")
     for line in stack.reapplied:
-        console.print(f"  re-applied (moto's CloudFormation drops it): {line}")
+        console.print(f"  re-applied from the translated template: {line}")
     for line in stack.not_applied:
         console.print(f"  [dim]not emulated: {line}[/]")
+
+
+def _show_preflight(pipeline: LocalPipeline) -> None:
+    """`finetune preflight --stack <this stack>`, in-process against the emulated account."""
+    findings = audit(target_from_stack(pipeline.stack.name, "meta.llama3-1-8b-instruct-v1:0"))
+    print_findings(console, findings, pipeline.bedrock.emulated_checks)
 
 
 def _summary(section: Any) -> str:

@@ -6,6 +6,10 @@
    and the S3 path swallows it); disabled rules stay silent; S3 events carry ``etag`` as AWS's do.
 4. A CloudFormation ``AWS::StepFunctions::StateMachine`` lands in the executing backend,
    with ``DefinitionSubstitutions`` applied (moto ignores them).
+5. Bucket policies are stored but not enforced: moto judges their conditions without the
+   request's context (``aws:SecureTransport``, the SSE headers), so the template's correct
+   TLS-only and key-pinning denies would refuse every in-process write. The guardrails read the
+   real policy; ``tests/template`` checks it on the translated template.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.responses import EmptyResult
 from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
 from moto.events.models import Rule
+from moto.iam.access_control import PermissionResult
+from moto.s3.models import FakeBucket
 from moto.stepfunctions import models as sfn_models
 from moto.stepfunctions.responses import StepFunctionResponse
 from moto.stepfunctions.responses import get_backend as sfn_backend
@@ -113,6 +119,10 @@ def _state_machine_from_cfn(
     )
 
 
+def _bucket_policy_not_enforced(self: Any, action: str, resource: str) -> Any:
+    return PermissionResult.NEUTRAL
+
+
 def install() -> None:
     """Patch moto's classes once per process (mock_aws still resets their data)."""
     global _done
@@ -123,4 +133,5 @@ def install() -> None:
         StepFunctionResponse.send_task_failure = _send_task_failure
         Rule.send_to_targets = _send_to_targets
         sfn_models.StateMachine.create_from_cloudformation_json = _state_machine_from_cfn
+        FakeBucket.get_permission = _bucket_policy_not_enforced
         _done = True

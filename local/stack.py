@@ -140,17 +140,21 @@ def _resolved(deployed: DeployedStack, stack_id: str, value: Any) -> Any:
 def _reapply_dropped(deployed: DeployedStack, stack_id: str) -> None:
     """Re-apply, from the translated template, what moto's CloudFormation silently drops."""
     s3 = boto3.client("s3")
+    policies = {}
     for logical_id, resource in deployed.translated["Resources"].items():
         if resource["Type"] == "AWS::S3::BucketPolicy":
-            # moto evaluates Deny statements without their conditions, so the TLS-only and
-            # key-pinning denies would refuse every write: only the Allow statements are applied
-            # here; tests/template checks the denies on the translated template.
             props = _resolved(deployed, stack_id, resource["Properties"])
-            allows = [st for st in props["PolicyDocument"]["Statement"] if st and st["Effect"] == "Allow"]
-            if allows:
-                s3.put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps({"Version": "2012-10-17", "Statement": allows}))
-            deployed.not_applied.append(f"{logical_id} Deny statements (moto ignores Deny conditions)")
+            policies[logical_id] = (props["Bucket"], [statement for statement in props["PolicyDocument"]["Statement"] if statement])
+    # moto's PutBucketLogging wants the logging service's Allow in the target's policy but cannot
+    # read a statement whose Principal is "*": Allow statements first, the full policies after.
+    for bucket, statements in policies.values():
+        allows = [statement for statement in statements if statement["Effect"] == "Allow"]
+        if allows:
+            s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": allows}))
+    conditions = cloudformation_backends[ACCOUNT][deployed.region].stacks[stack_id].resource_map.lazy_condition_map
     for logical_id, resource in deployed.translated["Resources"].items():
+        if "Condition" in resource and not conditions[resource["Condition"]]:
+            continue  # not part of this deployment
         if resource["Type"] in ("AWS::SNS::Subscription", "AWS::CloudWatch::Alarm", "AWS::SQS::QueuePolicy"):
             deployed.not_applied.append(f"{logical_id} ({resource['Type']} not emulated)")
             continue
@@ -195,3 +199,33 @@ def _reapply_dropped(deployed: DeployedStack, stack_id: str) -> None:
                 },
             )
         deployed.reapplied.append(f"{logical_id} (versioning, public access block, ownership, encryption, EventBridge, lifecycle, logging)")
+    for logical_id, (bucket, statements) in policies.items():
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+        deployed.reapplied.append(f"{logical_id} (stored and read by the guardrails; not enforced by the emulator)")
+    _reapply_network_and_key(deployed, stack_id)
+
+
+def _reapply_network_and_key(deployed: DeployedStack, stack_id: str) -> None:
+    ec2, kms = boto3.client("ec2"), boto3.client("kms")
+    for logical_id, resource in deployed.translated["Resources"].items():
+        if logical_id not in deployed.physical_ids:
+            continue  # a resource whose condition is false
+        kind = resource["Type"]
+        if kind == "AWS::EC2::SubnetRouteTableAssociation":
+            props = _resolved(deployed, stack_id, resource["Properties"])
+            ec2.associate_route_table(SubnetId=props["SubnetId"], RouteTableId=props["RouteTableId"])
+            deployed.reapplied.append(f"{logical_id} (moto records no association)")
+        elif kind == "AWS::EC2::VPC":
+            props = _resolved(deployed, stack_id, resource["Properties"])
+            vpc_id = deployed.physical_ids[logical_id]
+            ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": bool(props.get("EnableDnsSupport", True))})
+            ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": bool(props.get("EnableDnsHostnames", False))})
+            deployed.reapplied.append(f"{logical_id} (DNS support and hostnames)")
+        elif kind == "AWS::KMS::Key":
+            # The key policy went in as a JSON string (moto's describe_key breaks on an object), so
+            # its Sub/GetAtt/If were never resolved: resolve them here and put the real policy.
+            props = _resolved(deployed, stack_id, resource["Properties"])
+            policy = props["KeyPolicy"]
+            policy["Statement"] = [statement for statement in policy["Statement"] if statement]
+            kms.put_key_policy(KeyId=deployed.physical_ids[logical_id], PolicyName="default", Policy=json.dumps(policy))
+            deployed.reapplied.append(f"{logical_id} (key policy with its references resolved)")

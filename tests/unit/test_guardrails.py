@@ -1,83 +1,362 @@
-"""Guardrail rules over evidence: PASS, FAIL with a fix, UNKNOWN blocks (fail closed)."""
+"""Guardrail rules over evidence: the secure setup passes; breaking one control fails exactly that check.
+
+The GOOD evidence mirrors what the template creates (see tests/integration for the same on the
+emulated stack); each case changes one fact and expects one failing id.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
 
 import pytest
 
-from secure_finetune.guardrails import Evidence, Status, blocking_reason, evaluate
-
-KEY = "arn:aws:kms:us-east-1:111122223333:key/abc"
-TRUST = {
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "bedrock.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-            "Condition": {
-                "StringEquals": {"aws:SourceAccount": "111122223333"},
-                "ArnLike": {"aws:SourceArn": "arn:aws:bedrock:us-east-1:111122223333:model-customization-job/*"},
-            },
-        }
-    ]
-}
-GOOD = Evidence(
-    account="111122223333",
-    region="us-east-1",
-    expected_key_arn=KEY,
-    bucket_encryption_rules=[{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY}}],
-    object_sse="aws:kms",
-    object_kms_key=KEY,
-    object_readable=True,
-    service_role_trust=TRUST,
+from secure_finetune.guardrails import (
+    PRE_LAUNCH_CHECKS,
+    Evidence,
+    Severity,
+    Status,
+    blocking_reason,
+    evaluate,
 )
 
+ACCOUNT, REGION, BUCKET = "111122223333", "us-east-1", "data-bucket"
+KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k1"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/s-bedrock-job"
+LAUNCHER = f"arn:aws:iam::{ACCOUNT}:role/s/s-PipelineFunctionRole-x"
+SHA = "ab" * 32
+B = f"arn:aws:s3:::{BUCKET}"
+SUBNETS, GROUPS = ("subnet-1", "subnet-2"), ("sg-job",)
 
-def statuses(evidence):
-    return {f.id: f.status for f in evaluate(evidence)}
 
-
-def test_the_secure_setup_passes_every_check():
-    assert set(statuses(GOOD).values()) == {Status.PASS}
-    assert blocking_reason(evaluate(GOOD)) is None
-
-
-@pytest.mark.parametrize(
-    ("change", "failed"),
-    [
-        ({"bucket_encryption_rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]}, "GR-S3-01"),
-        ({"bucket_encryption_rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}, "GR-S3-01"),
-        (
-            {"bucket_encryption_rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/x"}}]},
-            "GR-S3-01",
-        ),
-        ({"object_sse": "AES256", "object_kms_key": None}, "GR-OBJ-01"),
-        ({"object_kms_key": "arn:aws:kms:us-east-1:111122223333:key/other"}, "GR-OBJ-01"),
-        ({"service_role_trust": {"Statement": [{**TRUST["Statement"][0], "Condition": {}}]}}, "GR-IAM-01"),
-        ({"service_role_trust": {"Statement": [{**TRUST["Statement"][0], "Principal": {"AWS": "*"}}]}}, "GR-IAM-01"),
-        (
-            {
-                "service_role_trust": {
-                    "Statement": [{**TRUST["Statement"][0], "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}}}]
+def good() -> dict[str, Any]:
+    return {
+        "account": ACCOUNT,
+        "region": REGION,
+        "caller_account": ACCOUNT,
+        "bucket_name": BUCKET,
+        "event_bucket": BUCKET,
+        "expected_key_arn": KEY,
+        "subnet_ids": SUBNETS,
+        "security_group_ids": GROUPS,
+        "object": {
+            "key": "incoming/p/x.jsonl",
+            "version_id": "v1",
+            "event_etag": "e1",
+            "event_size": 10,
+            "readable": True,
+            "etag": "e1",
+            "size": 10,
+            "sse": "aws:kms",
+            "kms_key": KEY,
+            "tags": {},
+        },
+        "bucket": {
+            "name": BUCKET,
+            "owned": True,
+            "region": REGION,
+            "encryption_rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY}}],
+            "policy": {
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "s3:*",
+                        "Resource": [B, f"{B}/*"],
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/uploader"},
+                        "Action": "s3:PutObject",
+                        "Resource": f"{B}/incoming/*",
+                    },
+                ]
+            },
+            "public_access_block": {
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+            "policy_is_public": False,
+            "ownership": "BucketOwnerEnforced",
+        },
+        "key": {
+            "metadata": {
+                "KeyManager": "CUSTOMER",
+                "KeyState": "Enabled",
+                "KeySpec": "SYMMETRIC_DEFAULT",
+                "KeyUsage": "ENCRYPT_DECRYPT",
+                "AWSAccountId": ACCOUNT,
+                "Arn": KEY,
+            },
+            "rotation_enabled": True,
+            "policy": {
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"},
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                        "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"],
+                        "Resource": "*",
+                        "Condition": {
+                            "ArnEquals": {"aws:PrincipalArn": ROLE},
+                            "StringEquals": {"kms:ViaService": [f"s3.{REGION}.amazonaws.com", f"bedrock.{REGION}.amazonaws.com"]},
+                        },
+                    },
+                ]
+            },
+        },
+        "network": {
+            "subnets": [
+                {"SubnetId": "subnet-1", "VpcId": "vpc-1", "MapPublicIpOnLaunch": False},
+                {"SubnetId": "subnet-2", "VpcId": "vpc-1", "MapPublicIpOnLaunch": False},
+            ],
+            "route_tables": {
+                s: {"RouteTableId": "rtb-1", "Routes": [{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local"}]} for s in SUBNETS
+            },
+            "vpc": {"CidrBlock": "10.0.0.0/16", "EnableDnsSupport": True, "EnableDnsHostnames": True},
+            "s3_endpoints": [
+                {
+                    "State": "available",
+                    "RouteTableIds": ["rtb-1"],
+                    "PolicyDocument": {
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": "*",
+                                "Action": ["s3:GetObject", "s3:ListBucket"],
+                                "Resource": [B, f"{B}/validated/*"],
+                            },
+                            {"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject", "Resource": f"{B}/output/*"},
+                        ]
+                    },
                 }
+            ],
+            "kms_endpoints": [{"State": "available", "PrivateDnsEnabled": True, "Groups": [{"GroupId": "sg-kms"}]}],
+            "security_groups": {
+                "sg-job": {
+                    "GroupId": "sg-job",
+                    "VpcId": "vpc-1",
+                    "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-job"}]}],
+                },
+                "sg-kms": {
+                    "GroupId": "sg-kms",
+                    "VpcId": "vpc-1",
+                    "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}],
+                },
             },
-            "GR-IAM-01",
-        ),
-    ],
-)
-def test_breaking_one_control_fails_exactly_that_check_with_a_fix(change, failed):
-    findings = evaluate(GOOD.model_copy(update=change))
-    assert {f.id for f in findings if f.status is Status.FAIL} == {failed}
-    assert all(f.fix for f in findings if f.status is Status.FAIL)
-    assert str(blocking_reason(findings)) == f"GUARDRAIL_FAILED:{failed}"
+        },
+        "service_role": {
+            "arn": ROLE,
+            "trust": {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "bedrock.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {
+                            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                            "ArnLike": {"aws:SourceArn": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:model-customization-job/*"},
+                        },
+                    }
+                ]
+            },
+            "inline_policies": [
+                {
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": [f"{B}/validated/*", f"{B}/output/*"]},
+                        {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{B}/output/*"},
+                        {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": KEY},
+                    ]
+                }
+            ],
+            "attached_policy_arns": [],
+        },
+        "launcher_role": {
+            "arn": LAUNCHER,
+            "trust": {},
+            "inline_policies": [
+                {
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "iam:PassRole",
+                            "Resource": ROLE,
+                            "Condition": {"StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}},
+                        }
+                    ]
+                }
+            ],
+            "attached_policy_arns": [],
+        },
+        "foundation_model": {"customizationsSupported": ["FINE_TUNING"], "modelLifecycle": {"status": "ACTIVE"}},
+        "customization_type": "FINE_TUNING",
+        "validation": {"training": {"sha256": SHA, "errors_by_code": {}}, "runProblems": []},
+        "dataset_sha256": SHA,
+        "job_request": {
+            "jobName": "r-1",
+            "clientRequestToken": "r-1",
+            "roleArn": ROLE,
+            "customModelKmsKeyId": KEY,
+            "trainingDataConfig": {"s3Uri": f"s3://{BUCKET}/validated/{SHA}/x.jsonl"},
+            "outputDataConfig": {"s3Uri": f"s3://{BUCKET}/output/r-1/"},
+            "vpcConfig": {"subnetIds": list(SUBNETS), "securityGroupIds": list(GROUPS)},
+            "jobTags": [{"key": k, "value": "v"} for k in ("run-id", "dataset-sha256", "source-version")],
+        },
+    }
+
+
+def evidence(data: dict[str, Any]) -> Evidence:
+    return Evidence.model_validate(data)
+
+
+def failing(data: dict[str, Any]) -> set[str]:
+    return {f.id for f in evaluate(evidence(data)) if f.status is not Status.PASS}
+
+
+def test_the_secure_setup_passes_every_blocking_check():
+    findings = evaluate(evidence(good()))
+    assert [f.id for f in findings if f.status is not Status.PASS] == []
+    assert blocking_reason(findings) is None
+
+
+def test_the_catalogue_has_every_required_blocking_entry_with_metadata():
+    required = (
+        [f"GR-CTX-0{i}" for i in (1, 2, 3)]
+        + [f"GR-OBJ-0{i}" for i in range(1, 9)]
+        + [f"GR-S3-0{i}" for i in (1, 4, 6, 7, 8)]
+        + [f"GR-KMS-0{i}" for i in range(1, 6)]
+        + [f"GR-NET-0{i}" for i in (1, 4, 5, 6, 7)]
+        + [f"GR-IAM-0{i}" for i in (1, 2, 4, 5)]
+        + [f"GR-JOB-0{i}" for i in range(1, 6)]
+    )
+    ids = [c.id for c in PRE_LAUNCH_CHECKS]
+    assert set(required) <= set(ids)
+    assert len(ids) == len(set(ids))
+    for check in PRE_LAUNCH_CHECKS:
+        assert check.severity is Severity.BLOCK and check.title and check.evidence and check.anchors and check.fix
+
+
+def broken(path: str, value: Any) -> dict[str, Any]:
+    data = copy.deepcopy(good())
+    *parents, last = path.split(".")
+    target: Any = data
+    for part in parents:
+        target = target[int(part)] if isinstance(target, list) else target[part]
+    if isinstance(target, list):
+        target[int(last)] = value
+    else:
+        target[last] = value
+    return data
+
+
+S3_ALL = {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
+BREAKS = [
+    ("GR-CTX-01", "caller_account", "999999999999"),
+    ("GR-CTX-01", "event_bucket", "other-bucket"),
+    ("GR-CTX-02", "bucket.owned", False),
+    ("GR-CTX-02", "bucket.region", "eu-west-1"),
+    ("GR-CTX-03", "foundation_model.modelLifecycle", {"status": "LEGACY"}),
+    ("GR-OBJ-01", "object.kms_key", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/other"),
+    ("GR-OBJ-01", "object.sse", "AES256"),
+    ("GR-OBJ-02", "object.etag", "e2"),
+    ("GR-OBJ-02", "dataset_sha256", "cd" * 32),
+    ("GR-OBJ-03", "object.key", "incoming/x\x07.jsonl"),
+    ("GR-OBJ-04", "validation.training.errors_by_code", {"DATASET_TOO_LARGE": 1}),
+    ("GR-OBJ-05", "validation.training.errors_by_code", {"DATASET_COMPRESSED_OR_BINARY": 1}),
+    ("GR-OBJ-06", "validation.runProblems", [{"code": "TOO_FEW_RECORDS", "line": 0}]),
+    ("GR-OBJ-08", "validation.training.errors_by_code", {"SENSITIVE_DATA": 2}),
+    ("GR-S3-01", "bucket.encryption_rules", [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]),
+    ("GR-S3-04", "bucket.policy.Statement.0.Condition", {}),
+    ("GR-S3-06", "bucket.public_access_block.BlockPublicPolicy", False),
+    ("GR-S3-06", "bucket.policy_is_public", True),
+    ("GR-S3-07", "bucket.ownership", "ObjectWriter"),
+    ("GR-S3-08", "bucket.policy.Statement.1.Principal", {"AWS": "arn:aws:iam::999999999999:root"}),
+    ("GR-KMS-01", "key.metadata.KeyManager", "AWS"),
+    ("GR-KMS-02", "key.rotation_enabled", False),
+    ("GR-KMS-03", "key.policy.Statement.0.Principal", "*"),
+    ("GR-KMS-04", "key.policy.Statement.1.Action", "kms:*"),
+    ("GR-KMS-04", "key.policy.Statement.1.Condition.StringEquals", {}),
+    ("GR-KMS-05", "job_request.customModelKmsKeyId", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/model-key"),
+    ("GR-NET-01", "network.route_tables.subnet-1.Routes.0", {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1"}),
+    ("GR-NET-01", "network.route_tables.subnet-2.Routes.0", {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1"}),
+    ("GR-NET-01", "network.subnets.0.MapPublicIpOnLaunch", True),
+    ("GR-NET-04", "network.s3_endpoints.0.RouteTableIds", []),
+    ("GR-NET-05", "network.s3_endpoints.0.PolicyDocument", {"Statement": [S3_ALL]}),
+    ("GR-NET-06", "network.kms_endpoints.0.PrivateDnsEnabled", False),
+    ("GR-NET-06", "network.vpc.EnableDnsHostnames", False),
+    (
+        "GR-NET-07",
+        "network.security_groups.sg-job.IpPermissions",
+        [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    ),
+    ("GR-IAM-01", "service_role.trust.Statement.0.Condition", {"StringEquals": {"aws:SourceAccount": ACCOUNT}}),
+    ("GR-IAM-01", "service_role.trust.Statement.0.Principal", {"AWS": "*"}),
+    ("GR-IAM-02", "service_role.inline_policies.0.Statement.0.Action", "s3:*"),
+    ("GR-IAM-02", "service_role.inline_policies.0.Statement.0.Resource", "arn:aws:s3:::other-bucket/*"),
+    ("GR-IAM-04", "service_role.attached_policy_arns", ["arn:aws:iam::aws:policy/AmazonS3FullAccess"]),
+    ("GR-IAM-05", "launcher_role.inline_policies.0.Statement.0.Resource", "*"),
+    ("GR-IAM-05", "launcher_role.inline_policies.0.Statement.0.Condition", {}),
+    ("GR-JOB-01", "job_request.customModelKmsKeyId", "alias/aws/bedrock"),
+    ("GR-JOB-02", "job_request.vpcConfig", None),
+    ("GR-JOB-03", "job_request.trainingDataConfig.s3Uri", f"s3://{BUCKET}/incoming/x.jsonl"),
+    ("GR-JOB-04", "job_request.roleArn", f"arn:aws:iam::{ACCOUNT}:role/other"),
+    ("GR-JOB-05", "job_request.clientRequestToken", None),
+]
+
+
+@pytest.mark.parametrize(("check_id", "path", "value"), BREAKS, ids=[f"{c}:{p}" for c, p, _ in BREAKS])
+def test_breaking_one_control_fails_that_check_and_blocks(check_id, path, value):
+    failed = failing(broken(path, value))
+    assert check_id in failed
+    # a change may also touch a check that reads the same fact (the job's key feeds KMS-05, the
+    # dataset hash names the training URI of JOB-03); nothing else moves
+    assert failed <= {check_id, "GR-KMS-05", "GR-JOB-01", "GR-JOB-03"}
+
+
+def test_every_blocking_check_has_a_breaking_case():
+    assert {c.id for c in PRE_LAUNCH_CHECKS} - {"GR-OBJ-07"} <= {case[0] for case in BREAKS}
+
+
+def test_malware_check_applies_only_when_the_stack_says_scanning_is_on():
+    data = good()
+    assert "GR-OBJ-07" not in failing(data)
+    data["malware_scan_enabled"] = True
+    assert "GR-OBJ-07" in failing(data)  # no scan tag yet: unknown, blocks
+    data["object"]["tags"] = {"GuardDutyMalwareScanStatus": "THREATS_FOUND"}
+    assert "GR-OBJ-07" in failing(data)
+    data["object"]["tags"] = {"GuardDutyMalwareScanStatus": "NO_THREATS_FOUND"}
+    assert "GR-OBJ-07" not in failing(data)
 
 
 @pytest.mark.parametrize(
-    ("change", "unknown"),
+    ("path", "unknown"),
     [
-        ({"bucket_encryption_rules": None}, "GR-S3-01"),
-        ({"object_readable": False}, "GR-OBJ-01"),
-        ({"service_role_trust": None}, "GR-IAM-01"),
+        ("caller_account", "GR-CTX-01"),
+        ("bucket.encryption_rules", "GR-S3-01"),
+        ("bucket.policy", "GR-S3-04"),
+        ("key.metadata", "GR-KMS-01"),
+        ("network.subnets", "GR-NET-01"),
+        ("service_role.trust", "GR-IAM-01"),
+        ("foundation_model", "GR-CTX-03"),
+        ("validation", "GR-OBJ-06"),
+        ("job_request", "GR-JOB-01"),
     ],
 )
-def test_evidence_that_cannot_be_read_is_unknown_and_blocks(change, unknown):
-    findings = evaluate(GOOD.model_copy(update=change))
-    assert statuses(GOOD.model_copy(update=change))[unknown] is Status.UNKNOWN
-    assert str(blocking_reason(findings)) == f"GUARDRAIL_FAILED:{unknown}"
+def test_evidence_that_cannot_be_read_is_unknown_and_blocks(path, unknown):
+    findings = {f.id: f for f in evaluate(evidence(broken(path, None)))}
+    assert findings[unknown].status is Status.UNKNOWN
+    assert findings[unknown].blocks
+
+
+def test_every_failure_says_how_to_fix_it():
+    for finding in evaluate(evidence(broken("bucket.ownership", "ObjectWriter"))):
+        assert (finding.fix is None) is (finding.status is Status.PASS)
+
+
+def test_a_bucket_policy_allowing_another_account_is_flagged_even_with_the_tls_deny():
+    data = good()
+    data["bucket"]["policy"]["Statement"].append({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{B}/*"})
+    assert "GR-S3-08" in failing(data)

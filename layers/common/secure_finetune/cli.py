@@ -2,12 +2,14 @@
 
     finetune validate PATH|s3://bucket/key (--model MODEL_ID [--type TYPE] [--teacher ID] | --profile NAME)
                       [--validation-set] [--source-uri s3://bucket/key] [--format text|json]
+    finetune preflight (--stack NAME | --bucket B --key-arn K --subnets S --security-groups G --role R)
+                       [--endpoint-url URL] [--format text|json]
     finetune profiles [--profiles PATH]
 
 ``validate`` runs the pipeline's own validator on a file before it is uploaded (or on an object
 already in S3). Exit 0 = accepted, 1 = rejected, 2 = usage or I/O error. ``--format json`` prints
-``verdict``, ``records``, ``errors``, ``warnings`` and ``stats`` for CI. ``preflight`` (a read-only
-audit of a deployed stack) arrives with the guardrails issue.
+``verdict``, ``records``, ``errors``, ``warnings`` and ``stats`` for CI. ``preflight`` audits a
+deployed stack read-only against the account-level guardrails: exit 0 when no blocking check fails.
 """
 
 from __future__ import annotations
@@ -153,6 +155,51 @@ def _profiles(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _preflight(args: argparse.Namespace, console: Console) -> int:
+    import os
+
+    from .models import find_model
+    from .preflight import Target, audit, target_from_stack
+
+    if args.endpoint_url:  # e.g. a moto server: every client the audit makes goes there
+        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+    model = find_model(args.model).model_id
+    if args.stack:
+        target = target_from_stack(args.stack, model)
+    else:
+        needed = ("bucket", "key_arn", "subnets", "security_groups", "role")
+        missing = [f"--{name.replace('_', '-')}" for name in needed if not getattr(args, name)]
+        if missing:
+            raise UsageError(f"give --stack, or all of {', '.join(missing)}")
+        target = Target(
+            args.bucket,
+            args.key_arn,
+            tuple(args.subnets.split(",")),
+            tuple(args.security_groups.split(",")),
+            args.role,
+            args.launcher_role,
+            model,
+        )
+    findings = audit(target)
+    blocking = [f for f in findings if f.blocks]
+    if args.format == "json":
+        print(json.dumps({"blocking": len(blocking), "findings": [f.model_dump(mode="json") for f in findings]}, indent=2))
+    else:
+        print_findings(console, findings, set(args.emulated or ()))
+    return 1 if blocking else 0
+
+
+def print_findings(console: Console, findings: list[Any], emulated: set[str]) -> None:
+    """The guardrail table a person reads; rows whose evidence came from an emulator stand-in say so."""
+    table = Table("id", "status", "check", "why / fix", title="Guardrails (blocking checks)")
+    colours = {"PASS": "green", "FAIL": "red", "UNKNOWN": "yellow"}
+    for finding in findings:
+        status = f"[{colours[finding.status.value]}]{finding.status.value}[/]" + (" (emulated)" if finding.id in emulated else "")
+        why = finding.explanation if finding.fix is None else f"{finding.explanation}. Fix: {finding.fix}"
+        table.add_row(finding.id, status, escape(finding.title), escape(why))
+    console.print(table)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="finetune", description="Secure Bedrock fine-tuning pipeline")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -166,16 +213,30 @@ def main(argv: list[str] | None = None) -> int:
     validate.add_argument("--validation-set", action="store_true", help="the file is a validation set")
     validate.add_argument("--source-uri", help="where the file lives in S3 (for the same-bucket media rules)")
     validate.add_argument("--format", choices=("text", "json"), default="text")
+    preflight = commands.add_parser("preflight", help="read-only audit of a deployed stack against the guardrails")
+    preflight.add_argument("--stack", help="the stack name (reads its outputs)")
+    preflight.add_argument("--bucket")
+    preflight.add_argument("--key-arn")
+    preflight.add_argument("--subnets", help="comma-separated subnet ids")
+    preflight.add_argument("--security-groups", help="comma-separated security group ids")
+    preflight.add_argument("--role", help="the Bedrock service role ARN")
+    preflight.add_argument("--launcher-role", help="the role that calls CreateModelCustomizationJob")
+    preflight.add_argument("--model", default="meta.llama3-1-8b-instruct-v1:0", help="base model to check (GR-CTX-03)")
+    preflight.add_argument("--endpoint-url", help="audit an emulator (e.g. a moto server) instead of AWS")
+    preflight.add_argument("--emulated", action="append", help=argparse.SUPPRESS)
+    preflight.add_argument("--format", choices=("text", "json"), default="text")
     listing = commands.add_parser("profiles", help="list the run profiles")
     for command in (validate, listing):
         command.add_argument("--profiles", type=Path, default=DEFAULT_PROFILES, help="profiles.toml (default: the repository's)")
     args = parser.parse_args(argv)
-    console = Console(highlight=False, stderr=args.command == "validate" and args.format == "json")
+    console = Console(highlight=False, stderr=getattr(args, "format", "text") == "json")
     try:
         if args.command == "validate":
             if not args.model and not args.profiles.is_file():
                 raise UsageError(f"no such file: {args.profiles}")
             return _validate(args, console)
+        if args.command == "preflight":
+            return _preflight(args, console)
         if not args.profiles.is_file():
             raise UsageError(f"no such file: {args.profiles}")
         return _profiles(args, console)

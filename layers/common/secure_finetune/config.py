@@ -22,6 +22,8 @@ class StackConfig(BaseModel):
     topic_arn: str = Field(alias="NOTIFY_TOPIC_ARN")
     state_machine_arn: str = Field(default="", alias="STATE_MACHINE_ARN")
     service_role_arn: str = Field(alias="BEDROCK_SERVICE_ROLE_ARN")
+    pipeline_role_arn: str | None = Field(default=None, alias="PIPELINE_ROLE_ARN")
+    malware_scan_enabled: bool = Field(default=False, alias="MALWARE_SCAN_ENABLED")
     subnet_ids: tuple[str, ...] = Field(alias="JOB_SUBNET_IDS")
     security_group_ids: tuple[str, ...] = Field(alias="JOB_SECURITY_GROUP_IDS")
     profiles_path: Path = Field(default=Path("/opt/profiles.toml"), alias="PROFILES_PATH")

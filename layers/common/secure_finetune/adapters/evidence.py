@@ -1,56 +1,247 @@
-"""Reads the live evidence the guardrail checks judge. Any error -> None (the check is UNKNOWN)."""
+"""Reads the live evidence the guardrail rules judge. Any error -> None (the check is UNKNOWN).
+
+Every S3 call names the expected bucket owner. Read-only: the same gatherer serves the pipeline's
+guardrail step and ``finetune preflight``.
+"""
 
 from __future__ import annotations
 
+import ast
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..config import StackConfig
-from ..guardrails import Evidence
+from ..guardrails import BucketEvidence, Evidence, KeyEvidence, NetworkEvidence, ObjectEvidence, RoleEvidence
 from ..observability import logger
 from .clients import client
-from .s3 import DataBucket
 
-_EVIDENCE_ERRORS = (ClientError, BotoCoreError, KeyError)
+T = TypeVar("T")
+_EVIDENCE_ERRORS = (ClientError, BotoCoreError, KeyError, ValueError, TypeError, SyntaxError)
 
 
-def gather_evidence(config: StackConfig, key: str, version_id: str) -> Evidence:
-    bucket = DataBucket(config.bucket, config.account, config.key_arn)
+def _read(what: str, call: Callable[[], T]) -> T | None:
     try:
-        head = bucket.head(key, version_id)
-    except _EVIDENCE_ERRORS:
-        logger.warning("evidence unavailable", evidence="HeadObject")
-        head = None
+        return call()
+    except _EVIDENCE_ERRORS as err:
+        code = err.response["Error"]["Code"] if isinstance(err, ClientError) else type(err).__name__
+        logger.warning("evidence unavailable", evidence=what, error=code)
+        return None
+
+
+def policy_document(value: Any) -> dict[str, Any]:
+    """A policy as boto3 returns it: a dict, JSON, URL-encoded JSON, or (moto, for roles made by
+    CloudFormation) a Python repr."""
+    if isinstance(value, dict):
+        return value
+    text = unquote(str(value))
+    try:
+        return dict(json.loads(text))
+    except json.JSONDecodeError:
+        return dict(ast.literal_eval(text))  # literal_eval never executes code
+
+
+class EvidenceReader:
+    def __init__(self, account: str, region: str) -> None:
+        self.account = account
+        self.region = region
+
+    # ---------------------------------------------------------------- pieces
+    def caller_account(self) -> str | None:
+        return _read("GetCallerIdentity", lambda: str(client("sts").get_caller_identity()["Account"]))
+
+    def object(self, bucket: str, key: str, version_id: str, event_etag: str, event_size: int) -> ObjectEvidence:
+        s3 = client("s3")
+        head = _read("HeadObject", lambda: s3.head_object(Bucket=bucket, Key=key, VersionId=version_id, ExpectedBucketOwner=self.account))
+        tags = _read(
+            "GetObjectTagging",
+            lambda: {
+                t["Key"]: t["Value"]
+                for t in s3.get_object_tagging(Bucket=bucket, Key=key, VersionId=version_id, ExpectedBucketOwner=self.account)["TagSet"]
+            },
+        )
+        return ObjectEvidence(
+            key=key,
+            version_id=version_id,
+            event_etag=event_etag,
+            event_size=event_size,
+            readable=head is not None,
+            etag=head["ETag"].strip('"') if head else None,
+            size=head["ContentLength"] if head else None,
+            sse=head.get("ServerSideEncryption") if head else None,
+            kms_key=head.get("SSEKMSKeyId") if head else None,
+            tags=tags,
+        )
+
+    def bucket(self, name: str) -> BucketEvidence:
+        s3 = client("s3")
+        owner = {"Bucket": name, "ExpectedBucketOwner": self.account}
+        owned: bool | None = None
+        try:
+            head = s3.head_bucket(**owner)
+            owned = True
+        except ClientError as err:
+            head = None
+            # 403 with ExpectedBucketOwner: another account owns the bucket (or we may not look): block
+            owned = False if err.response["Error"]["Code"] in ("403", "AccessDenied") else None
+            logger.warning("evidence unavailable", evidence="HeadBucket", error=err.response["Error"]["Code"])
+        region = None
+        if head is not None:
+            region = head.get("BucketRegion") or head["ResponseMetadata"]["HTTPHeaders"].get("x-amz-bucket-region")
+            region = region or _read("GetBucketLocation", lambda: s3.get_bucket_location(**owner).get("LocationConstraint") or "us-east-1")
+
+        def policy() -> dict[str, Any]:
+            try:
+                return policy_document(s3.get_bucket_policy(**owner)["Policy"])
+            except ClientError as err:
+                if err.response["Error"]["Code"] == "NoSuchBucketPolicy":
+                    return {}
+                raise
+
+        return BucketEvidence(
+            name=name,
+            owned=owned,
+            region=region,
+            encryption_rules=_read(
+                "GetBucketEncryption", lambda: list(s3.get_bucket_encryption(**owner)["ServerSideEncryptionConfiguration"]["Rules"])
+            ),
+            policy=_read("GetBucketPolicy", policy),
+            public_access_block=_read(
+                "GetPublicAccessBlock", lambda: dict(s3.get_public_access_block(**owner)["PublicAccessBlockConfiguration"])
+            ),
+            policy_is_public=_read("GetBucketPolicyStatus", lambda: bool(s3.get_bucket_policy_status(**owner)["PolicyStatus"]["IsPublic"])),
+            ownership=_read(
+                "GetBucketOwnershipControls",
+                lambda: str(s3.get_bucket_ownership_controls(**owner)["OwnershipControls"]["Rules"][0]["ObjectOwnership"]),
+            ),
+        )
+
+    def key(self, key_arn: str) -> KeyEvidence:
+        kms = client("kms")
+        return KeyEvidence(
+            metadata=_read("DescribeKey", lambda: dict(kms.describe_key(KeyId=key_arn)["KeyMetadata"])),
+            rotation_enabled=_read("GetKeyRotationStatus", lambda: bool(kms.get_key_rotation_status(KeyId=key_arn)["KeyRotationEnabled"])),
+            policy=_read("GetKeyPolicy", lambda: policy_document(kms.get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"])),
+        )
+
+    def network(self, subnet_ids: tuple[str, ...], group_ids: tuple[str, ...]) -> NetworkEvidence:
+        ec2 = client("ec2")
+        subnets = _read("DescribeSubnets", lambda: list(ec2.describe_subnets(SubnetIds=list(subnet_ids))["Subnets"]))
+        vpc_ids = sorted({s["VpcId"] for s in subnets or []})
+        vpc_id = vpc_ids[0] if len(vpc_ids) == 1 else None
+
+        def route_tables() -> dict[str, dict[str, Any]]:
+            tables: dict[str, dict[str, Any]] = {}
+            for subnet_id in subnet_ids:
+                found = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}])["RouteTables"]
+                if not found and vpc_id:  # no explicit association: the VPC's main table
+                    found = ec2.describe_route_tables(
+                        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "association.main", "Values": ["true"]}]
+                    )["RouteTables"]
+                tables[subnet_id] = found[0]
+            return tables
+
+        def endpoints(service: str, kind: str) -> list[dict[str, Any]]:
+            filters = [
+                {"Name": "vpc-id", "Values": [str(vpc_id)]},
+                {"Name": "service-name", "Values": [f"com.amazonaws.{self.region}.{service}"]},
+                {"Name": "vpc-endpoint-type", "Values": [kind]},
+            ]
+            found = ec2.describe_vpc_endpoints(Filters=filters)["VpcEndpoints"]
+            return [{**e, "PolicyDocument": policy_document(e.get("PolicyDocument") or "{}")} for e in found]
+
+        def vpc() -> dict[str, Any]:
+            described = ec2.describe_vpcs(VpcIds=[str(vpc_id)])["Vpcs"][0]
+            support = ec2.describe_vpc_attribute(VpcId=str(vpc_id), Attribute="enableDnsSupport")["EnableDnsSupport"]["Value"]
+            hostnames = ec2.describe_vpc_attribute(VpcId=str(vpc_id), Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"]
+            return {"CidrBlock": described["CidrBlock"], "EnableDnsSupport": support, "EnableDnsHostnames": hostnames}
+
+        def groups() -> dict[str, dict[str, Any]]:
+            kms_groups = [g["GroupId"] for e in kms_endpoints or [] for g in e.get("Groups", [])]
+            wanted = sorted(set(group_ids) | set(kms_groups))
+            return {g["GroupId"]: g for g in ec2.describe_security_groups(GroupIds=wanted)["SecurityGroups"]}
+
+        kms_endpoints = _read("DescribeVpcEndpoints(kms)", lambda: endpoints("kms", "Interface")) if vpc_id else None
+        return NetworkEvidence(
+            subnets=subnets,
+            route_tables=_read("DescribeRouteTables", route_tables),
+            vpc=_read("DescribeVpcs", vpc) if vpc_id else None,
+            s3_endpoints=_read("DescribeVpcEndpoints(s3)", lambda: endpoints("s3", "Gateway")) if vpc_id else None,
+            kms_endpoints=kms_endpoints,
+            security_groups=_read("DescribeSecurityGroups", groups),
+        )
+
+    def role(self, role_arn: str) -> RoleEvidence:
+        iam = client("iam")
+        name = role_arn.rsplit("/", 1)[-1]
+
+        def inline() -> list[dict[str, Any]]:
+            names = iam.list_role_policies(RoleName=name)["PolicyNames"]
+            return [policy_document(iam.get_role_policy(RoleName=name, PolicyName=n)["PolicyDocument"]) for n in names]
+
+        return RoleEvidence(
+            arn=role_arn,
+            trust=_read("GetRole", lambda: policy_document(iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"])),
+            inline_policies=_read("GetRolePolicy", inline),
+            attached_policy_arns=_read(
+                "ListAttachedRolePolicies",
+                lambda: [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]],
+            ),
+        )
+
+    def foundation_model(self, model_id: str) -> dict[str, Any] | None:
+        return _read("GetFoundationModel", lambda: dict(client("bedrock").get_foundation_model(modelIdentifier=model_id)["modelDetails"]))
+
+    def document(self, bucket: str, key: str) -> dict[str, Any] | None:
+        def read() -> dict[str, Any]:
+            body = client("s3").get_object(Bucket=bucket, Key=key, ExpectedBucketOwner=self.account)["Body"]
+            return dict(json.loads(body.read()))
+
+        return _read("GetObject(report)", read)
+
+
+def gather_evidence(
+    reader: EvidenceReader,
+    *,
+    bucket: str,
+    event_bucket: str,
+    key_arn: str,
+    subnet_ids: tuple[str, ...],
+    security_group_ids: tuple[str, ...],
+    service_role_arn: str,
+    launcher_role_arn: str | None,
+    object_key: str,
+    version_id: str,
+    event_etag: str,
+    event_size: int,
+    base_model: str,
+    customization_type: str,
+    validation_report_key: str | None,
+    dataset_sha256: str | None,
+    malware_scan_enabled: bool,
+    job_request: dict[str, Any] | None,
+) -> Evidence:
     return Evidence(
-        account=config.account,
-        region=config.region,
-        expected_key_arn=config.key_arn,
-        bucket_encryption_rules=_bucket_encryption(config),
-        object_sse=head.sse if head else None,
-        object_kms_key=head.kms_key if head else None,
-        object_readable=head is not None,
-        service_role_trust=_trust_policy(config.service_role_arn),
+        account=reader.account,
+        region=reader.region,
+        caller_account=reader.caller_account(),
+        bucket_name=bucket,
+        event_bucket=event_bucket,
+        expected_key_arn=key_arn,
+        subnet_ids=subnet_ids,
+        security_group_ids=security_group_ids,
+        object=reader.object(bucket, object_key, version_id, event_etag, event_size),
+        bucket=reader.bucket(bucket),
+        key=reader.key(key_arn),
+        network=reader.network(subnet_ids, security_group_ids),
+        service_role=reader.role(service_role_arn),
+        launcher_role=reader.role(launcher_role_arn) if launcher_role_arn else None,
+        foundation_model=reader.foundation_model(base_model),
+        customization_type=customization_type,
+        validation=reader.document(bucket, validation_report_key) if validation_report_key else None,
+        dataset_sha256=dataset_sha256,
+        malware_scan_enabled=malware_scan_enabled,
+        job_request=job_request,
     )
-
-
-def _bucket_encryption(config: StackConfig) -> list[dict[str, Any]] | None:
-    try:
-        response = client("s3").get_bucket_encryption(Bucket=config.bucket, ExpectedBucketOwner=config.account)
-        return list(response["ServerSideEncryptionConfiguration"]["Rules"])
-    except _EVIDENCE_ERRORS:
-        logger.warning("evidence unavailable", evidence="GetBucketEncryption")
-        return None
-
-
-def _trust_policy(role_arn: str) -> dict[str, Any] | None:
-    try:
-        document = client("iam").get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]["AssumeRolePolicyDocument"]
-    except _EVIDENCE_ERRORS:
-        logger.warning("evidence unavailable", evidence="GetRole")
-        return None
-    if isinstance(document, str):  # boto3 decodes it; some emulators return it URL-encoded
-        document = json.loads(unquote(document))
-    return dict(document)

@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
-from ..adapters.evidence import gather_evidence
+from ..adapters.evidence import EvidenceReader, gather_evidence
 from ..guardrails import blocking_reason, evaluate
+from ..models import find_model
 from ..reasons import GuardrailFailed
 from ..runs import Step, report_key
 from ..state import PipelineState
 from ..wiring import Dependencies
+from .training import job_request
 
 
 def verify_run_guardrails(state: PipelineState, deps: Dependencies) -> dict[str, object]:
-    findings = evaluate(gather_evidence(deps.config, state.run.key, state.run.version_id))
-    report = deps.bucket.put_json(
-        report_key(state.run.run_id, Step.GUARDRAILS), {"findings": [f.model_dump(mode="json") for f in findings]}
+    config, run, settings, dataset = deps.config, state.run, state.settings, state.dataset
+    assert dataset is not None, "validate runs before the guardrails"
+    evidence = gather_evidence(
+        EvidenceReader(config.account, config.region),
+        bucket=config.bucket,
+        event_bucket=run.bucket,
+        key_arn=config.key_arn,
+        subnet_ids=config.subnet_ids,
+        security_group_ids=config.security_group_ids,
+        service_role_arn=config.service_role_arn,
+        launcher_role_arn=config.pipeline_role_arn,
+        object_key=run.key,
+        version_id=run.version_id,
+        event_etag=run.etag,
+        event_size=run.size,
+        base_model=find_model(settings.base_model).model_id,
+        customization_type=settings.customization_type.value,
+        validation_report_key=report_key(run.run_id, Step.VALIDATION),
+        dataset_sha256=dataset.sha256,
+        malware_scan_enabled=config.malware_scan_enabled,
+        job_request=job_request(state, config),  # the very request StartTrainingJob will send
     )
+    findings = evaluate(evidence)
+    report = deps.bucket.put_json(report_key(run.run_id, Step.GUARDRAILS), {"findings": [f.model_dump(mode="json") for f in findings]})
     reason = blocking_reason(findings)
     if reason is not None:
         raise GuardrailFailed(reason)
-    return {"report": report, "passed": [f.id for f in findings]}
+    return {"report": report, "passed": len(findings)}

@@ -1,0 +1,29 @@
+"""Guardrails as code: the catalogue (checks.py) judging live evidence (evidence.py), fail closed."""
+
+from __future__ import annotations
+
+from ..reasons import Reason, ReasonCode
+from .checks import PRE_LAUNCH_CHECKS, Check, Finding, Severity, Status, evaluate
+from .evidence import BucketEvidence, Evidence, KeyEvidence, NetworkEvidence, ObjectEvidence, RoleEvidence
+
+
+def blocking_reason(findings: list[Finding]) -> Reason | None:
+    blocked = [f.id for f in findings if f.blocks]
+    return Reason(ReasonCode.GUARDRAIL_FAILED, ",".join(blocked)) if blocked else None
+
+
+__all__ = [
+    "PRE_LAUNCH_CHECKS",
+    "BucketEvidence",
+    "Check",
+    "Evidence",
+    "Finding",
+    "KeyEvidence",
+    "NetworkEvidence",
+    "ObjectEvidence",
+    "RoleEvidence",
+    "Severity",
+    "Status",
+    "blocking_reason",
+    "evaluate",
+]

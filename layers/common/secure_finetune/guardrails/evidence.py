@@ -1,0 +1,85 @@
+"""The live evidence the guardrail rules judge, as plain values.
+
+Gathered by ``adapters/evidence.py`` (boto3, every S3 call with ExpectedBucketOwner) once per
+run. A field that could not be read (access denied, throttled, absent) is ``None``: the checks
+reading it answer UNKNOWN, which blocks like a FAIL (fail closed).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Evidence(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ObjectEvidence(_Evidence):
+    key: str
+    version_id: str
+    event_etag: str
+    event_size: int
+    readable: bool
+    etag: str | None = None
+    size: int | None = None
+    sse: str | None = None
+    kms_key: str | None = None
+    tags: dict[str, str] | None = None
+
+
+class BucketEvidence(_Evidence):
+    name: str
+    owned: bool | None  # HeadBucket with ExpectedBucketOwner answered 200
+    region: str | None
+    encryption_rules: list[dict[str, Any]] | None
+    policy: dict[str, Any] | None  # {} = no policy at all
+    public_access_block: dict[str, bool] | None
+    policy_is_public: bool | None
+    ownership: str | None
+
+
+class KeyEvidence(_Evidence):
+    metadata: dict[str, Any] | None
+    rotation_enabled: bool | None
+    policy: dict[str, Any] | None
+
+
+class NetworkEvidence(_Evidence):
+    subnets: list[dict[str, Any]] | None
+    route_tables: dict[str, dict[str, Any]] | None  # subnet id -> its route table
+    vpc: dict[str, Any] | None  # CidrBlock, EnableDnsSupport, EnableDnsHostnames
+    s3_endpoints: list[dict[str, Any]] | None
+    kms_endpoints: list[dict[str, Any]] | None
+    security_groups: dict[str, dict[str, Any]] | None  # group id -> DescribeSecurityGroups item
+
+
+class RoleEvidence(_Evidence):
+    arn: str
+    trust: dict[str, Any] | None
+    inline_policies: list[dict[str, Any]] | None
+    attached_policy_arns: list[str] | None
+
+
+class Evidence(_Evidence):
+    account: str
+    region: str
+    caller_account: str | None
+    bucket_name: str  # the stack's data bucket
+    event_bucket: str
+    expected_key_arn: str
+    subnet_ids: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
+    object: ObjectEvidence
+    bucket: BucketEvidence
+    key: KeyEvidence
+    network: NetworkEvidence
+    service_role: RoleEvidence
+    launcher_role: RoleEvidence | None  # the role that calls CreateModelCustomizationJob
+    foundation_model: dict[str, Any] | None  # GetFoundationModel.modelDetails
+    customization_type: str
+    validation: dict[str, Any] | None  # the validator's report of this run (reports/<run>/validation.json)
+    dataset_sha256: str | None
+    malware_scan_enabled: bool = False
+    job_request: dict[str, Any] | None = None

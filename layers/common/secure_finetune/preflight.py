@@ -1,0 +1,91 @@
+"""``finetune preflight``: a read-only audit of a deployed stack against the account-level checks.
+
+It reads the same evidence the pipeline reads before a launch, minus what only a run has (the
+object, the validator's report, the job request), and evaluates the checks that need none of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .adapters.clients import client
+from .adapters.evidence import EvidenceReader
+from .guardrails import PRE_LAUNCH_CHECKS, Evidence, Finding, ObjectEvidence, evaluate
+
+# Checks that judge the account and the stack, not a run.
+ACCOUNT_CHECK_IDS = (
+    "GR-CTX-02",
+    "GR-CTX-03",
+    "GR-S3-01",
+    "GR-S3-04",
+    "GR-S3-06",
+    "GR-S3-07",
+    "GR-S3-08",
+    "GR-KMS-01",
+    "GR-KMS-02",
+    "GR-KMS-03",
+    "GR-KMS-04",
+    "GR-NET-01",
+    "GR-NET-04",
+    "GR-NET-05",
+    "GR-NET-06",
+    "GR-NET-07",
+    "GR-IAM-01",
+    "GR-IAM-02",
+    "GR-IAM-04",
+    "GR-IAM-05",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    bucket: str
+    key_arn: str
+    subnet_ids: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
+    service_role_arn: str
+    launcher_role_arn: str | None
+    base_model: str
+
+
+def target_from_stack(stack_name: str, base_model: str) -> Target:
+    cloudformation = client("cloudformation")
+    stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    resources = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+    launcher = next((r["PhysicalResourceId"] for r in resources if r.get("LogicalResourceId") == "PipelineFunctionRole"), None)
+    return Target(
+        bucket=outputs["DataBucketName"],
+        key_arn=outputs["DatasetKeyArn"],
+        subnet_ids=tuple(outputs["JobSubnetIds"].split(",")),
+        security_group_ids=tuple(outputs["JobSecurityGroupIds"].split(",")),
+        service_role_arn=outputs["BedrockServiceRoleArn"],
+        launcher_role_arn=client("iam").get_role(RoleName=launcher)["Role"]["Arn"] if launcher else None,
+        base_model=base_model,
+    )
+
+
+def audit(target: Target) -> list[Finding]:
+    account = client("sts").get_caller_identity()["Account"]
+    reader = EvidenceReader(account, client("sts").meta.region_name)
+    evidence = Evidence(
+        account=account,
+        region=reader.region,
+        caller_account=account,
+        bucket_name=target.bucket,
+        event_bucket=target.bucket,
+        expected_key_arn=target.key_arn,
+        subnet_ids=target.subnet_ids,
+        security_group_ids=target.security_group_ids,
+        object=ObjectEvidence(key="", version_id="", event_etag="", event_size=0, readable=False),  # no run: not judged
+        bucket=reader.bucket(target.bucket),
+        key=reader.key(target.key_arn),
+        network=reader.network(target.subnet_ids, target.security_group_ids),
+        service_role=reader.role(target.service_role_arn),
+        launcher_role=reader.role(target.launcher_role_arn) if target.launcher_role_arn else None,
+        foundation_model=reader.foundation_model(target.base_model),
+        customization_type="FINE_TUNING",
+        validation=None,
+        dataset_sha256=None,
+    )
+    return evaluate(evidence, [check for check in PRE_LAUNCH_CHECKS if check.id in ACCOUNT_CHECK_IDS])

@@ -1,0 +1,88 @@
+"""Guardrails on the emulated stack: the template passes them all; breaking a control blocks the run."""
+
+import json
+
+import boto3
+import pytest
+
+KEY = "incoming/support.jsonl"
+
+
+def run(pipeline, dataset, **upload):
+    s3 = boto3.client("s3")
+    version = s3.put_object(Bucket=pipeline.bucket, Key=KEY, Body=dataset, **upload)["VersionId"]
+    arn = pipeline.execution_arn(KEY, version)
+    return arn.rsplit(":", 1)[-1], pipeline.wait(arn)
+
+
+def test_the_deployed_template_passes_every_blocking_check(pipeline, good_dataset):
+    run_id, result = run(pipeline, good_dataset)
+    assert result["status"] == "SUCCEEDED", result.get("error")
+    findings = pipeline.report(run_id, "guardrails")["findings"]
+    assert len(findings) >= 35
+    assert {f["id"]: f["status"] for f in findings if f["status"] != "PASS"} == {}
+
+
+def _other_key(pipeline):
+    return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": boto3.client("kms").create_key()["KeyMetadata"]["Arn"]}
+
+
+def _public_access_off(pipeline):
+    boto3.client("s3").delete_public_access_block(Bucket=pipeline.bucket)
+
+
+def _world_ingress(pipeline):
+    group = pipeline.stack.outputs["JobSecurityGroupIds"]
+    boto3.client("ec2").authorize_security_group_ingress(GroupId=group, IpProtocol="tcp", FromPort=22, ToPort=22, CidrIp="0.0.0.0/0")
+
+
+def _endpoint_policy_widened(pipeline):
+    ec2 = boto3.client("ec2")
+    [endpoint] = [e for e in ec2.describe_vpc_endpoints()["VpcEndpoints"] if e["ServiceName"].endswith(".s3")]
+    wide = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint["VpcEndpointId"], PolicyDocument=json.dumps(wide))
+
+
+def _trust_without_source_arn(pipeline):
+    name = pipeline.stack.outputs["BedrockServiceRoleArn"].rsplit("/", 1)[-1]
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "bedrock.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    }
+    boto3.client("iam").update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
+
+
+BREAKS = [
+    ("GR-OBJ-01", _other_key),
+    ("GR-S3-06", _public_access_off),
+    ("GR-NET-07", _world_ingress),
+    ("GR-NET-05", _endpoint_policy_widened),
+    ("GR-IAM-01", _trust_without_source_arn),
+]
+
+
+@pytest.mark.parametrize(("check_id", "breaks"), BREAKS, ids=[c for c, _ in BREAKS])
+def test_breaking_a_control_fails_closed_no_job_and_the_owner_is_told(pipeline, good_dataset, check_id, breaks):
+    upload = breaks(pipeline) or {}
+    _, result = run(pipeline, good_dataset, **upload)
+    assert result["status"] == "FAILED"
+    assert result["error"].startswith("GUARDRAIL_FAILED:") and check_id in result["error"].split(":", 1)[1].split(",")
+    assert pipeline.bedrock.jobs_created == []
+    [message] = pipeline.notifications()
+    assert message["milestone"] == "GUARDRAIL_FAILED" and check_id in message["body"]
+
+
+def test_preflight_audits_the_emulated_stack_read_only_and_exits_0(pipeline, capsys):
+    from secure_finetune.cli import main
+
+    assert main(["preflight", "--stack", pipeline.stack.name, "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["blocking"] == 0 and len(report["findings"]) == 20
+
+
+def test_preflight_exits_1_when_a_control_is_broken(pipeline, capsys):
+    from secure_finetune.cli import main
+
+    _public_access_off(pipeline)
+    assert main(["preflight", "--stack", pipeline.stack.name]) == 1
+    assert "GR-S3-06" in capsys.readouterr().out
