@@ -35,6 +35,8 @@ class Scenario:
     job_outcome: str = "Completed"  # Completed | Failed | Stopped | Lost (no event)
     training_seconds: float = 0.5
     throughput_polls_until_ready: int = 2
+    job_records_our_key: bool = True  # False: Bedrock records another key (GR-JOB-06 drift)
+    model_uses_our_key: bool = True  # False: the custom model's key differs (GR-JOB-07)
     losses: tuple[float, ...] = (2.31, 1.87, 1.42, 1.15, 0.98, 0.91)
 
 
@@ -100,12 +102,15 @@ class BedrockStandIn:
         if http_response.status_code >= 300:
             return
         request = self.jobs_created[-1]
-        job = bedrock_backends[ACCOUNT][self.region].model_customization_jobs[request["jobName"]]
+        backend = bedrock_backends[ACCOUNT][self.region]
+        job = backend.model_customization_jobs[request["jobName"]]
+        model = backend.custom_models[request["customModelName"]]
         # moto invents a key ARN; Bedrock records the key we asked for (normalised to an ARN).
-        job.output_model_kms_key_arn = request.get("customModelKmsKeyId")
-        job.output_model_arn = (
-            f"arn:aws:bedrock:{self.region}:{ACCOUNT}:custom-model/{request['baseModelIdentifier'].split(':')[0]}/{uuid.uuid4().hex[:12]}"
-        )
+        if self.scenario.job_records_our_key:
+            job.output_model_kms_key_arn = request.get("customModelKmsKeyId")
+        if self.scenario.model_uses_our_key:
+            model.model_kms_key_arn = request.get("customModelKmsKeyId")
+        job.output_model_arn = model.model_arn
         thread = threading.Thread(target=self._train, args=(request, job), daemon=True)
         self._threads.append(thread)
         thread.start()

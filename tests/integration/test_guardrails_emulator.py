@@ -86,3 +86,25 @@ def test_preflight_exits_1_when_a_control_is_broken(pipeline, capsys):
     _public_access_off(pipeline)
     assert main(["preflight", "--stack", pipeline.stack.name]) == 1
     assert "GR-S3-06" in capsys.readouterr().out
+
+
+def test_a_job_recorded_with_another_key_is_stopped_and_the_owner_told(pipeline_with, good_dataset):
+    from local.bedrock_standin import Scenario
+
+    pipeline = pipeline_with(Scenario(job_records_our_key=False))
+    _, result = run(pipeline, good_dataset)
+    assert (result["status"], result["error"]) == ("FAILED", "JOB_DRIFT:kms-key")
+    job = boto3.client("bedrock").get_model_customization_job(jobIdentifier=pipeline.bedrock.jobs_created[0]["jobName"])
+    assert job["status"] == "Stopped"
+    assert [m["milestone"] for m in pipeline.notifications()] == ["JOB_FAILED"]
+
+
+def test_a_model_encrypted_with_another_key_buys_nothing(pipeline_with, good_dataset):
+    from local.bedrock_standin import Scenario
+
+    pipeline = pipeline_with(Scenario(model_uses_our_key=False))
+    _, result = run(pipeline, good_dataset)
+    assert (result["status"], result["error"]) == ("FAILED", "GUARDRAIL_FAILED:GR-JOB-07")
+    assert pipeline.bedrock.throughputs == {}
+    told = pipeline.notifications()[-1]
+    assert told["milestone"] == "GUARDRAIL_FAILED" and "GR-JOB-07" in told["body"]

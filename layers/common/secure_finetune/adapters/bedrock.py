@@ -22,11 +22,18 @@ class Bedrock:
                 raise
         return str(self.get_job(request["jobName"])["jobArn"])
 
-    def get_job(self, name_or_arn: str) -> dict[str, Any]:
-        # moto finds jobs by name only; the name is the run id, so always look up by name.
-        identifier = name_or_arn.rsplit("/", 1)[-1] if ":model-customization-job/" in name_or_arn else name_or_arn
-        job: dict[str, Any] = self._bedrock.get_model_customization_job(jobIdentifier=identifier)
+    def get_job(self, name: str) -> dict[str, Any]:
+        # Always by name (= the run id): the name is ours, and the emulator cannot route ARNs.
+        job: dict[str, Any] = self._bedrock.get_model_customization_job(jobIdentifier=name)
         return job
+
+    def get_custom_model(self, name: str) -> dict[str, Any] | None:
+        try:
+            # By name (= the run id), as for jobs.
+            model: dict[str, Any] = self._bedrock.get_custom_model(modelIdentifier=name)
+        except ClientError:
+            return None  # unknown evidence: GR-JOB-07 blocks
+        return model
 
     def stop_job(self, name: str) -> None:
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..reasons import Reason, ReasonCode
-from .checks import PRE_LAUNCH_CHECKS, Check, Finding, Severity, Status, evaluate
+from .checks import PRE_LAUNCH_CHECKS, PURCHASE_CHECKS, Check, Finding, PurchaseEvidence, Severity, Status, evaluate
 from .evidence import BucketEvidence, Evidence, KeyEvidence, NetworkEvidence, ObjectEvidence, RoleEvidence
 
 
@@ -14,6 +14,7 @@ def blocking_reason(findings: list[Finding]) -> Reason | None:
 
 __all__ = [
     "PRE_LAUNCH_CHECKS",
+    "PURCHASE_CHECKS",
     "BucketEvidence",
     "Check",
     "Evidence",
@@ -21,6 +22,7 @@ __all__ = [
     "KeyEvidence",
     "NetworkEvidence",
     "ObjectEvidence",
+    "PurchaseEvidence",
     "RoleEvidence",
     "Severity",
     "Status",

@@ -55,10 +55,10 @@ class Check:
     severity: Severity
     evidence: str  # the API calls and fields read
     anchors: tuple[str, ...]
-    rule: Callable[[Evidence], Verdict]
+    rule: Callable[[Any], Verdict]  # Evidence, or PurchaseEvidence for the purchase checks
     fix: str
 
-    def __call__(self, ev: Evidence) -> Finding:
+    def __call__(self, ev: Any) -> Finding:
         try:
             status, why = self.rule(ev)
         except (KeyError, TypeError, ValueError, AttributeError) as err:  # malformed evidence is unknown evidence
@@ -615,7 +615,7 @@ def _check(  # noqa: PLR0917 - the catalogue reads best as rows
     title: str,
     evidence: str,
     anchors: tuple[str, ...],
-    rule: Callable[[Evidence], Verdict],
+    rule: Callable[[Any], Verdict],
     fix: str,
 ) -> Check:
     return Check(id=id, title=title, severity=Severity.BLOCK, evidence=evidence, anchors=anchors, rule=rule, fix=fix)
@@ -703,5 +703,48 @@ PRE_LAUNCH_CHECKS: tuple[Check, ...] = (
 )  # fmt: skip
 
 
-def evaluate(ev: Evidence, checks: Iterable[Check] = PRE_LAUNCH_CHECKS) -> list[Finding]:
+# ---------------------------------------------------------------- before buying throughput (GR-JOB-07/08)
+
+
+class PurchaseEvidence(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    expected_key_arn: str
+    job_arn: str
+    custom_model: dict[str, Any] | None  # GetCustomModel
+    model_units: int
+    max_model_units: int
+    commitment: str | None
+    client_request_token: str
+    run_id: str
+
+
+def _job_model_key(ev: PurchaseEvidence) -> Verdict:
+    if ev.custom_model is None:
+        return UNKNOWN, "GetCustomModel could not be read"
+    if ev.custom_model.get("modelKmsKeyArn") != ev.expected_key_arn:
+        return FAIL, "the custom model is not encrypted with the data key"
+    if ev.custom_model.get("jobArn") != ev.job_arn:
+        return FAIL, "the custom model was not made by this run's job"
+    return PASS, "the custom model is ours and encrypted with the data key"
+
+
+def _job_purchase(ev: PurchaseEvidence) -> Verdict:
+    if ev.model_units > ev.max_model_units:
+        return FAIL, f"{ev.model_units} model units exceed the stack's cap of {ev.max_model_units}"
+    if ev.commitment is not None:
+        return FAIL, f"a {ev.commitment} commitment was asked for; only no-commitment throughput is bought"
+    if ev.client_request_token != ev.run_id:
+        return FAIL, "the request token is not the deterministic run id"
+    return PASS, "within the model-unit cap, no commitment, idempotent"
+
+
+PURCHASE_CHECKS: tuple[Check, ...] = (
+    _check("GR-JOB-07", "The model is encrypted with our key before any purchase", "bedrock:GetCustomModel",
+           ("prowler bedrock_custom_model_encrypted_with_cmk",), _job_model_key, "Retrain with customModelKmsKeyId = the data key."),
+    _check("GR-JOB-08", "Throughput purchase within the cap, no commitment, idempotent", "the purchase request",
+           ("own check",), _job_purchase, "Lower model units to the stack's MaxModelUnits; never send a commitment."),
+)  # fmt: skip
+
+
+def evaluate(ev: Any, checks: Iterable[Check] = PRE_LAUNCH_CHECKS) -> list[Finding]:
     return [check(ev) for check in checks]

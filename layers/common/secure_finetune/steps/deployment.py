@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..guardrails import PURCHASE_CHECKS, PurchaseEvidence, blocking_reason, evaluate
 from ..notifications import ThroughputReady
 from ..reasons import DeploymentFailed, Reason, ReasonCode
 from ..runs import RunStatus, Step, report_key
@@ -15,8 +16,21 @@ def buy_throughput(state: PipelineState, deps: Dependencies) -> ThroughputResult
     if settings.approval_required:
         # The approval flow is not built yet: never spend without the yes a profile asks for.
         raise DeploymentFailed(Reason(ReasonCode.APPROVAL_REQUIRED))
-    if settings.model_units > deps.config.max_model_units:
-        raise DeploymentFailed(Reason(ReasonCode.THROUGHPUT_CAP_EXCEEDED, f"{settings.model_units}-over-{deps.config.max_model_units}"))
+    evidence = PurchaseEvidence(
+        expected_key_arn=deps.config.key_arn,
+        job_arn=training.job_arn,
+        custom_model=deps.bedrock.get_custom_model(run.run_id),  # customModelName = run id
+        model_units=settings.model_units,
+        max_model_units=deps.config.max_model_units,
+        commitment=None,  # never bought with a commitment
+        client_request_token=run.run_id,
+        run_id=run.run_id,
+    )
+    findings = evaluate(evidence, PURCHASE_CHECKS)
+    deps.bucket.put_json(report_key(run.run_id, Step.DEPLOYMENT), {"findings": [f.model_dump(mode="json") for f in findings]})
+    reason = blocking_reason(findings)
+    if reason is not None:
+        raise DeploymentFailed(reason)
     existing = deps.bedrock.find_throughput(training.output_model_arn)
     if existing is not None:
         arn = existing["provisionedModelArn"]  # never buy twice for one model
@@ -43,7 +57,8 @@ def check_throughput(state: PipelineState, deps: Dependencies) -> ThroughputResu
 def announce_throughput(state: PipelineState, deps: Dependencies) -> None:
     run, settings, throughput = state.run, state.settings, state.throughput
     assert throughput is not None
-    deps.bucket.put_json(report_key(run.run_id, Step.DEPLOYMENT), throughput.wire())
+    findings = deps.bucket.get_json(report_key(run.run_id, Step.DEPLOYMENT)).get("findings", [])
+    deps.bucket.put_json(report_key(run.run_id, Step.DEPLOYMENT), {"findings": findings, "throughput": throughput.wire()})
     deps.runs.set_status(run.run_id, RunStatus.SUCCEEDED)
     deps.notifier.send(
         ThroughputReady(

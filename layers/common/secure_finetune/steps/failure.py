@@ -67,7 +67,8 @@ def _milestone(state: PipelineState, deps: Dependencies, reason: Reason, step: s
             report=deps.bucket.uri(key),
         )
     if reason.code is ReasonCode.GUARDRAIL_FAILED:
-        key = report_key(run.run_id, Step.GUARDRAILS)
+        # Pre-launch checks report in guardrails.json; the purchase checks (GR-JOB-07/08) in deployment.json.
+        key = report_key(run.run_id, Step.DEPLOYMENT if step == Step.DEPLOYMENT else Step.GUARDRAILS)
         findings = deps.bucket.get_json(key)["findings"]
         failed = tuple(FailedCheck(id=f["id"], fix=f["fix"] or "") for f in findings if f["status"] != "PASS")
         return GuardrailFailed(**common, reason=str(reason), failed=failed, report=deps.bucket.uri(key))
