@@ -84,7 +84,7 @@ def _show_stack(pipeline: LocalPipeline, seconds: float) -> None:
 def _show_preflight(pipeline: LocalPipeline) -> None:
     """`finetune preflight --stack <this stack>`, in-process against the emulated account."""
     findings = audit(target_from_stack(pipeline.stack.name, "meta.llama3-1-8b-instruct-v1:0"))
-    print_findings(console, findings, pipeline.bedrock.emulated_checks)
+    print_findings(console, findings, set(pipeline.emulated_checks))
 
 
 def _summary(section: Any) -> str:

@@ -23,7 +23,7 @@ from moto import mock_aws
 from secure_finetune.adapters.clients import reset_clients
 from secure_finetune.runs import run_id
 
-from . import moto_patches
+from . import iam_standin, moto_patches
 from .bedrock_standin import BedrockStandIn, Scenario
 from .lambda_runtime import InProcessLambdas
 from .stack import DeployedStack, deploy
@@ -95,11 +95,13 @@ class LocalPipeline:
             self.lambdas.register(self.stack.physical_ids[logical_id], logical_id, code)
         moto_patches.set_invoker(self.lambdas)
         self.bedrock.install()
+        iam_standin.install()
         self._observe_notifications()
 
     def __exit__(self, *exc: object) -> None:
         self.bedrock.join()
         self.bedrock.uninstall()
+        iam_standin.uninstall()
         moto_patches.set_invoker(None)
         self._mock.stop()
         reset_clients()
@@ -108,6 +110,11 @@ class LocalPipeline:
         os.environ.update(self._saved_env)
 
     # ------------------------------------------------------------------ driving
+    @property
+    def emulated_checks(self) -> frozenset[str]:
+        """Guardrail ids whose evidence comes from a stand-in here, not from AWS's own answer."""
+        return self.bedrock.emulated_checks | iam_standin.EMULATED_CHECKS
+
     @property
     def bucket(self) -> str:
         return self.stack.outputs["DataBucketName"]

@@ -19,6 +19,7 @@ from secure_finetune.guardrails import (
     blocking_reason,
     evaluate,
 )
+from secure_finetune.guardrails.checks import access_probes
 
 ACCOUNT, REGION, BUCKET = "111122223333", "us-east-1", "data-bucket"
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k1"
@@ -27,6 +28,12 @@ LAUNCHER = f"arn:aws:iam::{ACCOUNT}:role/s/s-PipelineFunctionRole-x"
 SHA = "ab" * 32
 B = f"arn:aws:s3:::{BUCKET}"
 SUBNETS, GROUPS = ("subnet-1", "subnet-2"), ("sg-job",)
+
+
+def simulated(flip: tuple[str, str] | None = None) -> list[tuple[str, str, str]]:
+    allowed, denied = access_probes(BUCKET, KEY)
+    rows = [(a, r, "allowed") for a, r in allowed] + [(a, r, "implicitDeny") for a, r in denied]
+    return [(a, r, ("allowed" if d != "allowed" else "implicitDeny") if (a, r) == flip else d) for a, r, d in rows]
 
 
 def good() -> dict[str, Any]:
@@ -173,6 +180,7 @@ def good() -> dict[str, Any]:
                 }
             ],
             "attached_policy_arns": [],
+            "simulation": simulated(),
         },
         "launcher_role": {
             "arn": LAUNCHER,
@@ -229,7 +237,7 @@ def test_the_catalogue_has_every_required_blocking_entry_with_metadata():
         + [f"GR-S3-0{i}" for i in (1, 4, 6, 7, 8)]
         + [f"GR-KMS-0{i}" for i in range(1, 6)]
         + [f"GR-NET-0{i}" for i in (1, 4, 5, 6, 7)]
-        + [f"GR-IAM-0{i}" for i in (1, 2, 4, 5)]
+        + [f"GR-IAM-0{i}" for i in range(1, 6)]
         + [f"GR-JOB-0{i}" for i in range(1, 6)]
     )
     ids = [c.id for c in PRE_LAUNCH_CHECKS]
@@ -296,6 +304,8 @@ BREAKS = [
     ("GR-IAM-01", "service_role.trust.Statement.0.Principal", {"AWS": "*"}),
     ("GR-IAM-02", "service_role.inline_policies.0.Statement.0.Action", "s3:*"),
     ("GR-IAM-02", "service_role.inline_policies.0.Statement.0.Resource", "arn:aws:s3:::other-bucket/*"),
+    ("GR-IAM-03", "service_role.simulation", simulated(flip=("s3:DeleteObject", f"{B}/validated/x.jsonl"))),
+    ("GR-IAM-03", "service_role.simulation", simulated(flip=("s3:GetObject", f"{B}/validated/x.jsonl"))),
     ("GR-IAM-04", "service_role.attached_policy_arns", ["arn:aws:iam::aws:policy/AmazonS3FullAccess"]),
     ("GR-IAM-05", "launcher_role.inline_policies.0.Statement.0.Resource", "*"),
     ("GR-IAM-05", "launcher_role.inline_policies.0.Statement.0.Condition", {}),
@@ -341,6 +351,7 @@ def test_malware_check_applies_only_when_the_stack_says_scanning_is_on():
         ("network.subnets", "GR-NET-01"),
         ("service_role.trust", "GR-IAM-01"),
         ("foundation_model", "GR-CTX-03"),
+        ("service_role.simulation", "GR-IAM-03"),
         ("validation", "GR-OBJ-06"),
         ("job_request", "GR-JOB-01"),
     ],

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from .adapters.clients import client
 from .adapters.evidence import EvidenceReader
 from .guardrails import PRE_LAUNCH_CHECKS, Evidence, Finding, ObjectEvidence, evaluate
+from .guardrails.checks import access_probes
 
 # Checks that judge the account and the stack, not a run.
 ACCOUNT_CHECK_IDS = (
@@ -32,6 +33,7 @@ ACCOUNT_CHECK_IDS = (
     "GR-NET-07",
     "GR-IAM-01",
     "GR-IAM-02",
+    "GR-IAM-03",
     "GR-IAM-04",
     "GR-IAM-05",
 )
@@ -81,7 +83,7 @@ def audit(target: Target) -> list[Finding]:
         bucket=reader.bucket(target.bucket),
         key=reader.key(target.key_arn),
         network=reader.network(target.subnet_ids, target.security_group_ids),
-        service_role=reader.role(target.service_role_arn),
+        service_role=reader.role(target.service_role_arn, [p for group in access_probes(target.bucket, target.key_arn) for p in group]),
         launcher_role=reader.role(target.launcher_role_arn) if target.launcher_role_arn else None,
         foundation_model=reader.foundation_model(target.base_model),
         customization_type="FINE_TUNING",

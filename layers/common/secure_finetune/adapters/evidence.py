@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..guardrails import BucketEvidence, Evidence, KeyEvidence, NetworkEvidence, ObjectEvidence, RoleEvidence
+from ..guardrails.checks import access_probes
 from ..observability import logger
 from .clients import client
 
@@ -173,7 +174,20 @@ class EvidenceReader:
             security_groups=_read("DescribeSecurityGroups", groups),
         )
 
-    def role(self, role_arn: str) -> RoleEvidence:
+    def simulate(self, role_arn: str, probes: list[tuple[str, str]]) -> list[tuple[str, str, str]] | None:
+        def run() -> list[tuple[str, str, str]]:
+            iam = client("iam")
+            results = []
+            for action, resource in probes:
+                answer = iam.simulate_principal_policy(PolicySourceArn=role_arn, ActionNames=[action], ResourceArns=[resource])
+                results += [
+                    (r["EvalActionName"], r.get("EvalResourceName", resource), r["EvalDecision"]) for r in answer["EvaluationResults"]
+                ]
+            return results
+
+        return _read("SimulatePrincipalPolicy", run)
+
+    def role(self, role_arn: str, probes: list[tuple[str, str]] | None = None) -> RoleEvidence:
         iam = client("iam")
         name = role_arn.rsplit("/", 1)[-1]
 
@@ -189,6 +203,7 @@ class EvidenceReader:
                 "ListAttachedRolePolicies",
                 lambda: [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]],
             ),
+            simulation=self.simulate(role_arn, probes) if probes else None,
         )
 
     def foundation_model(self, model_id: str) -> dict[str, Any] | None:
@@ -236,7 +251,7 @@ def gather_evidence(
         bucket=reader.bucket(bucket),
         key=reader.key(key_arn),
         network=reader.network(subnet_ids, security_group_ids),
-        service_role=reader.role(service_role_arn),
+        service_role=reader.role(service_role_arn, [p for group in access_probes(bucket, key_arn) for p in group]),
         launcher_role=reader.role(launcher_role_arn) if launcher_role_arn else None,
         foundation_model=reader.foundation_model(base_model),
         customization_type=customization_type,

@@ -523,6 +523,36 @@ def _iam_least_privilege(ev: Evidence) -> Verdict:
     return PASS, "S3 on the training prefixes, PutObject on output/, KMS on the data key only"
 
 
+def access_probes(bucket: str, key_arn: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(must be allowed, must be denied) pairs of action and resource for the service role."""
+    b = f"arn:aws:s3:::{bucket}"
+    other_key = key_arn.rsplit("/", 1)[0] + "/00000000-0000-0000-0000-000000000000"
+    allowed = [("s3:GetObject", f"{b}/{VALIDATED_PREFIX}x.jsonl"), ("s3:PutObject", f"{b}/{OUTPUT_PREFIX}x"), ("kms:Decrypt", key_arn)]
+    denied = [
+        ("s3:GetObject", "arn:aws:s3:::another-bucket/x"),
+        ("s3:PutObject", f"{b}/{VALIDATED_PREFIX}x.jsonl"),
+        ("s3:DeleteObject", f"{b}/{VALIDATED_PREFIX}x.jsonl"),
+        ("s3:GetObject", f"{b}/{INCOMING_PREFIX}x.jsonl"),
+        ("kms:Decrypt", other_key),
+    ]
+    return allowed, denied
+
+
+def _iam_evaluated(ev: Evidence) -> Verdict:
+    simulation = ev.service_role.simulation
+    if simulation is None:
+        return UNKNOWN, "iam:SimulatePrincipalPolicy could not be run"
+    decisions = {(action, resource): decision for action, resource, decision in simulation}
+    allowed, denied = access_probes(ev.bucket_name, ev.expected_key_arn)
+    for probe in allowed:
+        if decisions.get(probe) != "allowed":
+            return FAIL, f"{probe[0]} on a needed resource is not allowed"
+    for probe in denied:
+        if decisions.get(probe) not in ("implicitDeny", "explicitDeny"):
+            return FAIL, f"{probe[0]} is allowed where it must not be"
+    return PASS, "evaluation: the role reads validated/, writes output/, and nothing else probed"
+
+
 _BROAD_MANAGED = ("AdministratorAccess", "PowerUserAccess", "AmazonS3FullAccess", "AmazonBedrockFullAccess")
 
 
@@ -685,6 +715,9 @@ PRE_LAUNCH_CHECKS: tuple[Check, ...] = (
            "Trust only bedrock.amazonaws.com with aws:SourceAccount and aws:SourceArn = this account's customization jobs."),
     _check("GR-IAM-02", "Service role least privilege", "iam:GetRolePolicy", ("SecurityHub IAM.1", "IAM.21"), _iam_least_privilege,
            "Limit S3 to the training prefixes, PutObject to output/, KMS to the data key."),
+    _check("GR-IAM-03", "Least privilege proven by evaluation", "iam:SimulatePrincipalPolicy",
+           ("IAM Access Analyzer custom policy checks",),
+           _iam_evaluated, "Narrow the service role's policies until only the needed probes are allowed."),
     _check("GR-IAM-04", "No broad managed policies on the service role", "iam:ListAttachedRolePolicies",
            ("prowler iam_role_administratoraccess_policy",), _iam_no_broad_managed, "Detach the broad managed policies."),
     _check("GR-IAM-05", "Launcher passes only this role, only to Bedrock", "the launcher role's policies",

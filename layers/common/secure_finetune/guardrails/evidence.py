@@ -60,6 +60,8 @@ class RoleEvidence(_Evidence):
     trust: dict[str, Any] | None
     inline_policies: list[dict[str, Any]] | None
     attached_policy_arns: list[str] | None
+    # iam:SimulatePrincipalPolicy: [action, resource, EvalDecision] per probe (GR-IAM-03)
+    simulation: list[tuple[str, str, str]] | None = None
 
 
 class Evidence(_Evidence):
