@@ -609,6 +609,18 @@ def _image_caption(record: dict[str, Any], found: _Record) -> None:
     found.input_chars = len(caption)
 
 
+def _turns(messages: list[Any]) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(index, role, message) of {role, content} turns, user first and alternating."""
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise _mismatch(f"messages[{index}] must be an object")
+        _keys(message, ("role", "content"))
+        expected = "user" if index % 2 == 0 else "assistant"
+        if message["role"] != expected:
+            raise _mismatch(f"messages[{index}].role must be {expected} (user first, alternating)")
+        yield index, expected, message
+
+
 def _claude_messages(record: dict[str, Any], found: _Record) -> None:
     _keys(record, ("messages",), ("system",))
     if "system" in record:
@@ -617,13 +629,7 @@ def _claude_messages(record: dict[str, Any], found: _Record) -> None:
     messages = record["messages"]
     if not isinstance(messages, list) or len(messages) < 2:
         raise _mismatch("messages must be a list of at least 2 turns")
-    for index, message in enumerate(messages):
-        if not isinstance(message, dict):
-            raise _mismatch(f"messages[{index}] must be an object")
-        _keys(message, ("role", "content"))
-        expected = "user" if index % 2 == 0 else "assistant"
-        if message["role"] != expected:
-            raise _mismatch(f"messages[{index}].role must be {expected} (user first, alternating)")
+    for index, expected, message in _turns(messages):
         content = _text(message["content"], f"messages[{index}].content")
         if "\nHuman:" in content or "\nAssistant:" in content:
             raise _mismatch(f"messages[{index}].content holds a reserved '\\nHuman:' or '\\nAssistant:'")
@@ -651,13 +657,7 @@ def _conversation(record: dict[str, Any], found: _Record, assistant_optional: bo
     messages = record["messages"]
     if not isinstance(messages, list) or not messages:
         raise _mismatch("messages must be a non-empty list")
-    for index, message in enumerate(messages):
-        if not isinstance(message, dict):
-            raise _mismatch(f"messages[{index}] must be an object")
-        _keys(message, ("role", "content"))
-        expected = "user" if index % 2 == 0 else "assistant"
-        if message["role"] != expected:
-            raise _mismatch(f"messages[{index}].role must be {expected} (user first, alternating)")
+    for index, expected, message in _turns(messages):
         _content(message["content"], index, expected, found)
     last = messages[-1]["role"]
     if last != "assistant" and not assistant_optional:

@@ -206,6 +206,40 @@ def _nova(model_id: str, suffix: str, name: str, media: MediaRules | None, teach
     )
 
 
+def _titan_text(model_id: str, suffix: str, name: str) -> BaseModel:
+    return BaseModel(
+        model_id=model_id,
+        customization_id=f"{model_id}:0:{suffix}",
+        name=name,
+        formats={FT: DatasetFormat.PROMPT_COMPLETION, CPT: DatasetFormat.CONTINUED_PRETRAINING},
+        records=RecordBounds(),  # record counts: open question 1 (General Reference not readable)
+        max_tokens_per_record=4_096,
+        max_training_bytes=1 * GB,
+        max_validation_bytes=100 * MB,
+        hyperparameters=_TITAN_TEXT_HP,
+        sources=("UG custom-model-supported (older)", "UG cm-hp-titan-text"),
+    )
+
+
+def _image_generator(model_id: str, name: str, hyperparameters: dict[str, Hyperparameter], hp_source: str) -> BaseModel:
+    # [UG model-customization-prepare]: 5-10,000 images; prompt 3-1,024 chars; JPEG/PNG <= 50 MB,
+    # 512-4096 px; no validation dataset.
+    return BaseModel(
+        model_id=model_id,
+        customization_id=model_id,
+        name=name,
+        formats={FT: DatasetFormat.IMAGE_CAPTION},
+        records=RecordBounds(min_total=5, max_training=10_000),
+        max_tokens_per_record=None,
+        min_text_chars=3,
+        max_text_chars=1_024,
+        validation_allowed=False,
+        media=MediaRules(image_formats=("jpeg", "png"), max_image_bytes=50 * MB, min_side_px=512, max_side_px=4096),
+        hyperparameters=hyperparameters,
+        sources=("UG model-customization-prepare", hp_source),
+    )
+
+
 _MODELS: tuple[BaseModel, ...] = (
     _llama(
         "meta.llama3-1-8b-instruct-v1:0",
@@ -280,30 +314,8 @@ _MODELS: tuple[BaseModel, ...] = (
         hyperparameters=_HAIKU_HP,
         sources=("UG model-customization-prepare", "UG cm-hp-anth-claude-3"),
     ),
-    BaseModel(
-        model_id="amazon.titan-text-express-v1",
-        customization_id="amazon.titan-text-express-v1:0:8k",
-        name="Amazon Titan Text G1 - Express",
-        formats={FT: DatasetFormat.PROMPT_COMPLETION, CPT: DatasetFormat.CONTINUED_PRETRAINING},
-        records=RecordBounds(),  # record counts: open question 1 (General Reference not readable)
-        max_tokens_per_record=4_096,  # at batch size 1; 2,048 at batch 2-4
-        max_training_bytes=1 * GB,
-        max_validation_bytes=100 * MB,
-        hyperparameters=_TITAN_TEXT_HP,
-        sources=("UG custom-model-supported (older)", "UG cm-hp-titan-text"),
-    ),
-    BaseModel(
-        model_id="amazon.titan-text-lite-v1",
-        customization_id="amazon.titan-text-lite-v1:0:4k",
-        name="Amazon Titan Text G1 - Lite",
-        formats={FT: DatasetFormat.PROMPT_COMPLETION, CPT: DatasetFormat.CONTINUED_PRETRAINING},
-        records=RecordBounds(),
-        max_tokens_per_record=4_096,  # at batch size 1-2; 2,048 at batch 3-6
-        max_training_bytes=1 * GB,
-        max_validation_bytes=100 * MB,
-        hyperparameters=_TITAN_TEXT_HP,
-        sources=("UG custom-model-supported (older)", "UG cm-hp-titan-text"),
-    ),
+    _titan_text("amazon.titan-text-express-v1", "8k", "Amazon Titan Text G1 - Express"),  # 4,096 tokens at batch 1; 2,048 at 2-4
+    _titan_text("amazon.titan-text-lite-v1", "4k", "Amazon Titan Text G1 - Lite"),  # 4,096 tokens at batch 1-2; 2,048 at 3-6
     BaseModel(
         model_id="amazon.titan-text-premier-v1:0",
         customization_id="amazon.titan-text-premier-v1:0:32k",
@@ -316,34 +328,8 @@ _MODELS: tuple[BaseModel, ...] = (
         hyperparameters=_TITAN_PREMIER_HP,
         sources=("UG model-customization-prepare", "UG cm-hp-titan-text-premier"),
     ),
-    BaseModel(
-        model_id="amazon.titan-image-generator-v2:0",
-        customization_id="amazon.titan-image-generator-v2:0",
-        name="Amazon Titan Image Generator G1 v2",
-        formats={FT: DatasetFormat.IMAGE_CAPTION},
-        records=RecordBounds(min_total=5, max_training=10_000),
-        max_tokens_per_record=None,
-        min_text_chars=3,
-        max_text_chars=1_024,
-        validation_allowed=False,
-        media=MediaRules(image_formats=("jpeg", "png"), max_image_bytes=50 * MB, min_side_px=512, max_side_px=4096),
-        hyperparameters=_TITAN_IMAGE_HP,
-        sources=("UG model-customization-prepare", "UG cm-hp-titan-image"),
-    ),
-    BaseModel(
-        model_id="amazon.nova-canvas-v1:0",
-        customization_id="amazon.nova-canvas-v1:0",
-        name="Amazon Nova Canvas",
-        formats={FT: DatasetFormat.IMAGE_CAPTION},
-        records=RecordBounds(min_total=5, max_training=10_000),
-        max_tokens_per_record=None,
-        min_text_chars=3,
-        max_text_chars=1_024,
-        validation_allowed=False,
-        media=MediaRules(image_formats=("jpeg", "png"), max_image_bytes=50 * MB, min_side_px=512, max_side_px=4096),
-        hyperparameters=_NOVA_CANVAS_HP,
-        sources=("NOVA creative-content data prep", "UG cm-hp-nova-canvas"),
-    ),
+    _image_generator("amazon.titan-image-generator-v2:0", "Amazon Titan Image Generator G1 v2", _TITAN_IMAGE_HP, "UG cm-hp-titan-image"),
+    _image_generator("amazon.nova-canvas-v1:0", "Amazon Nova Canvas", _NOVA_CANVAS_HP, "UG cm-hp-nova-canvas"),
     BaseModel(
         model_id="amazon.titan-embed-image-v1",
         customization_id="amazon.titan-embed-image-v1:0",
