@@ -77,7 +77,7 @@ def test_preflight_audits_the_emulated_stack_read_only_and_exits_0(pipeline, cap
 
     assert main(["preflight", "--stack", pipeline.stack.name, "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["blocking"] == 0 and len(report["findings"]) == 21
+    assert report["blocking"] == 0 and len(report["findings"]) == 23
 
 
 def test_preflight_exits_1_when_a_control_is_broken(pipeline, capsys):

@@ -371,3 +371,67 @@ def test_a_bucket_policy_allowing_another_account_is_flagged_even_with_the_tls_d
     data = good()
     data["bucket"]["policy"]["Statement"].append({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{B}/*"})
     assert "GR-S3-08" in failing(data)
+
+
+def ops_good() -> dict[str, Any]:
+    return {
+        "account": ACCOUNT,
+        "function_policies": {
+            "trigger": {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "events.amazonaws.com"},
+                        "Action": "lambda:InvokeFunction",
+                        "Condition": {"ArnLike": {"AWS:SourceArn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/r1"}},
+                    }
+                ]
+            },
+            "notify": {},
+        },
+        "rules": {
+            "r1": {
+                "pattern": {
+                    "source": ["aws.bedrock"],
+                    "detail-type": ["Model Customization Job State Change"],
+                    "account": [ACCOUNT],
+                    "detail": {"jobStatus": ["Completed", "Failed", "Stopped"]},
+                },
+                "targets": [{"Arn": "x", "DeadLetterConfig": {"Arn": "dlq"}}],
+            }
+        },
+    }
+
+
+def ops_failing(data):
+    from secure_finetune.guardrails import OPS_CHECKS, StackEvidence
+
+    return {f.id for f in evaluate(StackEvidence.model_validate(data), OPS_CHECKS) if f.status is not Status.PASS}
+
+
+def test_the_stacks_plumbing_passes_the_ops_checks():
+    assert ops_failing(ops_good()) == set()
+
+
+@pytest.mark.parametrize(
+    ("check_id", "path", "value"),
+    [
+        ("GR-OPS-04", "function_policies.trigger.Statement.0.Principal", "*"),
+        ("GR-OPS-04", "function_policies.trigger.Statement.0.Condition", {}),
+        ("GR-OPS-04", "function_policies.notify", None),
+        ("GR-OPS-08", "rules.r1.pattern.detail", {"status": ["Completed"]}),
+        ("GR-OPS-08", "rules.r1.pattern.account", None),
+        ("GR-OPS-08", "rules.r1.targets", [{"Arn": "x"}]),
+    ],
+)
+def test_breaking_the_plumbing_fails_its_ops_check(check_id, path, value):
+    data = copy.deepcopy(ops_good())
+    *parents, last = path.split(".")
+    target: Any = data
+    for part in parents:
+        target = target[int(part)] if isinstance(target, list) else target[part]
+    if isinstance(target, list):
+        target[int(last)] = value
+    else:
+        target[last] = value
+    assert ops_failing(data) == {check_id}

@@ -6,11 +6,15 @@ object, the validator's report, the job request), and evaluates the checks that 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
 
 from .adapters.clients import client
-from .adapters.evidence import EvidenceReader
-from .guardrails import PRE_LAUNCH_CHECKS, Evidence, Finding, ObjectEvidence, evaluate
+from .adapters.evidence import EvidenceReader, policy_document
+from .guardrails import OPS_CHECKS, PRE_LAUNCH_CHECKS, Evidence, Finding, ObjectEvidence, StackEvidence, evaluate
 from .guardrails.checks import access_probes
 
 # Checks that judge the account and the stack, not a run.
@@ -48,6 +52,8 @@ class Target:
     service_role_arn: str
     launcher_role_arn: str | None
     base_model: str
+    functions: tuple[str, ...] = ()  # the stack's Lambda functions (GR-OPS-04)
+    rules: tuple[str, ...] = ()  # the stack's EventBridge rules (GR-OPS-08)
 
 
 def target_from_stack(stack_name: str, base_model: str) -> Target:
@@ -64,7 +70,31 @@ def target_from_stack(stack_name: str, base_model: str) -> Target:
         service_role_arn=outputs["BedrockServiceRoleArn"],
         launcher_role_arn=client("iam").get_role(RoleName=launcher)["Role"]["Arn"] if launcher else None,
         base_model=base_model,
+        functions=tuple(r["PhysicalResourceId"] for r in resources if r.get("ResourceType") == "AWS::Lambda::Function"),
+        rules=tuple(r["PhysicalResourceId"] for r in resources if r.get("ResourceType") == "AWS::Events::Rule"),
     )
+
+
+def _stack_evidence(account: str, target: Target) -> StackEvidence | None:
+    if not target.functions and not target.rules:
+        return None
+
+    def function_policy(name: str) -> dict[str, Any] | None:
+        try:
+            return policy_document(client("lambda").get_policy(FunctionName=name)["Policy"])
+        except ClientError as err:
+            return {} if err.response["Error"]["Code"] == "ResourceNotFoundException" else None
+
+    def rule(name: str) -> dict[str, Any]:
+        events = client("events")
+        pattern = json.loads(events.describe_rule(Name=name)["EventPattern"])
+        return {"pattern": pattern, "targets": events.list_targets_by_rule(Rule=name)["Targets"]}
+
+    try:
+        rules: dict[str, dict[str, Any]] | None = {name: rule(name) for name in target.rules}
+    except (ClientError, KeyError, ValueError):
+        rules = None
+    return StackEvidence(account=account, function_policies={name: function_policy(name) for name in target.functions}, rules=rules)
 
 
 def audit(target: Target) -> list[Finding]:
@@ -90,4 +120,6 @@ def audit(target: Target) -> list[Finding]:
         validation=None,
         dataset_sha256=None,
     )
-    return evaluate(evidence, [check for check in PRE_LAUNCH_CHECKS if check.id in ACCOUNT_CHECK_IDS])
+    findings = evaluate(evidence, [check for check in PRE_LAUNCH_CHECKS if check.id in ACCOUNT_CHECK_IDS])
+    stack = _stack_evidence(account, target)
+    return findings + (evaluate(stack, OPS_CHECKS) if stack is not None else [])

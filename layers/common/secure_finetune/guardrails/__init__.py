@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from ..reasons import Reason, ReasonCode
-from .checks import PRE_LAUNCH_CHECKS, PURCHASE_CHECKS, Check, Finding, PurchaseEvidence, Severity, Status, evaluate
+from .checks import (
+    OPS_CHECKS,
+    PRE_LAUNCH_CHECKS,
+    PURCHASE_CHECKS,
+    Check,
+    Finding,
+    PurchaseEvidence,
+    Severity,
+    StackEvidence,
+    Status,
+    evaluate,
+)
 from .evidence import BucketEvidence, Evidence, KeyEvidence, NetworkEvidence, ObjectEvidence, RoleEvidence
 
 
@@ -13,6 +24,7 @@ def blocking_reason(findings: list[Finding]) -> Reason | None:
 
 
 __all__ = [
+    "OPS_CHECKS",
     "PRE_LAUNCH_CHECKS",
     "PURCHASE_CHECKS",
     "BucketEvidence",
@@ -25,6 +37,7 @@ __all__ = [
     "PurchaseEvidence",
     "RoleEvidence",
     "Severity",
+    "StackEvidence",
     "Status",
     "blocking_reason",
     "evaluate",

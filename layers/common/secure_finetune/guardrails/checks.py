@@ -779,5 +779,57 @@ PURCHASE_CHECKS: tuple[Check, ...] = (
 )  # fmt: skip
 
 
+# ---------------------------------------------------------------- pipeline plumbing (GR-OPS), audited by preflight
+
+
+class StackEvidence(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    account: str
+    function_policies: dict[str, dict[str, Any] | None] | None  # function -> resource policy ({} = none)
+    rules: dict[str, dict[str, Any]] | None  # rule -> {"pattern": ..., "targets": [...]}
+
+
+def _ops_functions_not_public(ev: StackEvidence) -> Verdict:
+    if ev.function_policies is None or any(policy is None for policy in ev.function_policies.values()):
+        return UNKNOWN, "a function's resource policy could not be read"
+    for policy in ev.function_policies.values():
+        for statement in _statements(policy):
+            if statement.get("Effect") != "Allow":
+                continue
+            if "*" in _principals(statement):
+                return FAIL, "a function names a wildcard principal"
+            service = isinstance(statement.get("Principal"), dict) and "Service" in statement["Principal"]
+            if service and not _condition_values(statement, "AWS:SourceArn"):
+                return FAIL, "a service may invoke a function without aws:SourceArn"
+    return PASS, "no function is public; service invocations are bound to their source"
+
+
+def _ops_completion_rule(ev: StackEvidence) -> Verdict:
+    if ev.rules is None:
+        return UNKNOWN, "the EventBridge rules could not be read"
+    completion = [r for r in ev.rules.values() if r["pattern"].get("source") == ["aws.bedrock"]]
+    if not completion:
+        return FAIL, "no rule listens for Bedrock's job state changes"
+    for rule in completion:
+        pattern = rule["pattern"]
+        if pattern.get("detail-type") != ["Model Customization Job State Change"] or pattern.get("account") != [ev.account]:
+            return FAIL, "the completion rule does not pin detail-type and account"
+        if "jobStatus" not in pattern.get("detail", {}):
+            return FAIL, "the completion rule does not match on detail.jobStatus"
+    for rule in ev.rules.values():
+        if any("DeadLetterConfig" not in target for target in rule["targets"]):
+            return FAIL, "a rule target has no dead-letter queue"
+    return PASS, "the completion rule pins source, detail-type, account and jobStatus; every target has a DLQ"
+
+
+OPS_CHECKS: tuple[Check, ...] = (
+    _check("GR-OPS-04", "Functions not public", "lambda:GetPolicy", ("SecurityHub Lambda.1",), _ops_functions_not_public,
+           "Remove wildcard principals; bind service permissions with SourceArn."),
+    _check("GR-OPS-08", "Completion rule pinned, targets with DLQ", "events:DescribeRule; ListTargetsByRule",
+           ("prowler eventbridge_bus_exposed",), _ops_completion_rule,
+           "Match source aws.bedrock, the detail-type, this account and detail.jobStatus; give every target a DLQ."),
+)  # fmt: skip
+
+
 def evaluate(ev: Any, checks: Iterable[Check] = PRE_LAUNCH_CHECKS) -> list[Finding]:
     return [check(ev) for check in checks]
