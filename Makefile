@@ -7,6 +7,7 @@ PY313    ?= $(shell PYENV_VERSION=3.13.0 pyenv which python3.13 2>/dev/null || c
 PY313_BIN = $(patsubst %/,%,$(dir $(PY313)))
 VENV     := .venv
 SAM_VENV := .venv-sam
+CHECKOV_VENV := .venv-checkov
 UV       := .venv-bootstrap/bin/uv
 PYTHON   := $(VENV)/bin/python
 ASL_DIR  := tools/asl
@@ -37,6 +38,12 @@ $(SAM_VENV)/.stamp: requirements/sam.txt .venv-bootstrap/.stamp
 	$(UV) pip sync --quiet --python $(SAM_VENV)/bin/python --require-hashes requirements/sam.txt
 	touch $@
 
+$(CHECKOV_VENV)/.stamp: requirements/checkov.txt .venv-bootstrap/.stamp
+	rm -rf $(CHECKOV_VENV)
+	$(UV) venv --quiet --python $(PY311) $(CHECKOV_VENV)
+	$(UV) pip sync --quiet --python $(CHECKOV_VENV)/bin/python --require-hashes requirements/checkov.txt
+	touch $@
+
 $(ASL_DIR)/node_modules/.stamp: $(ASL_DIR)/package.json $(ASL_DIR)/package-lock.json
 	npm ci --prefix $(ASL_DIR) --no-audit --no-fund --loglevel=error
 	touch $@
@@ -46,6 +53,7 @@ setup: $(VENV)/.stamp ## Create the dev environment (.venv, pinned; `finetune` C
 lock: .venv-bootstrap/.stamp ## Re-pin requirements/*.txt from requirements/*.in
 	$(UV) pip compile --quiet --python-version 3.11 requirements/dev.in -o requirements/dev.txt
 	$(UV) pip compile --quiet --python-version 3.13 --generate-hashes requirements/sam.in -o requirements/sam.txt
+	$(UV) pip compile --quiet --python-version 3.11 --generate-hashes requirements/checkov.in -o requirements/checkov.txt
 
 # ---------------------------------------------------------------- checks
 lint: $(VENV)/.stamp ## ruff (lint + format check) and mypy on the domain package
@@ -60,7 +68,12 @@ template-lint: $(SAM_VENV)/.stamp $(ASL_DIR)/node_modules/.stamp $(VENV)/.stamp 
 	$(PYTHON) tools/asl/substitute.py statemachine/pipeline.asl.json .aws-sam/pipeline.asl.checked.json
 	$(ASLV) --json-path .aws-sam/pipeline.asl.checked.json
 
-unit: $(VENV)/.stamp ## Unit and template tests (no emulator)
+checkov: $(CHECKOV_VENV)/.stamp $(VENV)/.stamp ## checkov (+ our custom policies) on the SAM-translated template
+	@mkdir -p .aws-sam
+	$(PYTHON) tools/translate_template.py .aws-sam/translated.json
+	$(CHECKOV_VENV)/bin/checkov -f .aws-sam/translated.json --config-file checkov/config.yaml
+
+unit: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp ## Unit and template tests (no emulator)
 	$(VENV)/bin/pytest tests/unit tests/template
 
 integration: $(VENV)/.stamp ## The real template + ASL + handlers on the embedded emulator
@@ -69,7 +82,7 @@ integration: $(VENV)/.stamp ## The real template + ASL + handlers on the embedde
 build: $(SAM_VENV)/.stamp ## sam build (python3.13 from pyenv; offline once pip can install)
 	PATH="$(PY313_BIN):$$PATH" $(SAM_VENV)/bin/sam build --template template.yaml --cached
 
-test: lint template-lint unit integration build ## Everything CI runs
+test: lint template-lint checkov unit integration build ## Everything CI runs
 
 demo: $(VENV)/.stamp ## Run the whole pipeline locally on the emulator with the sample dataset
 	$(PYTHON) -m local.demo $(DEMO_ARGS)
@@ -78,6 +91,6 @@ bench: $(VENV)/.stamp ## Speed and memory as ratios against baselines measured i
 	$(PYTHON) -m bench.run
 
 clean: ## Remove environments and build output
-	rm -rf .venv .venv-sam .venv-bootstrap $(ASL_DIR)/node_modules .aws-sam .mypy_cache .ruff_cache
+	rm -rf .venv .venv-sam .venv-checkov .venv-bootstrap $(ASL_DIR)/node_modules .aws-sam .mypy_cache .ruff_cache
 
-.PHONY: help setup lock lint template-lint unit integration build test demo bench clean
+.PHONY: help setup lock lint template-lint checkov unit integration build test demo bench clean

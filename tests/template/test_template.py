@@ -142,7 +142,10 @@ def test_rules_match_the_right_events_and_have_retry_and_dead_letter_queue(resou
     assert bedrock_rule["detail"] == {"jobStatus": ["Completed", "Failed", "Stopped"]}  # jobStatus, not status
     for rule in rules.values():
         for target in rule["Properties"]["Targets"]:
-            assert "Arn" in target["DeadLetterConfig"] and target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+            # our KMS-encrypted queue, not a queue SAM would create unencrypted
+            assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]}
+            assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    assert not [name for name in of_type(resources, "AWS::SQS::Queue") if name != "EventsDeadLetterQueue"]
 
 
 def test_pass_role_is_limited_to_the_service_role_and_to_bedrock(resources):
@@ -185,3 +188,9 @@ def test_every_task_retries_transient_errors_and_catches_into_a_notified_fail(as
             assert state["Catch"], name
     assert states["RunFailed"]["ErrorPath"] == "$.outcome.reason"
     assert states["NotifyFailure"]["Next"] == "RunFailed"
+
+
+def test_the_two_asynchronously_invoked_functions_have_a_dead_letter_queue(resources):
+    for name in ("TriggerFunction", "CompleteTrainingJobFunction"):
+        target = resources[name]["Properties"]["DeadLetterConfig"]["TargetArn"]
+        assert target == {"Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]}, name
