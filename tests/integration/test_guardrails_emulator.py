@@ -19,8 +19,11 @@ def test_the_deployed_template_passes_every_blocking_check(pipeline, good_datase
     run_id, result = run(pipeline, good_dataset)
     assert result["status"] == "SUCCEEDED", result.get("error")
     findings = pipeline.report(run_id, "guardrails")["findings"]
-    assert len(findings) >= 35
-    assert {f["id"]: f["status"] for f in findings if f["status"] != "PASS"} == {}
+    blocking = [f for f in findings if f["severity"] == "block"]
+    assert len(blocking) == 36
+    assert {f["id"]: f["status"] for f in blocking if f["status"] != "PASS"} == {}
+    # the one warning the template leaves: CloudFormation cannot empty a VPC's default security group
+    assert {f["id"] for f in findings if f["severity"] == "warn" and f["status"] != "PASS"} == {"GR-NET-08"}
 
 
 def _other_key(pipeline):
@@ -77,7 +80,7 @@ def test_preflight_audits_the_emulated_stack_read_only_and_exits_0(pipeline, cap
 
     assert main(["preflight", "--stack", pipeline.stack.name, "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["blocking"] == 0 and len(report["findings"]) == 23
+    assert report["blocking"] == 0 and len(report["findings"]) == 33  # 23 blocking + 10 warnings
 
 
 def test_preflight_exits_1_when_a_control_is_broken(pipeline, capsys):

@@ -247,8 +247,9 @@ def test_the_catalogue_has_every_required_blocking_entry_with_metadata():
         assert check.severity is Severity.BLOCK and check.title and check.evidence and check.anchors and check.fix
 
 
-def broken(path: str, value: Any) -> dict[str, Any]:
-    data = copy.deepcopy(good())
+def broken(path: str, value: Any, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A deep copy of ``data`` (default: the good evidence) with one dotted path changed."""
+    data = copy.deepcopy(good() if data is None else data)
     *parents, last = path.split(".")
     target: Any = data
     for part in parents:
@@ -425,13 +426,57 @@ def test_the_stacks_plumbing_passes_the_ops_checks():
     ],
 )
 def test_breaking_the_plumbing_fails_its_ops_check(check_id, path, value):
-    data = copy.deepcopy(ops_good())
-    *parents, last = path.split(".")
-    target: Any = data
-    for part in parents:
-        target = target[int(part)] if isinstance(target, list) else target[part]
-    if isinstance(target, list):
-        target[int(last)] = value
-    else:
-        target[last] = value
+    data = broken(path, value, ops_good())
     assert ops_failing(data) == {check_id}
+
+
+def warn_good() -> dict[str, Any]:
+    data = good()
+    data["bucket"].update(versioning="Enabled", logging_target="access-logs", lifecycle_prefixes=["quarantine/", "reports/"])
+    data["bucket"]["encryption_rules"][0]["BucketKeyEnabled"] = True
+    data["bucket"]["policy"]["Statement"].append(
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": f"{B}/*",
+            "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": KEY}},
+        }
+    )
+    for index, subnet in enumerate(data["network"]["subnets"]):
+        subnet.update(AvailabilityZone=f"us-east-1{'ab'[index]}", AvailableIpAddressCount=4000)
+    data["network"]["default_security_group"] = {"GroupId": "sg-default", "IpPermissions": [], "IpPermissionsEgress": []}
+    data["service_role"]["tags"] = {"pipeline": "finetune"}
+    return data
+
+
+def warned(data) -> set[str]:
+    from secure_finetune.guardrails import WARN_CHECKS
+
+    findings = evaluate(evidence(data), WARN_CHECKS)
+    assert all(not f.blocks for f in findings)  # warnings never block
+    return {f.id for f in findings if f.status is not Status.PASS}
+
+
+def test_the_secure_setup_raises_no_warning():
+    assert warned(warn_good()) == set()
+
+
+@pytest.mark.parametrize(
+    ("check_id", "path", "value"),
+    [
+        ("GR-S3-02", "bucket.encryption_rules.0.BucketKeyEnabled", False),
+        ("GR-S3-05", "bucket.policy.Statement.2.Condition", {}),
+        ("GR-S3-09", "bucket.versioning", "Suspended"),
+        ("GR-S3-10", "bucket.logging_target", ""),
+        ("GR-S3-12", "bucket.lifecycle_prefixes", ["reports/"]),
+        ("GR-KMS-06", "key.metadata.MultiRegion", True),
+        ("GR-NET-02", "network.subnets.1.AvailabilityZone", "us-east-1a"),
+        ("GR-NET-03", "network.subnets.0.AvailableIpAddressCount", 3),
+        ("GR-NET-08", "network.default_security_group.IpPermissionsEgress", [{"IpProtocol": "-1"}]),
+        ("GR-IAM-06", "service_role.tags", {}),
+    ],
+)
+def test_each_warning_names_its_weakness(check_id, path, value):
+    data = broken(path, value, warn_good())
+    assert warned(data) == {check_id}

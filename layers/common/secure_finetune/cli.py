@@ -191,12 +191,12 @@ def _preflight(args: argparse.Namespace, console: Console) -> int:
 
 def print_findings(console: Console, findings: list[Any], emulated: set[str]) -> None:
     """The guardrail table a person reads; rows whose evidence came from an emulator stand-in say so."""
-    table = Table("id", "status", "check", "why / fix", title="Guardrails (blocking checks)")
+    table = Table("id", "severity", "status", "check", "why / fix", title="Guardrails")
     colours = {"PASS": "green", "FAIL": "red", "UNKNOWN": "yellow"}
     for finding in findings:
         status = f"[{colours[finding.status.value]}]{finding.status.value}[/]" + (" (emulated)" if finding.id in emulated else "")
         why = finding.explanation if finding.fix is None else f"{finding.explanation}. Fix: {finding.fix}"
-        table.add_row(finding.id, status, escape(finding.title), escape(why))
+        table.add_row(finding.id, finding.severity.value, status, escape(finding.title), escape(why))
     console.print(table)
 
 

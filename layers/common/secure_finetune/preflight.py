@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from .adapters.clients import client
 from .adapters.evidence import EvidenceReader, policy_document
-from .guardrails import OPS_CHECKS, PRE_LAUNCH_CHECKS, Evidence, Finding, ObjectEvidence, StackEvidence, evaluate
+from .guardrails import OPS_CHECKS, PRE_LAUNCH_CHECKS, WARN_CHECKS, Evidence, Finding, ObjectEvidence, StackEvidence, evaluate
 from .guardrails.checks import access_probes
 
 # Checks that judge the account and the stack, not a run.
@@ -120,6 +120,6 @@ def audit(target: Target) -> list[Finding]:
         validation=None,
         dataset_sha256=None,
     )
-    findings = evaluate(evidence, [check for check in PRE_LAUNCH_CHECKS if check.id in ACCOUNT_CHECK_IDS])
+    findings = evaluate(evidence, [check for check in PRE_LAUNCH_CHECKS if check.id in ACCOUNT_CHECK_IDS]) + evaluate(evidence, WARN_CHECKS)
     stack = _stack_evidence(account, target)
     return findings + (evaluate(stack, OPS_CHECKS) if stack is not None else [])

@@ -44,6 +44,16 @@ def policy_document(value: Any) -> dict[str, Any]:
         return dict(ast.literal_eval(text))  # literal_eval never executes code
 
 
+def _lifecycle_prefixes(s3: Any, owner: dict[str, str]) -> list[str]:
+    try:
+        rules = s3.get_bucket_lifecycle_configuration(**owner)["Rules"]
+    except ClientError as err:
+        if err.response["Error"]["Code"] == "NoSuchLifecycleConfiguration":
+            return []
+        raise
+    return [rule.get("Filter", {}).get("Prefix", rule.get("Prefix", "")) for rule in rules if rule.get("Status") == "Enabled"]
+
+
 class EvidenceReader:
     def __init__(self, account: str, region: str) -> None:
         self.account = account
@@ -113,6 +123,11 @@ class EvidenceReader:
                 "GetPublicAccessBlock", lambda: dict(s3.get_public_access_block(**owner)["PublicAccessBlockConfiguration"])
             ),
             policy_is_public=_read("GetBucketPolicyStatus", lambda: bool(s3.get_bucket_policy_status(**owner)["PolicyStatus"]["IsPublic"])),
+            versioning=_read("GetBucketVersioning", lambda: str(s3.get_bucket_versioning(**owner).get("Status", "Off"))),
+            logging_target=_read(
+                "GetBucketLogging", lambda: str(s3.get_bucket_logging(**owner).get("LoggingEnabled", {}).get("TargetBucket", ""))
+            ),
+            lifecycle_prefixes=_read("GetBucketLifecycleConfiguration", lambda: _lifecycle_prefixes(s3, owner)),
             ownership=_read(
                 "GetBucketOwnershipControls",
                 lambda: str(s3.get_bucket_ownership_controls(**owner)["OwnershipControls"]["Rules"][0]["ObjectOwnership"]),
@@ -164,6 +179,10 @@ class EvidenceReader:
             wanted = sorted(set(group_ids) | set(kms_groups))
             return {g["GroupId"]: g for g in ec2.describe_security_groups(GroupIds=wanted)["SecurityGroups"]}
 
+        def default_group() -> dict[str, Any]:
+            filters = [{"Name": "vpc-id", "Values": [str(vpc_id)]}, {"Name": "group-name", "Values": ["default"]}]
+            return dict(ec2.describe_security_groups(Filters=filters)["SecurityGroups"][0])
+
         kms_endpoints = _read("DescribeVpcEndpoints(kms)", lambda: endpoints("kms", "Interface")) if vpc_id else None
         return NetworkEvidence(
             subnets=subnets,
@@ -172,6 +191,7 @@ class EvidenceReader:
             s3_endpoints=_read("DescribeVpcEndpoints(s3)", lambda: endpoints("s3", "Gateway")) if vpc_id else None,
             kms_endpoints=kms_endpoints,
             security_groups=_read("DescribeSecurityGroups", groups),
+            default_security_group=_read("DescribeSecurityGroups(default)", default_group) if vpc_id else None,
         )
 
     def simulate(self, role_arn: str, probes: list[tuple[str, str]]) -> list[tuple[str, str, str]] | None:
@@ -204,6 +224,7 @@ class EvidenceReader:
                 lambda: [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]],
             ),
             simulation=self.simulate(role_arn, probes) if probes else None,
+            tags=_read("GetRole(Tags)", lambda: {t["Key"]: t["Value"] for t in iam.get_role(RoleName=name)["Role"].get("Tags", [])}),
         )
 
     def foundation_model(self, model_id: str) -> dict[str, Any] | None:

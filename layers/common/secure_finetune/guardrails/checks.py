@@ -736,6 +736,109 @@ PRE_LAUNCH_CHECKS: tuple[Check, ...] = (
 )  # fmt: skip
 
 
+# ---------------------------------------------------------------- warnings (reported, never blocking)
+
+
+def _warn_bucket_key(ev: Evidence) -> Verdict:
+    if ev.bucket.encryption_rules is None:
+        return UNKNOWN, "bucket encryption could not be read"
+    on = any(rule.get("BucketKeyEnabled") for rule in ev.bucket.encryption_rules)
+    return (PASS, "S3 Bucket Key on") if on else (FAIL, "S3 Bucket Key off (every object costs a KMS call)")
+
+
+def _warn_pinned_key(ev: Evidence) -> Verdict:
+    if ev.bucket.policy is None:
+        return UNKNOWN, "the bucket policy could not be read"
+    for statement in _statements(ev.bucket.policy):
+        denies_put = statement.get("Effect") == "Deny" and "s3:PutObject" in _list(statement.get("Action"))
+        if denies_put and ev.expected_key_arn in _condition_values(statement, "s3:x-amz-server-side-encryption-aws-kms-key-id"):
+            return PASS, "PUTs naming another key are denied"
+    return FAIL, "no Deny on PUTs that name another key"
+
+
+def _warn_versioning(ev: Evidence) -> Verdict:
+    if ev.bucket.versioning is None:
+        return UNKNOWN, "versioning could not be read"
+    return (PASS, "versioning on") if ev.bucket.versioning == "Enabled" else (FAIL, "versioning off")
+
+
+def _warn_access_logging(ev: Evidence) -> Verdict:
+    if ev.bucket.logging_target is None:
+        return UNKNOWN, "logging could not be read"
+    if not ev.bucket.logging_target or ev.bucket.logging_target == ev.bucket.name:
+        return FAIL, "server access logging off (or into the bucket itself)"
+    return PASS, "server access logging to a separate bucket"
+
+
+def _warn_lifecycle(ev: Evidence) -> Verdict:
+    if ev.bucket.lifecycle_prefixes is None:
+        return UNKNOWN, "lifecycle rules could not be read"
+    missing = [p for p in ("quarantine/", "reports/") if p not in ev.bucket.lifecycle_prefixes]
+    return (FAIL, f"no lifecycle rule for {', '.join(missing)}") if missing else (PASS, "quarantine/ and reports/ expire")
+
+
+def _warn_single_region_key(ev: Evidence) -> Verdict:
+    if ev.key.metadata is None:
+        return UNKNOWN, "DescribeKey could not be read"
+    return (FAIL, "the key is multi-Region") if ev.key.metadata.get("MultiRegion") else (PASS, "single-Region key")
+
+
+def _warn_zones(ev: Evidence) -> Verdict:
+    if ev.network.subnets is None:
+        return UNKNOWN, "subnets could not be read"
+    zones = {s.get("AvailabilityZone") for s in ev.network.subnets}
+    return (PASS, f"subnets in {len(zones)} zones") if len(zones) >= 2 else (FAIL, "the job subnets are in one zone")
+
+
+def _warn_free_addresses(ev: Evidence) -> Verdict:
+    if ev.network.subnets is None:
+        return UNKNOWN, "subnets could not be read"
+    low = [s["SubnetId"] for s in ev.network.subnets if s.get("AvailableIpAddressCount", 0) < 16]
+    return (FAIL, f"fewer than 16 free addresses in {', '.join(low)}") if low else (PASS, "enough free addresses")
+
+
+def _warn_default_group(ev: Evidence) -> Verdict:
+    default = ev.network.default_security_group
+    if default is None:
+        return UNKNOWN, "the default security group could not be read"
+    if default.get("GroupId") in ev.security_group_ids:
+        return FAIL, "the job uses the VPC's default security group"
+    rules = default.get("IpPermissions", []) + default.get("IpPermissionsEgress", [])
+    return (FAIL, "the default security group has rules") if rules else (PASS, "the default security group is unused and empty")
+
+
+def _warn_dedicated_role(ev: Evidence) -> Verdict:
+    if ev.service_role.tags is None:
+        return UNKNOWN, "the role's tags could not be read"
+    return (PASS, "tagged for this pipeline") if "pipeline" in ev.service_role.tags else (FAIL, "no pipeline tag: it may be shared")
+
+
+def _warn(id: str, title: str, evidence: str, anchors: tuple[str, ...], rule: Callable[[Any], Verdict], fix: str) -> Check:  # noqa: PLR0917
+    return Check(id=id, title=title, severity=Severity.WARN, evidence=evidence, anchors=anchors, rule=rule, fix=fix)
+
+
+WARN_CHECKS: tuple[Check, ...] = (
+    _warn("GR-S3-02", "S3 Bucket Key on", "GetBucketEncryption", ("S3 docs",), _warn_bucket_key, "Enable the S3 Bucket Key."),
+    _warn("GR-S3-05", "PUTs naming another key are denied", "GetBucketPolicy", ("Config s3-bucket-server-side-encryption-enabled",),
+          _warn_pinned_key, "Deny s3:PutObject when x-amz-server-side-encryption-aws-kms-key-id is not the data key."),
+    _warn("GR-S3-09", "Versioning on", "GetBucketVersioning", ("SecurityHub S3.14",), _warn_versioning, "Enable versioning."),
+    _warn("GR-S3-10", "Server access logging", "GetBucketLogging", ("SecurityHub S3.9",), _warn_access_logging,
+          "Log to a separate bucket."),
+    _warn("GR-S3-12", "Lifecycle on quarantine/ and reports/", "GetBucketLifecycleConfiguration", ("SecurityHub S3.13",),
+          _warn_lifecycle, "Add expiry rules for quarantine/ and reports/."),
+    _warn("GR-KMS-06", "Single-Region key", "kms:DescribeKey", ("prowler kms_cmk_not_multi_region",), _warn_single_region_key,
+          "Use a single-Region key."),
+    _warn("GR-NET-02", "Subnets in at least two zones", "ec2:DescribeSubnets", ("Bedrock: a subnet in each AZ",), _warn_zones,
+          "Give the job a subnet in every Availability Zone."),
+    _warn("GR-NET-03", "Enough free addresses", "ec2:DescribeSubnets", ("own check",), _warn_free_addresses,
+          "Use subnets with at least 16 free addresses."),
+    _warn("GR-NET-08", "Default security group unused and empty", "ec2:DescribeSecurityGroups", ("SecurityHub EC2.2",),
+          _warn_default_group, "Use a dedicated group; remove the default group's rules."),
+    _warn("GR-IAM-06", "Service role dedicated to the pipeline", "iam:GetRole Tags", ("prowler bedrock_agent_role_not_shared",),
+          _warn_dedicated_role, "Tag the role pipeline=<stack> and use it for nothing else."),
+)  # fmt: skip
+
+
 # ---------------------------------------------------------------- before buying throughput (GR-JOB-07/08)
 
 

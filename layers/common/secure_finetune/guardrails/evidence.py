@@ -38,6 +38,9 @@ class BucketEvidence(_Evidence):
     public_access_block: dict[str, bool] | None
     policy_is_public: bool | None
     ownership: str | None
+    versioning: str | None = None  # GetBucketVersioning Status
+    logging_target: str | None = None  # GetBucketLogging TargetBucket ("" = off)
+    lifecycle_prefixes: list[str] | None = None  # GetBucketLifecycleConfiguration rule prefixes
 
 
 class KeyEvidence(_Evidence):
@@ -53,6 +56,7 @@ class NetworkEvidence(_Evidence):
     s3_endpoints: list[dict[str, Any]] | None
     kms_endpoints: list[dict[str, Any]] | None
     security_groups: dict[str, dict[str, Any]] | None  # group id -> DescribeSecurityGroups item
+    default_security_group: dict[str, Any] | None = None  # the VPC's "default" group
 
 
 class RoleEvidence(_Evidence):
@@ -62,6 +66,7 @@ class RoleEvidence(_Evidence):
     attached_policy_arns: list[str] | None
     # iam:SimulatePrincipalPolicy: [action, resource, EvalDecision] per probe (GR-IAM-03)
     simulation: list[tuple[str, str, str]] | None = None
+    tags: dict[str, str] | None = None
 
 
 class Evidence(_Evidence):

@@ -70,7 +70,7 @@ def _milestone(state: PipelineState, deps: Dependencies, reason: Reason, step: s
         # Pre-launch checks report in guardrails.json; the purchase checks (GR-JOB-07/08) in deployment.json.
         key = report_key(run.run_id, Step.DEPLOYMENT if step == Step.DEPLOYMENT else Step.GUARDRAILS)
         findings = deps.bucket.get_json(key)["findings"]
-        failed = tuple(FailedCheck(id=f["id"], fix=f["fix"] or "") for f in findings if f["status"] != "PASS")
+        failed = tuple(FailedCheck(id=f["id"], fix=f["fix"] or "") for f in findings if f["status"] != "PASS" and f["severity"] == "block")
         return GuardrailFailed(**common, reason=str(reason), failed=failed, report=deps.bucket.uri(key))
     if step == Step.TRAINING:
         job_arn = state.training.job_arn if state.training else (deps.runs.get_run(run.run_id) or {}).get("jobArn")
