@@ -152,3 +152,17 @@ def test_a_profile_with_a_validation_split_carves_a_deterministic_validation_set
     validation = lines(request["validationDataConfig"]["validators"][0]["s3Uri"])
     assert sorted(training + validation) == sorted(good_dataset.splitlines())
     assert 0 < len(validation) < len(training)
+
+
+def test_a_loss_that_does_not_fall_fails_the_metrics_gate_and_buys_nothing(pipeline_with, good_dataset):
+    pipeline = pipeline_with(Scenario(losses=(1.2, 1.4, 1.6)))
+    _, _, result = run(pipeline, KEY, good_dataset)
+    assert (result["status"], result["error"]) == ("FAILED", "METRICS_GATE_FAILED:loss-did-not-decrease")
+    assert pipeline.bedrock.throughputs == {}
+    assert milestones(pipeline) == ["JOB_STARTED", "JOB_FAILED"]
+
+
+def test_a_stopped_job_fails_the_run_with_its_own_reason(pipeline_with, good_dataset):
+    pipeline = pipeline_with(Scenario(job_outcome="Stopped"))
+    _, _, result = run(pipeline, KEY, good_dataset)
+    assert (result["status"], result["error"]) == ("FAILED", "JOB_STOPPED")

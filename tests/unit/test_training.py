@@ -133,3 +133,36 @@ def test_the_sample_bedrock_event_in_events_parses():
     sample = json.loads((Path(__file__).resolve().parents[2] / "events" / "bedrock-job-state-change.json").read_text())
     parsed = BedrockJobStateChange.model_validate(sample)
     assert (parsed.detail.job_status, parsed.detail_type) == ("Completed", "Model Customization Job State Change")
+
+
+def test_a_distillation_request_names_the_teacher_from_the_settings():
+    catalog = ProfileCatalog.model_validate(
+        {
+            "version": "v",
+            "profiles": {
+                "default": {
+                    "base_model": "amazon.nova-lite-v1:0",
+                    "customization_type": "DISTILLATION",
+                    "teacher_model": "amazon.nova-pro-v1:0",
+                    "max_response_length": 1000,
+                }
+            },
+        }
+    )
+    distilling = state().model_copy(update={"registered": Registered(settings=resolve_settings(catalog, None, {}, StackLimits()))})
+    request = job_request(distilling, CONFIG)
+    assert request["customizationType"] == "DISTILLATION"
+    assert request["customizationConfig"] == {
+        "distillationConfig": {"teacherModelConfig": {"teacherModelIdentifier": "amazon.nova-pro-v1:0", "maxResponseLengthForInference": 1000}}
+    }
+
+
+def test_the_metrics_gate_names_what_failed():
+    from secure_finetune.training_metrics import gate_problems, parse_loss_curve
+
+    falling = parse_loss_curve("step_number,epoch_number,training_loss\n0,0,2.0\n1,0,1.0\n")
+    rising = parse_loss_curve("step_number,epoch_number,training_loss\n0,0,1.0\n1,0,1.5\n")
+    assert gate_problems(falling, 1.5, True) == []
+    assert gate_problems(falling, 0.5, True) == ["final-loss-too-high"]
+    assert gate_problems(rising, None, True) == ["loss-did-not-decrease"]
+    assert gate_problems(rising, None, False) == []

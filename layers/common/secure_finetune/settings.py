@@ -46,6 +46,13 @@ class SensitiveDataPolicy(_Model):
     pii: Annotated[str, Field(pattern="^(block|warn)$")] = "warn"
 
 
+class MetricsGate(_Model):
+    """What the training curve must show before any throughput is bought."""
+
+    max_final_training_loss: Annotated[float, Field(gt=0)] | None = None
+    require_loss_decrease: bool = True  # final loss below the first step's
+
+
 class Profile(_Model):
     base_model: str
     customization_type: CustomizationType = CustomizationType.FINE_TUNING
@@ -60,6 +67,7 @@ class Profile(_Model):
     sensitive_data: SensitiveDataPolicy = SensitiveDataPolicy()
     # Without an x.validation.jsonl, carve this fraction of the records into a validation set.
     validation_split: Annotated[float, Field(ge=0, le=0.5)] = 0
+    metrics_gate: MetricsGate = MetricsGate()
 
     @field_validator("base_model")
     @classmethod
@@ -117,6 +125,7 @@ class RunSettings(_Model):
     smoke_test_prompts: tuple[str, ...]
     sensitive_data: SensitiveDataPolicy
     validation_split: float
+    metrics_gate: MetricsGate
     overrides: tuple[str, ...]  # tag keys that changed a setting, for the report
 
 

@@ -47,3 +47,13 @@ def metrics_key(output_prefix: str, job_arn: str) -> str:
     """``<output>/model-customization-job-<job-id>/training_artifacts/...``; job id = last ARN segment."""
     job_id = job_arn.rsplit("/", 1)[-1]
     return f"{output_prefix}model-customization-job-{job_id}/{TRAINING_METRICS_FILE}"
+
+
+def gate_problems(curve: LossCurve, max_final_loss: float | None, require_decrease: bool) -> list[str]:
+    """Why the curve fails the gate (empty = passes): short ids for the reason detail."""
+    problems = []
+    if max_final_loss is not None and curve.final_loss > max_final_loss:
+        problems.append("final-loss-too-high")
+    if require_decrease and len(curve.losses) > 1 and curve.final_loss >= curve.losses[0]:
+        problems.append("loss-did-not-decrease")
+    return problems

@@ -14,7 +14,7 @@ from ..observability import logger
 from ..reasons import Reason, ReasonCode, TrainingFailed
 from ..runs import RunStatus, Step, output_prefix, report_key
 from ..state import MetricsResult, PipelineState, TrainingResult
-from ..training_metrics import MetricsUnreadable, metrics_key, parse_loss_curve
+from ..training_metrics import MetricsUnreadable, gate_problems, metrics_key, parse_loss_curve
 from ..wiring import Dependencies
 
 
@@ -47,6 +47,11 @@ def job_request(state: PipelineState, config: StackConfig) -> dict[str, Any]:
     }
     if dataset.validation_uri:
         request["validationDataConfig"] = {"validators": [{"s3Uri": dataset.validation_uri}]}
+    if settings.teacher_model is not None:  # DISTILLATION: the teacher answers the prompts
+        teacher: dict[str, Any] = {"teacherModelIdentifier": settings.teacher_model}
+        if settings.max_response_length is not None:
+            teacher["maxResponseLengthForInference"] = settings.max_response_length
+        request["customizationConfig"] = {"distillationConfig": {"teacherModelConfig": teacher}}
     return request
 
 
@@ -150,10 +155,19 @@ def read_training_metrics(state: PipelineState, deps: Dependencies) -> MetricsRe
         curve = parse_loss_curve(text or "")
     except MetricsUnreadable:
         raise TrainingFailed(Reason(ReasonCode.METRICS_UNAVAILABLE)) from None
+    gate = state.settings.metrics_gate
+    problems = gate_problems(curve, gate.max_final_training_loss, gate.require_loss_decrease)
     report = deps.bucket.put_json(
         report_key(run.run_id, Step.METRICS),
-        {"jobArn": training.job_arn, "outputModelArn": training.output_model_arn, "training": curve.model_dump(mode="json")},
+        {
+            "jobArn": training.job_arn,
+            "outputModelArn": training.output_model_arn,
+            "training": curve.model_dump(mode="json"),
+            "gate": {**gate.model_dump(mode="json"), "problems": problems},
+        },
     )
+    if problems:
+        raise TrainingFailed(Reason(ReasonCode.METRICS_GATE_FAILED, ",".join(problems)))
     deps.runs.set_status(run.run_id, RunStatus.TRAINED, outputModelArn=training.output_model_arn or "")
     deps.notifier.send(
         JobFinished(
