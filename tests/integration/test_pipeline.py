@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import time
 
 import boto3
 import pytest
@@ -166,3 +167,23 @@ def test_a_stopped_job_fails_the_run_with_its_own_reason(pipeline_with, good_dat
     pipeline = pipeline_with(Scenario(job_outcome="Stopped"))
     _, _, result = run(pipeline, KEY, good_dataset)
     assert (result["status"], result["error"]) == ("FAILED", "JOB_STOPPED")
+
+
+def test_a_lost_completion_event_is_recovered_by_the_reconciler(pipeline_with, good_dataset):
+    # Given Bedrock finishes the job but its event never arrives, and a wait long enough to reconcile
+    pipeline = pipeline_with(Scenario(job_outcome="Lost"), TrainingTimeoutSeconds="120", ReconcileAfterSeconds="0")
+    version = pipeline.upload(KEY, good_dataset)
+    arn = pipeline.execution_arn(KEY, version)
+    bedrock, deadline = boto3.client("bedrock"), time.time() + 30
+    while time.time() < deadline:  # until the emulated job has ended (its event is never sent)
+        jobs = bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"]
+        if jobs and jobs[0]["status"] == "Completed":
+            break
+        time.sleep(0.05)
+    # When the scheduled reconciler runs (moto does not deliver schedules: invoke it as the rule would)
+    reconciler = pipeline.stack.physical_ids["ReconcileTrainingFunction"]
+    answer = json.loads(boto3.client("lambda").invoke(FunctionName=reconciler, Payload=b"{}")["Payload"].read())
+    # Then the run completes as if the event had come
+    assert list(answer["reconciled"].values()) == ["answered Completed"]
+    assert pipeline.wait(arn)["status"] == "SUCCEEDED"
+    assert pipeline.bedrock.events_sent == []

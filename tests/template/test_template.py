@@ -134,7 +134,7 @@ def test_state_machine_is_standard_traced_encrypted_and_logs_no_execution_data(r
 
 def test_rules_match_the_right_events_and_have_retry_and_dead_letter_queue(resources):
     rules = of_type(resources, "AWS::Events::Rule")
-    patterns = {name: r["Properties"]["EventPattern"] for name, r in rules.items()}
+    patterns = {name: r["Properties"]["EventPattern"] for name, r in rules.items() if "EventPattern" in r["Properties"]}
     s3_rule = next(p for p in patterns.values() if p["source"] == ["aws.s3"])
     assert s3_rule["detail-type"] == ["Object Created"]  # not "Object Tags Added"
     assert s3_rule["detail"]["object"]["key"] == [{"wildcard": "incoming/*.jsonl"}]
@@ -146,6 +146,8 @@ def test_rules_match_the_right_events_and_have_retry_and_dead_letter_queue(resou
             assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]}
             assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
     assert not [name for name in of_type(resources, "AWS::SQS::Queue") if name != "EventsDeadLetterQueue"]
+    schedules = [r["Properties"]["ScheduleExpression"] for r in rules.values() if "ScheduleExpression" in r["Properties"]]
+    assert schedules == ["rate(15 minutes)"]  # the reconciler
 
 
 def test_pass_role_is_limited_to_the_service_role_and_to_bedrock(resources):

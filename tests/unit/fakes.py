@@ -34,6 +34,9 @@ class FakeRuns:
     def delete_token(self, run_id, step):
         self.tokens.pop((run_id, step.value), None)
 
+    def waiting_since(self, step, older_than_seconds):
+        return [run for (run, waiting), _ in self.tokens.items() if waiting == step.value]
+
     def get_run(self, run_id):
         return self.runs.get(run_id)
 

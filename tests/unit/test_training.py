@@ -153,7 +153,9 @@ def test_a_distillation_request_names_the_teacher_from_the_settings():
     request = job_request(distilling, CONFIG)
     assert request["customizationType"] == "DISTILLATION"
     assert request["customizationConfig"] == {
-        "distillationConfig": {"teacherModelConfig": {"teacherModelIdentifier": "amazon.nova-pro-v1:0", "maxResponseLengthForInference": 1000}}
+        "distillationConfig": {
+            "teacherModelConfig": {"teacherModelIdentifier": "amazon.nova-pro-v1:0", "maxResponseLengthForInference": 1000}
+        }
     }
 
 
@@ -166,3 +168,14 @@ def test_the_metrics_gate_names_what_failed():
     assert gate_problems(falling, 0.5, True) == ["final-loss-too-high"]
     assert gate_problems(rising, None, True) == ["loss-did-not-decrease"]
     assert gate_problems(rising, None, False) == []
+
+
+def test_the_reconciler_answers_waits_whose_job_ended_and_leaves_running_ones():
+    from secure_finetune.steps.training import reconcile_training_waits
+
+    deps = waiting_deps()
+    deps.runs.put_token("still-running", Step.TRAINING, "token-2")
+    deps.bedrock.jobs["still-running"] = {"jobArn": "arn:x", "status": "InProgress"}
+    assert reconcile_training_waits(deps, 900) == {RUN: "answered Completed", "still-running": "ignored: job is InProgress"}
+    assert [kind for kind, _ in deps.machine.answers] == ["success"]
+    assert reconcile_training_waits(deps, 900) == {"still-running": "ignored: job is InProgress"}

@@ -32,6 +32,7 @@ class StackConfig(BaseModel):
     training_timeout_seconds: int = Field(default=7 * 24 * 3600, alias="TRAINING_TIMEOUT_SECONDS")
     throughput_poll_seconds: int = Field(default=120, alias="THROUGHPUT_POLL_SECONDS")
     throughput_max_polls: int = Field(default=30, alias="THROUGHPUT_MAX_POLLS")
+    reconcile_after_seconds: int = Field(default=900, alias="RECONCILE_AFTER_SECONDS")
 
     @field_validator("subnet_ids", "security_group_ids", mode="before")
     @classmethod

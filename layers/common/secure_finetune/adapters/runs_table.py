@@ -62,6 +62,7 @@ class RunTable:
                 "pk": {"S": run_pk(run_id)},
                 "sk": {"S": token_sk(step)},
                 "taskToken": {"S": token},
+                "createdAt": {"N": str(int(time.time()))},
                 "expiresAt": {"N": str(int(time.time()) + TOKEN_TTL_SECONDS)},
             },
         )
@@ -74,3 +75,21 @@ class RunTable:
 
     def delete_token(self, run_id: str, step: Step) -> None:
         self._ddb.delete_item(TableName=self.table, Key={"pk": {"S": run_pk(run_id)}, "sk": {"S": token_sk(step)}})
+
+    def waiting_since(self, step: Step, older_than_seconds: int) -> list[str]:
+        """Run ids whose wait for ``step`` began more than ``older_than_seconds`` ago.
+
+        A scan: the table holds one item per run plus a few tokens; a GSI is the next step if
+        it ever grows large.
+        """
+        cutoff = int(time.time()) - older_than_seconds
+        runs: list[str] = []
+        paginator = self._ddb.get_paginator("scan")
+        for page in paginator.paginate(
+            TableName=self.table,
+            FilterExpression="sk = :sk AND createdAt <= :cutoff",
+            ExpressionAttributeValues={":sk": {"S": token_sk(step)}, ":cutoff": {"N": str(cutoff)}},
+            ProjectionExpression="pk",
+        ):
+            runs += [item["pk"]["S"].removeprefix("RUN#") for item in page.get("Items", [])]
+        return runs

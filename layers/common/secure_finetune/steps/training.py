@@ -111,7 +111,11 @@ def complete_training_job(event: BedrockJobStateChange, deps: Dependencies) -> s
     """Answer the wait for a job we started. Returns what was done (for the log)."""
     if event.account != deps.config.account or event.region != deps.config.region:
         return "ignored: another account or region"
-    run_id = event.detail.job_name
+    return answer_training_wait(event.detail.job_name, deps)
+
+
+def answer_training_wait(run_id: str, deps: Dependencies) -> str:
+    """Re-read the run's job and, if it ended, answer its task token (event or reconciler)."""
     token = deps.runs.get_token(run_id, Step.TRAINING)
     if token is None:
         return "ignored: not a job this pipeline is waiting for"
@@ -136,6 +140,11 @@ def complete_training_job(event: BedrockJobStateChange, deps: Dependencies) -> s
         return f"ignored: job is {status}"
     deps.runs.delete_token(run_id, Step.TRAINING)
     return f"answered {status}" if answered else f"already answered ({status})"
+
+
+def reconcile_training_waits(deps: Dependencies, older_than_seconds: int) -> dict[str, str]:
+    """Bedrock's events are best effort: answer the waits whose completion event never came."""
+    return {run_id: answer_training_wait(run_id, deps) for run_id in deps.runs.waiting_since(Step.TRAINING, older_than_seconds)}
 
 
 def stop_training_job(state: PipelineState, deps: Dependencies) -> None:

@@ -1,0 +1,20 @@
+"""Scheduled: complete the training waits whose Bedrock event was lost (delivery is best effort)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from secure_finetune.observability import logger, tracer
+from secure_finetune.steps.training import reconcile_training_waits
+from secure_finetune.wiring import Dependencies
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None) -> dict[str, Any]:
+    deps = deps or Dependencies.from_env()
+    outcomes = reconcile_training_waits(deps, deps.config.reconcile_after_seconds)
+    logger.info("reconciled", runs=len(outcomes), outcomes=outcomes)
+    return {"reconciled": outcomes}
