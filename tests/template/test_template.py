@@ -192,7 +192,7 @@ def test_every_task_retries_transient_errors_and_catches_into_a_notified_fail(as
     assert states["NotifyFailure"]["Next"] == "RunFailed"
 
 
-def test_the_two_asynchronously_invoked_functions_have_a_dead_letter_queue(resources):
-    for name in ("TriggerFunction", "CompleteTrainingJobFunction"):
+def test_the_asynchronously_invoked_functions_have_a_dead_letter_queue(resources):
+    for name in ("TriggerFunction", "CompleteTrainingJobFunction", "StopAbortedRunFunction", "ReconcileTrainingFunction"):
         target = resources[name]["Properties"]["DeadLetterConfig"]["TargetArn"]
         assert target == {"Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]}, name

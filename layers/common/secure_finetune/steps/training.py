@@ -147,6 +147,19 @@ def reconcile_training_waits(deps: Dependencies, older_than_seconds: int) -> dic
     return {run_id: answer_training_wait(run_id, deps) for run_id in deps.runs.waiting_since(Step.TRAINING, older_than_seconds)}
 
 
+def stop_job_of_aborted_run(run_id: str, deps: Dependencies) -> str:
+    """An operator aborted the execution: its job must not train (and bill) on unobserved."""
+    if deps.runs.get_token(run_id, Step.TRAINING) is None:
+        return "ignored: the run was not training"
+    try:
+        deps.bedrock.stop_job(run_id)
+    except ClientError as err:
+        return f"could not stop: {err.response['Error']['Code']}"
+    deps.runs.delete_token(run_id, Step.TRAINING)
+    deps.runs.set_status(run_id, RunStatus.FAILED, reason="JOB_STOPPED:aborted")
+    return "stopped"
+
+
 def stop_training_job(state: PipelineState, deps: Dependencies) -> None:
     """After the wait timed out: stop the job if it still runs (a timeout does not cancel it)."""
     try:

@@ -1,0 +1,21 @@
+"""Target of the rule on this state machine's ABORTED executions: stop the run's training job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from secure_finetune.observability import logger, tracer
+from secure_finetune.steps.training import stop_job_of_aborted_run
+from secure_finetune.wiring import Dependencies
+
+
+@logger.inject_lambda_context(correlation_id_path="detail.name")
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None) -> dict[str, Any]:
+    run_id = str(EventBridgeModel.model_validate(event).detail["name"])  # execution name = run id
+    outcome = stop_job_of_aborted_run(run_id, deps or Dependencies.from_env())
+    logger.info("aborted run handled", outcome=outcome)
+    return {"outcome": outcome}
