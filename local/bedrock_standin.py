@@ -37,6 +37,7 @@ class Scenario:
     throughput_polls_until_ready: int = 2
     job_records_our_key: bool = True  # False: Bedrock records another key (GR-JOB-06 drift)
     model_uses_our_key: bool = True  # False: the custom model's key differs (GR-JOB-07)
+    throttled_creates: int = 0  # how many CreateModelCustomizationJob calls answer ThrottlingException first
     losses: tuple[float, ...] = (2.31, 1.87, 1.42, 1.15, 0.98, 0.91)
 
 
@@ -70,11 +71,13 @@ class BedrockStandIn:
         self.throughputs: dict[str, _Throughput] = {}
         self.jobs_created: list[dict[str, Any]] = []
         self.events_sent: list[dict[str, Any]] = []
+        self.throttled = 0
         self._threads: list[threading.Thread] = []
 
     # ------------------------------------------------------------------ wiring
     def _hooks(self) -> list[tuple[str, Any]]:
         hooks: list[tuple[str, Any]] = [
+            ("before-call.bedrock.CreateModelCustomizationJob", self._maybe_throttle),
             ("before-parameter-build.bedrock.CreateModelCustomizationJob", self._remember_job_request),
             ("after-call.bedrock.CreateModelCustomizationJob", self._job_created),
         ]
@@ -95,6 +98,13 @@ class BedrockStandIn:
             thread.join(timeout)
 
     # ------------------------------------------------------------------ jobs
+    def _maybe_throttle(self, **_: Any) -> tuple[_Response, dict[str, Any]] | None:
+        if self.scenario.throttled_creates > self.throttled:
+            self.throttled += 1
+            self.jobs_created.pop()  # this attempt never reached Bedrock
+            return _Response(400), {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}
+        return None
+
     def _remember_job_request(self, params: dict[str, Any], **_: Any) -> None:
         self.jobs_created.append(json.loads(json.dumps(params)))
 

@@ -215,3 +215,11 @@ def test_aborting_a_run_stops_its_training_job(pipeline_with, good_dataset):
     assert answer == {"outcome": "stopped"}
     [job] = bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"]
     assert job["status"] == "Stopped"  # stopped while still in progress
+
+
+def test_a_throttled_launch_retries_with_the_same_token_and_makes_one_job(pipeline_with, good_dataset):
+    pipeline = pipeline_with(Scenario(throttled_creates=2))
+    _, _, result = run(pipeline, KEY, good_dataset)
+    assert result["status"] == "SUCCEEDED", result.get("error")
+    assert pipeline.bedrock.throttled == 2
+    assert len(pipeline.bedrock.jobs_created) == 1

@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+import random
+import time
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from .clients import client
 
+_THROTTLED = ("ThrottlingException", "TooManyRequestsException")
+
 
 class Bedrock:
-    def __init__(self) -> None:
+    def __init__(self, attempts: int = 6, base_delay_seconds: float = 1.0) -> None:
         self._bedrock = client("bedrock")
+        self.attempts = attempts
+        self.base_delay_seconds = base_delay_seconds
 
     def create_job(self, request: dict[str, Any]) -> str:
-        """Create the job; a name already in use resolves to that job, never a second one."""
-        try:
-            return str(self._bedrock.create_model_customization_job(**request)["jobArn"])
-        except ClientError as err:
-            if err.response["Error"]["Code"] not in ("ResourceInUseException", "ConflictException"):
-                raise
-        return str(self.get_job(request["jobName"])["jobArn"])
+        """Create the job; throttling retries with backoff (same clientRequestToken, so at most
+        one job), and a name already in use resolves to that job, never a second one."""
+        for attempt in range(self.attempts):
+            try:
+                return str(self._bedrock.create_model_customization_job(**request)["jobArn"])
+            except ClientError as err:
+                code = err.response["Error"]["Code"]
+                if code in ("ResourceInUseException", "ConflictException"):
+                    return str(self.get_job(request["jobName"])["jobArn"])
+                if code not in _THROTTLED or attempt == self.attempts - 1:
+                    raise
+                time.sleep(min(self.base_delay_seconds * 2**attempt, 30) * random.uniform(0.5, 1.0))
+        raise AssertionError("unreachable")
 
     def get_job(self, name: str) -> dict[str, Any]:
         # Always by name (= the run id): the name is ours, and the emulator cannot route ARNs.
