@@ -87,7 +87,7 @@ def _stack_evidence(account: str, target: Target) -> StackEvidence | None:
 
     def rule(name: str) -> dict[str, Any]:
         events = client("events")
-        pattern = json.loads(events.describe_rule(Name=name)["EventPattern"])
+        pattern = json.loads(events.describe_rule(Name=name).get("EventPattern") or "{}")  # {} = a schedule
         return {"pattern": pattern, "targets": events.list_targets_by_rule(Rule=name)["Targets"]}
 
     try:
