@@ -90,7 +90,7 @@ def _show_preflight(pipeline: LocalPipeline) -> None:
 def _summary(section: Any) -> str:
     if not isinstance(section, dict):
         return ""
-    keep = ("records", "sha256", "passed", "jobArn", "status", "finalTrainingLoss", "provisionedModelArn", "polls", "reason", "cause")
+    keep = ("records", "sha256", "checks", "jobArn", "status", "finalTrainingLoss", "provisionedModelArn", "polls", "reason", "cause")
     parts = []
     for name in keep:
         if name in section:

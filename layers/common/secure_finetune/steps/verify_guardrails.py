@@ -40,4 +40,4 @@ def verify_run_guardrails(state: PipelineState, deps: Dependencies) -> dict[str,
     reason = blocking_reason(findings)
     if reason is not None:
         raise GuardrailFailed(reason)
-    return {"report": report, "passed": len(findings)}
+    return {"report": report, "checks": len(findings)}
