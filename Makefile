@@ -84,7 +84,7 @@ build: $(SAM_VENV)/.stamp ## sam build (python3.13 from pyenv; offline once pip 
 
 test: lint template-lint checkov unit integration build ## Everything CI runs
 
-demo: $(VENV)/.stamp ## Run the whole pipeline locally on the emulator with the sample dataset
+demo: $(VENV)/.stamp ## Whole pipeline on the emulator (DEMO_ARGS="--scenario invalid|job-failed" or "--dataset F")
 	$(PYTHON) -m local.demo $(DEMO_ARGS)
 
 bench: $(VENV)/.stamp ## Speed and memory as ratios against baselines measured in the same run
