@@ -87,7 +87,7 @@ test: lint template-lint checkov unit integration build ## Everything CI runs
 demo: $(VENV)/.stamp ## Whole pipeline on the emulator (DEMO_ARGS="--scenario invalid|job-failed" or "--dataset F")
 	$(PYTHON) -m local.demo $(DEMO_ARGS)
 
-bench: $(VENV)/.stamp ## Speed and memory as ratios against baselines measured in the same run
+bench: $(VENV)/.stamp ## Validator MB/s and peak RSS vs baselines (own processes, same run); state transitions
 	$(PYTHON) -m bench.run
 
 clean: ## Remove environments and build output

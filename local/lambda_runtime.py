@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from secure_finetune.adapters.clients import reset_clients
 from secure_finetune.config import stack_config
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -64,8 +64,6 @@ class InProcessLambdas:
         self.handlers[physical_name] = (logical_id, load_handler(code_dir))
 
     def __call__(self, function: Any, event: dict[str, Any]) -> Any:
-        import time
-
         logical_id, handler = self.handlers[function.function_name]
         with self._lock:
             saved = dict(os.environ)
@@ -88,6 +86,3 @@ class InProcessLambdas:
         # Lambda environment values are strings (moto keeps CloudFormation's numbers as numbers).
         text = str(value)
         return str(self.opt_dir / text.removeprefix("/opt/")) if text.startswith("/opt/") else text
-
-
-__all__ = ["InProcessLambdas", "reset_clients"]

@@ -19,37 +19,40 @@ def fresh_clients(monkeypatch):
     reset_clients()
 
 
-def test_a_bucket_owned_by_another_account_is_not_ours():
+BUCKET_READS = (
+    "get_bucket_encryption",
+    "get_bucket_policy",
+    "get_public_access_block",
+    "get_bucket_policy_status",
+    "get_bucket_versioning",
+    "get_bucket_logging",
+    "get_bucket_lifecycle_configuration",
+    "get_bucket_ownership_controls",
+)
+
+
+def bucket_evidence_when_every_read_fails(code: str, status: int):
     with Stubber(client("s3")) as s3:
         s3.add_client_error(
-            "head_bucket", service_error_code="403", http_status_code=403, expected_params={"Bucket": "b", "ExpectedBucketOwner": ACCOUNT}
+            "head_bucket", service_error_code=code, http_status_code=status, expected_params={"Bucket": "b", "ExpectedBucketOwner": ACCOUNT}
         )
-        for operation in (
-            "get_bucket_encryption",
-            "get_bucket_policy",
-            "get_public_access_block",
-            "get_bucket_policy_status",
-            "get_bucket_ownership_controls",
-        ):
-            s3.add_client_error(operation, service_error_code="403", http_status_code=403)
+        for operation in BUCKET_READS:
+            s3.add_client_error(operation, service_error_code=code, http_status_code=status)
         evidence = EvidenceReader(ACCOUNT, "us-east-1").bucket("b")
+        s3.assert_no_pending_responses()  # every read was made, in order, and failed
+    return evidence
+
+
+def test_a_bucket_owned_by_another_account_is_not_ours():
+    evidence = bucket_evidence_when_every_read_fails("403", 403)
     assert evidence.owned is False
     assert evidence.encryption_rules is None and evidence.policy is None  # unknown: the checks block
 
 
 def test_a_throttled_head_bucket_is_unknown_not_a_pass():
-    with Stubber(client("s3")) as s3:
-        s3.add_client_error("head_bucket", service_error_code="SlowDown", http_status_code=503)
-        for operation in (
-            "get_bucket_encryption",
-            "get_bucket_policy",
-            "get_public_access_block",
-            "get_bucket_policy_status",
-            "get_bucket_ownership_controls",
-        ):
-            s3.add_client_error(operation, service_error_code="SlowDown", http_status_code=503)
-        evidence = EvidenceReader(ACCOUNT, "us-east-1").bucket("b")
+    evidence = bucket_evidence_when_every_read_fails("SlowDown", 503)
     assert evidence.owned is None
+    assert evidence.versioning is None and evidence.lifecycle_prefixes is None
 
 
 def test_simulate_principal_policy_answers_are_kept_per_probe():

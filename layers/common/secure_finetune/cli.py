@@ -158,6 +158,7 @@ def _profiles(args: argparse.Namespace, console: Console) -> int:
 def _preflight(args: argparse.Namespace, console: Console) -> int:
     import os
 
+    from .guardrails import findings_document
     from .models import find_model
     from .preflight import Target, audit, target_from_stack
 
@@ -183,7 +184,7 @@ def _preflight(args: argparse.Namespace, console: Console) -> int:
     findings = audit(target)
     blocking = [f for f in findings if f.blocks]
     if args.format == "json":
-        print(json.dumps({"blocking": len(blocking), "findings": [f.model_dump(mode="json") for f in findings]}, indent=2))
+        print(json.dumps({"blocking": len(blocking), **findings_document(findings)}, indent=2))
     else:
         print_findings(console, findings, set(args.emulated or ()))
     return 1 if blocking else 0

@@ -124,6 +124,18 @@ def _safe_name(key: str) -> str:
     return name if name.endswith(DATASET_SUFFIX) else f"{name}{DATASET_SUFFIX}"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def dataset_key_problem(key: str) -> str | None:
+    """Why ``key`` is not a dataset under incoming/ (None = it is one); validation files are."""
+    if not key.startswith(INCOMING_PREFIX) or not key.endswith(DATASET_SUFFIX) or key.endswith("/"):
+        return "not incoming/*.jsonl"
+    if _CONTROL.search(key) or len(key.encode()) > 1024:
+        return "key has control characters or is too long"
+    return None
+
+
 def is_validation_file(key: str) -> bool:
     """``x.validation.jsonl`` belongs to the run of ``x.jsonl``; it never starts one."""
     return key.endswith(VALIDATION_SUFFIX)

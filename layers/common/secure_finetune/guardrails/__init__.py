@@ -24,6 +24,11 @@ def blocking_reason(findings: list[Finding]) -> Reason | None:
     return Reason(ReasonCode.GUARDRAIL_FAILED, ",".join(blocked)) if blocked else None
 
 
+def findings_document(findings: list[Finding]) -> dict[str, object]:
+    """The report section every judging step writes (reports/<run>/<step>.json)."""
+    return {"findings": [f.model_dump(mode="json") for f in findings]}
+
+
 __all__ = [
     "OPS_CHECKS",
     "PRE_LAUNCH_CHECKS",
@@ -43,4 +48,5 @@ __all__ = [
     "Status",
     "blocking_reason",
     "evaluate",
+    "findings_document",
 ]

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from ..runs import DATASET_SUFFIX, INCOMING_PREFIX, OUTPUT_PREFIX, VALIDATED_PREFIX
+from ..runs import INCOMING_PREFIX, OUTPUT_PREFIX, VALIDATED_PREFIX, dataset_key_problem
 from .evidence import Evidence
 
 
@@ -178,14 +178,9 @@ def _obj_unchanged(ev: Evidence) -> Verdict:
     return PASS, "version, ETag, size and sha256 match what was validated"
 
 
-_KEY_SHAPE = re.compile(rf"^{re.escape(INCOMING_PREFIX)}[^\x00-\x1f\x7f]+{re.escape(DATASET_SUFFIX)}$")
-
-
 def _obj_key_sanity(ev: Evidence) -> Verdict:
-    key = ev.object.key
-    if not _KEY_SHAPE.match(key) or key.endswith("/") or len(key.encode()) > 1024:
-        return FAIL, "the key is not incoming/<...>.jsonl without control characters"
-    return PASS, "the key is a dataset under incoming/"
+    problem = dataset_key_problem(ev.object.key)  # the trigger's own rule, checked again on the run
+    return (FAIL, problem) if problem else (PASS, "the key is a dataset under incoming/")
 
 
 def _validator_codes(ev: Evidence) -> dict[str, int] | None:
@@ -813,8 +808,9 @@ def _warn_dedicated_role(ev: Evidence) -> Verdict:
     return (PASS, "tagged for this pipeline") if "pipeline" in ev.service_role.tags else (FAIL, "no pipeline tag: it may be shared")
 
 
-def _warn(id: str, title: str, evidence: str, anchors: tuple[str, ...], rule: Callable[[Any], Verdict], fix: str) -> Check:  # noqa: PLR0917
-    return Check(id=id, title=title, severity=Severity.WARN, evidence=evidence, anchors=anchors, rule=rule, fix=fix)
+def _warn(*args: Any) -> Check:
+    """A catalogue row like ``_check``, reported but never blocking."""
+    return replace(_check(*args), severity=Severity.WARN)
 
 
 WARN_CHECKS: tuple[Check, ...] = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..guardrails import PURCHASE_CHECKS, PurchaseEvidence, blocking_reason, evaluate
+from ..guardrails import PURCHASE_CHECKS, PurchaseEvidence, blocking_reason, evaluate, findings_document
 from ..notifications import ThroughputReady
 from ..reasons import DeploymentFailed, Reason, ReasonCode
 from ..runs import RunStatus, Step, report_key
@@ -27,7 +27,7 @@ def buy_throughput(state: PipelineState, deps: Dependencies) -> ThroughputResult
         run_id=run.run_id,
     )
     findings = evaluate(evidence, PURCHASE_CHECKS)
-    deps.bucket.put_json(report_key(run.run_id, Step.DEPLOYMENT), {"findings": [f.model_dump(mode="json") for f in findings]})
+    deps.bucket.put_json(report_key(run.run_id, Step.DEPLOYMENT), findings_document(findings))
     reason = blocking_reason(findings)
     if reason is not None:
         raise DeploymentFailed(reason)

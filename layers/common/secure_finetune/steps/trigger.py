@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import re
-
 from ..events import S3EventNotificationEventBridgeModel
 from ..observability import logger
-from ..runs import DATASET_SUFFIX, INCOMING_PREFIX, is_validation_file, run_id
+from ..runs import dataset_key_problem, is_validation_file, run_id
 from ..state import RunObject, Timing
 from ..wiring import Dependencies
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def ignore_reason(bucket: str, key: str, our_bucket: str) -> str | None:
     """Why an event that reached us is not a run (None = it is one)."""
     if bucket != our_bucket:
         return "another bucket"
-    if not key.startswith(INCOMING_PREFIX) or not key.endswith(DATASET_SUFFIX):
-        return "not incoming/*.jsonl"
     if is_validation_file(key):
         return "validation file: read by the run of its training file"
-    if _CONTROL.search(key) or len(key.encode()) > 1024:
-        return "key has control characters or is too long"
-    return None
+    return dataset_key_problem(key)
 
 
 def start_run(event: S3EventNotificationEventBridgeModel, deps: Dependencies) -> tuple[str | None, bool]:

@@ -73,8 +73,8 @@ def _training_cost(
 ) -> dict[str, object]:
     """Billed tokens = training tokens x epochs [UG custom-models]; priced from pricing.PRICES."""
     tokens = reports[FileRole.TRAINING].stats.estimated_tokens
-    epochs_text = chosen.get("epochCount") or (specs["epochCount"].default if "epochCount" in specs else None) or "1"
-    epochs = int(float(epochs_text)) if epochs_text.replace(".", "", 1).isdigit() else 1
+    text = chosen.get("epochCount") or (specs["epochCount"].default if "epochCount" in specs else None) or "1"
+    epochs = int(float(text)) if text.replace(".", "", 1).isdigit() else 1  # "Auto" (embeddings): Bedrock decides; count one
     price = price_of(model_id)
     return {
         "estimatedTokens": tokens,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..adapters.evidence import EvidenceReader, gather_evidence
-from ..guardrails import WARN_CHECKS, blocking_reason, evaluate
+from ..guardrails import WARN_CHECKS, blocking_reason, evaluate, findings_document
 from ..models import find_model
 from ..reasons import GuardrailFailed
 from ..runs import Step, report_key
@@ -36,7 +36,7 @@ def verify_run_guardrails(state: PipelineState, deps: Dependencies) -> dict[str,
         job_request=job_request(state, config),  # the very request StartTrainingJob will send
     )
     findings = evaluate(evidence) + evaluate(evidence, WARN_CHECKS)  # warnings are reported, never block
-    report = deps.bucket.put_json(report_key(run.run_id, Step.GUARDRAILS), {"findings": [f.model_dump(mode="json") for f in findings]})
+    report = deps.bucket.put_json(report_key(run.run_id, Step.GUARDRAILS), findings_document(findings))
     reason = blocking_reason(findings)
     if reason is not None:
         raise GuardrailFailed(reason)
