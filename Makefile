@@ -79,10 +79,14 @@ unit: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp ## Unit and template tests (no emula
 integration: $(VENV)/.stamp ## The real template + ASL + handlers on the embedded emulator
 	$(VENV)/bin/pytest tests/integration
 
+browser: $(VENV)/.stamp ## Render the run report in headless Chromium
+	tools/install_chromium.sh
+	$(VENV)/bin/pytest tests/browser
+
 build: $(SAM_VENV)/.stamp ## sam build (python3.13 from pyenv; offline once pip can install)
 	PATH="$(PY313_BIN):$$PATH" $(SAM_VENV)/bin/sam build --template template.yaml --cached
 
-test: lint template-lint checkov unit integration build ## Everything CI runs
+test: lint template-lint checkov unit integration browser build ## Everything CI runs
 
 demo: $(VENV)/.stamp ## Whole pipeline on the emulator (DEMO_ARGS="--scenario invalid|job-failed" or "--dataset F")
 	$(PYTHON) -m local.demo $(DEMO_ARGS)

@@ -30,7 +30,7 @@ def orchestration() -> tuple[int, int]:
         arn = pipeline.execution_arn(key, version)
         assert pipeline.wait(arn)["status"] == "SUCCEEDED"
         names = [record.name for record in pipeline.timeline(arn)]
-    loop = sum(name in ("WaitForThroughput", "CheckThroughput", "IsThroughputReady") for name in names)
+    loop = sum(name in ("WaitForDeployment", "CheckDeployment", "IsDeploymentReady") for name in names)
     return len(names) - loop, loop
 
 

@@ -38,6 +38,10 @@ class Scenario:
     job_records_our_key: bool = True  # False: Bedrock records another key (GR-JOB-06 drift)
     model_uses_our_key: bool = True  # False: the custom model's key differs (GR-JOB-07)
     throttled_creates: int = 0  # how many CreateModelCustomizationJob calls answer ThrottlingException first
+    job_quota: int = 2  # concurrent jobs in progress; one more answers ServiceQuotaExceededException
+    duplicate_events: bool = False  # EventBridge delivers at least once: send each completion event twice
+    deployment_outcome: str = "ready"  # ready | Failed (the throughput or deployment ends Failed)
+    smoke_answer: str = "ready."  # what Converse answers on the deployed model ("" = an empty answer)
     losses: tuple[float, ...] = (2.31, 1.87, 1.42, 1.15, 0.98, 0.91)
 
 
@@ -58,7 +62,16 @@ class _Response:
         self.headers: dict[str, str] = {}
 
 
-_STOOD_IN = ("CreateProvisionedModelThroughput", "GetProvisionedModelThroughput", "ListProvisionedModelThroughputs", "GetFoundationModel")
+_STOOD_IN = (
+    "CreateProvisionedModelThroughput",
+    "GetProvisionedModelThroughput",
+    "ListProvisionedModelThroughputs",
+    "DeleteProvisionedModelThroughput",
+    "CreateCustomModelDeployment",
+    "GetCustomModelDeployment",
+    "DeleteCustomModelDeployment",
+    "GetFoundationModel",
+)
 
 
 class BedrockStandIn:
@@ -69,9 +82,15 @@ class BedrockStandIn:
         self.region = region
         self.scenario = scenario or Scenario()
         self.throughputs: dict[str, _Throughput] = {}
+        self.deleted: list[str] = []  # throughput and deployment ARNs deleted, in order
+        self.deployments: dict[str, _Throughput] = {}
+        self.conversations: list[str] = []  # model ids Converse was called on (prompts are not kept)
         self.jobs_created: list[dict[str, Any]] = []
         self.events_sent: list[dict[str, Any]] = []
         self.throttled = 0
+        self.in_progress: set[str] = set()
+        self.most_in_progress = 0  # the peak of concurrent jobs, for the burst test
+        self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
     # ------------------------------------------------------------------ wiring
@@ -81,6 +100,7 @@ class BedrockStandIn:
             ("before-parameter-build.bedrock.CreateModelCustomizationJob", self._remember_job_request),
             ("after-call.bedrock.CreateModelCustomizationJob", self._job_created),
         ]
+        hooks.append(("before-call.bedrock-runtime.Converse", self._Converse))
         return hooks + [(f"before-call.bedrock.{operation}", getattr(self, f"_{operation}")) for operation in _STOOD_IN]
 
     def install(self) -> None:
@@ -98,21 +118,31 @@ class BedrockStandIn:
             thread.join(timeout)
 
     # ------------------------------------------------------------------ jobs
-    def _maybe_throttle(self, **_: Any) -> tuple[_Response, dict[str, Any]] | None:
-        if self.scenario.throttled_creates > self.throttled:
-            self.throttled += 1
-            self.jobs_created.pop()  # this attempt never reached Bedrock
-            return _Response(400), {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}
+    def _remember_job_request(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["standin_request"] = json.loads(json.dumps(params))  # per call: creates run concurrently
+
+    def _maybe_throttle(self, context: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]] | None:
+        name = context["standin_request"]["jobName"]
+        with self._lock:
+            if self.scenario.throttled_creates > self.throttled:
+                self.throttled += 1
+                return _Response(400), {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}
+            if name not in self.in_progress and len(self.in_progress) >= self.scenario.job_quota:
+                error = {"Code": "ServiceQuotaExceededException", "Message": "concurrent customization jobs quota reached"}
+                return _Response(400), {"Error": error}
+            self.in_progress.add(name)  # reserved now, so two concurrent creates cannot both pass
+            self.most_in_progress = max(self.most_in_progress, len(self.in_progress))
         return None
 
-    def _remember_job_request(self, params: dict[str, Any], **_: Any) -> None:
-        self.jobs_created.append(json.loads(json.dumps(params)))
-
-    def _job_created(self, parsed: dict[str, Any], http_response: Any, **_: Any) -> None:
-        if http_response.status_code >= 300:
-            return
-        request = self.jobs_created[-1]
+    def _job_created(self, parsed: dict[str, Any], http_response: Any, context: dict[str, Any], **_: Any) -> None:
+        request = context["standin_request"]
         backend = bedrock_backends[ACCOUNT][self.region]
+        if http_response.status_code >= 300:
+            with self._lock:  # refused: drop the reservation unless the job already existed
+                if request["jobName"] not in backend.model_customization_jobs:
+                    self.in_progress.discard(request["jobName"])
+            return
+        self.jobs_created.append(request)
         job = backend.model_customization_jobs[request["jobName"]]
         model = backend.custom_models[request["customModelName"]]
         # moto invents a key ARN; Bedrock records the key we asked for (normalised to an ARN).
@@ -136,6 +166,8 @@ class BedrockStandIn:
             key = f"{prefix}model-customization-job-{request['jobName']}/training_artifacts/step_wise_training_metrics.csv"
             boto3.client("s3", region_name=self.region).put_object(Bucket=bucket, Key=key, Body="\n".join(rows).encode())
         job.status = "Completed" if outcome == "Lost" else outcome
+        with self._lock:
+            self.in_progress.discard(request["jobName"])
         job.failure_message = "Emulated failure: the training job failed." if outcome == "Failed" else None
         if outcome == "Lost":
             return  # Bedrock's events are best effort: this one never arrives
@@ -157,8 +189,10 @@ class BedrockStandIn:
             "Detail": json.dumps(detail),
             "Resources": [job.job_arn],
         }
-        self.events_sent.append(entry)
-        boto3.client("events", region_name=self.region).put_events(Entries=[entry])
+        events = boto3.client("events", region_name=self.region)
+        for _ in range(2 if self.scenario.duplicate_events else 1):
+            self.events_sent.append(entry)
+            events.put_events(Entries=[entry])
 
     # ------------------------------------------------------------------ throughput
     def _CreateProvisionedModelThroughput(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
@@ -177,8 +211,57 @@ class BedrockStandIn:
         arn = unquote(params["url_path"].rsplit("/provisioned-model-throughput/", 1)[-1])
         throughput = self.throughputs[arn]
         throughput.polls += 1
-        status = "InService" if throughput.polls >= self.scenario.throughput_polls_until_ready else "Creating"
-        return _Response(), self._describe(throughput, status)
+        return _Response(), self._describe(throughput, self._status(throughput, "InService"))
+
+    def _DeleteProvisionedModelThroughput(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
+        arn = unquote(params["url_path"].rsplit("/provisioned-model-throughput/", 1)[-1])
+        if self.throughputs.pop(arn, None) is None:
+            return _Response(404), {"Error": {"Code": "ResourceNotFoundException", "Message": "no such throughput"}}
+        self.deleted.append(arn)
+        return _Response(), {}
+
+    def _CreateCustomModelDeployment(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
+        body = json.loads(params["body"])
+        for existing in self.deployments.values():
+            if existing.token == body.get("clientRequestToken"):
+                return _Response(202), {"customModelDeploymentArn": existing.arn}
+        arn = f"arn:aws:bedrock:{self.region}:{ACCOUNT}:custom-model-deployment/{uuid.uuid4().hex[:12]}"
+        self.deployments[arn] = _Throughput(arn, body["modelDeploymentName"], body["modelArn"], 0, body.get("clientRequestToken"))
+        return _Response(202), {"customModelDeploymentArn": arn}
+
+    def _GetCustomModelDeployment(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
+        arn = unquote(params["url_path"].rsplit("/custom-model-deployments/", 1)[-1])
+        deployment = self.deployments[arn]
+        deployment.polls += 1
+        return _Response(), {
+            "customModelDeploymentArn": arn,
+            "modelDeploymentName": deployment.name,
+            "modelArn": deployment.model_arn,
+            "status": self._status(deployment, "Active"),
+        }
+
+    def _DeleteCustomModelDeployment(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
+        arn = unquote(params["url_path"].rsplit("/custom-model-deployments/", 1)[-1])
+        if self.deployments.pop(arn, None) is None:
+            return _Response(404), {"Error": {"Code": "ResourceNotFoundException", "Message": "no such deployment"}}
+        self.deleted.append(arn)
+        return _Response(), {}
+
+    def _Converse(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
+        model_id = unquote(params["url_path"].split("/model/", 1)[-1].rsplit("/converse", 1)[0])
+        self.conversations.append(model_id)
+        answer = self.scenario.smoke_answer
+        return _Response(), {
+            "output": {"message": {"role": "assistant", "content": [{"text": answer}]}},
+            "stopReason": "end_turn",
+            "usage": {"inputTokens": 8, "outputTokens": len(answer.split()), "totalTokens": 8 + len(answer.split())},
+            "metrics": {"latencyMs": 212},
+        }
+
+    def _status(self, resource: _Throughput, ready: str) -> str:
+        if resource.polls < self.scenario.throughput_polls_until_ready:
+            return "Creating"
+        return "Failed" if self.scenario.deployment_outcome == "Failed" else ready
 
     def _ListProvisionedModelThroughputs(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
         wanted = params.get("query_string", {}).get("modelArnEquals")

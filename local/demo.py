@@ -12,11 +12,13 @@ import argparse
 import json
 import logging
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
 from typing import Any
 
+import boto3
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -24,8 +26,9 @@ from rich.table import Table
 from secure_finetune.cli import print_findings
 from secure_finetune.preflight import audit, target_from_stack
 
+from . import scheduler_standin
 from .bedrock_standin import Scenario
-from .emulator import ROOT, LocalPipeline
+from .emulator import REGION, ROOT, LocalPipeline
 
 SCENARIOS = {
     "happy": (ROOT / "events" / "sample-dataset.jsonl", "Completed", "SUCCEEDED"),
@@ -66,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         _show_timeline(pipeline, arn)
         _show_notifications(pipeline)
         _show_outcome(pipeline, result, run_id)
+        _show_ttl(pipeline)
         console.print(f"\nState transitions: {pipeline.state_transitions(arn)}   wall time: {time.time() - started:.1f}s")
     ok = result["status"] == expected
     console.rule(f"[bold {'green' if ok else 'red'}]{result['status']} (expected {expected})")
@@ -90,7 +94,27 @@ def _show_preflight(pipeline: LocalPipeline) -> None:
 def _summary(section: Any) -> str:
     if not isinstance(section, dict):
         return ""
-    keep = ("records", "sha256", "checks", "jobArn", "status", "finalTrainingLoss", "provisionedModelArn", "polls", "reason", "cause")
+    keep = (
+        "records",
+        "sha256",
+        "estimatedTrainingCostUsd",
+        "checks",
+        "slot",
+        "jobArn",
+        "status",
+        "finalTrainingLoss",
+        "mode",
+        "modelUnits",
+        "estimatedHourlyCostUsd",
+        "estimatedCostOverTtlUsd",
+        "arn",
+        "polls",
+        "passed",
+        "prompts",
+        "slowestMs",
+        "reason",
+        "cause",
+    )
     parts = []
     for name in keep:
         if name in section:
@@ -119,17 +143,24 @@ def _show_timeline(pipeline: LocalPipeline, arn: str) -> None:
 
 
 def _show_notifications(pipeline: LocalPipeline) -> None:
-    table = Table(title="Notifications sent (SNS topic -> owners)")
+    table = Table(title="Notifications sent (SNS topic -> e-mail; the same to Slack)")
     table.add_column("milestone")
     table.add_column("subject")
     messages = pipeline.notifications()
     for message in messages:
         table.add_row(message["milestone"] or "", escape(message["subject"] or ""))
     console.print(table)
+    received = len(pipeline.slack.messages)
+    console.print(f"Slack webhook (a real HTTP server on loopback, its URL in Secrets Manager) received {received} messages")
+    shown = ("DATASET_REJECTED", "GUARDRAIL_FAILED", "JOB_FAILED", "RUN_FAILED", "THROUGHPUT_READY")
     for message in messages:
-        if message["milestone"] in ("DATASET_REJECTED", "GUARDRAIL_FAILED", "JOB_FAILED", "RUN_FAILED"):
-            console.print(f"[bold]{message['milestone']}[/] message body (ids, counts and line numbers only):")
+        if message["milestone"] in shown:
+            console.print(f"\n[bold]{message['milestone']}[/] e-mail as the owner sees it (ids, counts, costs and links only):")
+            console.print(f"Subject: {escape(message['subject'] or '')}", style="dim")
             console.print(escape(message["body"]), style="dim")
+    if pipeline.slack.messages:
+        console.print("[bold]The last Slack message[/] (Block Kit payload):")
+        console.print(escape(json.dumps(pipeline.slack.messages[-1], indent=1)), style="dim")
 
 
 def _show_outcome(pipeline: LocalPipeline, result: dict[str, Any], run_id: str) -> None:
@@ -143,9 +174,22 @@ def _show_outcome(pipeline: LocalPipeline, result: dict[str, Any], run_id: str) 
     console.print(f"\nRun report: s3://{pipeline.bucket}/reports/{run_id}/")
     for key in pipeline.keys(f"reports/{run_id}/"):
         console.print(f"  {key}")
+    if f"reports/{run_id}/index.html" in pipeline.keys(f"reports/{run_id}/"):
+        page = Path(tempfile.gettempdir()) / f"{run_id}.html"
+        page.write_bytes(boto3.client("s3").get_object(Bucket=pipeline.bucket, Key=f"reports/{run_id}/index.html")["Body"].read())
+        console.print(f"  the HTML report, copied for your browser: [cyan]{page}[/]")
     for prefix in ("validated/", "quarantine/"):
         for key in pipeline.keys(prefix):
             console.print(f"  copy: {key}")
+
+
+def _show_ttl(pipeline: LocalPipeline) -> None:
+    pending = scheduler_standin.pending(REGION)
+    if not pending:
+        return
+    console.print("\n[bold]Time-to-live[/] (EventBridge Scheduler, one-time schedules):")
+    for item in pending:
+        console.print(f"  {item['name']} at {item['at']:%Y-%m-%d %H:%M} UTC -> {item['target']['Arn'].rsplit(':', 1)[-1]}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +24,17 @@ from moto import mock_aws
 from secure_finetune.adapters.clients import reset_clients
 from secure_finetune.runs import run_id
 
-from . import iam_standin, moto_patches
+from . import access_analyzer_standin, iam_standin, moto_patches, scheduler_standin
 from .bedrock_standin import BedrockStandIn, Scenario
 from .lambda_runtime import InProcessLambdas
+from .slack_inbox import SlackInbox
 from .stack import DeployedStack, deploy
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
 # Short waits so a run takes seconds; they reach the state machine through the template's
 # parameters -> function environment -> execution input, like any deployment's would.
-FAST_PARAMETERS = {"TrainingTimeoutSeconds": "60", "ThroughputPollSeconds": "1", "ThroughputMaxPolls": "10"}
+FAST_PARAMETERS = {"TrainingTimeoutSeconds": "60", "JobSlotTimeoutSeconds": "120", "ThroughputPollSeconds": "1", "ThroughputMaxPolls": "10"}
 
 
 @dataclass
@@ -74,6 +76,9 @@ class LocalPipeline:
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_NAMESPACE": "SecureFinetuneLocal",
                 "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+                "FINETUNE_EMULATOR": "1",
+                # Metrics are CloudWatch EMF lines on stdout; the emulator has no log sink to read them.
+                "POWERTOOLS_METRICS_DISABLED": "true",
             }
         )
         moto_patches.install()
@@ -87,6 +92,9 @@ class LocalPipeline:
         return self
 
     def _start(self) -> None:
+        self.slack = SlackInbox().start()
+        secret = boto3.client("secretsmanager").create_secret(Name="local/slack-webhook", SecretString=self.slack.url)
+        self.parameters.setdefault("SlackWebhookSecretArn", secret["ARN"])
         self.stack = deploy(self.root, self.stack_name, REGION, self.parameters)
         for content in self.stack.layer_content.values():
             shutil.copytree(content, self._opt, dirs_exist_ok=True)
@@ -96,12 +104,16 @@ class LocalPipeline:
         moto_patches.set_invoker(self.lambdas)
         self.bedrock.install()
         iam_standin.install()
+        access_analyzer_standin.install()
         self._observe_notifications()
 
     def __exit__(self, *exc: object) -> None:
+        if hasattr(self, "slack"):
+            self.slack.stop()
         self.bedrock.join()
         self.bedrock.uninstall()
         iam_standin.uninstall()
+        access_analyzer_standin.uninstall()
         moto_patches.set_invoker(None)
         self._mock.stop()
         reset_clients()
@@ -113,7 +125,7 @@ class LocalPipeline:
     @property
     def emulated_checks(self) -> frozenset[str]:
         """Guardrail ids whose evidence comes from a stand-in here, not from AWS's own answer."""
-        return self.bedrock.emulated_checks | iam_standin.EMULATED_CHECKS
+        return self.bedrock.emulated_checks | iam_standin.EMULATED_CHECKS | access_analyzer_standin.EMULATED_CHECKS
 
     @property
     def bucket(self) -> str:
@@ -196,6 +208,10 @@ class LocalPipeline:
                 sqs.delete_message(QueueUrl=self._observer, ReceiptHandle=message["ReceiptHandle"])
         self._seen.extend(messages)
         return list(self._seen)
+
+    def fire_schedules(self, now: datetime) -> list[dict[str, Any]]:
+        """Run the TTL schedules due at ``now`` (moto stores schedules but has no clock)."""
+        return scheduler_standin.fire_due(REGION, now)
 
     def report(self, run: str, step: str) -> dict[str, Any]:
         body = boto3.client("s3").get_object(Bucket=self.bucket, Key=f"reports/{run}/{step}.json")["Body"]

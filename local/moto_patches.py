@@ -1,4 +1,4 @@
-"""Emulator stand-in: four small fixes to moto 5.2.5 so the real stack runs in-process.
+"""Emulator stand-in: six small fixes to moto 5.2.5 so the real stack runs in-process.
 
 1. Lambda invoke (``use_docker: False``) runs our Python handler instead of echoing.
 2. ``SendTaskFailure`` keeps its ``cause`` (moto drops it).
@@ -10,6 +10,8 @@
    request's context (``aws:SecureTransport``, the SSE headers), so the template's correct
    TLS-only and key-pinning denies would refuse every in-process write. The guardrails read the
    real policy; ``tests/template`` checks it on the translated template.
+6. A CloudFormation ``AWS::ApiGateway::RestApi`` keeps its OpenAPI ``Body`` (moto drops it, so
+   SAM's routes and the deployment of the approval API would be missing).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from moto.apigateway.models import RestAPI, apigateway_backends
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.responses import EmptyResult
@@ -40,6 +43,7 @@ _installed = threading.Lock()
 _done = False
 _original_invoke = LambdaSimpleBackend.invoke
 _original_send = Rule.send_to_targets
+_original_rest_api_from_cfn = RestAPI.create_from_cloudformation_json
 
 
 def set_invoker(invoker: Invoker | None) -> None:
@@ -119,6 +123,18 @@ def _state_machine_from_cfn(
     )
 
 
+@classmethod  # type: ignore[misc]
+def _rest_api_from_cfn(
+    cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+) -> Any:
+    # moto drops a RestApi's Body (SAM puts every route there); import it as the service would.
+    api = _original_rest_api_from_cfn(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    body = cloudformation_json["Properties"].get("Body")
+    if body:
+        apigateway_backends[account_id][region_name].put_rest_api(api.id, body, fail_on_warnings=False, mode="overwrite")
+    return api
+
+
 def _bucket_policy_not_enforced(self: Any, action: str, resource: str) -> Any:
     return PermissionResult.NEUTRAL
 
@@ -134,4 +150,5 @@ def install() -> None:
         Rule.send_to_targets = _send_to_targets
         sfn_models.StateMachine.create_from_cloudformation_json = _state_machine_from_cfn
         FakeBucket.get_permission = _bucket_policy_not_enforced
+        RestAPI.create_from_cloudformation_json = _rest_api_from_cfn
         _done = True

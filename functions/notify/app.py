@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from secure_finetune.observability import logger, tracer
+from secure_finetune.observability import logger, metrics, tracer
 from secure_finetune.state import PipelineState
-from secure_finetune.steps.deployment import announce_throughput
-from secure_finetune.steps.failure import notify_failure
+from secure_finetune.steps.deployment import announce_deployment
+from secure_finetune.steps.failure import BEFORE_SPEND, notify_failure
 from secure_finetune.wiring import Dependencies
 
 
 @logger.inject_lambda_context(correlation_id_path="state.run.runId")
 @tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None) -> dict[str, Any]:
     state, deps = PipelineState.model_validate(event["state"]), deps or Dependencies.from_env()
     if event["milestone"] == "THROUGHPUT_READY":
-        announce_throughput(state, deps)
+        announce_deployment(state, deps)
+        metrics.add_metric(name="RunsSucceeded", unit=MetricUnit.Count, value=1)
         return {"notified": "THROUGHPUT_READY"}
-    return notify_failure(state, deps)
+    outcome = notify_failure(state, deps)
+    metrics.add_metric(name="RunsFailed", unit=MetricUnit.Count, value=1)
+    if outcome["step"] in BEFORE_SPEND:
+        metrics.add_metric(name="RunsRejected", unit=MetricUnit.Count, value=1)
+    return outcome

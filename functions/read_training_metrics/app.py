@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from secure_finetune.observability import logger, tracer
+from secure_finetune.observability import logger, metrics, tracer
 from secure_finetune.state import PipelineState
 from secure_finetune.steps.training import read_training_metrics
 from secure_finetune.wiring import Dependencies
@@ -14,5 +15,9 @@ from secure_finetune.wiring import Dependencies
 
 @logger.inject_lambda_context(correlation_id_path="run.runId")
 @tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None) -> dict[str, Any]:
-    return read_training_metrics(PipelineState.model_validate(event), deps or Dependencies.from_env()).wire()
+    state = PipelineState.model_validate(event)
+    if state.training and state.training.training_seconds is not None:
+        metrics.add_metric(name="JobDurationSeconds", unit=MetricUnit.Seconds, value=state.training.training_seconds)
+    return read_training_metrics(state, deps or Dependencies.from_env()).wire()

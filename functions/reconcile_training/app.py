@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from secure_finetune.observability import logger, tracer
-from secure_finetune.steps.training import reconcile_training_waits
+from secure_finetune.observability import logger, metrics, tracer
+from secure_finetune.steps.training import pipeline_health, reconcile_training_waits
 from secure_finetune.wiring import Dependencies
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None) -> dict[str, Any]:
     deps = deps or Dependencies.from_env()
     outcomes = reconcile_training_waits(deps, deps.config.reconcile_after_seconds)
     logger.info("reconciled", runs=len(outcomes), outcomes=outcomes)
+    health = pipeline_health(deps)
+    metrics.add_metric(name="QueuedRuns", unit=MetricUnit.Count, value=health.queued_runs)
+    metrics.add_metric(name="OverdueTrainingWaits", unit=MetricUnit.Count, value=health.overdue_training_waits)
+    recovered = sum(outcome.startswith("answered") for outcome in outcomes.values())
+    metrics.add_metric(name="LostEventsRecovered", unit=MetricUnit.Count, value=recovered)
     return {"reconciled": outcomes}

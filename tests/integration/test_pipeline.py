@@ -31,6 +31,8 @@ def test_a_valid_dataset_trains_in_the_vpc_with_our_key_and_ends_with_ready_thro
     assert request["vpcConfig"] == {"subnetIds": outputs["JobSubnetIds"].split(","), "securityGroupIds": [outputs["JobSecurityGroupIds"]]}
     assert request["trainingDataConfig"]["s3Uri"].startswith(f"s3://{pipeline.bucket}/validated/")
     assert milestones(pipeline) == ["JOB_STARTED", "JOB_FINISHED", "THROUGHPUT_READY"]
+    # the same milestones reached Slack through the webhook kept in Secrets Manager
+    assert [m["text"] for m in pipeline.slack.messages] == [n["subject"] for n in pipeline.notifications()]
     run_id = arn.rsplit(":", 1)[-1]
     assert pipeline.report(run_id, "validation")["training"]["accepted"] is True
     assert pipeline.report(run_id, "metrics")["training"]["final_loss"] == 0.91
@@ -223,3 +225,31 @@ def test_a_throttled_launch_retries_with_the_same_token_and_makes_one_job(pipeli
     assert result["status"] == "SUCCEEDED", result.get("error")
     assert pipeline.bedrock.throttled == 2
     assert len(pipeline.bedrock.jobs_created) == 1
+
+
+def test_the_completion_event_delivered_twice_answers_the_wait_once(pipeline_with, good_dataset):
+    pipeline = pipeline_with(Scenario(duplicate_events=True))
+    _, arn, result = run(pipeline, KEY, good_dataset)
+    assert result["status"] == "SUCCEEDED", result.get("error")
+    assert len(pipeline.bedrock.events_sent) == 2
+    assert milestones(pipeline) == ["JOB_STARTED", "JOB_FINISHED", "THROUGHPUT_READY"]
+    assert [state.name for state in pipeline.timeline(arn)].count("ReadTrainingMetrics") == 1
+
+
+def test_twenty_datasets_at_once_with_a_quota_of_two_all_finish_and_never_exceed_it(pipeline_with, good_dataset):
+    # Given Bedrock refuses a third concurrent job (ServiceQuotaExceededException) and jobs that take a while
+    # (and enough no-commitment model units for every run's throughput: that cap is tested elsewhere)
+    pipeline = pipeline_with(Scenario(job_quota=2, training_seconds=0.3), MaxConcurrentJobs="2", NoCommitmentModelUnits="20")
+    # When 20 datasets land at once
+    arns = [pipeline.execution_arn(key, pipeline.upload(key, good_dataset)) for key in (f"incoming/burst-{i:02}.jsonl" for i in range(20))]
+    results = [pipeline.wait(arn, timeout=240) for arn in arns]
+    # Then every run finishes, each with its own job, and Bedrock never saw more than two at once
+    assert [r["status"] for r in results] == ["SUCCEEDED"] * 20, [r.get("error") for r in results]
+    assert len(pipeline.bedrock.jobs_created) == 20
+    assert pipeline.bedrock.most_in_progress == 2
+    slots = boto3.client("dynamodb").query(
+        TableName=pipeline.stack.physical_ids["RunsTable"],
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "LOCK#job-slots"}},
+    )["Items"]
+    assert slots == []  # every slot given back, nobody left queued

@@ -150,11 +150,27 @@ def test_rules_match_the_right_events_and_have_retry_and_dead_letter_queue(resou
     assert schedules == ["rate(15 minutes)"]  # the reconciler
 
 
-def test_pass_role_is_limited_to_the_service_role_and_to_bedrock(resources):
+def test_pass_role_names_each_role_and_the_one_service_it_may_go_to(resources):
     statements = resources["PipelineFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-    pass_role = next(s for s in statements if s["Action"] == "iam:PassRole")
-    assert pass_role["Resource"] == {"Fn::GetAtt": ["BedrockServiceRole", "Arn"]}
-    assert pass_role["Condition"] == {"StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}}
+    passes = {
+        json.dumps(s["Resource"]): s["Condition"]["StringEquals"]["iam:PassedToService"]
+        for s in statements
+        if isinstance(s, dict) and s.get("Action") == "iam:PassRole"
+    }
+    scheduler_role = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${AWS::StackName}-ttl-scheduler"}
+    assert passes == {
+        json.dumps({"Fn::GetAtt": ["BedrockServiceRole", "Arn"]}): "bedrock.amazonaws.com",
+        json.dumps(scheduler_role): "scheduler.amazonaws.com",
+    }
+
+
+def test_the_ttl_scheduler_role_may_only_invoke_the_teardown_function(resources):
+    role = resources["TtlSchedulerRole"]["Properties"]
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    [allow] = role["Policies"][0]["PolicyDocument"]["Statement"]
+    assert (allow["Action"], allow["Resource"]) == ("lambda:InvokeFunction", {"Fn::GetAtt": ["TeardownFunction", "Arn"]})
 
 
 def test_every_function_runs_python_3_13_with_tracing(resources):

@@ -30,6 +30,31 @@ B = f"arn:aws:s3:::{BUCKET}"
 SUBNETS, GROUPS = ("subnet-1", "subnet-2"), ("sg-job",)
 
 
+# IAM Access Analyzer answers, shaped as the API returns them (CheckNoPublicAccess, CheckAccessNotGranted).
+ANALYZER_PASS = {
+    "result": "PASS",
+    "message": "The resource policy does not grant public access for the given resource type.",
+    "reasons": [],
+}
+ANALYZER_FAIL = {
+    "result": "FAIL",
+    "message": "The resource policy grants public access for the given resource type.",
+    "reasons": [{"description": "One or more statements grants public access", "statementIndex": 1}],
+}
+PASS_ROLE_FINDING = {
+    "policy": 0,
+    "findingType": "SECURITY_WARNING",
+    "issueCode": "PASS_ROLE_WITH_STAR_IN_RESOURCE",
+    "findingDetails": "Using the iam:PassRole action with wildcards (*) in the resource can be overly permissive ...",
+}
+
+
+def not_granted(fail: tuple[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """CheckAccessNotGranted per must-be-denied probe: PASS, or FAIL for ``fail``."""
+    _, denied = access_probes(BUCKET, KEY)
+    return [(a, r, "FAIL" if (a, r) == fail else "PASS") for a, r in denied]
+
+
 def simulated(flip: tuple[str, str] | None = None) -> list[tuple[str, str, str]]:
     allowed, denied = access_probes(BUCKET, KEY)
     rows = [(a, r, "allowed") for a, r in allowed] + [(a, r, "implicitDeny") for a, r in denied]
@@ -88,6 +113,7 @@ def good() -> dict[str, Any]:
             },
             "policy_is_public": False,
             "ownership": "BucketOwnerEnforced",
+            "public_access_check": ANALYZER_PASS,
         },
         "key": {
             "metadata": {
@@ -99,6 +125,7 @@ def good() -> dict[str, Any]:
                 "Arn": KEY,
             },
             "rotation_enabled": True,
+            "public_access_check": ANALYZER_PASS,
             "policy": {
                 "Statement": [
                     {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"},
@@ -181,6 +208,8 @@ def good() -> dict[str, Any]:
             ],
             "attached_policy_arns": [],
             "simulation": simulated(),
+            "trust_public_access_check": ANALYZER_PASS,
+            "access_not_granted": not_granted(),
         },
         "launcher_role": {
             "arn": LAUNCHER,
@@ -198,6 +227,7 @@ def good() -> dict[str, Any]:
                 }
             ],
             "attached_policy_arns": [],
+            "policy_findings": [],
         },
         "foundation_model": {"customizationsSupported": ["FINE_TUNING"], "modelLifecycle": {"status": "ACTIVE"}},
         "customization_type": "FINE_TUNING",
@@ -283,9 +313,16 @@ BREAKS = [
     ("GR-S3-06", "bucket.policy_is_public", True),
     ("GR-S3-07", "bucket.ownership", "ObjectWriter"),
     ("GR-S3-08", "bucket.policy.Statement.1.Principal", {"AWS": "arn:aws:iam::999999999999:root"}),
+    (
+        "GR-S3-08",
+        "bucket.policy.Statement.1",
+        {"Effect": "Allow", "NotPrincipal": {"AWS": B}, "Action": "s3:GetObject", "Resource": f"{B}/*"},
+    ),
+    ("GR-S3-08", "bucket.public_access_check", ANALYZER_FAIL),
     ("GR-KMS-01", "key.metadata.KeyManager", "AWS"),
     ("GR-KMS-02", "key.rotation_enabled", False),
     ("GR-KMS-03", "key.policy.Statement.0.Principal", "*"),
+    ("GR-KMS-03", "key.public_access_check", ANALYZER_FAIL),
     ("GR-KMS-04", "key.policy.Statement.1.Action", "kms:*"),
     ("GR-KMS-04", "key.policy.Statement.1.Condition.StringEquals", {}),
     ("GR-KMS-05", "job_request.customModelKmsKeyId", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/model-key"),
@@ -303,13 +340,22 @@ BREAKS = [
     ),
     ("GR-IAM-01", "service_role.trust.Statement.0.Condition", {"StringEquals": {"aws:SourceAccount": ACCOUNT}}),
     ("GR-IAM-01", "service_role.trust.Statement.0.Principal", {"AWS": "*"}),
+    ("GR-IAM-01", "service_role.trust_public_access_check", ANALYZER_FAIL),
     ("GR-IAM-02", "service_role.inline_policies.0.Statement.0.Action", "s3:*"),
     ("GR-IAM-02", "service_role.inline_policies.0.Statement.0.Resource", "arn:aws:s3:::other-bucket/*"),
+    ("GR-IAM-02", "service_role.inline_policies.0.Statement.0", {"Effect": "Allow", "NotAction": "iam:*", "Resource": f"{B}/*"}),
     ("GR-IAM-03", "service_role.simulation", simulated(flip=("s3:DeleteObject", f"{B}/validated/x.jsonl"))),
     ("GR-IAM-03", "service_role.simulation", simulated(flip=("s3:GetObject", f"{B}/validated/x.jsonl"))),
+    ("GR-IAM-03", "service_role.access_not_granted", not_granted(fail=("s3:DeleteObject", f"{B}/validated/x.jsonl"))),
     ("GR-IAM-04", "service_role.attached_policy_arns", ["arn:aws:iam::aws:policy/AmazonS3FullAccess"]),
     ("GR-IAM-05", "launcher_role.inline_policies.0.Statement.0.Resource", "*"),
     ("GR-IAM-05", "launcher_role.inline_policies.0.Statement.0.Condition", {}),
+    (
+        "GR-IAM-05",
+        "launcher_role.inline_policies.0.Statement",
+        [*good()["launcher_role"]["inline_policies"][0]["Statement"], {"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"}],
+    ),
+    ("GR-IAM-05", "launcher_role.policy_findings", [PASS_ROLE_FINDING]),
     ("GR-JOB-01", "job_request.customModelKmsKeyId", "alias/aws/bedrock"),
     ("GR-JOB-02", "job_request.vpcConfig", None),
     ("GR-JOB-03", "job_request.trainingDataConfig.s3Uri", f"s3://{BUCKET}/incoming/x.jsonl"),
@@ -353,6 +399,11 @@ def test_malware_check_applies_only_when_the_stack_says_scanning_is_on():
         ("service_role.trust", "GR-IAM-01"),
         ("foundation_model", "GR-CTX-03"),
         ("service_role.simulation", "GR-IAM-03"),
+        ("bucket.public_access_check", "GR-S3-08"),
+        ("key.public_access_check", "GR-KMS-03"),
+        ("service_role.trust_public_access_check", "GR-IAM-01"),
+        ("service_role.access_not_granted", "GR-IAM-03"),
+        ("launcher_role.policy_findings", "GR-IAM-05"),
         ("validation", "GR-OBJ-06"),
         ("job_request", "GR-JOB-01"),
     ],
@@ -480,3 +531,72 @@ def test_the_secure_setup_raises_no_warning():
 def test_each_warning_names_its_weakness(check_id, path, value):
     data = broken(path, value, warn_good())
     assert warned(data) == {check_id}
+
+
+@pytest.mark.parametrize("path", ["bucket.public_access_check", "key.public_access_check", "service_role.trust_public_access_check"])
+def test_an_access_analyzer_answer_other_than_pass_or_fail_is_unknown(path):
+    findings = evaluate(evidence(broken(path, {"result": "IN_PROGRESS", "message": "", "reasons": []})))
+    assert {f.id for f in findings if f.status is Status.UNKNOWN} == {
+        {
+            "bucket.public_access_check": "GR-S3-08",
+            "key.public_access_check": "GR-KMS-03",
+            "service_role.trust_public_access_check": "GR-IAM-01",
+        }[path]
+    }
+
+
+def test_access_analyzer_must_have_checked_every_denied_probe():
+    partial = not_granted()[:-1]  # one probe never checked
+    findings = {f.id: f for f in evaluate(evidence(broken("service_role.access_not_granted", partial)))}
+    assert findings["GR-IAM-03"].status is Status.UNKNOWN
+
+
+def test_access_analyzer_findings_other_than_pass_role_leave_the_launcher_check_alone():
+    suggestion = {"policy": 0, "findingType": "SUGGESTION", "issueCode": "EMPTY_ARRAY_CONDITION", "findingDetails": "..."}
+    assert "GR-IAM-05" not in failing(broken("launcher_role.policy_findings", [suggestion]))
+
+
+def test_a_parse_failure_is_reported_even_when_access_analyzer_could_not_run():
+    data = broken("bucket.public_access_check", None)
+    data["bucket"]["policy"]["Statement"][1]["Principal"] = "*"
+    assert {f.id: f.status for f in evaluate(evidence(data))}["GR-S3-08"] is Status.FAIL
+
+
+def with_launcher_statement(statement: dict[str, Any]) -> dict[str, Any]:
+    data = good()
+    data["launcher_role"]["inline_policies"][0]["Statement"].append(statement)
+    return data
+
+
+def pass_role(resource: str, service: str | None) -> dict[str, Any]:
+    statement: dict[str, Any] = {"Effect": "Allow", "Action": "iam:PassRole", "Resource": resource}
+    if service:
+        statement["Condition"] = {"StringEquals": {"iam:PassedToService": service}}
+    return statement
+
+
+SCHEDULER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/s-ttl-scheduler"
+
+
+def test_the_launcher_may_pass_another_named_role_to_its_own_service():
+    assert "GR-IAM-05" not in failing(with_launcher_statement(pass_role(SCHEDULER_ROLE, "scheduler.amazonaws.com")))
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        pass_role(SCHEDULER_ROLE, None),  # to any service
+        pass_role(SCHEDULER_ROLE, "bedrock.amazonaws.com"),  # another role for Bedrock jobs
+        pass_role(f"arn:aws:iam::{ACCOUNT}:role/s-*", "scheduler.amazonaws.com"),  # a wildcard of roles
+        pass_role(ROLE, "scheduler.amazonaws.com"),  # the service role to another service
+        pass_role(SCHEDULER_ROLE, "*.amazonaws.com"),
+    ],
+)
+def test_the_launcher_passes_nothing_loosely(statement):
+    assert "GR-IAM-05" in failing(with_launcher_statement(statement))
+
+
+def test_a_launcher_that_cannot_pass_the_service_role_fails():
+    data = good()
+    data["launcher_role"]["inline_policies"][0]["Statement"] = [pass_role(SCHEDULER_ROLE, "scheduler.amazonaws.com")]
+    assert "GR-IAM-05" in failing(data)

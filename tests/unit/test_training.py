@@ -29,7 +29,7 @@ def state() -> PipelineState:
             size=10,
             requester="arn:aws:iam::1:user/alice",
         ),
-        timing=Timing(training_timeout_seconds=60, throughput_poll_seconds=1, throughput_max_polls=3),
+        timing=Timing(training_timeout_seconds=60, job_slot_timeout_seconds=60, throughput_poll_seconds=1, throughput_max_polls=3),
         registered=Registered(settings=resolve_settings(catalog, None, {}, StackLimits())),
         dataset=DatasetResult(
             sha256="ab" * 32, records=10, training_uri=f"s3://data-bucket/validated/{'ab' * 32}/support.jsonl", report="s3://r"

@@ -5,11 +5,17 @@
     finetune preflight (--stack NAME | --bucket B --key-arn K --subnets S --security-groups G --role R)
                        [--endpoint-url URL] [--format text|json]
     finetune profiles [--profiles PATH]
+    finetune report RUN --bucket BUCKET [--endpoint-url URL] [--output PATH]
+    finetune runs --stack NAME [--limit N]
+    finetune status|cancel|retry|teardown RUN --stack NAME
 
 ``validate`` runs the pipeline's own validator on a file before it is uploaded (or on an object
 already in S3). Exit 0 = accepted, 1 = rejected, 2 = usage or I/O error. ``--format json`` prints
 ``verdict``, ``records``, ``errors``, ``warnings`` and ``stats`` for CI. ``preflight`` audits a
 deployed stack read-only against the account-level guardrails: exit 0 when no blocking check fails.
+``report`` renders a run's report documents (``reports/RUN/*.json``) into one self-contained HTML page.
+``runs``, ``status``, ``cancel``, ``retry`` and ``teardown`` operate runs of a deployed stack with
+the caller's IAM rights (see ``operate.py``); each takes ``--endpoint-url`` for an emulator.
 """
 
 from __future__ import annotations
@@ -139,6 +145,34 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
     return 0 if report.accepted else 1
 
 
+def _report(args: argparse.Namespace) -> int:
+    """Render ``reports/<RUN>/*.json`` into one self-contained HTML page on this machine."""
+    import os
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from .adapters.clients import client, reset_clients
+    from .adapters.s3 import DataBucket
+    from .report_html import load_run_documents, render_run_report
+
+    if args.endpoint_url:  # e.g. the demo's moto server
+        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+        reset_clients()
+    try:
+        owner = client("sts").get_caller_identity()["Account"]  # the bucket must be in the caller's account
+        documents = load_run_documents(DataBucket(args.bucket, owner, key_arn=""), args.run)  # read-only: no key needed
+    except ClientError as err:  # e.g. AccessDenied: a missing object reads as 403 without s3:ListBucket
+        raise UsageError(f"cannot read s3://{args.bucket}/reports/{args.run}/: {err.response['Error']['Code']}") from None
+    except BotoCoreError as err:
+        raise UsageError(str(err)) from None
+    if not documents:
+        raise UsageError(f"no report documents under s3://{args.bucket}/reports/{args.run}/")
+    output = args.output or Path(f"{args.run}.html")
+    output.write_text(render_run_report(documents, run_id=args.run), encoding="utf-8")
+    print(output)
+    return 0
+
+
 def _profiles(args: argparse.Namespace, console: Console) -> int:
     catalog = load_catalog(args.profiles)
     table = Table("profile", "base model", "type", "model units", "ttl hours", "approval", title=f"profiles version {catalog.version}")
@@ -201,7 +235,43 @@ def print_findings(console: Console, findings: list[Any], emulated: set[str]) ->
     console.print(table)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _operate(args: argparse.Namespace, console: Console) -> int:
+    import os
+
+    from botocore.exceptions import ClientError
+
+    from . import operate
+    from .adapters.clients import reset_clients
+
+    if args.endpoint_url:
+        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+        reset_clients()
+    try:
+        stack = operate.Stack.named(args.stack)
+        if args.command == "runs":
+            table = Table("run", "state", "started", "reason", title=f"Runs of {escape(args.stack)}")
+            for row in operate.list_runs(stack, args.limit):
+                table.add_row(*(escape(row[column]) for column in ("run", "state", "started", "reason")))
+            console.print(table)
+            return 0
+        if args.command == "status":
+            print(json.dumps(operate.run_status(stack, args.run), indent=2, default=str))
+            return 0
+        if args.command == "cancel":
+            outcome = operate.cancel_run(stack, args.run)
+            console.print(f"{escape(args.run)}: {outcome}")
+            return 0 if outcome == "cancelled" else 1
+        if args.command == "retry":
+            console.print(f"started {escape(operate.retry_run(stack, args.run))}")
+            return 0
+        answer = operate.teardown_run(stack, args.run)
+        console.print(f"{escape(args.run)}: {escape(str(answer.get('outcome')))}")
+        return 0
+    except ClientError as err:
+        raise UsageError(f"{args.command} {getattr(args, 'run', '')}: {err.response['Error']['Code']}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="finetune", description="Secure Bedrock fine-tuning pipeline")
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="check a JSONL file with the pipeline's own validator")
@@ -227,9 +297,33 @@ def main(argv: list[str] | None = None) -> int:
     preflight.add_argument("--emulated", action="append", help=argparse.SUPPRESS)
     preflight.add_argument("--format", choices=("text", "json"), default="text")
     listing = commands.add_parser("profiles", help="list the run profiles")
+    report = commands.add_parser("report", help="render a run's report (reports/RUN/*.json) as one HTML page")
+    report.add_argument("run", help="the run id")
+    report.add_argument("--bucket", required=True, help="the data bucket")
+    report.add_argument("--endpoint-url", help="read from an emulator (e.g. a moto server) instead of AWS")
+    report.add_argument("--output", type=Path, help="where to write the page (default: ./RUN.html)")
+    runs = commands.add_parser("runs", help="recent runs of a deployed stack and their state")
+    runs.add_argument("--limit", type=int, default=20)
+    operated = [runs]
+    for name, text in (
+        ("status", "a run's steps, job, throughput and costs so far"),
+        ("cancel", "stop a run (its training job is stopped and its job slot freed)"),
+        ("retry", "a new attempt for the same dataset version (job name gets -a<n>)"),
+        ("teardown", "delete the run's throughput or deployment now"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("run", help="the run id")
+        operated.append(command)
+    for command in operated:
+        command.add_argument("--stack", required=True, help="the stack name (reads its outputs)")
+        command.add_argument("--endpoint-url", help="an emulator (e.g. a moto server) instead of AWS")
     for command in (validate, listing):
         command.add_argument("--profiles", type=Path, default=DEFAULT_PROFILES, help="profiles.toml (default: the repository's)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     console = Console(highlight=False, stderr=getattr(args, "format", "text") == "json")
     try:
         if args.command == "validate":
@@ -238,6 +332,10 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args, console)
         if args.command == "preflight":
             return _preflight(args, console)
+        if args.command == "report":
+            return _report(args)
+        if args.command in ("runs", "status", "cancel", "retry", "teardown"):
+            return _operate(args, console)
         if not args.profiles.is_file():
             raise UsageError(f"no such file: {args.profiles}")
         return _profiles(args, console)

@@ -33,6 +33,23 @@ class StackConfig(BaseModel):
     throughput_poll_seconds: int = Field(default=120, alias="THROUGHPUT_POLL_SECONDS")
     throughput_max_polls: int = Field(default=30, alias="THROUGHPUT_MAX_POLLS")
     reconcile_after_seconds: int = Field(default=900, alias="RECONCILE_AFTER_SECONDS")
+    max_concurrent_jobs: int = Field(default=2, ge=1, alias="MAX_CONCURRENT_JOBS")
+    job_slot_timeout_seconds: int = Field(default=14 * 24 * 3600, alias="JOB_SLOT_TIMEOUT_SECONDS")
+    slack_webhook_secret_arn: str = Field(default="", alias="SLACK_WEBHOOK_SECRET_ARN")  # "" = no Slack
+    approval_timeout_seconds: int = Field(default=24 * 3600, alias="APPROVAL_TIMEOUT_SECONDS")
+    approval_base_url: str = Field(default="", alias="APPROVAL_BASE_URL")
+    # Bedrock's default allowance of no-commitment model units per account (UG prov-throughput,
+    # older text: "2 MUs to distribute"); raised by AWS Support, so a stack parameter.
+    no_commitment_model_units: int = Field(default=2, alias="NO_COMMITMENT_MODEL_UNITS")
+    throughput_price_per_unit_hour: float | None = Field(default=None, alias="THROUGHPUT_PRICE_PER_UNIT_HOUR")
+    ttl_warning_minutes: int = Field(default=30, alias="TTL_WARNING_MINUTES")
+    teardown_function_arn: str = Field(default="", alias="TEARDOWN_FUNCTION_ARN")
+    scheduler_role_arn: str = Field(default="", alias="SCHEDULER_ROLE_ARN")
+
+    @field_validator("throughput_price_per_unit_hour", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("subnet_ids", "security_group_ids", mode="before")
     @classmethod

@@ -11,13 +11,14 @@ milestone              fields (besides run_id, profile, dataset)
 =====================  =========================================================
 DATASET_REJECTED       reason, error_count, first_errors (line + code), report
 GUARDRAIL_FAILED       reason, failed (check id + fix), report
-JOB_STARTED            job_arn, base_model, customization_type
+JOB_STARTED            job_arn, base_model, customization_type, estimated_training_cost_usd
 JOB_FINISHED           job_arn, output_model_arn, final_training_loss
 JOB_FAILED             reason, job_arn
-APPROVAL_NEEDED        estimated_hourly_cost_usd, approve_link (issue 6)
-THROUGHPUT_READY       provisioned_model_arn, model_units, ttl_hours
+APPROVAL_NEEDED        model_units, ttl_hours, hourly and TTL cost, approve_link, expires_at
+THROUGHPUT_READY       provisioned_model_arn, model_units, delete_at, hourly cost, smoke
+                       test, example_call, report
 TTL_WARNING            provisioned_model_arn, delete_at
-TORN_DOWN              provisioned_model_arn
+TORN_DOWN              provisioned_model_arn, why
 RUN_FAILED             reason, step  (any other stop: settings, deployment, ...)
 =====================  =========================================================
 """
@@ -87,6 +88,7 @@ class JobStarted(MilestoneEvent):
     job_arn: str
     base_model: str
     customization_type: str
+    estimated_training_cost_usd: float | None = None  # None: no sourced price for this model
 
 
 class JobFinished(MilestoneEvent):
@@ -104,8 +106,12 @@ class JobFailed(MilestoneEvent):
 
 class ApprovalNeeded(MilestoneEvent):
     milestone: Literal[Milestone.APPROVAL_NEEDED] = Milestone.APPROVAL_NEEDED
-    estimated_hourly_cost_usd: float
-    approve_link: str
+    model_units: int = 1
+    ttl_hours: float = 0
+    estimated_hourly_cost_usd: float | None
+    estimated_cost_over_ttl_usd: float | None = None
+    approve_link: str  # shows what is approved; the decision is a separate POST
+    expires_at: str = ""
 
 
 class ThroughputReady(MilestoneEvent):
@@ -113,6 +119,11 @@ class ThroughputReady(MilestoneEvent):
     provisioned_model_arn: str
     model_units: int
     ttl_hours: float
+    delete_at: str | None = None  # None: kept until `finetune teardown`
+    estimated_hourly_cost_usd: float | None = None
+    smoke_test: str = ""  # e.g. "passed 1/1, slowest 412 ms"
+    example_call: str = ""
+    report: str = ""
 
 
 class TtlWarning(MilestoneEvent):
@@ -124,6 +135,7 @@ class TtlWarning(MilestoneEvent):
 class TornDown(MilestoneEvent):
     milestone: Literal[Milestone.TORN_DOWN] = Milestone.TORN_DOWN
     provisioned_model_arn: str
+    why: str = "time-to-live reached"
 
 
 class RunFailed(MilestoneEvent):
@@ -161,6 +173,11 @@ _TITLES = {
 }
 
 
+def title(milestone: Milestone) -> str:
+    """The few words every channel shows first for ``milestone``."""
+    return _TITLES[milestone]
+
+
 class RenderedMessage(BaseModel):
     model_config = ConfigDict(frozen=True)
     subject: str
@@ -171,7 +188,7 @@ class RenderedMessage(BaseModel):
 def render(event: MilestoneEvent) -> RenderedMessage:
     """E-mail friendly subject (<100 chars, SNS's limit) and a plain-text body."""
     milestone: Milestone = event.milestone
-    subject = f"[finetune] {event.profile}: {_TITLES[milestone]} ({event.run_id})"[:99]
+    subject = f"[finetune] {event.profile}: {title(milestone)} ({event.run_id})"[:99]
     lines = [f"Run:      {event.run_id}", f"Profile:  {event.profile}", f"Dataset:  {event.dataset}"]
     for name, value in event.facts().items():
         if isinstance(value, (list, tuple)):

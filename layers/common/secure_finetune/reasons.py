@@ -56,10 +56,18 @@ class ReasonCode(StrEnum):
     JOB_FAILED = "JOB_FAILED"
     JOB_STOPPED = "JOB_STOPPED"
     JOB_TIMED_OUT = "JOB_TIMED_OUT"  # no completion within the wait's TimeoutSeconds
+    JOB_SLOT_TIMED_OUT = "JOB_SLOT_TIMED_OUT"  # queued for a job slot longer than JobSlotTimeoutSeconds
+    JOB_QUOTA_EXCEEDED = "JOB_QUOTA_EXCEEDED"  # Bedrock still refused for quota after our retries
     METRICS_UNAVAILABLE = "METRICS_UNAVAILABLE"
     METRICS_GATE_FAILED = "METRICS_GATE_FAILED"
     # Deployment
     APPROVAL_REQUIRED = "APPROVAL_REQUIRED"  # profile wants a human yes; nothing is bought without it
+    APPROVAL_REJECTED = "APPROVAL_REJECTED"  # an approver said no
+    APPROVAL_EXPIRED = "APPROVAL_EXPIRED"  # no answer before the deadline = rejected
+    THROUGHPUT_CAPACITY_SHORT = "THROUGHPUT_CAPACITY_SHORT"  # the account's no-commitment model units are in use
+    NO_DEPLOYMENT_OPTION = "NO_DEPLOYMENT_OPTION"  # the base model offers neither throughput nor on-demand
+    DEPLOYMENT_FAILED = "DEPLOYMENT_FAILED"  # the on-demand deployment ended Failed
+    SMOKE_TEST_FAILED = "SMOKE_TEST_FAILED"  # a prompt got no answer (or an empty one) in time
     THROUGHPUT_CAP_EXCEEDED = "THROUGHPUT_CAP_EXCEEDED"
     THROUGHPUT_FAILED = "THROUGHPUT_FAILED"
     THROUGHPUT_TIMED_OUT = "THROUGHPUT_TIMED_OUT"
@@ -117,6 +125,13 @@ class TrainingFailed(PipelineStop):
     """The customization job failed, was stopped, drifted or did not meet the metrics gate."""
 
 
+class JobQuotaBusy(PipelineStop):
+    """Bedrock refused a new job for quota (jobs started outside the pipeline hold slots).
+
+    The state machine retries it with long backoff; only when that runs out does the run stop.
+    """
+
+
 class DeploymentFailed(PipelineStop):
     """Throughput could not be bought, was refused by the cap, or never became ready."""
 
@@ -126,5 +141,6 @@ STOP_ERRORS: tuple[type[PipelineStop], ...] = (
     DatasetInvalid,
     GuardrailFailed,
     TrainingFailed,
+    JobQuotaBusy,
     DeploymentFailed,
 )

@@ -24,7 +24,10 @@ Run record (one DynamoDB table, ``pk``/``sk`` strings, TTL attribute ``expiresAt
                                                         reason, job/throughput ARNs
     ``RUN#<run_id>``            ``TOKEN#<step>``        a task token waiting for ``step``
                                                         (e.g. ``TOKEN#training``), TTL'd
-    ``LOCK#<name>``             ``LOCK``                a lease (e.g. job-slot semaphore)
+    ``LOCK#job-slots``          ``SLOT#<n>``            job slot ``n`` (< MaxConcurrentJobs)
+                                                        held by ``runId``
+    ``LOCK#job-slots``          ``WAIT#<run_id>``       a run queued for a slot: its task
+                                                        token and ``enqueuedAt`` (FIFO)
     ``idempotency#<function>``  ``<hash>``              Powertools idempotency records
     ==========================  ======================  =================================
 
@@ -33,8 +36,8 @@ Run record (one DynamoDB table, ``pk``/``sk`` strings, TTL attribute ``expiresAt
 
 Report layout
     ``reports/<run_id>/<step>.json`` — one JSON document per step (``register``,
-    ``validation``, ``guardrails``, ``training``, ``metrics``, ``deployment``), later an
-    ``index.html`` beside them. Accepted data is copied to ``validated/<sha256>/<name>``,
+    ``validation``, ``guardrails``, ``training``, ``metrics``, ``deployment``, ``smoke``) and
+    the self-contained ``index.html`` people open (``report_html.py``). Accepted data is copied to ``validated/<sha256>/<name>``,
     rejected data to ``quarantine/<run_id>/<name>``; job output goes to
     ``output/<run_id>/``. Nothing under ``incoming/`` is ever deleted or overwritten.
 """
@@ -67,6 +70,8 @@ class Step(StrEnum):
     TRAINING = "training"
     METRICS = "metrics"
     DEPLOYMENT = "deployment"
+    SMOKE = "smoke"
+    APPROVAL = "approval"
 
 
 class RunStatus(StrEnum):
@@ -100,6 +105,17 @@ def token_sk(step: Step) -> str:
 
 
 RUN_SK = "RUN"
+
+
+JOB_SLOTS_PK = "LOCK#job-slots"
+
+
+def slot_sk(number: int) -> str:
+    return f"SLOT#{number}"
+
+
+def waiter_sk(run: str) -> str:
+    return f"WAIT#{run}"
 
 
 def report_key(run: str, step: Step) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
@@ -39,6 +39,9 @@ class _Model(BaseModel):
 class Owners(_Model):
     emails: tuple[str, ...] = ()
     slack_channel: str | None = None  # informational; the webhook URL is a stack secret
+
+
+DeploymentMode = Literal["auto", "provisioned-throughput", "on-demand", "none"]
 
 
 class SensitiveDataPolicy(_Model):
@@ -64,6 +67,10 @@ class Profile(_Model):
     model_units: Annotated[int, Field(ge=1)] = 1
     ttl_hours: Annotated[float, Field(ge=0)] = 4  # 0 = keep until torn down by hand
     smoke_test_prompts: tuple[str, ...] = ()
+    # How the trained model is served: "auto" = provisioned throughput where the base model
+    # offers it, else on-demand deployment; "none" = train only.
+    deployment: DeploymentMode = "auto"
+    keep_on_smoke_failure: bool = False  # False: a failed smoke test deletes what was bought
     sensitive_data: SensitiveDataPolicy = SensitiveDataPolicy()
     # Without an x.validation.jsonl, carve this fraction of the records into a validation set.
     validation_split: Annotated[float, Field(ge=0, le=0.5)] = 0
@@ -123,6 +130,8 @@ class RunSettings(_Model):
     model_units: int
     ttl_hours: float
     smoke_test_prompts: tuple[str, ...]
+    deployment: DeploymentMode = "auto"
+    keep_on_smoke_failure: bool = False
     sensitive_data: SensitiveDataPolicy
     validation_split: float
     metrics_gate: MetricsGate

@@ -4,7 +4,8 @@ Only pointers, ids and counts travel in the state (Step Functions caps it at 256
 logs it); dataset content never does. Each step adds its own section:
 
 ``run`` + ``timing`` (trigger) -> ``settings`` (register) -> ``dataset`` (validate)
--> ``guardrails`` -> ``training`` (completion callback) -> ``metrics`` -> ``throughput``;
+-> ``guardrails`` -> ``slot`` -> ``training`` (completion callback) -> ``metrics`` -> ``plan``
+-> ``approval`` (if required) -> ``deployment`` -> ``smoke``;
 on a stop, ``failure`` ({Error, Cause} from the Catch) and ``outcome`` (the notifier's
 reason and cause, read by the Fail state's ErrorPath/CausePath).
 """
@@ -42,6 +43,8 @@ class Timing(_Wire):
     """Durations every Wait / task-token state reads from the input (tests run in seconds)."""
 
     training_timeout_seconds: int
+    job_slot_timeout_seconds: int
+    approval_timeout_seconds: int = 86400
     throughput_poll_seconds: int
     throughput_max_polls: int
 
@@ -60,6 +63,7 @@ class DatasetResult(_Wire):
     sha256: str
     records: int
     estimated_tokens: int = 0
+    estimated_training_cost_usd: float | None = None  # None: no sourced price for the model
     training_uri: str
     validation_uri: str | None = None
     report: str
@@ -70,6 +74,7 @@ class TrainingResult(_Wire):
     status: str
     output_model_arn: str | None = None
     output_uri: str
+    training_seconds: float | None = None  # creation to end, as Bedrock recorded them
 
 
 class MetricsResult(_Wire):
@@ -78,10 +83,30 @@ class MetricsResult(_Wire):
     report: str
 
 
-class ThroughputResult(_Wire):
-    provisioned_model_arn: str
-    status: str
+class DeploymentPlan(_Wire):
+    """What will be bought and what it costs, decided (and shown) before anything is spent."""
+
+    mode: str  # provisioned-throughput | on-demand | none
+    model_arn: str
+    model_units: int
+    ttl_hours: float  # 0 = kept until torn down by hand
+    approval_required: bool
+    estimated_hourly_cost_usd: float | None = None  # None: no sourced price (or billed per token)
+    estimated_cost_over_ttl_usd: float | None = None
+    report: str
+
+
+class DeploymentResult(_Wire):
+    arn: str  # the provisioned model ARN or the custom model deployment ARN
+    mode: str
+    status: str  # InService / Active when ready
     polls: int
+
+
+class SmokeResult(_Wire):
+    passed: bool
+    prompts: int
+    slowest_ms: int
 
 
 class Failure(_Wire):
@@ -98,7 +123,9 @@ class PipelineState(_Wire):
     dataset: DatasetResult | None = None
     training: TrainingResult | None = None
     metrics: MetricsResult | None = None
-    throughput: ThroughputResult | None = None
+    plan: DeploymentPlan | None = None
+    deployment: DeploymentResult | None = None
+    smoke: SmokeResult | None = None
     failure: Failure | None = None
 
     @property

@@ -72,3 +72,64 @@ class Bedrock:
     def get_throughput(self, arn: str) -> dict[str, Any]:
         throughput: dict[str, Any] = self._bedrock.get_provisioned_model_throughput(provisionedModelId=arn)
         return throughput
+
+    def delete_throughput(self, arn: str) -> bool:
+        """Delete; False when it was already gone (teardown is idempotent)."""
+        try:
+            self._bedrock.delete_provisioned_model_throughput(provisionedModelId=arn)
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ResourceNotFoundException":
+                return False
+            raise
+        return True
+
+    def no_commitment_units_in_use(self) -> int:
+        """Model units held by the account's live no-commitment throughputs (any model)."""
+        paginator = self._bedrock.get_paginator("list_provisioned_model_throughputs")
+        return sum(
+            summary.get("modelUnits", 0)
+            for page in paginator.paginate()
+            for summary in page.get("provisionedModelSummaries", [])
+            if summary.get("status") in ("Creating", "InService", "Updating") and not summary.get("commitmentDuration")
+        )
+
+    def create_deployment(self, name: str, model_arn: str, tags: dict[str, str]) -> str:
+        response = self._bedrock.create_custom_model_deployment(
+            modelDeploymentName=name,
+            modelArn=model_arn,
+            clientRequestToken=name,
+            tags=[{"key": k, "value": v} for k, v in tags.items()],
+        )
+        return str(response["customModelDeploymentArn"])
+
+    def get_deployment(self, arn: str) -> dict[str, Any]:
+        deployment: dict[str, Any] = self._bedrock.get_custom_model_deployment(customModelDeploymentIdentifier=arn)
+        return deployment
+
+    def delete_deployment(self, arn: str) -> bool:
+        try:
+            self._bedrock.delete_custom_model_deployment(customModelDeploymentIdentifier=arn)
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ResourceNotFoundException":
+                return False
+            raise
+        return True
+
+
+class BedrockRuntime:
+    """Inference on the deployed model (the smoke test)."""
+
+    def __init__(self, read_timeout_seconds: float = 30) -> None:
+        self._runtime = client("bedrock-runtime")
+        self.read_timeout_seconds = read_timeout_seconds
+
+    def converse(self, model_arn: str, prompt: str, max_tokens: int = 64) -> tuple[str, int]:
+        """(answer text, latency ms). The text stays in memory: it is measured, never logged."""
+        response = self._runtime.converse(
+            modelId=model_arn,
+            messages=[{"role": "user", "content": [{"text": prompt}]}],
+            inferenceConfig={"maxTokens": max_tokens},
+        )
+        blocks = response.get("output", {}).get("message", {}).get("content", [])
+        text = "".join(block.get("text", "") for block in blocks)
+        return text, int(response.get("metrics", {}).get("latencyMs", 0))

@@ -1,7 +1,9 @@
 """Reads the live evidence the guardrail rules judge. Any error -> None (the check is UNKNOWN).
 
 Every S3 call names the expected bucket owner. Read-only: the same gatherer serves the pipeline's
-guardrail step and ``finetune preflight``.
+guardrail step and ``finetune preflight``. IAM Access Analyzer's policy checks (CheckNoPublicAccess,
+CheckAccessNotGranted, ValidatePolicy) judge the policies read here; they read no resource, only
+the policy text sent to them.
 """
 
 from __future__ import annotations
@@ -42,6 +44,53 @@ def policy_document(value: Any) -> dict[str, Any]:
         return dict(json.loads(text))
     except json.JSONDecodeError:
         return dict(ast.literal_eval(text))  # literal_eval never executes code
+
+
+def _unless_absent(call: Callable[[], T], absent: str, meaning: T) -> Callable[[], T]:
+    """A read whose "not configured" error is an answer (e.g. no public access block = all off), not unknown."""
+
+    def read() -> T:
+        try:
+            return call()
+        except ClientError as err:
+            if err.response["Error"]["Code"] == absent:
+                return meaning
+            raise
+
+    return read
+
+
+_NO_PUBLIC_ACCESS_BLOCK = dict.fromkeys(("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), False)
+
+
+def _analyzer_answer(response: dict[str, Any]) -> dict[str, Any]:
+    """A CheckNoPublicAccess / CheckAccessNotGranted response without its metadata."""
+    return {"result": response["result"], "message": response.get("message", ""), "reasons": list(response.get("reasons", []))}
+
+
+def no_public_access(policy: dict[str, Any] | None, resource_type: str) -> dict[str, Any] | None:
+    """accessanalyzer:CheckNoPublicAccess on a resource policy; None when the policy is unknown or the call fails."""
+    if policy is None:
+        return None
+    if not policy.get("Statement"):  # no policy at all (a bucket without one): nothing can be granted
+        return {"result": "PASS", "message": "no policy statements to analyze", "reasons": []}
+    return _read(
+        f"CheckNoPublicAccess({resource_type})",
+        lambda: _analyzer_answer(
+            client("accessanalyzer").check_no_public_access(policyDocument=json.dumps(policy), resourceType=resource_type)
+        ),
+    )
+
+
+def _identity_document(policies: list[dict[str, Any]]) -> str:
+    """A role's inline policies as one identity policy (their union; Sids dropped, they may repeat)."""
+    statements: list[dict[str, Any]] = []
+    for policy in policies:
+        found = policy.get("Statement")
+        for statement in found if isinstance(found, list) else [found]:
+            if isinstance(statement, dict):
+                statements.append({k: v for k, v in statement.items() if k != "Sid"})
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def _lifecycle_prefixes(s3: Any, owner: dict[str, str]) -> list[str]:
@@ -111,18 +160,34 @@ class EvidenceReader:
                     return {}
                 raise
 
+        encryption_rules: list[dict[str, Any]] | None = _read(
+            "GetBucketEncryption",
+            _unless_absent(
+                lambda: list(s3.get_bucket_encryption(**owner)["ServerSideEncryptionConfiguration"]["Rules"]),
+                "ServerSideEncryptionConfigurationNotFoundError",
+                [],
+            ),
+        )
+        bucket_policy = _read("GetBucketPolicy", policy)
         return BucketEvidence(
             name=name,
             owned=owned,
             region=region,
-            encryption_rules=_read(
-                "GetBucketEncryption", lambda: list(s3.get_bucket_encryption(**owner)["ServerSideEncryptionConfiguration"]["Rules"])
-            ),
-            policy=_read("GetBucketPolicy", policy),
+            encryption_rules=encryption_rules,
+            policy=bucket_policy,
+            public_access_check=no_public_access(bucket_policy, "AWS::S3::Bucket"),
             public_access_block=_read(
-                "GetPublicAccessBlock", lambda: dict(s3.get_public_access_block(**owner)["PublicAccessBlockConfiguration"])
+                "GetPublicAccessBlock",
+                _unless_absent(
+                    lambda: dict(s3.get_public_access_block(**owner)["PublicAccessBlockConfiguration"]),
+                    "NoSuchPublicAccessBlockConfiguration",
+                    _NO_PUBLIC_ACCESS_BLOCK,
+                ),
             ),
-            policy_is_public=_read("GetBucketPolicyStatus", lambda: bool(s3.get_bucket_policy_status(**owner)["PolicyStatus"]["IsPublic"])),
+            policy_is_public=_read(
+                "GetBucketPolicyStatus",
+                _unless_absent(lambda: bool(s3.get_bucket_policy_status(**owner)["PolicyStatus"]["IsPublic"]), "NoSuchBucketPolicy", False),
+            ),
             versioning=_read("GetBucketVersioning", lambda: str(s3.get_bucket_versioning(**owner).get("Status", "Off"))),
             logging_target=_read(
                 "GetBucketLogging", lambda: str(s3.get_bucket_logging(**owner).get("LoggingEnabled", {}).get("TargetBucket", ""))
@@ -130,16 +195,24 @@ class EvidenceReader:
             lifecycle_prefixes=_read("GetBucketLifecycleConfiguration", lambda: _lifecycle_prefixes(s3, owner)),
             ownership=_read(
                 "GetBucketOwnershipControls",
-                lambda: str(s3.get_bucket_ownership_controls(**owner)["OwnershipControls"]["Rules"][0]["ObjectOwnership"]),
+                _unless_absent(
+                    lambda: str(s3.get_bucket_ownership_controls(**owner)["OwnershipControls"]["Rules"][0]["ObjectOwnership"]),
+                    "OwnershipControlsNotFoundError",
+                    "not set (ACLs apply)",
+                ),
             ),
         )
 
     def key(self, key_arn: str) -> KeyEvidence:
         kms = client("kms")
+        metadata = _read("DescribeKey", lambda: dict(kms.describe_key(KeyId=key_arn)["KeyMetadata"]))
+        rotation = _read("GetKeyRotationStatus", lambda: bool(kms.get_key_rotation_status(KeyId=key_arn)["KeyRotationEnabled"]))
+        key_policy = _read("GetKeyPolicy", lambda: policy_document(kms.get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"]))
         return KeyEvidence(
-            metadata=_read("DescribeKey", lambda: dict(kms.describe_key(KeyId=key_arn)["KeyMetadata"])),
-            rotation_enabled=_read("GetKeyRotationStatus", lambda: bool(kms.get_key_rotation_status(KeyId=key_arn)["KeyRotationEnabled"])),
-            policy=_read("GetKeyPolicy", lambda: policy_document(kms.get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"])),
+            metadata=metadata,
+            rotation_enabled=rotation,
+            policy=key_policy,
+            public_access_check=no_public_access(key_policy, "AWS::KMS::Key"),
         )
 
     def network(self, subnet_ids: tuple[str, ...], group_ids: tuple[str, ...]) -> NetworkEvidence:
@@ -207,7 +280,45 @@ class EvidenceReader:
 
         return _read("SimulatePrincipalPolicy", run)
 
-    def role(self, role_arn: str, probes: list[tuple[str, str]] | None = None) -> RoleEvidence:
+    def access_not_granted(self, policies: list[dict[str, Any]] | None, denied: list[tuple[str, str]]) -> list[tuple[str, str, str]] | None:
+        """accessanalyzer:CheckAccessNotGranted: may these identity policies grant each (action, resource)?"""
+        if policies is None:
+            return None
+
+        def run() -> list[tuple[str, str, str]]:
+            analyzer, document = client("accessanalyzer"), _identity_document(policies)
+            results = []
+            for action, resource in denied:
+                answer = analyzer.check_access_not_granted(
+                    policyDocument=document, access=[{"actions": [action], "resources": [resource]}], policyType="IDENTITY_POLICY"
+                )
+                results.append((action, resource, str(answer["result"])))
+            return results
+
+        return _read("CheckAccessNotGranted", run)
+
+    def policy_findings(self, policies: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        """accessanalyzer:ValidatePolicy on each identity policy: its findings, any type."""
+        if policies is None:
+            return None
+
+        def run() -> list[dict[str, Any]]:
+            paginator = client("accessanalyzer").get_paginator("validate_policy")
+            findings = []
+            for index, policy in enumerate(policies):
+                for page in paginator.paginate(policyDocument=json.dumps(policy), policyType="IDENTITY_POLICY"):
+                    findings += [
+                        {"policy": index, **{k: f.get(k) for k in ("findingType", "issueCode", "findingDetails")}} for f in page["findings"]
+                    ]
+            return findings
+
+        return _read("ValidatePolicy", run)
+
+    def role(
+        self, role_arn: str, access: tuple[list[tuple[str, str]], list[tuple[str, str]]] | None = None, *, validate: bool = False
+    ) -> RoleEvidence:
+        """A role's trust and inline policies. ``access`` = (must be allowed, must be denied) probes:
+        simulated, and the denied ones checked by Access Analyzer. ``validate``: ValidatePolicy findings."""
         iam = client("iam")
         name = role_arn.rsplit("/", 1)[-1]
 
@@ -215,16 +326,21 @@ class EvidenceReader:
             names = iam.list_role_policies(RoleName=name)["PolicyNames"]
             return [policy_document(iam.get_role_policy(RoleName=name, PolicyName=n)["PolicyDocument"]) for n in names]
 
+        trust = _read("GetRole", lambda: policy_document(iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]))
+        inline_policies = _read("GetRolePolicy", inline)
         return RoleEvidence(
             arn=role_arn,
-            trust=_read("GetRole", lambda: policy_document(iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"])),
-            inline_policies=_read("GetRolePolicy", inline),
+            trust=trust,
+            inline_policies=inline_policies,
             attached_policy_arns=_read(
                 "ListAttachedRolePolicies",
                 lambda: [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]],
             ),
-            simulation=self.simulate(role_arn, probes) if probes else None,
+            simulation=self.simulate(role_arn, access[0] + access[1]) if access else None,
             tags=_read("GetRole(Tags)", lambda: {t["Key"]: t["Value"] for t in iam.get_role(RoleName=name)["Role"].get("Tags", [])}),
+            trust_public_access_check=no_public_access(trust, "AWS::IAM::AssumeRolePolicyDocument"),
+            access_not_granted=self.access_not_granted(inline_policies, access[1]) if access else None,
+            policy_findings=self.policy_findings(inline_policies) if validate else None,
         )
 
     def foundation_model(self, model_id: str) -> dict[str, Any] | None:
@@ -272,8 +388,8 @@ def gather_evidence(
         bucket=reader.bucket(bucket),
         key=reader.key(key_arn),
         network=reader.network(subnet_ids, security_group_ids),
-        service_role=reader.role(service_role_arn, [p for group in access_probes(bucket, key_arn) for p in group]),
-        launcher_role=reader.role(launcher_role_arn) if launcher_role_arn else None,
+        service_role=reader.role(service_role_arn, access_probes(bucket, key_arn)),
+        launcher_role=reader.role(launcher_role_arn, validate=True) if launcher_role_arn else None,
         foundation_model=reader.foundation_model(base_model),
         customization_type=customization_type,
         validation=reader.document(bucket, validation_report_key) if validation_report_key else None,

@@ -91,11 +91,14 @@ class DataBucket:
         self._s3.copy_object(**args)
 
     def put_json(self, key: str, document: Any) -> str:
+        return self.put_text(key, json.dumps(document, indent=2, sort_keys=True), "application/json")
+
+    def put_text(self, key: str, text: str, content_type: str) -> str:
         self._s3.put_object(
             Bucket=self.bucket,
             Key=key,
-            Body=json.dumps(document, indent=2, sort_keys=True).encode(),
-            ContentType="application/json",
+            Body=text.encode(),
+            ContentType=content_type,
             ServerSideEncryption="aws:kms",
             SSEKMSKeyId=self.key_arn,
             ExpectedBucketOwner=self.owner,
@@ -114,6 +117,12 @@ class DataBucket:
                 return None
             raise
         return str(body.read().decode("utf-8"))
+
+    def first_lines(self, key: str, limit: int, max_bytes: int = 1 << 20) -> list[bytes]:
+        """The first ``limit`` lines of a (validated) object, reading at most ``max_bytes``."""
+        body = self._s3.get_object(Bucket=self.bucket, Key=key, ExpectedBucketOwner=self.owner, Range=f"bytes=0-{max_bytes - 1}")["Body"]
+        lines: list[bytes] = body.read().split(b"\n")
+        return lines[:limit]
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"

@@ -116,6 +116,18 @@ def _key_id(arn_or_id: str | None) -> str | None:
     return arn_or_id.rsplit("/", 1)[-1] if arn_or_id else None
 
 
+def _no_public_access(answer: dict[str, Any] | None, what: str, passed: str) -> Verdict:
+    """Judge an IAM Access Analyzer ``CheckNoPublicAccess`` answer, after our own parse passed."""
+    if answer is None:
+        return UNKNOWN, f"IAM Access Analyzer CheckNoPublicAccess could not be run on {what}"
+    if answer.get("result") == "FAIL":
+        reasons = "; ".join(str(r["description"]) for r in answer.get("reasons", []) if r.get("description"))
+        return FAIL, f"IAM Access Analyzer: {what} may grant public access" + (f" ({reasons})" if reasons else "")
+    if answer.get("result") != "PASS":
+        return UNKNOWN, f"IAM Access Analyzer answered {answer.get('result')!r} for {what}"
+    return PASS, f"{passed}; IAM Access Analyzer finds no public access"
+
+
 # ---------------------------------------------------------------- context (GR-CTX)
 
 
@@ -276,10 +288,12 @@ def _s3_no_external_principals(ev: Evidence) -> Verdict:
             if not _condition_values(statement, "aws:SourceAccount") and not _condition_values(statement, "aws:SourceArn"):
                 return FAIL, "a service is allowed without aws:SourceAccount / aws:SourceArn"
             continue
+        if "NotPrincipal" in statement:
+            return FAIL, "an Allow with NotPrincipal names everyone else"
         for name in _principals(statement):
             if name == "*" or (name != ev.account and f":{ev.account}:" not in name):
                 return FAIL, "an Allow names a principal outside this account"
-    return PASS, "every Allow names this account or a service bound to it"
+    return _no_public_access(ev.bucket.public_access_check, "the bucket policy", "every Allow names this account or a service bound to it")
 
 
 # ---------------------------------------------------------------- key (GR-KMS)
@@ -314,7 +328,9 @@ def _kms_no_wildcard(ev: Evidence) -> Verdict:
         wildcard = statement.get("Effect") == "Allow" and "*" in _principals(statement)
         if wildcard and ev.account not in _condition_values(statement, "kms:CallerAccount"):
             return FAIL, "an Allow has a wildcard principal"
-    return PASS, "no wildcard principal"
+        if statement.get("Effect") == "Allow" and "NotPrincipal" in statement:
+            return FAIL, "an Allow with NotPrincipal names everyone else"
+    return _no_public_access(ev.key.public_access_check, "the key policy", "no wildcard principal")
 
 
 _ROLE_KMS_ACTIONS = {"kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"}
@@ -492,7 +508,11 @@ def _iam_trust(ev: Evidence) -> Verdict:
             return FAIL, "a trust statement lacks StringEquals aws:SourceAccount = this account"
         if _condition_values(statement, "aws:SourceArn") != [source_arn]:
             return FAIL, "a trust statement lacks aws:SourceArn = this account's customization jobs"
-    return PASS, "only Bedrock may assume the role, for this account's customization jobs"
+    return _no_public_access(
+        ev.service_role.trust_public_access_check,
+        "the trust policy",
+        "only Bedrock may assume the role, for this account's customization jobs",
+    )
 
 
 def _iam_least_privilege(ev: Evidence) -> Verdict:
@@ -505,6 +525,8 @@ def _iam_least_privilege(ev: Evidence) -> Verdict:
         for statement in _statements(policy):
             if statement.get("Effect") != "Allow":
                 continue
+            if "NotAction" in statement or "NotResource" in statement:
+                return FAIL, "an Allow with NotAction or NotResource grants everything it does not name"
             actions = [str(a) for a in _list(statement.get("Action"))]
             resources = [str(r) for r in _list(statement.get("Resource"))]
             if any(a in ("*", "s3:*", "kms:*", "iam:*") or a.startswith(("s3:Delete", "s3:PutBucket", "iam:")) for a in actions):
@@ -545,7 +567,16 @@ def _iam_evaluated(ev: Evidence) -> Verdict:
     for probe in denied:
         if decisions.get(probe) not in ("implicitDeny", "explicitDeny"):
             return FAIL, f"{probe[0]} is allowed where it must not be"
-    return PASS, "evaluation: the role reads validated/, writes output/, and nothing else probed"
+    if ev.service_role.access_not_granted is None:
+        return UNKNOWN, "IAM Access Analyzer CheckAccessNotGranted could not be run"
+    analyzed = {(action, resource): result for action, resource, result in ev.service_role.access_not_granted}
+    for action, resource in denied:
+        result = analyzed.get((action, resource))
+        if result == "FAIL":
+            return FAIL, f"IAM Access Analyzer: the role's policies may grant {action} on {resource}"
+        if result != "PASS":
+            return UNKNOWN, f"IAM Access Analyzer did not check {action} on {resource}"
+    return PASS, "evaluation: the role reads validated/, writes output/, and nothing else probed; Access Analyzer agrees"
 
 
 _BROAD_MANAGED = ("AdministratorAccess", "PowerUserAccess", "AmazonS3FullAccess", "AmazonBedrockFullAccess")
@@ -560,6 +591,8 @@ def _iam_no_broad_managed(ev: Evidence) -> Verdict:
 
 
 def _iam_pass_role(ev: Evidence) -> Verdict:
+    """The service role goes only to Bedrock and only it goes to Bedrock; any other role the launcher
+    may pass (e.g. a scheduler's) is named exactly and bound to its service."""
     launcher = ev.launcher_role
     if launcher is None or launcher.inline_policies is None:
         return UNKNOWN, "the launcher role's policies could not be read"
@@ -567,16 +600,35 @@ def _iam_pass_role(ev: Evidence) -> Verdict:
         statement
         for policy in launcher.inline_policies
         for statement in _statements(policy)
-        if statement.get("Effect") == "Allow" and any(_matches(str(a), "iam:PassRole") for a in _list(statement.get("Action")))
+        if statement.get("Effect") == "Allow" and _grants_pass_role(statement)
     ]
-    if not passes:
-        return FAIL, "the launcher cannot pass the service role"
+    role, passes_service_role = ev.service_role.arn, False
     for statement in passes:
-        if _list(statement.get("Resource")) != [ev.service_role.arn]:
-            return FAIL, "iam:PassRole is not limited to the service role"
-        if _condition_values(statement, "iam:PassedToService") != ["bedrock.amazonaws.com"]:
-            return FAIL, "iam:PassRole lacks iam:PassedToService = bedrock.amazonaws.com"
-    return PASS, "the launcher passes only the service role, only to Bedrock"
+        resources = [str(r) for r in _list(statement.get("Resource"))]
+        services = _condition_values(statement, "iam:PassedToService")
+        if not resources or "NotResource" in statement or any("*" in r or "?" in r for r in resources):
+            return FAIL, "iam:PassRole is not limited to named roles"
+        if not services or any("*" in s or "?" in s for s in services):
+            return FAIL, "iam:PassRole lacks iam:PassedToService"
+        if role in resources and services != ["bedrock.amazonaws.com"]:
+            return FAIL, "iam:PassRole lets the service role go to a service other than bedrock.amazonaws.com"
+        if "bedrock.amazonaws.com" in services and resources != [role]:
+            return FAIL, "iam:PassRole lets another role go to Bedrock"
+        passes_service_role = passes_service_role or role in resources
+    if not passes_service_role:
+        return FAIL, "the launcher cannot pass the service role"
+    if launcher.policy_findings is None:
+        return UNKNOWN, "IAM Access Analyzer ValidatePolicy could not be run on the launcher's policies"
+    pass_role = sorted({str(f.get("issueCode")) for f in launcher.policy_findings if str(f.get("issueCode", "")).startswith("PASS_ROLE_")})
+    if pass_role:
+        return FAIL, f"IAM Access Analyzer ValidatePolicy: {', '.join(pass_role)}"
+    return PASS, "the service role goes only to Bedrock, no other role does; Access Analyzer raises no PassRole warning"
+
+
+def _grants_pass_role(statement: dict[str, Any]) -> bool:
+    if "NotAction" in statement:  # everything but the named actions
+        return not any(_matches(str(a), "iam:PassRole") for a in _list(statement["NotAction"]))
+    return any(_matches(str(a), "iam:PassRole") for a in _list(statement.get("Action")))
 
 
 # ---------------------------------------------------------------- the job request (GR-JOB)
@@ -681,13 +733,15 @@ PRE_LAUNCH_CHECKS: tuple[Check, ...] = (
            _s3_public_access, "Turn on all four public access blocks; remove public statements."),
     _check("GR-S3-07", "ACLs disabled", "GetBucketOwnershipControls", ("SecurityHub S3.12",), _s3_acls_disabled,
            "Set object ownership to BucketOwnerEnforced."),
-    _check("GR-S3-08", "No external principals in the bucket policy", "GetBucketPolicy", ("SecurityHub S3.6",),
+    _check("GR-S3-08", "No external principals in the bucket policy", "GetBucketPolicy; accessanalyzer:CheckNoPublicAccess",
+           ("SecurityHub S3.6", "IAM Access Analyzer CheckNoPublicAccess"),
            _s3_no_external_principals, "Remove Allow statements for other accounts; bind service principals with aws:SourceAccount."),
     _check("GR-KMS-01", "Customer-managed, enabled, symmetric key of ours", "kms:DescribeKey", ("SecurityHub KMS.3",),
            _kms_customer_key, "Use the stack's enabled customer-managed key."),
     _check("GR-KMS-02", "Key rotation on", "kms:GetKeyRotationStatus", ("SecurityHub KMS.4",), _kms_rotation,
            "Enable automatic key rotation."),
-    _check("GR-KMS-03", "No wildcard principal in the key policy", "kms:GetKeyPolicy", ("SecurityHub KMS.5",), _kms_no_wildcard,
+    _check("GR-KMS-03", "No wildcard principal in the key policy", "kms:GetKeyPolicy; accessanalyzer:CheckNoPublicAccess",
+           ("SecurityHub KMS.5", "IAM Access Analyzer CheckNoPublicAccess"), _kms_no_wildcard,
            "Name principals explicitly (or bind * with kms:CallerAccount)."),
     _check("GR-KMS-04", "Key policy gives the service role only what it needs", "kms:GetKeyPolicy", ("Bedrock encryption-custom-job",),
            _kms_role_grants, "Grant the service role Decrypt, GenerateDataKey, DescribeKey, CreateGrant via bedrock/s3 only."),
@@ -705,19 +759,20 @@ PRE_LAUNCH_CHECKS: tuple[Check, ...] = (
            "Add a KMS interface endpoint with private DNS and HTTPS from the VPC only."),
     _check("GR-NET-07", "Job security groups without world ingress", "ec2:DescribeSecurityGroups", ("SecurityHub EC2.18",),
            _net_job_security_groups, "Remove 0.0.0.0/0 and ::/0 ingress from the job security groups."),
-    _check("GR-IAM-01", "Service role trusts only Bedrock, with confused-deputy conditions", "iam:GetRole",
-           ("prowler iam_role_cross_service_confused_deputy_prevention",), _iam_trust,
+    _check("GR-IAM-01", "Service role trusts only Bedrock, with confused-deputy conditions",
+           "iam:GetRole; accessanalyzer:CheckNoPublicAccess",
+           ("prowler iam_role_cross_service_confused_deputy_prevention", "IAM Access Analyzer CheckNoPublicAccess"), _iam_trust,
            "Trust only bedrock.amazonaws.com with aws:SourceAccount and aws:SourceArn = this account's customization jobs."),
     _check("GR-IAM-02", "Service role least privilege", "iam:GetRolePolicy", ("SecurityHub IAM.1", "IAM.21"), _iam_least_privilege,
            "Limit S3 to the training prefixes, PutObject to output/, KMS to the data key."),
-    _check("GR-IAM-03", "Least privilege proven by evaluation", "iam:SimulatePrincipalPolicy",
+    _check("GR-IAM-03", "Least privilege proven by evaluation", "iam:SimulatePrincipalPolicy; accessanalyzer:CheckAccessNotGranted",
            ("IAM Access Analyzer custom policy checks",),
            _iam_evaluated, "Narrow the service role's policies until only the needed probes are allowed."),
     _check("GR-IAM-04", "No broad managed policies on the service role", "iam:ListAttachedRolePolicies",
            ("prowler iam_role_administratoraccess_policy",), _iam_no_broad_managed, "Detach the broad managed policies."),
-    _check("GR-IAM-05", "Launcher passes only this role, only to Bedrock", "the launcher role's policies",
+    _check("GR-IAM-05", "Launcher passes only this role, only to Bedrock", "the launcher role's policies; accessanalyzer:ValidatePolicy",
            ("Access Analyzer PASS_ROLE_WITH_STAR_IN_RESOURCE",), _iam_pass_role,
-           "Scope iam:PassRole to the service role with iam:PassedToService = bedrock.amazonaws.com."),
+           "Scope iam:PassRole to named roles with iam:PassedToService; the service role to bedrock.amazonaws.com only."),
     _check("GR-JOB-01", "Request uses the data key", "the request about to be sent", ("Trend Micro Bedrock-004",), _job_rule(_job_key),
            "Send customModelKmsKeyId = the data key ARN."),
     _check("GR-JOB-02", "Request runs in the checked VPC", "the request", ("CloudSploit customModelInVpc",), _job_rule(_job_vpc),

@@ -3,6 +3,10 @@
 Gathered by ``adapters/evidence.py`` (boto3, every S3 call with ExpectedBucketOwner) once per
 run. A field that could not be read (access denied, throttled, absent) is ``None``: the checks
 reading it answer UNKNOWN, which blocks like a FAIL (fail closed).
+
+IAM Access Analyzer answers are kept as AWS gives them, minus response metadata:
+``CheckNoPublicAccess`` / ``CheckAccessNotGranted`` -> ``{"result": "PASS"|"FAIL", "message", "reasons"}``,
+``ValidatePolicy`` -> its findings (``findingType``, ``issueCode``, ``findingDetails``).
 """
 
 from __future__ import annotations
@@ -41,12 +45,16 @@ class BucketEvidence(_Evidence):
     versioning: str | None = None  # GetBucketVersioning Status
     logging_target: str | None = None  # GetBucketLogging TargetBucket ("" = off)
     lifecycle_prefixes: list[str] | None = None  # GetBucketLifecycleConfiguration rule prefixes
+    # accessanalyzer:CheckNoPublicAccess(resourceType=AWS::S3::Bucket) on the bucket policy (GR-S3-08)
+    public_access_check: dict[str, Any] | None = None
 
 
 class KeyEvidence(_Evidence):
     metadata: dict[str, Any] | None
     rotation_enabled: bool | None
     policy: dict[str, Any] | None
+    # accessanalyzer:CheckNoPublicAccess(resourceType=AWS::KMS::Key) on the key policy (GR-KMS-03)
+    public_access_check: dict[str, Any] | None = None
 
 
 class NetworkEvidence(_Evidence):
@@ -67,6 +75,14 @@ class RoleEvidence(_Evidence):
     # iam:SimulatePrincipalPolicy: [action, resource, EvalDecision] per probe (GR-IAM-03)
     simulation: list[tuple[str, str, str]] | None = None
     tags: dict[str, str] | None = None
+    # accessanalyzer:CheckNoPublicAccess(resourceType=AWS::IAM::AssumeRolePolicyDocument) on the trust (GR-IAM-01)
+    trust_public_access_check: dict[str, Any] | None = None
+    # accessanalyzer:CheckAccessNotGranted on the inline policies: [action, resource, result] per
+    # must-be-denied probe (GR-IAM-03); read for the service role only
+    access_not_granted: list[tuple[str, str, str]] | None = None
+    # accessanalyzer:ValidatePolicy(IDENTITY_POLICY) findings on the inline policies (GR-IAM-05);
+    # read for the launcher role only
+    policy_findings: list[dict[str, Any]] | None = None
 
 
 class Evidence(_Evidence):

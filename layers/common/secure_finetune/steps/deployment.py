@@ -1,21 +1,58 @@
-"""Deployment: buy no-commitment provisioned throughput under the cap, poll it to InService."""
+"""Deployment: plan and price before spending, buy or deploy under the cap, smoke-test, schedule the teardown.
+
+Order matters for the bill: the purchase checks (GR-JOB-07/08), the account's free capacity and
+the cost are settled in ``plan_deployment`` *before* an approver is asked and before anything is
+bought; a throughput is reused rather than bought twice for one model; and every purchase gets a
+one-time teardown schedule unless its time-to-live is 0.
+"""
 
 from __future__ import annotations
 
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 from ..guardrails import PURCHASE_CHECKS, PurchaseEvidence, blocking_reason, evaluate, findings_document
-from ..notifications import ThroughputReady
+from ..models import find_model
+from ..notifications import ThroughputReady, TornDown, TtlWarning
+from ..pricing import price_of
 from ..reasons import DeploymentFailed, Reason, ReasonCode
+from ..report_html import write_run_report
 from ..runs import RunStatus, Step, report_key
-from ..state import PipelineState, ThroughputResult
+from ..settings import RunSettings
+from ..state import DeploymentPlan, DeploymentResult, PipelineState, SmokeResult
 from ..wiring import Dependencies
 
+PROVISIONED, ON_DEMAND, NONE = "provisioned-throughput", "on-demand", "none"
+_READY = {PROVISIONED: "InService", ON_DEMAND: "Active"}
+SMOKE_PROMPTS_FROM_VALIDATION = 3
 
-def buy_throughput(state: PipelineState, deps: Dependencies) -> ThroughputResult:
+
+def deployment_mode(settings: RunSettings) -> str:
+    """The profile's choice, checked against what the base model offers (the registry)."""
+    model = find_model(settings.base_model)
+    wanted = settings.deployment
+    if wanted == NONE:
+        return NONE
+    if wanted in ("auto", PROVISIONED) and model.provisioned_throughput:
+        return PROVISIONED
+    if wanted in ("auto", ON_DEMAND) and model.on_demand_deployment:
+        return ON_DEMAND
+    raise DeploymentFailed(Reason(ReasonCode.NO_DEPLOYMENT_OPTION, f"{wanted}-not-offered"))
+
+
+def hourly_cost(base_model: str, model_units: int, override_per_unit_hour: float | None) -> float | None:
+    """No-commitment throughput per hour: the stack's price if set, else the sourced table's."""
+    price = price_of(find_model(base_model).model_id)
+    per_unit = override_per_unit_hour if override_per_unit_hour is not None else price.throughput_per_unit_hour if price else None
+    return None if per_unit is None else round(per_unit * model_units, 2)
+
+
+def plan_deployment(state: PipelineState, deps: Dependencies) -> DeploymentPlan:
     run, settings, training = state.run, state.settings, state.training
     assert training is not None and training.output_model_arn, "a trained model comes first"
-    if settings.approval_required:
-        # The approval flow is not built yet: never spend without the yes a profile asks for.
-        raise DeploymentFailed(Reason(ReasonCode.APPROVAL_REQUIRED))
+    mode = deployment_mode(settings)
     evidence = PurchaseEvidence(
         expected_key_arn=deps.config.key_arn,
         job_arn=training.job_arn,
@@ -27,46 +64,195 @@ def buy_throughput(state: PipelineState, deps: Dependencies) -> ThroughputResult
         run_id=run.run_id,
     )
     findings = evaluate(evidence, PURCHASE_CHECKS)
-    deps.bucket.put_json(report_key(run.run_id, Step.DEPLOYMENT), findings_document(findings))
+    # On-demand deployments bill per token, not per hour: no hourly figure for them.
+    hourly = None
+    if mode == PROVISIONED:
+        hourly = hourly_cost(settings.base_model, settings.model_units, deps.config.throughput_price_per_unit_hour)
+    plan = DeploymentPlan(
+        mode=mode,
+        model_arn=training.output_model_arn,
+        model_units=settings.model_units if mode == PROVISIONED else 0,
+        ttl_hours=settings.ttl_hours,
+        approval_required=settings.approval_required and mode != NONE,
+        estimated_hourly_cost_usd=hourly,
+        estimated_cost_over_ttl_usd=round(hourly * settings.ttl_hours, 2) if hourly is not None and settings.ttl_hours else None,
+        report=deps.bucket.uri(report_key(run.run_id, Step.DEPLOYMENT)),
+    )
+    deps.bucket.put_json(report_key(run.run_id, Step.DEPLOYMENT), {**findings_document(findings), "plan": plan.wire()})
     reason = blocking_reason(findings)
     if reason is not None:
         raise DeploymentFailed(reason)
-    existing = deps.bedrock.find_throughput(training.output_model_arn)
-    if existing is not None:
-        arn = existing["provisionedModelArn"]  # never buy twice for one model
+    if mode == PROVISIONED and deps.bedrock.find_throughput(training.output_model_arn) is None:
+        free = deps.config.no_commitment_model_units - deps.bedrock.no_commitment_units_in_use()
+        if free < settings.model_units:
+            raise DeploymentFailed(Reason(ReasonCode.THROUGHPUT_CAPACITY_SHORT, f"{max(free, 0)}-free-{settings.model_units}-needed"))
+    return plan
+
+
+def deploy(state: PipelineState, deps: Dependencies) -> DeploymentResult:
+    run, settings, plan = state.run, state.settings, state.plan
+    assert plan is not None and plan.mode != NONE, "plan before deploying"
+    tags = {"run-id": run.run_id, "profile": settings.profile}
+    if plan.mode == PROVISIONED:
+        existing = deps.bedrock.find_throughput(plan.model_arn)
+        # Never buy twice for one model; the request token makes a retried call idempotent too.
+        if existing:
+            arn = existing["provisionedModelArn"]
+        else:
+            arn = deps.bedrock.create_throughput(run.run_id, plan.model_arn, plan.model_units, tags)
+        deps.runs.set_status(run.run_id, RunStatus.DEPLOYING, provisionedModelArn=arn)
     else:
-        arn = deps.bedrock.create_throughput(
-            run.run_id, training.output_model_arn, settings.model_units, {"run-id": run.run_id, "profile": settings.profile}
-        )
-    deps.runs.set_status(run.run_id, RunStatus.DEPLOYING, provisionedModelArn=arn)
-    return ThroughputResult(provisioned_model_arn=arn, status="Creating", polls=0)
+        arn = deps.bedrock.create_deployment(run.run_id, plan.model_arn, tags)
+        deps.runs.set_status(run.run_id, RunStatus.DEPLOYING, deploymentArn=arn)
+    return DeploymentResult(arn=arn, mode=plan.mode, status="Creating", polls=0)
 
 
-def check_throughput(state: PipelineState, deps: Dependencies) -> ThroughputResult:
-    current = state.throughput
-    assert current is not None, "buy before polling"
-    status = deps.bedrock.get_throughput(current.provisioned_model_arn)["status"]
-    polls = current.polls + 1
+def check_deployment(state: PipelineState, deps: Dependencies) -> DeploymentResult:
+    current = state.deployment
+    assert current is not None, "deploy before polling"
+    found = deps.bedrock.get_throughput(current.arn) if current.mode == PROVISIONED else deps.bedrock.get_deployment(current.arn)
+    status, polls = str(found["status"]), current.polls + 1
     if status == "Failed":
-        raise DeploymentFailed(Reason(ReasonCode.THROUGHPUT_FAILED))
-    if status != "InService" and polls >= state.timing.throughput_max_polls:
+        # failureMessage goes to the encrypted report, the reason code to the owner.
+        failure = {"failureMessage": found.get("failureMessage")}
+        deps.bucket.put_json(report_key(state.run.run_id, Step.DEPLOYMENT), _with(deps, state, failure))
+        code = ReasonCode.THROUGHPUT_FAILED if current.mode == PROVISIONED else ReasonCode.DEPLOYMENT_FAILED
+        raise DeploymentFailed(Reason(code))
+    if status != _READY[current.mode] and polls >= state.timing.throughput_max_polls:
         raise DeploymentFailed(Reason(ReasonCode.THROUGHPUT_TIMED_OUT, f"{polls}polls"))
-    return ThroughputResult(provisioned_model_arn=current.provisioned_model_arn, status=status, polls=polls)
+    ready = "Ready" if status == _READY[current.mode] else status
+    return current.model_copy(update={"status": ready, "polls": polls})
 
 
-def announce_throughput(state: PipelineState, deps: Dependencies) -> None:
-    run, settings, throughput = state.run, state.settings, state.throughput
-    assert throughput is not None
-    findings = deps.bucket.get_json(report_key(run.run_id, Step.DEPLOYMENT)).get("findings", [])
-    deps.bucket.put_json(report_key(run.run_id, Step.DEPLOYMENT), {"findings": findings, "throughput": throughput.wire()})
-    deps.runs.set_status(run.run_id, RunStatus.SUCCEEDED)
+def smoke_test(state: PipelineState, deps: Dependencies) -> SmokeResult:
+    """A few prompts through Converse on the deployed ARN; every one must get a non-empty answer.
+
+    Prompts and answers stay in memory: the report keeps counts, lengths and latencies only.
+    """
+    run, settings, deployment = state.run, state.settings, state.deployment
+    assert deployment is not None
+    prompts = list(settings.smoke_test_prompts) or _validation_prompts(state, deps)
+    results: list[dict[str, Any]] = []
+    for prompt in prompts:
+        started = time.monotonic()
+        try:
+            answer, latency_ms = deps.runtime.converse(deployment.arn, prompt)
+        except Exception as err:  # any failure to answer fails the smoke test
+            results.append({"answered": False, "error": type(err).__name__, "latencyMs": int((time.monotonic() - started) * 1000)})
+            continue
+        results.append({"answered": bool(answer.strip()), "answerChars": len(answer), "latencyMs": latency_ms})
+    passed = bool(results) and all(result["answered"] for result in results)
+    smoke = SmokeResult(passed=passed, prompts=len(results), slowest_ms=max((r["latencyMs"] for r in results), default=0))
+    kept = passed or settings.keep_on_smoke_failure
+    deps.bucket.put_json(report_key(run.run_id, Step.SMOKE), {**smoke.wire(), "results": results, "kept": kept})
+    if not passed:
+        if not kept:
+            _delete(deployment.mode, deployment.arn, deps)
+        raise DeploymentFailed(Reason(ReasonCode.SMOKE_TEST_FAILED, f"{sum(not r['answered'] for r in results)}-of-{len(results)}"))
+    return smoke
+
+
+def _validation_prompts(state: PipelineState, deps: Dependencies) -> list[str]:
+    """Without profile prompts, the first user turns of the validation set (else the training set)."""
+    dataset = state.dataset
+    assert dataset is not None
+    key = (dataset.validation_uri or dataset.training_uri).removeprefix(f"s3://{state.run.bucket}/")
+    prompts = (prompt_of(line) for line in deps.bucket.first_lines(key, 50))
+    return [prompt for prompt in prompts if prompt][:SMOKE_PROMPTS_FROM_VALIDATION]
+
+
+def prompt_of(line: bytes) -> str | None:
+    """The user's words in one validated record: ``prompt``, ``input`` or the first user turn."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    for field in ("prompt", "input"):
+        if isinstance(record.get(field), str):
+            return str(record[field])
+    for message in record.get("messages") or []:
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            texts = [str(block["text"]) for block in content or [] if isinstance(block, dict) and isinstance(block.get("text"), str)]
+            return " ".join(texts) or None
+    return None
+
+
+def announce_deployment(state: PipelineState, deps: Dependencies, now: datetime | None = None) -> None:
+    """Schedule the teardown, write the HTML report, tell the owners the model is ready to call."""
+    run, settings, deployment, plan, smoke = state.run, state.settings, state.deployment, state.plan, state.smoke
+    assert deployment is not None and plan is not None
+    delete_at = None
+    if plan.ttl_hours > 0:
+        now = now or datetime.now(UTC)
+        delete_at = now + timedelta(hours=plan.ttl_hours)
+        warn_at = max(now, delete_at - timedelta(minutes=deps.config.ttl_warning_minutes))
+        deps.scheduler.schedule_teardown(run.run_id, warn_at=warn_at, delete_at=delete_at)
+    deps.bucket.put_json(
+        report_key(run.run_id, Step.DEPLOYMENT),
+        _with(deps, state, {"deployment": deployment.wire(), "deleteAt": _iso(delete_at) if delete_at else None}),
+    )
+    deps.runs.set_status(run.run_id, RunStatus.SUCCEEDED, deleteAt=_iso(delete_at) if delete_at else "never")
+    report = write_run_report(deps.bucket, run.run_id)
     deps.notifier.send(
         ThroughputReady(
             run_id=run.run_id,
             profile=settings.profile,
             dataset=run.uri,
-            provisioned_model_arn=throughput.provisioned_model_arn,
-            model_units=settings.model_units,
-            ttl_hours=settings.ttl_hours,
+            provisioned_model_arn=deployment.arn,
+            model_units=plan.model_units,
+            ttl_hours=plan.ttl_hours,
+            delete_at=_iso(delete_at) if delete_at else None,
+            estimated_hourly_cost_usd=plan.estimated_hourly_cost_usd,
+            smoke_test=f"passed {smoke.prompts}/{smoke.prompts}, slowest {smoke.slowest_ms} ms" if smoke else "",
+            example_call=example_call(deployment.arn, deps.config.region),
+            report=report,
         )
     )
+
+
+def example_call(model_arn: str, region: str) -> str:
+    return (
+        f"aws bedrock-runtime converse --region {region} --model-id {model_arn} "
+        """--messages '[{"role":"user","content":[{"text":"Hello"}]}]'"""
+    )
+
+
+def tear_down(run_id: str, action: str, deps: Dependencies, why: str = "time-to-live reached") -> str:
+    """The TTL schedules' target and `finetune teardown`: warn before, delete at the deadline."""
+    record = deps.runs.get_run(run_id) or {}
+    arn = record.get("provisionedModelArn") or record.get("deploymentArn")
+    if not arn:
+        return "nothing deployed"
+    dataset = f"s3://{record.get('bucket')}/{record.get('objectKey')}?versionId={record.get('versionId')}"
+    common = {"run_id": run_id, "profile": record.get("profile", ""), "dataset": dataset}
+    if action == "warn":
+        if record.get("tornDownAt"):
+            return "already torn down"
+        deps.notifier.send(TtlWarning(**common, provisioned_model_arn=arn, delete_at=record.get("deleteAt", "")))
+        return "warned"
+    mode = PROVISIONED if record.get("provisionedModelArn") else ON_DEMAND
+    deleted = _delete(mode, arn, deps)
+    deps.scheduler.cancel_teardown(run_id)
+    if record.get("tornDownAt"):
+        return "already torn down"
+    deps.runs.set_status(run_id, RunStatus(record.get("status", RunStatus.SUCCEEDED)), tornDownAt=_iso(datetime.now(UTC)))
+    deps.notifier.send(TornDown(**common, provisioned_model_arn=arn, why=why))
+    return "deleted" if deleted else "was already gone"
+
+
+def _delete(mode: str, arn: str, deps: Dependencies) -> bool:
+    return deps.bedrock.delete_throughput(arn) if mode == PROVISIONED else deps.bedrock.delete_deployment(arn)
+
+
+def _with(deps: Dependencies, state: PipelineState, extra: dict[str, object]) -> dict[str, object]:
+    """The deployment report so far (findings + plan), plus ``extra``."""
+    return {**deps.bucket.get_json(report_key(state.run.run_id, Step.DEPLOYMENT)), **extra}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -11,23 +11,37 @@ from ..runs import RunStatus, Step, profile_of, report_key
 from ..settings import DEFAULT_PROFILE
 from ..state import PipelineState
 from ..wiring import Dependencies
+from .deployment import tear_down
+from .slots import release_job_slot
 
 _STEP_OF_ERROR = {
     "RunRejected": Step.REGISTER,
     "DatasetInvalid": Step.VALIDATION,
     "GuardrailFailed": Step.GUARDRAILS,
     "TrainingFailed": Step.TRAINING,
-    "States.Timeout": Step.TRAINING,  # only the training wait has a timeout
+    "States.Timeout": Step.TRAINING,  # the training wait; other waits rename their timeout
+    "JobSlotTimeout": Step.TRAINING,
+    "JobQuotaBusy": Step.TRAINING,
+    "ApprovalExpired": Step.DEPLOYMENT,
     "DeploymentFailed": Step.DEPLOYMENT,
 }
+# The Pass state after WaitForJobSlot's timeout names it, so it is not read as the job's timeout.
+JOB_SLOT_TIMEOUT = "JobSlotTimeout"
+APPROVAL_EXPIRED = "ApprovalExpired"
 _STOP_NAMES = {error.__name__ for error in STOP_ERRORS}
 FIRST_ERRORS_SHOWN = 10
+# Steps that stop a run before anything is spent: a stop there is a rejection, not a failure of ours.
+BEFORE_SPEND = frozenset({Step.REGISTER.value, Step.VALIDATION.value, Step.GUARDRAILS.value})
 
 
 def reason_of(error: str, cause: str | None) -> Reason:
     """Our own stops carry their reason as the message; anything else is INTERNAL_ERROR."""
     if error == "States.Timeout":
         return Reason(ReasonCode.JOB_TIMED_OUT)
+    if error == JOB_SLOT_TIMEOUT:
+        return Reason(ReasonCode.JOB_SLOT_TIMED_OUT)
+    if error == APPROVAL_EXPIRED:
+        return Reason(ReasonCode.APPROVAL_EXPIRED)
     if error in _STOP_NAMES and cause:
         try:
             return Reason.parse(json.loads(cause)["errorMessage"])
@@ -46,8 +60,16 @@ def notify_failure(state: PipelineState, deps: Dependencies) -> dict[str, str]:
     profile = state.registered.settings.profile if state.registered else profile_of(run.key) or DEFAULT_PROFILE
     event = _milestone(state, deps, reason, str(step), profile)
     deps.runs.set_status(run.run_id, RunStatus.FAILED, reason=str(reason))
+    release_job_slot(run.run_id, deps)  # a stopped run holds no slot and waits in no queue
     deps.notifier.send(event)
-    return {"reason": str(reason), "cause": f"{step} stopped the run; report: s3://{run.bucket}/reports/{run.run_id}/"}
+    if step == Step.DEPLOYMENT and not _kept_on_purpose(state, reason):
+        tear_down(run.run_id, "delete", deps, why=str(reason))  # a failed run leaves nothing billing
+    return {"reason": str(reason), "cause": f"{step} stopped the run; report: s3://{run.bucket}/reports/{run.run_id}/", "step": str(step)}
+
+
+def _kept_on_purpose(state: PipelineState, reason: Reason) -> bool:
+    """Only a failed smoke test under keep_on_smoke_failure keeps what was bought."""
+    return reason.code is ReasonCode.SMOKE_TEST_FAILED and state.registered is not None and state.settings.keep_on_smoke_failure
 
 
 def _milestone(state: PipelineState, deps: Dependencies, reason: Reason, step: str, profile: str) -> MilestoneEvent:

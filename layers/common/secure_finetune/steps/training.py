@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -11,11 +13,12 @@ from ..events import BedrockJobStateChange
 from ..models import find_model
 from ..notifications import JobFinished, JobStarted
 from ..observability import logger
-from ..reasons import Reason, ReasonCode, TrainingFailed
+from ..reasons import JobQuotaBusy, Reason, ReasonCode, TrainingFailed
 from ..runs import RunStatus, Step, output_prefix, report_key
 from ..state import MetricsResult, PipelineState, TrainingResult
 from ..training_metrics import MetricsUnreadable, gate_problems, metrics_key, parse_loss_curve
 from ..wiring import Dependencies
+from .slots import reclaim_job_slots, release_job_slot
 
 
 def job_request(state: PipelineState, config: StackConfig) -> dict[str, Any]:
@@ -83,8 +86,11 @@ def start_training_job(state: PipelineState, task_token: str, deps: Dependencies
     try:
         job_arn = deps.bedrock.create_job(request)
     except ClientError as err:
-        if err.response["Error"]["Code"] in ("ValidationException", "AccessDeniedException", "ResourceNotFoundException"):
-            raise TrainingFailed(Reason(ReasonCode.JOB_REJECTED, err.response["Error"]["Code"])) from None
+        code = err.response["Error"]["Code"]
+        if code in ("ValidationException", "AccessDeniedException", "ResourceNotFoundException"):
+            raise TrainingFailed(Reason(ReasonCode.JOB_REJECTED, code)) from None
+        if code == "ServiceQuotaExceededException":  # jobs outside the pipeline hold the quota
+            raise JobQuotaBusy(Reason(ReasonCode.JOB_QUOTA_EXCEEDED)) from None
         raise
     drifted = drift(deps.bedrock.get_job(run.run_id), request)
     if drifted:
@@ -99,6 +105,7 @@ def start_training_job(state: PipelineState, task_token: str, deps: Dependencies
             job_arn=job_arn,
             base_model=state.settings.base_model,
             customization_type=state.settings.customization_type.value,
+            estimated_training_cost_usd=state.dataset.estimated_training_cost_usd if state.dataset else None,
         )
     )
     return job_arn
@@ -127,6 +134,7 @@ def answer_training_wait(run_id: str, deps: Dependencies) -> str:
             status=status,
             output_model_arn=job.get("outputModelArn"),
             output_uri=job["outputDataConfig"]["s3Uri"],
+            training_seconds=_seconds_between(job.get("creationTime"), job.get("endTime")),
         )
         answered = deps.machine.succeed(token, result.wire())
     elif status in _FAILED_REASONS:
@@ -139,17 +147,44 @@ def answer_training_wait(run_id: str, deps: Dependencies) -> str:
     else:
         return f"ignored: job is {status}"
     deps.runs.delete_token(run_id, Step.TRAINING)
+    release_job_slot(run_id, deps)  # the job has ended: the next queued run may start its own
     return f"answered {status}" if answered else f"already answered ({status})"
 
 
+def _seconds_between(start: object, end: object) -> float | None:
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        return round((end - start).total_seconds(), 1)
+    return None
+
+
+@dataclass(frozen=True)
+class PipelineHealth:
+    queued_runs: int  # waiting for a job slot
+    overdue_training_waits: int  # training for more than 80% of TrainingTimeoutSeconds
+
+
+def pipeline_health(deps: Dependencies) -> PipelineHealth:
+    """What the reconciler reports every 15 minutes (alarmed in the template)."""
+    overdue_after = int(deps.config.training_timeout_seconds * 0.8)
+    return PipelineHealth(
+        queued_runs=len(deps.slots.view().waiters),
+        overdue_training_waits=len(deps.runs.waiting_since(Step.TRAINING, overdue_after)),
+    )
+
+
 def reconcile_training_waits(deps: Dependencies, older_than_seconds: int) -> dict[str, str]:
-    """Bedrock's events are best effort: answer the waits whose completion event never came."""
-    return {run_id: answer_training_wait(run_id, deps) for run_id in deps.runs.waiting_since(Step.TRAINING, older_than_seconds)}
+    """Bedrock's events are best effort: answer the waits whose completion event never came,
+    then reclaim job slots a crashed release left behind and serve the slot queue."""
+    outcomes = {run_id: answer_training_wait(run_id, deps) for run_id in deps.runs.waiting_since(Step.TRAINING, older_than_seconds)}
+    outcomes.update({run_id: "given a job slot" for run_id in reclaim_job_slots(deps)})
+    return outcomes
 
 
 def stop_job_of_aborted_run(run_id: str, deps: Dependencies) -> str:
-    """An operator aborted the execution: its job must not train (and bill) on unobserved."""
+    """An operator aborted the execution: its job must not train (and bill) on unobserved,
+    and its job slot (or its place in the slot queue) goes to the next run."""
     if deps.runs.get_token(run_id, Step.TRAINING) is None:
+        release_job_slot(run_id, deps)
         return "ignored: the run was not training"
     try:
         deps.bedrock.stop_job(run_id)
@@ -157,6 +192,7 @@ def stop_job_of_aborted_run(run_id: str, deps: Dependencies) -> str:
         return f"could not stop: {err.response['Error']['Code']}"
     deps.runs.delete_token(run_id, Step.TRAINING)
     deps.runs.set_status(run_id, RunStatus.FAILED, reason="JOB_STOPPED:aborted")
+    release_job_slot(run_id, deps)
     return "stopped"
 
 

@@ -42,6 +42,8 @@ def start_run(event: S3EventNotificationEventBridgeModel, deps: Dependencies) ->
     )
     timing = Timing(
         training_timeout_seconds=deps.config.training_timeout_seconds,
+        job_slot_timeout_seconds=deps.config.job_slot_timeout_seconds,
+        approval_timeout_seconds=deps.config.approval_timeout_seconds,
         throughput_poll_seconds=deps.config.throughput_poll_seconds,
         throughput_max_polls=deps.config.throughput_max_polls,
     )

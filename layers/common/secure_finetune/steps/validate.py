@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..adapters.s3 import StreamingUpload
 from ..dataset import DatasetReport, DatasetRules, FileRole, record_count_problems, split_lines, validate_dataset
 from ..models import Hyperparameter, find_model, records_bounds
@@ -38,7 +40,7 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
     )
     document: dict[str, object] = {role.value: report.model_dump(mode="json") for role, report in reports.items()}
     document["runProblems"] = [{"line": 0, "code": code.value, "message": message} for code, message in run_problems]
-    document["cost"] = _training_cost(model.model_id, reports, settings.hyperparameters, model.hyperparameters)
+    document["cost"] = cost = _training_cost(model.model_id, reports, settings.hyperparameters, model.hyperparameters)
     report_uri = deps.bucket.put_json(report_key(run.run_id, Step.VALIDATION), document)
     rejected = next((report for report in reports.values() if not report.accepted), None)
     if rejected is not None or run_problems:
@@ -62,6 +64,7 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
         sha256=training.sha256,
         records=training.records,
         estimated_tokens=training.stats.estimated_tokens,
+        estimated_training_cost_usd=cost["estimatedTrainingUsd"],
         training_uri=uris[FileRole.TRAINING],
         validation_uri=uris.get(FileRole.VALIDATION),
         report=report_uri,
@@ -70,7 +73,7 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
 
 def _training_cost(
     model_id: str, reports: dict[FileRole, DatasetReport], chosen: dict[str, str], specs: dict[str, Hyperparameter]
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Billed tokens = training tokens x epochs [UG custom-models]; priced from pricing.PRICES."""
     tokens = reports[FileRole.TRAINING].stats.estimated_tokens
     text = chosen.get("epochCount") or (specs["epochCount"].default if "epochCount" in specs else None) or "1"

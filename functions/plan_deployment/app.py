@@ -1,4 +1,4 @@
-"""BuyThroughput state: no-commitment provisioned throughput under the stack's model-unit cap."""
+"""PlanDeployment state: purchase checks, free capacity and cost, settled before anything is spent."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from secure_finetune.observability import logger, tracer
 from secure_finetune.state import PipelineState
-from secure_finetune.steps.deployment import buy_throughput
+from secure_finetune.steps.deployment import plan_deployment
 from secure_finetune.wiring import Dependencies
 
 
 @logger.inject_lambda_context(correlation_id_path="run.runId")
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None) -> dict[str, Any]:
-    return buy_throughput(PipelineState.model_validate(event), deps or Dependencies.from_env()).wire()
+    return plan_deployment(PipelineState.model_validate(event), deps or Dependencies.from_env()).wire()

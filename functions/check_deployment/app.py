@@ -1,0 +1,18 @@
+"""CheckDeployment state: one status poll; Failed or too many polls stop the run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from secure_finetune.observability import logger, tracer
+from secure_finetune.state import PipelineState
+from secure_finetune.steps.deployment import check_deployment
+from secure_finetune.wiring import Dependencies
+
+
+@logger.inject_lambda_context(correlation_id_path="run.runId")
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None) -> dict[str, Any]:
+    return check_deployment(PipelineState.model_validate(event), deps or Dependencies.from_env()).wire()

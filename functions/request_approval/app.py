@@ -1,0 +1,45 @@
+"""WaitForApproval state (waitForTaskToken): store the link's digest, send the approve/reject link.
+
+The run then waits; the approval API answers the token, or the state's timeout rejects the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from secure_finetune.adapters.approvals import ApprovalStore
+from secure_finetune.approval import log_id
+from secure_finetune.observability import logger, tracer
+from secure_finetune.state import PipelineState
+from secure_finetune.steps.approval import request_approval
+from secure_finetune.wiring import Dependencies
+
+# At DEBUG botocore logs request bodies, and the DynamoDB put carries the task token.
+logging.getLogger("botocore").setLevel(logging.INFO)
+
+
+# log_event=False whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event carries the task token.
+@logger.inject_lambda_context(correlation_id_path="state.run.runId", log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(
+    event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None, store: ApprovalStore | None = None
+) -> dict[str, Any]:
+    deps = deps or Dependencies.from_env()
+    state = PipelineState.model_validate(event["state"])
+    digest = request_approval(
+        state,
+        event["taskToken"],
+        deps,
+        store or ApprovalStore(deps.config.table),
+        base_url=deps.config.approval_base_url,
+        # The same number bounds the state's wait (TimeoutSecondsPath): link and wait end together.
+        decide_by=int(time.time()) + state.timing.approval_timeout_seconds,
+        summary=state.plan.wire() if state.plan else {},
+        allow_loopback_http=os.environ.get("FINETUNE_EMULATOR") == "1",  # only the emulator serves http://localhost
+    )
+    return {"approval": log_id(digest)}

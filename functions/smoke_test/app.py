@@ -1,0 +1,18 @@
+"""SmokeTest state: a few prompts through Converse on the deployed ARN (counts and latencies only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from secure_finetune.observability import logger, tracer
+from secure_finetune.state import PipelineState
+from secure_finetune.steps.deployment import smoke_test
+from secure_finetune.wiring import Dependencies
+
+
+@logger.inject_lambda_context(correlation_id_path="run.runId")
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None) -> dict[str, Any]:
+    return smoke_test(PipelineState.model_validate(event), deps or Dependencies.from_env()).wire()

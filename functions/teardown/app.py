@@ -1,0 +1,30 @@
+"""Target of the TTL schedules (warn, then delete) and of `finetune teardown RUN`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict
+
+from secure_finetune.observability import logger, tracer
+from secure_finetune.steps.deployment import tear_down
+from secure_finetune.wiring import Dependencies
+
+
+class TeardownRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    runId: str  # the schedule's JSON input names it so
+    action: str = "delete"
+    why: str = "time-to-live reached"
+
+
+@logger.inject_lambda_context(correlation_id_path="runId")
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None) -> dict[str, Any]:
+    request = TeardownRequest.model_validate(event)
+    if request.action not in ("warn", "delete"):
+        raise ValueError("action must be warn or delete")
+    outcome = tear_down(request.runId, request.action, deps or Dependencies.from_env(), why=request.why[:100])
+    logger.info("teardown", action=request.action, outcome=outcome)
+    return {"runId": request.runId, "action": request.action, "outcome": outcome}

@@ -1,0 +1,134 @@
+"""Approval before buying throughput: issue the link, show what it approves, take the decision.
+
+Who may approve and how it is checked: see ``secure_finetune/approval.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..adapters.approvals import ApprovalAlreadyDecided, ApprovalExpired, ApprovalNotFound, ApprovalStore
+from ..approval import (
+    ApprovalStatus,
+    Decision,
+    Page,
+    already_decided_page,
+    approval_link,
+    clean_summary,
+    decided_page,
+    expired_page,
+    iso_utc,
+    log_id,
+    looks_like_secret,
+    new_secret,
+    not_found_page,
+    review_page,
+    secret_digest,
+)
+from ..notifications import ApprovalNeeded
+from ..observability import logger
+from ..reasons import DeploymentFailed, Reason, ReasonCode
+from ..state import PipelineState
+from ..wiring import Dependencies
+
+
+def request_approval(
+    state: PipelineState,
+    task_token: str,
+    deps: Dependencies,
+    store: ApprovalStore,
+    *,
+    base_url: str,
+    decide_by: int,
+    summary: Mapping[str, object],
+    allow_loopback_http: bool = False,
+) -> str:
+    """Store the approval (digest only) and send the link; returns the digest. The run then waits."""
+    run, settings = state.run, state.settings
+    facts = clean_summary(
+        {
+            "modelUnits": settings.model_units,
+            "ttlHours": settings.ttl_hours,
+            "modelArn": state.training.output_model_arn if state.training else None,
+            **summary,  # the deployment plan's figures win over the profile's defaults
+            # The run's own identity always comes from the state, never from the summary.
+            "runId": run.run_id,
+            "profile": settings.profile,
+            "baseModel": settings.base_model,
+        }
+    )
+    secret = new_secret()
+    link = approval_link(base_url, secret, allow_loopback_http=allow_loopback_http)
+    digest = secret_digest(secret)
+    # Stored before it is sent: a link in a mailbox always has its record.
+    store.create(digest, run.run_id, task_token, decide_by, facts)
+    deps.notifier.send(
+        ApprovalNeeded(
+            run_id=run.run_id,
+            profile=settings.profile,
+            dataset=run.uri,
+            model_units=int(facts.get("modelUnits", settings.model_units)),
+            ttl_hours=float(facts.get("ttlHours", settings.ttl_hours)),
+            estimated_hourly_cost_usd=_number(facts.get("estimatedHourlyCostUsd")),
+            estimated_cost_over_ttl_usd=_number(facts.get("estimatedCostOverTtlUsd")),
+            approve_link=link,
+            expires_at=iso_utc(decide_by),
+        )
+    )
+    logger.info("approval requested", approval=log_id(digest), decide_by=iso_utc(decide_by))
+    return digest
+
+
+def review(secret: str, now: int, store: ApprovalStore) -> Page:
+    """What GET shows. Reads only: link scanners open it before any person does."""
+    record = store.get(secret_digest(secret)) if looks_like_secret(secret) else None
+    if record is None:
+        return not_found_page()
+    if record.status is not ApprovalStatus.PENDING:
+        return already_decided_page(record)
+    if record.decide_by <= now:
+        return expired_page(record.decide_by)
+    return review_page(record.summary, record.decide_by, now)
+
+
+def decide(secret: str, decision: Decision, decided_by: dict[str, str], *, now: int, deps: Dependencies, store: ApprovalStore) -> Page:
+    """The POST: take the link's one decision, then answer the run's wait."""
+    if not looks_like_secret(secret):
+        return not_found_page()
+    return decide_digest(secret_digest(secret), decision, decided_by, now=now, deps=deps, store=store)
+
+
+def decide_digest(
+    digest: str, decision: Decision, decided_by: dict[str, str], *, now: int, deps: Dependencies, store: ApprovalStore
+) -> Page:
+    """Decide by the stored digest (the CLI path has no secret, only IAM rights to the table)."""
+    try:
+        record = store.decide(digest, decision, now, decided_by)
+    except ApprovalNotFound:
+        return not_found_page()
+    except ApprovalAlreadyDecided as err:
+        return already_decided_page(err.record)
+    except ApprovalExpired as err:
+        return expired_page(err.record.decide_by)
+    try:
+        if decision is Decision.APPROVE:
+            answered = deps.machine.succeed(record.task_token, {"approved": True, "decidedAt": iso_utc(now)})
+        else:
+            answered = deps.machine.fail(record.task_token, DeploymentFailed.__name__, str(Reason(ReasonCode.APPROVAL_REJECTED)))
+    except Exception:
+        store.reopen(digest, now)  # the pipeline never heard it: the link must stay usable
+        raise
+    # The audit line: what was decided, for which run, from where (not who: see approval.py).
+    logger.info(
+        "approval decided",
+        approval=log_id(digest),
+        run_id=record.run_id,
+        decision=decision.value,
+        answered=answered,
+        decided_by=decided_by,
+    )
+    return decided_page(decision, now, answered=answered)
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) else None

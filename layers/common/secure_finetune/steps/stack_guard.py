@@ -1,0 +1,128 @@
+"""Stack deletion guard: deleting the stack never leaves a billing throughput behind silently.
+
+The ``RunResourcesGuard`` custom resource is deleted before the run table, topic, key and role
+the teardown needs. On that deletion every run whose record holds a throughput or deployment
+ARN and no ``tornDownAt`` is either torn down (``OnStackDelete=delete``, the default) or named
+in the refusal with the exact command that deletes it (``refuse``). Whatever cannot be settled
+fails the deletion: a FAILED answer stops CloudFormation, a silent SUCCESS would leave a bill.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+
+from ..adapters.run_scan import deployed_runs
+from ..observability import logger
+from ..runs import RUN_SK, run_pk
+from ..wiring import Dependencies
+from .deployment import tear_down
+
+DELETE, REFUSE = "delete", "refuse"
+MODES = (DELETE, REFUSE)
+SUCCESS, FAILED = "SUCCESS", "FAILED"
+# CloudFormation caps the whole response body at 4096 bytes; the handler passes what is left.
+REASON_BYTES = 3000
+
+
+@dataclass(frozen=True)
+class BillingRun:
+    run_id: str
+    arn: str
+
+
+def billing_runs(records: Iterable[Mapping[str, str]]) -> list[BillingRun]:
+    """Runs that hold a throughput or deployment not yet torn down, in run id order."""
+    found = []
+    for record in records:
+        arn = record.get("provisionedModelArn") or record.get("deploymentArn")
+        if record.get("sk") != RUN_SK or not arn or record.get("tornDownAt"):
+            continue
+        found.append(BillingRun(record.get("pk", "").removeprefix(run_pk("")), arn))
+    return sorted(found, key=lambda run: run.run_id)
+
+
+def teardown_command(run_id: str, stack_name: str) -> str:
+    return f"finetune teardown {run_id} --stack {stack_name}"
+
+
+def listing(heading: str, runs: Sequence[BillingRun], stack_name: str, budget: int) -> str:
+    """``heading`` and one entry per run while they fit in ``budget`` bytes, then "and N more"."""
+    text = heading
+    for index, run in enumerate(runs):
+        entry = f" {teardown_command(run.run_id, stack_name)} ({run.arn});"
+        more = len(runs) - index - 1
+        # Keep room for the "and N more" tail unless this is the last entry.
+        if _size(text + entry + (_more(more) if more else "")) > budget:
+            return _cut(text + _more(len(runs) - index), budget)
+        text += entry
+    return _cut(text, budget)
+
+
+def _more(count: int) -> str:
+    return f" ...and {count} more (all listed in the guard function's log)."
+
+
+def _size(text: str) -> int:
+    # As CloudFormation receives it: JSON-encoded, where quotes and non-ASCII grow.
+    return len(json.dumps(text)) - 2
+
+
+def _cut(text: str, budget: int) -> str:
+    """Never more than ``budget`` bytes, even when a heading alone is too long."""
+    if _size(text) <= budget:
+        return text
+    text = text[: max(budget - 3, 0)]
+    while text and _size(text + "...") > budget:
+        text = text[:-1]
+    return text + "..." if budget >= 3 else ""
+
+
+def guard_stack_delete(
+    mode: str,
+    deps: Dependencies,
+    *,
+    stack_name: str,
+    scan: Callable[[str], list[dict[str, str]]] = deployed_runs,
+    out_of_time: Callable[[], bool] = lambda: False,
+    reason_bytes: int = REASON_BYTES,
+) -> tuple[str, str]:
+    """(``SUCCESS`` | ``FAILED``, reason) for the stack deletion, after tearing down or refusing."""
+    if mode not in MODES:
+        return FAILED, _cut(f"OnStackDelete must be delete or refuse, not {mode[:40]!r}; nothing was deleted.", reason_bytes)
+    runs = billing_runs(scan(deps.config.table))
+    if not runs:
+        return SUCCESS, "No run holds a throughput or deployment."
+    # The full list goes to the log: the reason may have to stop at "and N more".
+    logger.info("runs still billing", mode=mode, runs=[{"run": run.run_id, "arn": run.arn} for run in runs])
+    if mode == REFUSE:
+        heading = f"OnStackDelete=refuse: {len(runs)} run(s) still bill. Delete each, then delete the stack again:"
+        return FAILED, listing(heading, runs, stack_name, reason_bytes)
+    failed: list[BillingRun] = []
+    untried: list[BillingRun] = []
+    for run in runs:
+        if out_of_time():
+            untried.append(run)
+            continue
+        try:
+            outcome = tear_down(run.run_id, DELETE, deps, why="stack deleted")
+        except Exception as err:  # one failure must not stop the others; it fails the deletion below
+            logger.warning("teardown failed", run=run.run_id, error=_error_name(err))
+            failed.append(run)
+            continue
+        logger.info("torn down", run=run.run_id, outcome=outcome)
+    if failed or untried:
+        done = len(runs) - len(failed) - len(untried)
+        heading = (
+            f"Tore down {done} of {len(runs)} run(s); {len(failed)} failed, {len(untried)} not tried before the timeout."
+            " Delete the stack again, or delete each first:"
+        )
+        return FAILED, listing(heading, failed + untried, stack_name, reason_bytes)
+    return SUCCESS, f"Tore down {len(runs)} run(s)."
+
+
+def _error_name(err: Exception) -> str:
+    return str(err.response["Error"]["Code"]) if isinstance(err, ClientError) else type(err).__name__

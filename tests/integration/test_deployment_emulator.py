@@ -1,0 +1,178 @@
+"""Issue 6 on the real ASL: cost before spend, approval, deployment failure, smoke test, time-to-live."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+from local.bedrock_standin import Scenario
+
+from secure_finetune.cli import main as finetune
+
+from .conftest import EVENTS
+from .test_pipeline import KEY, milestones, run
+
+
+def approval_event(method: str, link: str, body: str | None = None) -> dict[str, Any]:
+    """What API Gateway's proxy integration hands the approval function for ``link``."""
+    path = urlsplit(link).path.removeprefix("/approve")
+    headers = {"User-Agent": "pytest", "Content-Type": "application/x-www-form-urlencoded"}
+    return {
+        "resource": "/approvals/{secret}",
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": {"secret": path.rsplit("/", 1)[-1]},
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": "/approvals/{secret}",
+            "httpMethod": method,
+            "path": f"/approve{path}",
+            "stage": "approve",
+            "requestId": "r1",
+            "identity": {"sourceIp": "198.51.100.7", "userAgent": "pytest"},
+        },
+        "body": base64.b64encode(body.encode()).decode() if body else None,
+        "isBase64Encoded": bool(body),
+    }
+
+
+def call_approval_api(pipeline, method: str, link: str, body: str | None = None) -> dict[str, Any]:
+    function = pipeline.stack.physical_ids["ApprovalApiFunction"]
+    payload = json.dumps(approval_event(method, link, body))
+    return json.loads(boto3.client("lambda").invoke(FunctionName=function, Payload=payload)["Payload"].read())
+
+
+def approval_link(pipeline, timeout: float = 30) -> str:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for message in pipeline.notifications():
+            if message["milestone"] == "APPROVAL_NEEDED":
+                return re.search(r"approve_link: (\S+)", message["body"])[1]
+        time.sleep(0.1)
+    raise TimeoutError("no APPROVAL_NEEDED message")
+
+
+def test_the_plan_shows_the_cost_before_anything_is_bought_and_the_run_ends_ready(pipeline, good_dataset):
+    _, arn, result = run(pipeline, KEY, good_dataset)
+    assert result["status"] == "SUCCEEDED", result.get("error")
+    run_id = arn.rsplit(":", 1)[-1]
+    names = [state.name for state in pipeline.timeline(arn)]
+    assert names.index("PlanDeployment") < names.index("DeployModel") < names.index("SmokeTest") < names.index("NotifyModelReady")
+    plan = pipeline.report(run_id, "deployment")["plan"]
+    assert (plan["mode"], plan["modelUnits"], plan["ttlHours"]) == ("provisioned-throughput", 1, 4)
+    assert pipeline.report(run_id, "smoke")["passed"] is True
+    assert f"reports/{run_id}/index.html" in pipeline.keys(f"reports/{run_id}/")
+    [ready] = [m for m in pipeline.notifications() if m["milestone"] == "THROUGHPUT_READY"]
+    assert "example_call: aws bedrock-runtime converse" in ready["body"] and "delete_at: " in ready["body"]
+    started = next(m for m in pipeline.notifications() if m["milestone"] == "JOB_STARTED")
+    assert re.search(r"estimated_training_cost_usd: [0-9.]+", started["body"])  # sourced price for Llama 3.1 8B training
+
+
+def test_an_approved_run_waits_for_the_post_and_a_get_decides_nothing(pipeline, good_dataset):
+    version = pipeline.upload("incoming/regulated/support.jsonl", good_dataset)
+    arn = pipeline.execution_arn("incoming/regulated/support.jsonl", version)
+    link = approval_link(pipeline)
+    assert link.startswith("https://") and "taskToken" not in link
+    # Mail scanners prefetch links: a GET only shows what is being approved
+    for _ in range(2):
+        page = call_approval_api(pipeline, "GET", link)
+        assert page["statusCode"] == 200 and "approve" in page["body"].lower()
+    assert pipeline.bedrock.throughputs == {}
+    assert boto3.client("stepfunctions").describe_execution(executionArn=arn)["status"] == "RUNNING"
+    # The decision is a POST, once
+    assert call_approval_api(pipeline, "POST", link, "decision=approve")["statusCode"] == 200
+    assert pipeline.wait(arn)["status"] == "SUCCEEDED"
+    assert len(pipeline.bedrock.throughputs) == 1
+    assert call_approval_api(pipeline, "POST", link, "decision=reject")["statusCode"] == 409  # replayed
+
+
+def test_a_rejected_run_buys_nothing_and_tells_the_owner(pipeline, good_dataset):
+    version = pipeline.upload("incoming/regulated/support.jsonl", good_dataset)
+    arn = pipeline.execution_arn("incoming/regulated/support.jsonl", version)
+    call_approval_api(pipeline, "POST", approval_link(pipeline), "decision=reject")
+    result = pipeline.wait(arn)
+    assert (result["status"], result["error"]) == ("FAILED", "APPROVAL_REJECTED")
+    assert pipeline.bedrock.throughputs == {} and pipeline.bedrock.deleted == []
+    assert milestones(pipeline)[-1] == "RUN_FAILED"
+
+
+def test_no_decision_before_the_deadline_is_a_rejection(pipeline_with, good_dataset):
+    pipeline = pipeline_with(None, ApprovalTimeoutSeconds="2")
+    _, _, result = run(pipeline, "incoming/regulated/support.jsonl", good_dataset)
+    assert (result["status"], result["error"]) == ("FAILED", "APPROVAL_EXPIRED")
+    assert pipeline.bedrock.throughputs == {}
+    assert milestones(pipeline)[-2:] == ["APPROVAL_NEEDED", "RUN_FAILED"]
+
+
+def test_a_failed_throughput_stops_the_run_deletes_it_and_tells_the_owner(pipeline_with, good_dataset):
+    pipeline = pipeline_with(Scenario(deployment_outcome="Failed"))
+    _, _, result = run(pipeline, KEY, good_dataset)
+    assert (result["status"], result["error"]) == ("FAILED", "THROUGHPUT_FAILED")
+    assert len(pipeline.bedrock.deleted) == 1 and pipeline.bedrock.throughputs == {}
+    assert milestones(pipeline)[-2:] == ["RUN_FAILED", "TORN_DOWN"]
+
+
+def test_a_failed_smoke_test_tears_the_throughput_down(pipeline_with, good_dataset):
+    pipeline = pipeline_with(Scenario(smoke_answer=""))
+    _, arn, result = run(pipeline, KEY, good_dataset)
+    assert (result["status"], result["error"]) == ("FAILED", "SMOKE_TEST_FAILED:1-of-1")
+    assert pipeline.bedrock.throughputs == {}
+    assert pipeline.report(arn.rsplit(":", 1)[-1], "smoke")["kept"] is False
+
+
+def test_the_time_to_live_warns_then_deletes_the_throughput(pipeline, good_dataset):
+    _, _, result = run(pipeline, KEY, good_dataset)
+    assert result["status"] == "SUCCEEDED"
+    now = datetime.now(UTC)
+    # Half an hour before the 4-hour TTL: only the warning fires
+    assert [a["name"].rsplit("-", 1)[-1] for a in pipeline.fire_schedules(now + timedelta(hours=3, minutes=31))] == ["warn"]
+    assert milestones(pipeline)[-1] == "TTL_WARNING" and len(pipeline.bedrock.throughputs) == 1
+    # At the deadline: deleted, owner told, no schedule left
+    [deleted] = pipeline.fire_schedules(now + timedelta(hours=4, minutes=1))
+    assert json.loads(deleted["answer"])["outcome"] == "deleted"
+    assert pipeline.bedrock.throughputs == {} and milestones(pipeline)[-1] == "TORN_DOWN"
+    assert pipeline.fire_schedules(now + timedelta(days=30)) == []
+
+
+def test_a_model_offered_on_demand_is_deployed_and_smoke_tested_there(pipeline):
+    # Llama 3.3 70B: on-demand only; no profile prompts, so the smoke test takes the dataset's user turns
+    conversations = (EVENTS / "sample-conversation.jsonl").read_bytes()
+    _, arn, result = run(pipeline, "incoming/on-demand/support.jsonl", conversations)
+    assert result["status"] == "SUCCEEDED", result.get("error")
+    [deployment] = pipeline.bedrock.deployments
+    assert pipeline.bedrock.throughputs == {}
+    assert pipeline.bedrock.conversations == [deployment] * 3
+    plan = pipeline.report(arn.rsplit(":", 1)[-1], "deployment")["plan"]
+    assert (plan["mode"], plan["estimatedHourlyCostUsd"]) == ("on-demand", None)  # billed per token, not per hour
+
+
+def test_operating_runs_from_the_cli(pipeline, good_dataset, capsys):
+    _, arn, result = run(pipeline, KEY, good_dataset)
+    assert result["status"] == "SUCCEEDED"
+    run_id = arn.rsplit(":", 1)[-1]
+    stack = ["--stack", pipeline.stack.name]
+    assert finetune(["runs", *stack]) == 0
+    assert run_id in capsys.readouterr().out
+    assert finetune(["status", run_id, *stack]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["state"] == "SUCCEEDED" and "SmokeTest" in status["steps"] and status["record"]["provisionedModelArn"]
+    # teardown on demand
+    assert finetune(["teardown", run_id, *stack]) == 0
+    assert pipeline.bedrock.throughputs == {}
+    # a retry is a new attempt with its own job name
+    capsys.readouterr()
+    assert finetune(["retry", run_id, *stack]) == 0
+    retried = f"{run_id}-a2"
+    assert retried in capsys.readouterr().out
+    assert pipeline.wait(arn.replace(run_id, retried))["status"] == "SUCCEEDED"
+    assert sorted(job["jobName"] for job in pipeline.bedrock.jobs_created) == [run_id, retried]

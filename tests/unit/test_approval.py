@@ -1,0 +1,493 @@
+"""Approval links: single-use, expiring, unforgeable; GET shows, POST decides (moto's DynamoDB, our fakes)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.util
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from secure_finetune.adapters.approvals import ApprovalStore, approval_pk
+from secure_finetune.adapters.clients import reset_clients
+from secure_finetune.approval import (
+    ApprovalStatus,
+    Decision,
+    approval_link,
+    clean_summary,
+    decision_from_form,
+    new_secret,
+    review_page,
+    secret_digest,
+)
+from secure_finetune.notifications import ApprovalNeeded
+from secure_finetune.state import DeploymentPlan, PipelineState, TrainingResult
+from secure_finetune.steps.approval import request_approval
+from tests.unit.fakes import CONFIG, FakeDeps, FakeMachine
+from tests.unit.test_training import JOB_ARN, RUN
+from tests.unit.test_training import state as training_state
+
+ROOT = Path(__file__).resolve().parents[2]
+BASE_URL = "https://abc123defg.execute-api.us-east-1.amazonaws.com/Prod"
+TOKEN = "AQCEAAAAKgAAAAMAAAAAAAAAAX-task-token-secret-part"
+MODEL_ARN = f"arn:aws:bedrock:us-east-1:111122223333:custom-model/{RUN}"
+PLAN = DeploymentPlan(
+    mode="provisioned-throughput",
+    model_arn=MODEL_ARN,
+    model_units=1,
+    ttl_hours=4,
+    approval_required=True,
+    estimated_hourly_cost_usd=60.5,
+    estimated_cost_over_ttl_usd=242.0,
+    report=f"s3://data-bucket/reports/{RUN}/deployment.json",
+)
+CONFIG_WITH_API = CONFIG.model_copy(update={"approval_base_url": BASE_URL})
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def load(function: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"functions_{function}", ROOT / "functions" / function / "app.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+REQUEST_APPROVAL = load("request_approval")
+APPROVAL_API = load("approval_api")
+
+
+@dataclass
+class Context:
+    function_name: str = "approval"
+    function_version: str = "$LATEST"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:111122223333:function:approval"
+    memory_limit_in_mb: int = 256
+    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApprovalStore]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        reset_clients()
+        boto3.client("dynamodb", region_name="us-east-1").create_table(
+            TableName="runs",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield ApprovalStore("runs")
+        reset_clients()
+
+
+def new_deps(**ports: Any) -> FakeDeps:
+    return FakeDeps(config=CONFIG_WITH_API, **ports)
+
+
+def trained_state(plan: DeploymentPlan | None = PLAN) -> dict[str, Any]:
+    training = TrainingResult(job_arn=JOB_ARN, status="Completed", output_model_arn=MODEL_ARN, output_uri="s3://o")
+    return training_state().model_copy(update={"training": training, "plan": plan}).wire()
+
+
+def issue(store: ApprovalStore, deps: FakeDeps, plan: DeploymentPlan | None = PLAN) -> str:
+    """Run the RequestApproval handler; returns the secret, as the approver receives it."""
+    REQUEST_APPROVAL.lambda_handler({"state": trained_state(plan), "taskToken": TOKEN}, Context(), deps=deps, store=store)
+    return link_secret(deps)
+
+
+def issue_expired(store: ApprovalStore, deps: FakeDeps) -> str:
+    state = PipelineState.model_validate(trained_state())
+    request_approval(state, TOKEN, deps, store, base_url=BASE_URL, decide_by=int(time.time()) - 1, summary=PLAN.wire())  # type: ignore[arg-type]
+    return link_secret(deps)
+
+
+def link_secret(deps: FakeDeps) -> str:
+    message = deps.notifier.sent[-1]
+    assert isinstance(message, ApprovalNeeded)
+    return message.approve_link.rsplit("/", 1)[-1]
+
+
+def api_event(
+    method: str,
+    secret: str,
+    body: str | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+    *,
+    base64_body: bool = False,
+    path: str | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event as the ``/approvals/{secret}`` ANY method delivers it."""
+    path = path or f"/approvals/{secret}"
+    headers = {
+        "Accept": "text/html,application/xhtml+xml",
+        "Host": "abc123defg.execute-api.us-east-1.amazonaws.com",
+        "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+        "X-Forwarded-For": "203.0.113.7",
+        "X-Forwarded-Proto": "https",
+    }
+    if body is not None:
+        headers["Content-Type"] = content_type
+        headers["Origin"] = "https://abc123defg.execute-api.us-east-1.amazonaws.com"
+    if base64_body and body is not None:
+        body = base64.b64encode(body.encode()).decode()
+    return {
+        "resource": "/approvals/{secret}",
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": {"secret": path.rsplit("/", 1)[-1]},
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": "111122223333",
+            "apiId": "abc123defg",
+            "domainName": "abc123defg.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "abc123defg",
+            "extendedRequestId": "LgLSnFqVIAMFZ1g=",
+            "httpMethod": method,
+            "identity": {
+                "accessKey": None,
+                "accountId": None,
+                "caller": None,
+                "cognitoIdentityId": None,
+                "sourceIp": "203.0.113.7",
+                "user": None,
+                "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+                "userArn": None,
+            },
+            "path": f"/Prod{path}",
+            "protocol": "HTTP/1.1",
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "requestTime": "24/Nov/2026:12:00:00 +0000",
+            "requestTimeEpoch": 1795521600000,
+            "resourceId": "r3pmxh",
+            "resourcePath": "/approvals/{secret}",
+            "stage": "Prod",
+        },
+        "body": body,
+        "isBase64Encoded": base64_body,
+    }
+
+
+def call(store: ApprovalStore, deps: FakeDeps, method: str, secret: str, body: str | None = None, **kwargs: Any) -> dict[str, Any]:
+    response: dict[str, Any] = APPROVAL_API.lambda_handler(api_event(method, secret, body, **kwargs), Context(), deps=deps, store=store)
+    return response
+
+
+def get(store: ApprovalStore, deps: FakeDeps, secret: str) -> dict[str, Any]:
+    return call(store, deps, "GET", secret)
+
+
+def post(store: ApprovalStore, deps: FakeDeps, secret: str, decision: str = "approve") -> dict[str, Any]:
+    return call(store, deps, "POST", secret, f"decision={decision}")
+
+
+class BrokenMachine(FakeMachine):
+    def succeed(self, token: str, output: Any) -> bool:
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "SendTaskSuccess")
+
+
+# ---------------------------------------------------------------- bad input first
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        pytest.param(new_secret(), id="well-formed-but-never-issued"),
+        pytest.param("x", id="too-short"),
+        pytest.param("A" * 44, id="too-long"),
+        pytest.param("%2e%2e", id="encoded-dots"),
+        pytest.param("digest", id="the-stored-digest"),  # a leaked table row is not a link
+    ],
+)
+def test_a_forged_or_unknown_secret_gets_404_and_decides_nothing(store, forged):
+    deps = new_deps()
+    secret = issue(store, deps)
+    if forged == "digest":
+        forged = secret_digest(secret)
+
+    assert get(store, deps, forged)["statusCode"] == 404
+    assert post(store, deps, forged)["statusCode"] == 404
+    assert deps.machine.answers == []
+    assert get(store, deps, secret)["statusCode"] == 200  # the real link still works
+
+
+def test_a_replayed_post_gets_409_showing_the_first_decision_and_answers_nothing_more(store):
+    deps = new_deps()
+    secret = issue(store, deps)
+    assert post(store, deps, secret, "approve")["statusCode"] == 200
+
+    replay = post(store, deps, secret, "reject")
+
+    assert replay["statusCode"] == 409
+    assert "already used: approved" in replay["body"]
+    assert len(deps.machine.answers) == 1
+    assert get(store, deps, secret)["statusCode"] == 409  # the page shows it is spent
+
+
+def test_a_post_after_the_deadline_gets_410_and_answers_nothing(store):
+    deps = new_deps()
+    secret = issue_expired(store, deps)
+
+    assert get(store, deps, secret)["statusCode"] == 410
+    response = post(store, deps, secret, "approve")
+
+    assert response["statusCode"] == 410
+    assert "Link expired" in response["body"]
+    assert deps.machine.answers == []
+    assert store.get(secret_digest(secret)).status is ApprovalStatus.PENDING  # type: ignore[union-attr]
+
+
+def test_opening_the_link_decides_nothing_however_often_it_is_opened(store):
+    deps = new_deps()
+    secret = issue(store, deps)
+
+    first, second = get(store, deps, secret), get(store, deps, secret)
+
+    assert first["statusCode"] == second["statusCode"] == 200
+    assert deps.machine.answers == []
+    assert store.get(secret_digest(secret)).status is ApprovalStatus.PENDING  # type: ignore[union-attr]
+    assert post(store, deps, secret, "approve")["statusCode"] == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("decision=maybe", "application/x-www-form-urlencoded"),
+        ("decision=APPROVE", "application/x-www-form-urlencoded"),
+        ("", "application/x-www-form-urlencoded"),
+        ("decision=approve&decision=reject", "application/x-www-form-urlencoded"),
+        ("decision=approve&" + "x=1&" * 600, "application/x-www-form-urlencoded"),
+        ('{"decision": "approve"}', "application/json"),
+        ("decision=approve", "text/plain"),
+    ],
+)
+def test_an_invalid_decision_is_400_and_leaves_the_link_usable(store, body, content_type):
+    deps = new_deps()
+    secret = issue(store, deps)
+
+    response = call(store, deps, "POST", secret, body, content_type=content_type)
+
+    assert response["statusCode"] == 400
+    assert deps.machine.answers == []
+    assert post(store, deps, secret, "reject")["statusCode"] == 200
+
+
+@pytest.mark.parametrize("method", ["HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_methods_other_than_get_and_post_get_405_and_decide_nothing(store, method):
+    deps = new_deps()
+    secret = issue(store, deps)
+
+    response = call(store, deps, method, secret, "decision=approve")
+
+    assert response["statusCode"] == 405
+    assert response["multiValueHeaders"]["Allow"] == ["GET, POST"]
+    assert deps.machine.answers == []
+    assert store.get(secret_digest(secret)).status is ApprovalStatus.PENDING  # type: ignore[union-attr]
+
+
+def test_no_secret_task_token_or_digest_in_any_page_or_log(store, caplog):
+    caplog.set_level(logging.DEBUG)
+    deps = new_deps()
+    secret = issue(store, deps)
+    responses = [
+        get(store, deps, secret),
+        call(store, deps, "POST", secret, "decision=nope"),
+        call(store, deps, "HEAD", secret),
+        call(store, deps, "GET", secret, path=f"/approvals/{secret}/extra"),
+        post(store, deps, secret, "approve"),
+        post(store, deps, secret, "reject"),
+        get(store, deps, secret),
+    ]
+    logged = [(f"{record.name}:{record.levelname}", f"{record.getMessage()} {vars(record)}") for record in caplog.records]
+
+    assert logged, "the handlers log something"
+    for needle in (secret, TOKEN, secret_digest(secret)):
+        assert [source for source, text in logged if needle in text] == []  # which logger leaked
+        assert all(needle not in response["body"] for response in responses)
+    assert any(secret_digest(secret)[:12] in text for _, text in logged)  # the digest prefix is how a log line names a link
+
+
+def test_every_response_carries_the_security_headers(store):
+    deps = new_deps()
+    secret = issue(store, deps)
+    responses = [
+        get(store, deps, secret),
+        call(store, deps, "PUT", secret),
+        get(store, deps, new_secret()),
+        call(store, deps, "GET", secret, path="/elsewhere"),
+        post(store, deps, secret),
+    ]
+    for response in responses:
+        headers = {name: values[0] for name, values in response["multiValueHeaders"].items()}
+        assert SECURITY_HEADERS.items() <= headers.items()
+        assert "default-src 'none'" in headers["Content-Security-Policy"]
+        assert "form-action 'self'" in headers["Content-Security-Policy"]
+        assert headers["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_only_the_digest_of_the_secret_is_stored_and_the_item_is_purged_after_30_days(store):
+    deps = new_deps()
+    secret = issue(store, deps)
+
+    items = boto3.client("dynamodb", region_name="us-east-1").scan(TableName="runs")["Items"]
+
+    assert [item["pk"]["S"] for item in items] == [approval_pk(hashlib.sha256(secret.encode()).hexdigest())]
+    assert secret not in str(items)
+    item = items[0]
+    assert int(item["expiresAt"]["N"]) == int(item["decideBy"]["N"]) + 30 * 24 * 3600
+    assert item["status"]["S"] == "PENDING"
+
+
+def test_a_failed_answer_to_the_pipeline_reopens_the_link_for_a_retry(store):
+    deps = new_deps()
+    secret = issue(store, deps)
+    broken = new_deps(machine=BrokenMachine())
+
+    assert post(store, broken, secret, "approve")["statusCode"] == 500
+    assert store.get(secret_digest(secret)).status is ApprovalStatus.PENDING  # type: ignore[union-attr]
+    assert post(store, deps, secret, "approve")["statusCode"] == 200
+    assert deps.machine.answers[0][0] == "success"
+
+
+def test_a_decision_after_the_run_stopped_waiting_says_it_changed_nothing(store):
+    deps = new_deps()
+    secret = issue(store, deps)
+    deps.machine.closed.add(TOKEN)  # the wait timed out or the execution was aborted
+
+    response = post(store, deps, secret, "approve")
+
+    assert response["statusCode"] == 409
+    assert "no longer waiting" in response["body"]
+    assert "Approved" not in response["body"]
+
+
+def test_the_summary_keeps_known_ids_and_finite_numbers_only():
+    raw = {
+        "modelUnits": 2,
+        "ttlHours": float("nan"),
+        "estimatedHourlyCostUsd": True,
+        "estimatedCostOverTtlUsd": "242",
+        "modelArn": "<script>alert(1)</script>",
+        "mode": "provisioned",
+        "prompt": "What is our Q3 revenue?",
+    }
+    assert clean_summary(raw) == {"modelUnits": 2, "mode": "provisioned"}
+
+
+def test_the_review_page_escapes_everything_and_loads_nothing_from_elsewhere():
+    page = review_page({"runId": '"><script>x()</script>', "modelUnits": 1}, decide_by=2_000_000_000, now=1_999_996_400)
+
+    assert "<script>" not in page.html
+    assert "&lt;script&gt;" in page.html
+    assert "src=" not in page.html and "href=" not in page.html and "http" not in page.html
+    assert '<form method="post">' in page.html  # no action: it posts back to its own URL
+
+
+@pytest.mark.parametrize(
+    ("base_url", "loopback_allowed"),
+    [
+        ("http://abc.execute-api.us-east-1.amazonaws.com/Prod", True),
+        ("https://x.example/Prod?next=evil", False),
+        ("http://127.0.0.1:3000", False),
+    ],
+)
+def test_an_approval_link_is_https_only_plain_http_solely_to_loopback_when_allowed(base_url, loopback_allowed):
+    with pytest.raises(ValueError, match="https"):
+        approval_link(base_url, "s", allow_loopback_http=loopback_allowed)
+    assert approval_link("http://127.0.0.1:3000/", "s", allow_loopback_http=True) == "http://127.0.0.1:3000/approvals/s"
+
+
+def test_a_form_decision_is_exactly_approve_or_reject():
+    form = "application/x-www-form-urlencoded; charset=UTF-8"
+    assert decision_from_form("decision=approve", form) is Decision.APPROVE
+    assert decision_from_form("decision=reject", form) is Decision.REJECT
+    assert decision_from_form("decision=approve%00", form) is None
+
+
+# ---------------------------------------------------------------- happy paths
+
+
+def test_requesting_approval_stores_the_link_and_tells_the_owners_what_would_be_bought(store):
+    deps = new_deps()
+
+    result = REQUEST_APPROVAL.lambda_handler({"state": trained_state(), "taskToken": TOKEN}, Context(), deps=deps, store=store)
+
+    (message,) = deps.notifier.sent
+    secret = link_secret(deps)
+    record = store.get(secret_digest(secret))
+    assert record is not None and record.task_token == TOKEN and record.run_id == RUN
+    assert result == {"approval": secret_digest(secret)[:12]}
+    assert message.approve_link == f"{BASE_URL}/approvals/{secret}" and len(secret) == 43
+    assert (message.model_units, message.ttl_hours, message.estimated_hourly_cost_usd, message.estimated_cost_over_ttl_usd) == (
+        1,
+        4,
+        60.5,
+        242.0,
+    )
+    assert message.expires_at.endswith("Z")
+    assert 86400 - 5 <= record.decide_by - int(time.time()) <= 86400
+    assert record.summary["modelArn"] == MODEL_ARN and record.summary["baseModel"] == "meta.llama3-1-8b-instruct-v1:0"
+
+
+def test_the_review_page_shows_what_would_be_bought_and_until_when(store):
+    deps = new_deps()
+    secret = issue(store, deps)
+
+    body = get(store, deps, secret)["body"]
+
+    for shown in (RUN, "default", MODEL_ARN, "Model units", "4 hours, then deleted", "$60.50", "$242.00", deps.notifier.sent[0].expires_at):
+        assert shown in body
+    assert 'name="decision" value="approve"' in body and 'name="decision" value="reject"' in body
+
+
+def test_a_run_without_a_deployment_plan_still_gets_a_link_with_the_profiles_figures(store):
+    deps = new_deps()
+
+    secret = issue(store, deps, plan=None)
+
+    assert deps.notifier.sent[0].estimated_hourly_cost_usd is None
+    assert "unknown (no sourced price)" in get(store, deps, secret)["body"]
+
+
+def test_approve_answers_the_wait_with_success_once_and_records_where_it_came_from(store):
+    deps = new_deps()
+    secret = issue(store, deps)
+
+    response = call(store, deps, "POST", secret, "decision=approve", base64_body=True)
+
+    assert response["statusCode"] == 200 and "Approved" in response["body"]
+    ((kind, output),) = deps.machine.answers
+    assert kind == "success" and output["approved"] is True and output["decidedAt"].endswith("Z")
+    record = store.get(secret_digest(secret))
+    assert record is not None and record.status is ApprovalStatus.APPROVED
+    assert record.decided_by == {"sourceIp": "203.0.113.7", "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"}
+
+
+def test_reject_fails_the_wait_with_approval_rejected(store):
+    deps = new_deps()
+    secret = issue(store, deps)
+
+    response = post(store, deps, secret, "reject")
+
+    assert response["statusCode"] == 200 and "Rejected" in response["body"]
+    assert deps.machine.answers == [("failure", ("DeploymentFailed", "APPROVAL_REJECTED"))]
+    assert store.get(secret_digest(secret)).status is ApprovalStatus.REJECTED  # type: ignore[union-attr]

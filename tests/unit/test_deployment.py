@@ -1,0 +1,207 @@
+"""Deployment: plan and price before spending, deploy under the cap, smoke test, time-to-live teardown."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from secure_finetune.notifications import Milestone
+from secure_finetune.reasons import DeploymentFailed
+from secure_finetune.settings import ProfileCatalog, StackLimits, resolve_settings
+from secure_finetune.state import DeploymentPlan, DeploymentResult, PipelineState, Registered, SmokeResult, TrainingResult
+from secure_finetune.steps.deployment import (
+    announce_deployment,
+    check_deployment,
+    deploy,
+    hourly_cost,
+    plan_deployment,
+    prompt_of,
+    smoke_test,
+    tear_down,
+)
+from tests.unit.fakes import CONFIG, FakeDeps, FakeRuntime
+from tests.unit.test_training import JOB_ARN, RUN
+from tests.unit.test_training import state as training_state
+
+MODEL_ARN = "arn:aws:bedrock:us-east-1:111122223333:custom-model/m1"
+KEY = CONFIG.key_arn
+
+
+def state(base_model="amazon.nova-micro-v1:0", **profile) -> PipelineState:
+    catalog = ProfileCatalog.model_validate({"version": "v", "profiles": {"default": {"base_model": base_model, **profile}}})
+    settings = resolve_settings(catalog, None, {}, StackLimits(max_model_units=2))
+    return training_state().model_copy(
+        update={
+            "registered": Registered(settings=settings),
+            "training": TrainingResult(job_arn=JOB_ARN, status="Completed", output_model_arn=MODEL_ARN, output_uri="s3://b/output/"),
+        }
+    )
+
+
+def deps(**bedrock) -> FakeDeps:
+    fake = FakeDeps(config=CONFIG.model_copy(update={"max_model_units": 2}))
+    fake.bedrock.models[RUN] = {"modelKmsKeyArn": KEY, "jobArn": JOB_ARN}
+    for name, value in bedrock.items():
+        setattr(fake.bedrock, name, value)
+    return fake
+
+
+def planned(s: PipelineState, d: FakeDeps) -> PipelineState:
+    return s.model_copy(update={"plan": plan_deployment(s, d)})
+
+
+# ---------------------------------------------------------------- bad input first
+
+
+def test_a_model_that_offers_no_chosen_option_stops_before_anything_is_bought():
+    # Llama 3.3 70B: on-demand only in the registry
+    with pytest.raises(DeploymentFailed, match="NO_DEPLOYMENT_OPTION:provisioned-throughput-not-offered"):
+        plan_deployment(state("meta.llama3-3-70b-instruct-v1:0", deployment="provisioned-throughput"), deps())
+
+
+def test_short_no_commitment_capacity_stops_with_what_is_free_and_needed():
+    d = deps(units_elsewhere=1)
+    with pytest.raises(DeploymentFailed, match="THROUGHPUT_CAPACITY_SHORT:1-free-2-needed"):
+        plan_deployment(state(model_units=2), d)
+    assert d.bedrock.throughputs == {}
+    assert d.bucket.documents[f"reports/{RUN}/deployment.json"]["plan"]["modelUnits"] == 2  # the report says what was asked
+
+
+def test_a_model_under_another_key_blocks_the_purchase_with_gr_job_07():
+    d = deps()
+    d.bedrock.models[RUN] = {"modelKmsKeyArn": "arn:aws:kms:us-east-1:111122223333:key/other", "jobArn": JOB_ARN}
+    with pytest.raises(DeploymentFailed, match="GUARDRAIL_FAILED:GR-JOB-07"):
+        plan_deployment(state(), d)
+
+
+def test_a_failed_smoke_test_deletes_what_was_bought_and_keeps_no_text():
+    s, d = state(smoke_test_prompts=["secret question"]), deps()
+    d.runtime = FakeRuntime(answer="   ")
+    s = planned(s, d)
+    s = s.model_copy(update={"deployment": deploy(s, d)})
+    with pytest.raises(DeploymentFailed, match="SMOKE_TEST_FAILED:1-of-1"):
+        smoke_test(s, d)
+    assert d.bedrock.deleted == [s.deployment.arn]
+    report = d.bucket.documents[f"reports/{RUN}/smoke.json"]
+    assert report["kept"] is False and "secret question" not in str(report)
+
+
+def test_a_profile_may_keep_the_throughput_after_a_failed_smoke_test():
+    s, d = state(keep_on_smoke_failure=True), deps()  # no profile prompts: taken from the data
+    d.bucket.documents[s.dataset.training_uri.removeprefix("s3://data-bucket/")] = b'{"prompt": "p", "completion": "c"}\n'
+    d.runtime = FakeRuntime(error=TimeoutError())
+    s = planned(s, d)
+    s = s.model_copy(update={"deployment": deploy(s, d)})
+    with pytest.raises(DeploymentFailed, match="SMOKE_TEST_FAILED"):
+        smoke_test(s, d)
+    assert d.bedrock.deleted == []
+    assert d.bucket.documents[f"reports/{RUN}/smoke.json"]["results"][0]["error"] == "TimeoutError"
+
+
+def test_a_failed_throughput_stops_the_run_with_its_failure_message_in_the_report_only():
+    s, d = state(), deps()
+    s = planned(s, d)
+    s = s.model_copy(update={"deployment": deploy(s, d)})
+    d.bedrock.throughputs[s.deployment.arn].update(status="Failed", failureMessage="capacity")
+    with pytest.raises(DeploymentFailed, match="^THROUGHPUT_FAILED$"):
+        check_deployment(s, d)
+    assert d.bucket.documents[f"reports/{RUN}/deployment.json"]["failureMessage"] == "capacity"
+
+
+@pytest.mark.parametrize(
+    ("line", "prompt"),
+    [
+        (b'{"prompt": "p", "completion": "c"}', "p"),
+        (b'{"input": "text"}', "text"),
+        (b'{"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "hi"}]}]}', "hi"),
+        (b'{"messages": [{"role": "user", "content": "hey"}, {"role": "assistant", "content": "yo"}]}', "hey"),
+        (b"not json", None),
+        (b"[1]", None),
+        (b'{"messages": [{"role": "assistant", "content": "x"}]}', None),
+    ],
+)
+def test_smoke_prompts_come_from_the_users_turn_of_each_format(line, prompt):
+    assert prompt_of(line) == prompt
+
+
+# ---------------------------------------------------------------- the good path
+
+
+def test_the_plan_prices_the_throughput_before_anything_is_spent():
+    s, d = state(model_units=2, ttl_hours=4), deps()
+    plan = plan_deployment(s, d)
+    assert (plan.mode, plan.model_units, plan.estimated_hourly_cost_usd, plan.estimated_cost_over_ttl_usd) == (
+        "provisioned-throughput",
+        2,
+        121.0,  # 2 x $60.50 (pricing.py, Nova Micro no-commitment)
+        484.0,
+    )
+    assert d.bedrock.throughputs == {}  # planning buys nothing
+
+
+def test_a_stack_price_overrides_the_table_and_an_unknown_price_stays_unknown():
+    assert hourly_cost("amazon.nova-micro-v1:0", 1, 10.0) == 10.0
+    assert hourly_cost("meta.llama3-1-8b-instruct-v1:0", 1, None) is None
+
+
+def test_an_existing_throughput_for_the_model_is_reused_not_bought_twice():
+    s, d = state(), deps(units_elsewhere=2)  # no free capacity, but nothing new is needed
+    existing = d.bedrock.create_throughput("other-run-aaaaaaaaaaaa", MODEL_ARN, 1, {})
+    s = planned(s, d)
+    assert deploy(s, d).arn == existing
+    assert len(d.bedrock.throughputs) == 1
+
+
+def test_on_demand_where_the_model_offers_only_that():
+    s, d = state("meta.llama3-3-70b-instruct-v1:0"), deps()
+    s = planned(s, d)
+    assert (s.plan.mode, s.plan.estimated_hourly_cost_usd) == ("on-demand", None)  # billed per token
+    result = deploy(s, d)
+    d.bedrock.deployments[result.arn]["status"] = "Active"
+    assert check_deployment(s.model_copy(update={"deployment": result}), d).status == "Ready"
+
+
+def test_announce_schedules_the_teardown_and_tells_the_owner_how_to_call_the_model():
+    s, d = state(ttl_hours=4), deps()
+    s = planned(s, d)
+    s = s.model_copy(update={"deployment": DeploymentResult(arn="arn:pt", mode="provisioned-throughput", status="Ready", polls=2)})
+    s = s.model_copy(update={"smoke": SmokeResult(passed=True, prompts=1, slowest_ms=150)})
+    announce_deployment(s, d, now=datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+    warn_at, delete_at = d.scheduler.scheduled[RUN]
+    assert (warn_at.hour, warn_at.minute, delete_at.hour) == (15, 30, 16)
+    [ready] = d.notifier.sent
+    assert ready.milestone is Milestone.THROUGHPUT_READY
+    assert (ready.delete_at, ready.estimated_hourly_cost_usd) == ("2026-11-24T16:00:00Z", 60.5)
+    assert "--model-id arn:pt" in ready.example_call and ready.report.endswith("/index.html")
+    assert f"reports/{RUN}/index.html" in d.bucket.documents
+
+
+def test_a_ttl_of_zero_schedules_nothing():
+    s, d = state(ttl_hours=0), deps()
+    s = planned(s, d).model_copy(update={"deployment": DeploymentResult(arn="arn:pt", mode="provisioned-throughput", status="Ready", polls=1)})
+    announce_deployment(s, d)
+    assert d.scheduler.scheduled == {}
+    assert d.notifier.sent[0].delete_at is None
+
+
+def test_teardown_warns_then_deletes_once():
+    d = deps()
+    arn = d.bedrock.create_throughput(RUN, MODEL_ARN, 1, {})
+    d.runs.runs[RUN] = {"status": "SUCCEEDED", "provisionedModelArn": arn, "profile": "default", "deleteAt": "2026-11-24T16:00:00Z"}
+    assert tear_down(RUN, "warn", d) == "warned"
+    assert tear_down(RUN, "delete", d) == "deleted"
+    assert tear_down(RUN, "delete", d) == "already torn down"
+    assert [n.milestone for n in d.notifier.sent] == [Milestone.TTL_WARNING, Milestone.TORN_DOWN]
+    assert d.bedrock.throughputs == {} and d.scheduler.cancelled == [RUN, RUN]
+
+
+def test_teardown_of_a_run_that_deployed_nothing_changes_nothing():
+    d = deps()
+    assert tear_down(RUN, "delete", d) == "nothing deployed"
+    assert d.notifier.sent == []
+
+
+def test_the_plan_travels_on_the_wire_in_camel_case():
+    plan = DeploymentPlan(mode="none", model_arn="m", model_units=0, ttl_hours=0, approval_required=False, report="r")
+    assert plan.wire()["approvalRequired"] is False
