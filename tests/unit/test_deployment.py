@@ -104,7 +104,7 @@ def test_a_failed_throughput_stops_the_run_with_its_failure_message_in_the_repor
     s = planned(s, d)
     s = s.model_copy(update={"deployment": deploy(s, d)})
     d.bedrock.throughputs[s.deployment.arn].update(status="Failed", failureMessage="capacity")
-    with pytest.raises(DeploymentFailed, match="^THROUGHPUT_FAILED$"):
+    with pytest.raises(DeploymentFailed, match=r"^THROUGHPUT_FAILED$"):
         check_deployment(s, d)
     assert d.bucket.documents[f"reports/{RUN}/deployment.json"]["failureMessage"] == "capacity"
 
@@ -179,7 +179,8 @@ def test_announce_schedules_the_teardown_and_tells_the_owner_how_to_call_the_mod
 
 def test_a_ttl_of_zero_schedules_nothing():
     s, d = state(ttl_hours=0), deps()
-    s = planned(s, d).model_copy(update={"deployment": DeploymentResult(arn="arn:pt", mode="provisioned-throughput", status="Ready", polls=1)})
+    ready = DeploymentResult(arn="arn:pt", mode="provisioned-throughput", status="Ready", polls=1)
+    s = planned(s, d).model_copy(update={"deployment": ready})
     announce_deployment(s, d)
     assert d.scheduler.scheduled == {}
     assert d.notifier.sent[0].delete_at is None

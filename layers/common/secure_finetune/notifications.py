@@ -195,12 +195,19 @@ def render(event: MilestoneEvent) -> RenderedMessage:
             lines.append(f"{name}:")
             lines.extend(f"  - {_flat(item)}" for item in value)
         else:
-            lines.append(f"{name}: {value}")
+            lines.append(f"{name}: {_shown(name, value)}")
     return RenderedMessage(
         subject=subject,
         body="\n".join(lines) + "\n",
         attributes={"milestone": milestone.value, "profile": event.profile},
     )
+
+
+def _shown(name: str, value: object) -> str:
+    if value is None:
+        # A cost without a sourced price is unknown, not zero: say where to set one.
+        return "unknown (no sourced price for this model)" if name.endswith("_usd") else "none"
+    return str(value)
 
 
 def _flat(item: object) -> str:

@@ -77,7 +77,7 @@ def _label(name: str) -> str:
 
 def _value(name: str, value: object) -> str:
     if value is None:
-        return "_none_"
+        return "_unknown_" if name.endswith("_usd") else "_none_"  # a cost without a sourced price
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (int, float)):
