@@ -19,7 +19,8 @@ THROUGHPUT_READY       provisioned_model_arn, model_units, delete_at, hourly cos
                        test, example_call, report
 TTL_WARNING            provisioned_model_arn, delete_at
 TORN_DOWN              provisioned_model_arn, why
-RUN_FAILED             reason, step  (any other stop: settings, deployment, ...)
+RUN_FAILED             reason, step (any other stop: settings, deployment, ...), and for a
+                       failed throughput or deployment Bedrock's failure_message
 =====================  =========================================================
 """
 
@@ -142,6 +143,7 @@ class RunFailed(MilestoneEvent):
     milestone: Literal[Milestone.RUN_FAILED] = Milestone.RUN_FAILED
     reason: str
     step: str
+    failure_message: str | None = None  # Bedrock's, for a failed throughput or deployment only
 
 
 Notification = Annotated[

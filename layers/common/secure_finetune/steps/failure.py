@@ -11,6 +11,7 @@ from ..runs import RunStatus, Step, profile_of, report_key
 from ..settings import DEFAULT_PROFILE
 from ..state import PipelineState
 from ..wiring import Dependencies
+from ..report_html import write_run_report
 from .deployment import tear_down
 from .slots import release_job_slot
 
@@ -64,6 +65,7 @@ def notify_failure(state: PipelineState, deps: Dependencies) -> dict[str, str]:
     deps.notifier.send(event)
     if step == Step.DEPLOYMENT and not _kept_on_purpose(state, reason):
         tear_down(run.run_id, "delete", deps, why=str(reason))  # a failed run leaves nothing billing
+    write_run_report(deps.bucket, run.run_id)  # the page people open, for failed runs too
     return {"reason": str(reason), "cause": f"{step} stopped the run; report: s3://{run.bucket}/reports/{run.run_id}/", "step": str(step)}
 
 
@@ -97,4 +99,10 @@ def _milestone(state: PipelineState, deps: Dependencies, reason: Reason, step: s
     if step == Step.TRAINING:
         job_arn = state.training.job_arn if state.training else (deps.runs.get_run(run.run_id) or {}).get("jobArn")
         return JobFailed(**common, reason=str(reason), job_arn=job_arn)
-    return RunFailed(**common, reason=str(reason), step=step)
+    failure_message = None
+    if step == Step.DEPLOYMENT:
+        # Bedrock's failureMessage for a throughput or deployment names capacity or permissions, not
+        # records (unlike a training job's), so the owner gets it, shortened.
+        deployment = deps.bucket.get_json(report_key(run.run_id, Step.DEPLOYMENT)) if state.plan else {}
+        failure_message = str(deployment.get("failureMessage") or "")[:300] or None
+    return RunFailed(**common, reason=str(reason), step=step, failure_message=failure_message)
