@@ -7,11 +7,11 @@ import json
 from ..dataset import FileRole
 from ..notifications import DatasetRejected, FailedCheck, GuardrailFailed, JobFailed, LineError, MilestoneEvent, RunFailed
 from ..reasons import STOP_ERRORS, Reason, ReasonCode
+from ..report_html import write_run_report
 from ..runs import RunStatus, Step, profile_of, report_key
 from ..settings import DEFAULT_PROFILE
 from ..state import PipelineState
 from ..wiring import Dependencies
-from ..report_html import write_run_report
 from .deployment import tear_down
 from .slots import release_job_slot
 
