@@ -7,7 +7,6 @@ import hashlib
 import importlib.util
 import logging
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -16,10 +15,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from secure_finetune.adapters.approvals import ApprovalStore, approval_pk
-from secure_finetune.adapters.clients import reset_clients
 from secure_finetune.approval import (
     ApprovalStatus,
     Decision,
@@ -82,18 +79,8 @@ class Context:
 
 
 @pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[ApprovalStore]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        reset_clients()
-        boto3.client("dynamodb", region_name="us-east-1").create_table(
-            TableName="runs",
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield ApprovalStore("runs")
-        reset_clients()
+def store(moto_runs_table: str) -> ApprovalStore:
+    return ApprovalStore(moto_runs_table)
 
 
 def new_deps(**ports: Any) -> FakeDeps:

@@ -1,10 +1,12 @@
 """Failures become reason codes; notifications carry ids and counts, never content."""
 
 import json
+import re
+import typing
 
 import pytest
 
-from secure_finetune.notifications import NOTIFICATION, DatasetRejected, LineError, Milestone, render
+from secure_finetune.notifications import NOTIFICATION, DatasetRejected, LineError, Milestone, Notification, render
 from secure_finetune.steps.failure import reason_of
 
 
@@ -49,3 +51,19 @@ def test_every_milestone_has_a_model():
         with pytest.raises(ValueError) as caught:
             NOTIFICATION.validate_python({"milestone": milestone.value})
         assert "run_id" in str(caught.value)
+
+
+# GR-OPS-02 (block, as a test): notifications carry ids, counts, reason codes, ARNs, costs and links only.
+# Every field of every milestone is one of these kinds, by name; a new free-text field fails here.
+_ALLOWED_FIELD = re.compile(
+    r"^(milestone|run_id|profile|dataset|reason|step|error_count|first_errors|failed|report|job_arn|base_model|"
+    r"customization_type|output_model_arn|provisioned_model_arn|model_units|ttl_hours|delete_at|expires_at|approve_link|"
+    r"example_call|smoke_test|why|final_training_loss|failure_message|estimated_[a-z_]+_usd)$"
+)
+
+
+def test_gr_ops_02_no_milestone_has_a_field_that_could_carry_dataset_content():
+    models = typing.get_args(typing.get_args(Notification)[0])
+    assert {model.model_fields["milestone"].default for model in models} == set(Milestone)
+    fields = {name for model in models for name in model.model_fields}
+    assert not {name for name in fields if not _ALLOWED_FIELD.match(name)}

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import boto3
 import pytest
-from moto import mock_aws
 
-from secure_finetune.adapters.clients import reset_clients
 from secure_finetune.adapters.job_slots import JobSlots
 from secure_finetune.runs import RunStatus
 from secure_finetune.steps.slots import hand_out_free_slots, reclaim_job_slots, release_job_slot, wait_for_job_slot
@@ -17,18 +12,8 @@ from tests.unit.test_training import state as training_state
 
 
 @pytest.fixture
-def slots(monkeypatch: pytest.MonkeyPatch) -> Iterator[JobSlots]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        reset_clients()
-        boto3.client("dynamodb", region_name="us-east-1").create_table(
-            TableName="runs",
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield JobSlots("runs", limit=2)
-        reset_clients()
+def slots(moto_runs_table: str) -> JobSlots:
+    return JobSlots(moto_runs_table, limit=2)
 
 
 def deps_with(slots: JobSlots) -> FakeDeps:

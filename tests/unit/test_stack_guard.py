@@ -21,9 +21,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
-from secure_finetune.adapters.clients import reset_clients
 from secure_finetune.adapters.cloudformation import stack_status
 from secure_finetune.adapters.run_scan import deployed_runs
 from secure_finetune.adapters.runs_table import RunTable
@@ -104,19 +102,8 @@ def cfn() -> Iterator[CloudFormation]:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto with the run table (pk/sk strings, as template.yaml creates it)."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        reset_clients()
-        boto3.client("dynamodb", region_name="us-east-1").create_table(
-            TableName="runs",
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield
-        reset_clients()
+def aws(moto_runs_table: str) -> None:
+    """moto with the run table (tests/unit/conftest.py)."""
 
 
 def throughput_arn(run: str) -> str:

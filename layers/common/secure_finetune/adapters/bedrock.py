@@ -75,13 +75,7 @@ class Bedrock:
 
     def delete_throughput(self, arn: str) -> bool:
         """Delete; False when it was already gone (teardown is idempotent)."""
-        try:
-            self._bedrock.delete_provisioned_model_throughput(provisionedModelId=arn)
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "ResourceNotFoundException":
-                return False
-            raise
-        return True
+        return _deleted(self._bedrock.delete_provisioned_model_throughput, provisionedModelId=arn)
 
     def no_commitment_units_in_use(self) -> int:
         """Model units held by the account's live no-commitment throughputs (any model)."""
@@ -107,13 +101,17 @@ class Bedrock:
         return deployment
 
     def delete_deployment(self, arn: str) -> bool:
-        try:
-            self._bedrock.delete_custom_model_deployment(customModelDeploymentIdentifier=arn)
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "ResourceNotFoundException":
-                return False
-            raise
-        return True
+        return _deleted(self._bedrock.delete_custom_model_deployment, customModelDeploymentIdentifier=arn)
+
+
+def _deleted(delete: Any, **identifier: str) -> bool:
+    try:
+        delete(**identifier)
+    except ClientError as err:
+        if err.response["Error"]["Code"] == "ResourceNotFoundException":
+            return False
+        raise
+    return True
 
 
 class BedrockRuntime:
