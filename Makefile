@@ -88,7 +88,7 @@ build: $(SAM_VENV)/.stamp ## sam build (python3.13 from pyenv; offline once pip 
 
 test: lint template-lint checkov unit integration browser build ## Everything CI runs
 
-demo: $(VENV)/.stamp ## Whole pipeline on the emulator (DEMO_ARGS="--scenario invalid|job-failed" or "--dataset F")
+demo: $(VENV)/.stamp ## Whole pipeline on the emulator (DEMO_ARGS="--scenario invalid|job-failed|lost-event|approval" or "--dataset F")
 	$(PYTHON) -m local.demo $(DEMO_ARGS)
 
 bench: $(VENV)/.stamp ## Validator MB/s and peak RSS vs baselines (own processes, same run); state transitions
@@ -97,4 +97,4 @@ bench: $(VENV)/.stamp ## Validator MB/s and peak RSS vs baselines (own processes
 clean: ## Remove environments and build output
 	rm -rf .venv .venv-sam .venv-checkov .venv-bootstrap $(ASL_DIR)/node_modules .aws-sam .mypy_cache .ruff_cache
 
-.PHONY: help setup lock lint template-lint checkov unit integration build test demo bench clean
+.PHONY: help setup lock lint template-lint checkov unit integration browser build test demo bench clean

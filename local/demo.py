@@ -3,6 +3,8 @@
 python -m local.demo                         # sample dataset, happy path
 python -m local.demo --scenario invalid      # a broken dataset: rejected, quarantined, owner told
 python -m local.demo --scenario job-failed   # Bedrock fails the job: run fails, owner told
+python -m local.demo --scenario lost-event   # Bedrock's completion event never comes: the reconciler finishes the run
+python -m local.demo --scenario approval     # the regulated profile: approve link, GET shows, POST decides
 python -m local.demo --dataset my.jsonl --profile default
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 import tempfile
 import time
@@ -34,6 +37,8 @@ SCENARIOS = {
     "happy": (ROOT / "events" / "sample-dataset.jsonl", "Completed", "SUCCEEDED"),
     "invalid": (ROOT / "events" / "sample-dataset-invalid.jsonl", "Completed", "FAILED"),
     "job-failed": (ROOT / "events" / "sample-dataset.jsonl", "Failed", "FAILED"),
+    "lost-event": (ROOT / "events" / "sample-dataset.jsonl", "Lost", "SUCCEEDED"),
+    "approval": (ROOT / "events" / "sample-dataset.jsonl", "Completed", "SUCCEEDED"),
 }
 console = Console(highlight=False)
 
@@ -51,11 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     dataset = args.dataset or sample
     if args.dataset:
         expected = "SUCCEEDED"
-    key = f"incoming/{args.profile + '/' if args.profile else ''}{dataset.name}"
+    profile = args.profile or ("regulated" if args.scenario == "approval" else "")
+    key = f"incoming/{profile + '/' if profile else ''}{dataset.name}"
 
     console.rule("[bold]Secure Bedrock fine-tuning - local run on the embedded AWS emulator (moto)")
     started = time.time()
-    with LocalPipeline(scenario=Scenario(job_outcome=job_outcome)) as pipeline:
+    # A lost event must wait for the reconciler, so the demo's training wait is longer than its run.
+    parameters = {"TrainingTimeoutSeconds": "120", "ReconcileAfterSeconds": "0"} if args.scenario == "lost-event" else {}
+    with LocalPipeline(scenario=Scenario(job_outcome=job_outcome), parameters=parameters) as pipeline:
         _show_stack(pipeline, time.time() - started)
         _show_preflight(pipeline)
         body = dataset.read_bytes()
@@ -64,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
         arn = pipeline.execution_arn(key, version)
         run_id = arn.rsplit(":", 1)[-1]
         console.print(f"Run id (= execution name = job name): [cyan]{run_id}[/]")
+        if args.scenario == "lost-event":
+            _reconcile_when_the_job_ended(pipeline)
+        if args.scenario == "approval":
+            _approve(pipeline)
         with console.status("following the execution..."):
             result = pipeline.wait(arn, timeout=120)
         _show_timeline(pipeline, arn)
@@ -74,6 +86,27 @@ def main(argv: list[str] | None = None) -> int:
     ok = result["status"] == expected
     console.rule(f"[bold {'green' if ok else 'red'}]{result['status']} (expected {expected})")
     return 0 if ok else 1
+
+
+def _reconcile_when_the_job_ended(pipeline: LocalPipeline) -> None:
+    bedrock = boto3.client("bedrock")
+    with console.status("training; its completion event will be lost..."):
+        while not any(j["status"] == "Completed" for j in bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"]):
+            time.sleep(0.1)
+    console.print("The job completed and Bedrock's event was lost. The reconciler runs (its 15-minute schedule, invoked here):")
+    console.print(f"  {pipeline.run_reconciler()['reconciled']}")
+
+
+def _approve(pipeline: LocalPipeline) -> None:
+    with console.status("waiting for the APPROVAL_NEEDED message..."):
+        link = pipeline.approval_link()
+    console.print(f"\n[bold]Approval link[/] from the owner's message: {escape(link[:60])}... (256-bit secret, single use)")
+    page = pipeline.open_approval("GET", link)
+    shown = re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<head>.*</head>", "", page["body"]))
+    console.print(f"  GET (a mail scanner or the approver opens it): {page['statusCode']}, decides nothing; the page shows:")
+    console.print("  " + escape(" ".join(shown.split())[:400]), style="dim")
+    console.print(f"  POST decision=approve: {pipeline.open_approval('POST', link, 'approve')['statusCode']}")
+    console.print(f"  the same POST again (a replay): {pipeline.open_approval('POST', link, 'approve')['statusCode']}")
 
 
 def _show_stack(pipeline: LocalPipeline, seconds: float) -> None:

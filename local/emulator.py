@@ -8,8 +8,10 @@ in-process), ``bedrock_standin`` (job lifecycle, provisioned throughput), ``stac
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 from moto import mock_aws
@@ -208,6 +211,57 @@ class LocalPipeline:
                 sqs.delete_message(QueueUrl=self._observer, ReceiptHandle=message["ReceiptHandle"])
         self._seen.extend(messages)
         return list(self._seen)
+
+    def run_reconciler(self) -> dict[str, Any]:
+        """Invoke the reconciler as its 15-minute schedule would (moto delivers no schedules)."""
+        return self._invoke("ReconcileTrainingFunction", {})
+
+    def approval_link(self, timeout: float = 30) -> str:
+        """The approve link of the latest APPROVAL_NEEDED message (as the owner's inbox shows it)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for message in reversed(self.notifications()):
+                found = re.search(r"approve_link: (\S+)", message["body"]) if message["milestone"] == "APPROVAL_NEEDED" else None
+                if found:
+                    return found[1]
+            time.sleep(0.1)
+        raise TimeoutError("no APPROVAL_NEEDED message")
+
+    def open_approval(self, method: str, link: str, decision: str | None = None) -> dict[str, Any]:
+        """What API Gateway's proxy integration hands the approval function for ``link``.
+
+        Emulator stand-in for API Gateway's data plane (moto keeps the API but serves no requests).
+        """
+        path = urlsplit(link).path.removeprefix("/approve")
+        body = f"decision={decision}" if decision else None
+        headers = {"User-Agent": "local-demo", "Content-Type": "application/x-www-form-urlencoded"}
+        event = {
+            "resource": "/approvals/{secret}",
+            "path": path,
+            "httpMethod": method,
+            "headers": headers,
+            "multiValueHeaders": {k: [v] for k, v in headers.items()},
+            "queryStringParameters": None,
+            "multiValueQueryStringParameters": None,
+            "pathParameters": {"secret": path.rsplit("/", 1)[-1]},
+            "stageVariables": None,
+            "requestContext": {
+                "resourcePath": "/approvals/{secret}",
+                "httpMethod": method,
+                "path": f"/approve{path}",
+                "stage": "approve",
+                "requestId": "local",
+                "identity": {"sourceIp": "127.0.0.1", "userAgent": "local-demo"},
+            },
+            "body": base64.b64encode(body.encode()).decode() if body else None,
+            "isBase64Encoded": bool(body),
+        }
+        return self._invoke("ApprovalApiFunction", event)
+
+    def _invoke(self, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
+        function = self.stack.physical_ids[logical_id]
+        answer = boto3.client("lambda").invoke(FunctionName=function, Payload=json.dumps(event).encode())
+        return dict(json.loads(answer["Payload"].read()))
 
     def fire_schedules(self, now: datetime) -> list[dict[str, Any]]:
         """Run the TTL schedules due at ``now`` (moto stores schedules but has no clock)."""

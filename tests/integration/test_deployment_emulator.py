@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
-import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 from local.bedrock_standin import Scenario
@@ -17,49 +13,6 @@ from secure_finetune.cli import main as finetune
 
 from .conftest import EVENTS
 from .test_pipeline import KEY, milestones, run
-
-
-def approval_event(method: str, link: str, body: str | None = None) -> dict[str, Any]:
-    """What API Gateway's proxy integration hands the approval function for ``link``."""
-    path = urlsplit(link).path.removeprefix("/approve")
-    headers = {"User-Agent": "pytest", "Content-Type": "application/x-www-form-urlencoded"}
-    return {
-        "resource": "/approvals/{secret}",
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": {"secret": path.rsplit("/", 1)[-1]},
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": "/approvals/{secret}",
-            "httpMethod": method,
-            "path": f"/approve{path}",
-            "stage": "approve",
-            "requestId": "r1",
-            "identity": {"sourceIp": "198.51.100.7", "userAgent": "pytest"},
-        },
-        "body": base64.b64encode(body.encode()).decode() if body else None,
-        "isBase64Encoded": bool(body),
-    }
-
-
-def call_approval_api(pipeline, method: str, link: str, body: str | None = None) -> dict[str, Any]:
-    function = pipeline.stack.physical_ids["ApprovalApiFunction"]
-    payload = json.dumps(approval_event(method, link, body))
-    return json.loads(boto3.client("lambda").invoke(FunctionName=function, Payload=payload)["Payload"].read())
-
-
-def approval_link(pipeline, timeout: float = 30) -> str:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for message in pipeline.notifications():
-            if message["milestone"] == "APPROVAL_NEEDED":
-                return re.search(r"approve_link: (\S+)", message["body"])[1]
-        time.sleep(0.1)
-    raise TimeoutError("no APPROVAL_NEEDED message")
 
 
 def test_the_plan_shows_the_cost_before_anything_is_bought_and_the_run_ends_ready(pipeline, good_dataset):
@@ -81,25 +34,25 @@ def test_the_plan_shows_the_cost_before_anything_is_bought_and_the_run_ends_read
 def test_an_approved_run_waits_for_the_post_and_a_get_decides_nothing(pipeline, good_dataset):
     version = pipeline.upload("incoming/regulated/support.jsonl", good_dataset)
     arn = pipeline.execution_arn("incoming/regulated/support.jsonl", version)
-    link = approval_link(pipeline)
+    link = pipeline.approval_link()
     assert link.startswith("https://") and "taskToken" not in link
     # Mail scanners prefetch links: a GET only shows what is being approved
     for _ in range(2):
-        page = call_approval_api(pipeline, "GET", link)
+        page = pipeline.open_approval("GET", link)
         assert page["statusCode"] == 200 and "approve" in page["body"].lower()
     assert pipeline.bedrock.throughputs == {}
     assert boto3.client("stepfunctions").describe_execution(executionArn=arn)["status"] == "RUNNING"
     # The decision is a POST, once
-    assert call_approval_api(pipeline, "POST", link, "decision=approve")["statusCode"] == 200
+    assert pipeline.open_approval("POST", link, "approve")["statusCode"] == 200
     assert pipeline.wait(arn)["status"] == "SUCCEEDED"
     assert len(pipeline.bedrock.throughputs) == 1
-    assert call_approval_api(pipeline, "POST", link, "decision=reject")["statusCode"] == 409  # replayed
+    assert pipeline.open_approval("POST", link, "reject")["statusCode"] == 409  # replayed
 
 
 def test_a_rejected_run_buys_nothing_and_tells_the_owner(pipeline, good_dataset):
     version = pipeline.upload("incoming/regulated/support.jsonl", good_dataset)
     arn = pipeline.execution_arn("incoming/regulated/support.jsonl", version)
-    call_approval_api(pipeline, "POST", approval_link(pipeline), "decision=reject")
+    pipeline.open_approval("POST", pipeline.approval_link(), "reject")
     result = pipeline.wait(arn)
     assert (result["status"], result["error"]) == ("FAILED", "APPROVAL_REJECTED")
     assert pipeline.bedrock.throughputs == {} and pipeline.bedrock.deleted == []

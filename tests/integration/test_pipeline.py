@@ -183,8 +183,7 @@ def test_a_lost_completion_event_is_recovered_by_the_reconciler(pipeline_with, g
             break
         time.sleep(0.05)
     # When the scheduled reconciler runs (moto does not deliver schedules: invoke it as the rule would)
-    reconciler = pipeline.stack.physical_ids["ReconcileTrainingFunction"]
-    answer = json.loads(boto3.client("lambda").invoke(FunctionName=reconciler, Payload=b"{}")["Payload"].read())
+    answer = pipeline.run_reconciler()
     # Then the run completes as if the event had come
     assert list(answer["reconciled"].values()) == ["answered Completed"]
     assert pipeline.wait(arn)["status"] == "SUCCEEDED"
