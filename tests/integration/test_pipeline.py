@@ -155,6 +155,9 @@ def test_a_profile_with_a_validation_split_carves_a_deterministic_validation_set
     validation = lines(request["validationDataConfig"]["validators"][0]["s3Uri"])
     assert sorted(training + validation) == sorted(good_dataset.splitlines())
     assert 0 < len(validation) < len(training)
+    # and the job's validation loss series lands in the run's metrics report
+    run_id = request["jobName"]
+    assert pipeline.report(run_id, "metrics")["validation"]["final_loss"] == pytest.approx(1.25)  # the stand-in: last epoch + 0.1
 
 
 def test_a_loss_that_does_not_fall_fails_the_metrics_gate_and_buys_nothing(pipeline_with, good_dataset):

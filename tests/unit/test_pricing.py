@@ -1,17 +1,55 @@
-from secure_finetune.models import known_models
-from secure_finetune.pricing import PRICES, training_cost
+import pytest
+
+from secure_finetune.models import find_model
+from secure_finetune.pricing import PRICES, Price, training_cost
+
+ENTRIES = sorted(PRICES.items())
 
 
-def test_training_cost_is_tokens_times_epochs_times_the_price_per_thousand():
-    assert training_cost("meta.llama3-1-8b-instruct-v1:0", 1_000_000, 2) == round(1000 * 2 * 0.00149, 4)
+def _figures(price: Price) -> dict[str, float | None]:
+    return {
+        "training_per_1k_tokens": price.training_per_1k_tokens,
+        "storage_per_month": price.storage_per_month,
+        "throughput_per_unit_hour": price.throughput_per_unit_hour,
+    }
+
+
+@pytest.mark.parametrize(("model_id", "price"), ENTRIES, ids=[model_id for model_id, _ in ENTRIES])
+def test_every_key_is_a_registry_model_id(model_id, price):
+    assert find_model(model_id).model_id == model_id
+
+
+@pytest.mark.parametrize(("model_id", "price"), ENTRIES, ids=[model_id for model_id, _ in ENTRIES])
+def test_every_sourced_figure_is_positive(model_id, price):
+    figures = _figures(price)
+    assert any(value is not None for value in figures.values()), "an entry with no figure at all should not exist"
+    for name, value in figures.items():
+        assert value is None or value > 0, name
+
+
+@pytest.mark.parametrize(("model_id", "price"), ENTRIES, ids=[model_id for model_id, _ in ENTRIES])
+def test_every_entry_names_its_source_date_and_region(model_id, price):
+    assert price.source.strip()
+    assert price.as_of.strip()
+    assert price.region.strip()
+
+
+def test_training_cost_is_tokens_over_a_thousand_times_epochs_times_the_price():
+    # Llama 3.1 8B: $0.00149 per 1k tokens (cloud-custodian fixture README, 2026-07-28).
+    assert PRICES["meta.llama3-1-8b-instruct-v1:0"].training_per_1k_tokens == 0.00149
+    assert training_cost("meta.llama3-1-8b-instruct-v1:0", 1_000_000, 2) == round(1_000_000 / 1000 * 2 * 0.00149, 4) == 2.98
+
+
+def test_training_cost_scales_with_epochs_for_another_sourced_model():
+    price = PRICES["amazon.nova-2-lite-v1:0"].training_per_1k_tokens
+    assert price is not None
+    assert training_cost("amazon.nova-2-lite-v1:0", 250_000, 3) == round(250_000 / 1000 * 3 * price, 4)
 
 
 def test_a_model_without_a_sourced_price_has_no_estimate_rather_than_a_guess():
     assert training_cost("anthropic.claude-3-haiku-20240307-v1:0", 1_000_000, 2) is None
 
 
-def test_every_price_names_a_registry_model_a_source_and_a_date():
-    ids = {m.model_id for m in known_models()}
-    for model_id, price in PRICES.items():
-        assert model_id in ids
-        assert price.source and price.as_of and price.region
+def test_a_model_with_throughput_but_no_training_figure_has_no_training_estimate():
+    assert PRICES["amazon.nova-pro-v1:0"].training_per_1k_tokens is None
+    assert training_cost("amazon.nova-pro-v1:0", 1_000_000, 2) is None

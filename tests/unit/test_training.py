@@ -170,6 +170,17 @@ def test_the_metrics_gate_names_what_failed():
     assert gate_problems(rising, None, False) == []
 
 
+def test_the_validation_loss_gate_fails_closed_without_a_validation_series():
+    from secure_finetune.training_metrics import gate_problems, parse_loss_curve
+
+    falling = parse_loss_curve("step_number,epoch_number,training_loss\n0,0,2.0\n1,0,1.0\n")
+    validation = parse_loss_curve("step_number,epoch_number,validation_loss\n0,0,1.4\n1,1,1.2\n", "validation_loss")
+    assert gate_problems(falling, None, True, validation, 1.3) == []
+    assert gate_problems(falling, None, True, validation, 1.1) == ["validation-loss-too-high"]
+    assert gate_problems(falling, None, True, None, 1.1) == ["no-validation-loss"]
+    assert gate_problems(falling, None, True, None, None) == []
+
+
 def test_the_reconciler_answers_waits_whose_job_ended_and_leaves_running_ones():
     from secure_finetune.steps.training import reconcile_training_waits
 

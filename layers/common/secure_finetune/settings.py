@@ -53,6 +53,7 @@ class MetricsGate(_Model):
     """What the training curve must show before any throughput is bought."""
 
     max_final_training_loss: Annotated[float, Field(gt=0)] | None = None
+    max_final_validation_loss: Annotated[float, Field(gt=0)] | None = None  # needs a validation set
     require_loss_decrease: bool = True  # final loss below the first step's
 
 

@@ -16,7 +16,7 @@ from ..observability import logger
 from ..reasons import JobQuotaBusy, Reason, ReasonCode, TrainingFailed
 from ..runs import RunStatus, Step, output_prefix, report_key
 from ..state import MetricsResult, PipelineState, TrainingResult
-from ..training_metrics import MetricsUnreadable, gate_problems, metrics_key, parse_loss_curve
+from ..training_metrics import VALIDATION_METRICS_FILES, LossCurve, MetricsUnreadable, gate_problems, metrics_key, parse_loss_curve
 from ..wiring import Dependencies
 from .slots import reclaim_job_slots, release_job_slot
 
@@ -204,6 +204,21 @@ def stop_training_job(state: PipelineState, deps: Dependencies) -> None:
         logger.warning("could not stop the job", error=err.response["Error"]["Code"])
 
 
+def _validation_curve(state: PipelineState, deps: Dependencies) -> LossCurve | None:
+    """The validation loss series, when the run trained with a validation set and the job wrote it."""
+    training = state.training
+    if training is None or state.dataset is None or state.dataset.validation_uri is None:
+        return None
+    for file in VALIDATION_METRICS_FILES:
+        text = deps.bucket.get_text(metrics_key(output_prefix(state.run.run_id), training.job_arn, file))
+        if text:
+            try:
+                return parse_loss_curve(text, "validation_loss")
+            except MetricsUnreadable:
+                return None
+    return None
+
+
 def read_training_metrics(state: PipelineState, deps: Dependencies) -> MetricsResult:
     run, training = state.run, state.training
     assert training is not None, "training completes before metrics"
@@ -213,14 +228,16 @@ def read_training_metrics(state: PipelineState, deps: Dependencies) -> MetricsRe
         curve = parse_loss_curve(text or "")
     except MetricsUnreadable:
         raise TrainingFailed(Reason(ReasonCode.METRICS_UNAVAILABLE)) from None
+    validation = _validation_curve(state, deps)
     gate = state.settings.metrics_gate
-    problems = gate_problems(curve, gate.max_final_training_loss, gate.require_loss_decrease)
+    problems = gate_problems(curve, gate.max_final_training_loss, gate.require_loss_decrease, validation, gate.max_final_validation_loss)
     report = deps.bucket.put_json(
         report_key(run.run_id, Step.METRICS),
         {
             "jobArn": training.job_arn,
             "outputModelArn": training.output_model_arn,
             "training": curve.model_dump(mode="json"),
+            "validation": validation.model_dump(mode="json") if validation else None,
             "gate": {**gate.model_dump(mode="json"), "problems": problems},
         },
     )
