@@ -27,10 +27,9 @@ GR-CTX-02  moto ignores ``ExpectedBucketOwner`` (another owner is never a      t
            403) and a deployed bucket cannot move to another region            test_a_bucket_owned_by_another_account_fails_the_owner_check,
                                                                                test_a_bucket_in_another_region_fails_the_owner_check;
                                                                                tests/unit/test_guardrails.py (GR-CTX-02 rows)
+GR-OPS-02  a property of the code (the notification models' fields), not of    tests/unit/test_failure_and_notifications.py::
+           the deployed stack: nothing in AWS can break it                     test_gr_ops_02_every_milestone_field_is_content_free_and_a_free_text_field_fails
 =========  ==================================================================  =====================================================
-
-GR-OPS-02 (notifications carry no dataset content) is a test, not a runtime check: the catalogue
-has no entry for it; the pipeline tests assert that no message quotes a record.
 """
 
 from __future__ import annotations
@@ -961,6 +960,10 @@ def test_breaking_the_plumbing_fails_exactly_its_preflight_check(stack: Stack, c
 # ---------------------------------------------------------------- no blocking check without its breaking test
 
 COVERED_ELSEWHERE = {
+    "GR-OPS-02": (
+        "tests.unit.test_failure_and_notifications",
+        ("test_gr_ops_02_every_milestone_field_is_content_free_and_a_free_text_field_fails",),
+    ),
     "GR-CTX-02": (
         "tests.unit.test_evidence_stubbed",
         ("test_a_bucket_owned_by_another_account_fails_the_owner_check", "test_a_bucket_in_another_region_fails_the_owner_check"),

@@ -426,8 +426,11 @@ def test_a_bucket_policy_allowing_another_account_is_flagged_even_with_the_tls_d
 
 
 def ops_good() -> dict[str, Any]:
+    from secure_finetune.notifications import milestone_fields
+
     return {
         "account": ACCOUNT,
+        "notification_fields": milestone_fields(),
         "function_policies": {
             "trigger": {
                 "Statement": [

@@ -26,6 +26,8 @@ RUN_FAILED             reason, step (any other stop: settings, deployment, ...),
 
 from __future__ import annotations
 
+import re
+import typing
 from enum import StrEnum
 from typing import Annotated, Literal, Protocol
 
@@ -173,6 +175,21 @@ _TITLES = {
     Milestone.TORN_DOWN: "throughput deleted",
     Milestone.RUN_FAILED: "run failed",
 }
+
+
+# GR-OPS-02: the kinds of field a notification may carry (ids, counts, reason codes, ARNs, costs,
+# links). A new field whose name is not one of these is a possible channel for content.
+CONTENT_FREE_FIELD = re.compile(
+    r"^(milestone|run_id|profile|dataset|reason|step|error_count|first_errors|failed|report|job_arn|base_model|"
+    r"customization_type|output_model_arn|provisioned_model_arn|model_units|ttl_hours|delete_at|expires_at|approve_link|"
+    r"example_call|smoke_test|why|final_training_loss|failure_message|estimated_[a-z_]+_usd)$"
+)
+
+
+def milestone_fields() -> dict[str, tuple[str, ...]]:
+    """Every milestone's field names, read from the models themselves (evidence for GR-OPS-02)."""
+    models = typing.get_args(typing.get_args(Notification)[0])
+    return {model.model_fields["milestone"].default.value: tuple(model.model_fields) for model in models}
 
 
 def title(milestone: Milestone) -> str:

@@ -16,6 +16,7 @@ from .adapters.clients import client
 from .adapters.evidence import EvidenceReader, policy_document
 from .guardrails import OPS_CHECKS, PRE_LAUNCH_CHECKS, WARN_CHECKS, Evidence, Finding, ObjectEvidence, StackEvidence, evaluate
 from .guardrails.checks import access_probes
+from .notifications import milestone_fields
 
 # Checks that judge the account and the stack, not a run.
 ACCOUNT_CHECK_IDS = (
@@ -94,7 +95,12 @@ def _stack_evidence(account: str, target: Target) -> StackEvidence | None:
         rules: dict[str, dict[str, Any]] | None = {name: rule(name) for name in target.rules}
     except (ClientError, KeyError, ValueError):
         rules = None
-    return StackEvidence(account=account, function_policies={name: function_policy(name) for name in target.functions}, rules=rules)
+    return StackEvidence(
+        account=account,
+        function_policies={name: function_policy(name) for name in target.functions},
+        rules=rules,
+        notification_fields=milestone_fields(),  # the contract of the package this audit ships with
+    )
 
 
 def audit(target: Target) -> list[Finding]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ..notifications import CONTENT_FREE_FIELD
 from ..runs import INCOMING_PREFIX, OUTPUT_PREFIX, VALIDATED_PREFIX, dataset_key_problem
 from .evidence import Evidence
 
@@ -941,6 +942,7 @@ class StackEvidence(BaseModel):
     account: str
     function_policies: dict[str, dict[str, Any] | None] | None  # function -> resource policy ({} = none)
     rules: dict[str, dict[str, Any]] | None  # rule -> {"pattern": ..., "targets": [...]}
+    notification_fields: dict[str, tuple[str, ...]] | None = None  # milestone -> field names (GR-OPS-02)
 
 
 def _ops_functions_not_public(ev: StackEvidence) -> Verdict:
@@ -976,7 +978,18 @@ def _ops_completion_rule(ev: StackEvidence) -> Verdict:
     return PASS, "the completion rule pins source, detail-type, account and jobStatus; every target has a DLQ"
 
 
+def _ops_content_free_notifications(ev: StackEvidence) -> Verdict:
+    if ev.notification_fields is None:
+        return UNKNOWN, "the notification contract could not be read"
+    loose = sorted(f"{m}.{f}" for m, fields in ev.notification_fields.items() for f in fields if not CONTENT_FREE_FIELD.match(f))
+    if loose:
+        return FAIL, f"fields that could carry content: {', '.join(loose)}"
+    return PASS, "every milestone carries ids, counts, reason codes, ARNs, costs and links only"
+
+
 OPS_CHECKS: tuple[Check, ...] = (
+    _check("GR-OPS-02", "Notifications carry no dataset content", "the notification models' fields", ("own check",),
+           _ops_content_free_notifications, "Carry ids, counts, codes, ARNs, costs or links; keep content in the encrypted report."),
     _check("GR-OPS-04", "Functions not public", "lambda:GetPolicy", ("SecurityHub Lambda.1",), _ops_functions_not_public,
            "Remove wildcard principals; bind service permissions with SourceArn."),
     _check("GR-OPS-08", "Completion rule pinned, targets with DLQ", "events:DescribeRule; ListTargetsByRule",
