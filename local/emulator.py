@@ -214,7 +214,7 @@ class LocalPipeline:
 
     def run_reconciler(self) -> dict[str, Any]:
         """Invoke the reconciler as its 15-minute schedule would (moto delivers no schedules)."""
-        return self._invoke("ReconcileTrainingFunction", {})
+        return self.invoke("ReconcileTrainingFunction", {})
 
     def approval_link(self, timeout: float = 30) -> str:
         """The approve link of the latest APPROVAL_NEEDED message (as the owner's inbox shows it)."""
@@ -256,9 +256,10 @@ class LocalPipeline:
             "body": base64.b64encode(body.encode()).decode() if body else None,
             "isBase64Encoded": bool(body),
         }
-        return self._invoke("ApprovalApiFunction", event)
+        return self.invoke("ApprovalApiFunction", event)
 
-    def _invoke(self, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
+    def invoke(self, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
+        """Invoke one of the stack's functions by its logical id, as its trigger would."""
         function = self.stack.physical_ids[logical_id]
         answer = boto3.client("lambda").invoke(FunctionName=function, Payload=json.dumps(event).encode())
         return dict(json.loads(answer["Payload"].read()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -129,3 +130,22 @@ def test_operating_runs_from_the_cli(pipeline, good_dataset, capsys):
     assert retried in capsys.readouterr().out
     assert pipeline.wait(arn.replace(run_id, retried))["status"] == "SUCCEEDED"
     assert sorted(job["jobName"] for job in pipeline.bedrock.jobs_created) == [run_id, retried]
+
+
+def test_finetune_cancel_aborts_the_run_and_the_abort_rule_stops_its_job(pipeline_with, good_dataset):
+    pipeline = pipeline_with(Scenario(job_outcome="Lost", training_seconds=3), TrainingTimeoutSeconds="120")
+    version = pipeline.upload(KEY, good_dataset)
+    arn = pipeline.execution_arn(KEY, version)
+    bedrock, deadline = boto3.client("bedrock"), time.time() + 30
+    while not bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"] and time.time() < deadline:
+        time.sleep(0.05)
+    assert finetune(["cancel", arn.rsplit(":", 1)[-1], "--stack", pipeline.stack.name]) == 0
+    # AWS reports ABORTED; moto's interpreter thread, interrupted mid-wait, may finish it as FAILED
+    assert pipeline.wait(arn)["status"] in ("ABORTED", "FAILED")
+    # moto emits no execution status-change event: deliver the one AWS would to the abort rule's target
+    event = {"detail-type": "Step Functions Execution Status Change", "source": "aws.states", "account": "123456789012",
+             "region": "us-east-1", "version": "0", "id": "c1", "time": "2026-11-24T12:00:00Z", "resources": [arn],
+             "detail": {"executionArn": arn, "name": arn.rsplit(":", 1)[-1], "status": "ABORTED"}}  # fmt: skip
+    assert pipeline.invoke("StopAbortedRunFunction", event) == {"outcome": "stopped"}
+    [job] = bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"]
+    assert job["status"] == "Stopped"

@@ -28,7 +28,8 @@ GR-CTX-02  moto ignores ``ExpectedBucketOwner`` (another owner is never a      t
                                                                                test_a_bucket_in_another_region_fails_the_owner_check;
                                                                                tests/unit/test_guardrails.py (GR-CTX-02 rows)
 GR-OPS-02  a property of the code (the notification models' fields), not of    tests/unit/test_failure_and_notifications.py::
-           the deployed stack: nothing in AWS can break it                     test_gr_ops_02_every_milestone_field_is_content_free_and_a_free_text_field_fails
+           the deployed stack: nothing in AWS can break it                     test_gr_ops_02_every_milestone_field_is_content_free_
+                                                                               and_a_free_text_field_fails
 =========  ==================================================================  =====================================================
 """
 
