@@ -19,9 +19,7 @@ from secure_finetune.models import CustomizationType, DatasetFormat, find_model
 
 LLAMA = DatasetRules.for_run(find_model("meta.llama3-1-8b-instruct-v1:0"), CustomizationType.FINE_TUNING, FileRole.TRAINING, "b")
 NOVA = DatasetRules.for_run(find_model("amazon.nova-lite-v1:0"), CustomizationType.FINE_TUNING, FileRole.TRAINING, "b")
-HAIKU = DatasetRules.for_run(
-    find_model("anthropic.claude-3-haiku-20240307-v1:0"), CustomizationType.FINE_TUNING, FileRole.TRAINING, "b"
-)
+HAIKU = DatasetRules.for_run(find_model("anthropic.claude-3-haiku-20240307-v1:0"), CustomizationType.FINE_TUNING, FileRole.TRAINING, "b")
 
 
 def report(data: bytes, rules: DatasetRules = LLAMA, chunk: int = 4096):
@@ -191,7 +189,9 @@ def test_a_reserved_string_written_with_escapes_is_found():
     assert codes(line + b"\n", NOVA) == {"SCHEMA_MISMATCH": 1}
 
 
-@pytest.mark.parametrize(("content", "reserved"), [("a\nHuman: b", True), ("\nAssistant: b", True), ("Human: b", False), ("a\nHuman b", False)])
+@pytest.mark.parametrize(
+    ("content", "reserved"), [("a\nHuman: b", True), ("\nAssistant: b", True), ("Human: b", False), ("a\nHuman b", False)]
+)
 def test_claude_reserved_turn_markers(content, reserved):
     line = {"messages": [{"role": "user", "content": content}, {"role": "assistant", "content": "c"}]}
     assert codes((json.dumps(line) + "\n").encode(), HAIKU) == ({"SCHEMA_MISMATCH": 1} if reserved else {})
@@ -225,6 +225,19 @@ def test_the_report_does_not_depend_on_how_the_stream_is_chunked(lines, final_ne
     assert whole.sha256 == hashlib.sha256(data).hexdigest()
 
 
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"\xef\xbb\xbf" + pc("a"), "DATASET_BOM"),
+        (b"\xfd7zXZ\x00" + pc("a"), "DATASET_COMPRESSED_OR_BINARY"),
+        (b"\x1f\x8b", "DATASET_COMPRESSED_OR_BINARY"),
+    ],
+)
+def test_a_bom_or_magic_number_split_over_tiny_first_chunks_is_still_seen(data, code):
+    for size in (1, 2, 5):
+        assert code in report(data, chunk=size).errors_by_code
+
+
 def test_oversized_lines_at_chunk_edges_are_skipped_and_counted_once():
     from secure_finetune.dataset import MAX_LINE_BYTES
 
@@ -236,11 +249,35 @@ def test_oversized_lines_at_chunk_edges_are_skipped_and_counted_once():
         assert result.records == 2
 
 
+def test_large_chunks_are_hashed_on_the_worker_in_order():
+    data = b"".join(pc(f"record {i}") for i in range(40_000))  # ~1.3 MB
+    for size in (64 * 1024, 100_000, 1 << 20):
+        chunks = [data[i : i + size] for i in range(0, len(data), size)]
+        result = validate_dataset(iter(chunks), replace(LLAMA, max_records=None))
+        assert result.sha256 == hashlib.sha256(data).hexdigest()
+        assert (result.accepted, result.records) == (True, 40_000)
+
+
+def test_a_reused_buffer_is_copied_before_the_next_read():
+    data = b"".join(pc(f"record {i}") for i in range(20_000))
+
+    def readinto_chunks():  # one bytearray, refilled for every chunk
+        buffer = bytearray(100_000)
+        for start in range(0, len(data), len(buffer)):
+            piece = data[start : start + len(buffer)]
+            buffer[: len(piece)] = piece
+            yield buffer if len(piece) == len(buffer) else buffer[: len(piece)]
+
+    result = validate_dataset(readinto_chunks(), replace(LLAMA, max_records=None))
+    assert (result.accepted, result.records) == (True, 20_000)
+    assert result.sha256 == hashlib.sha256(data).hexdigest()
+
+
 def test_a_failing_stream_raises_and_leaves_no_hashing_thread_behind():
     before = threading.active_count()
 
     def chunks():
-        yield pc("a") * 1000
+        yield pc("a") * 10_000  # large enough for the worker
         raise OSError("connection reset")
 
     with pytest.raises(OSError, match="connection reset"):

@@ -2,10 +2,12 @@
 
 How a file is read
     As a stream of byte chunks with bounded memory (one line at a time, capped at
-    ``MAX_LINE_BYTES``), hashed on the way. Lines are split on ``\\n`` at the byte level (never
-    ``str.splitlines``: U+2028 is legal inside JSON strings); one trailing ``\\r`` is tolerated
-    (jsonlines.org allows CRLF); each line is decoded as strict UTF-8 (never ``json.loads(bytes)``,
-    which silently accepts a BOM and UTF-16/32).
+    ``MAX_LINE_BYTES``), hashed on the way (sha256 on a worker thread, see ``_Sha256``). Lines
+    are split on ``\\n`` at the byte level (never ``str.splitlines``: U+2028 is legal inside JSON
+    strings); one trailing ``\\r`` is tolerated (jsonlines.org allows CRLF); each line is decoded
+    as strict UTF-8 (never ``json.loads(bytes)``, which silently accepts a BOM and UTF-16/32).
+    The cheap C-level tests run first and the Python-level ones only where they say a problem
+    can be: a record costs 1.5-3 times a bare ``json.loads`` (``make bench``).
 
 Decisions where the documentation is silent
     * A blank line is an error (LINE_BLANK): Bedrock rejects "extra or empty lines".
@@ -28,6 +30,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
@@ -48,6 +51,7 @@ NEAR_LIMIT = 0.9
 _BOM = b"\xef\xbb\xbf"
 # Magic numbers of formats that are never JSONL: gzip, zip, bzip2, xz, zstd, PDF, UTF-16 BOMs, ELF.
 _MAGIC = (b"\x1f\x8b", b"PK\x03\x04", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd", b"%PDF", b"\xff\xfe", b"\xfe\xff", b"\x7fELF")
+_HEAD_BYTES = max(map(len, (_BOM, *_MAGIC)))
 
 
 class FileRole(StrEnum):
@@ -184,6 +188,77 @@ class Problem(Exception):
         self.offset = offset
 
 
+class _Sha256:
+    """The file's sha256, computed on a worker thread while the lines are checked.
+
+    hashlib releases the GIL on large buffers, so on a second core the digest (~0.7 ns a byte,
+    a fifth of the validator's work) costs the parsing thread nothing. One chunk is in flight
+    at a time and it is the chunk being parsed anyway: memory stays flat. Small chunks are
+    hashed in place: handing them over would cost more than hashing them.
+    """
+
+    THREAD_MIN_BYTES = 64 * 1024
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256")  # its thread starts on first use
+        self._pending: Future[None] | None = None
+
+    def __enter__(self) -> _Sha256:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._pool.shutdown()
+
+    def update(self, chunk: bytes) -> None:
+        self._wait()  # the digest takes the chunks in order
+        if len(chunk) < self.THREAD_MIN_BYTES:
+            self._digest.update(chunk)
+        else:
+            self._pending = self._pool.submit(self._digest.update, chunk)
+
+    def hexdigest(self) -> str:
+        self._wait()
+        return self._digest.hexdigest()
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            self._pending.result()
+            self._pending = None
+
+
+def _whole_head(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The chunks, the first one at least as long as the longest magic number: a stream that
+    starts with tiny chunks (b"\xef", b"\xbb", ...) still has its BOM or magic bytes sniffed."""
+    head = b""
+    stream = iter(chunks)
+    for chunk in stream:
+        head += chunk
+        if len(head) >= _HEAD_BYTES:
+            break
+    if head:
+        yield head
+    yield from stream
+
+
+def _read_ahead(chunks: Iterable[bytes], digest: _Sha256) -> Iterator[bytes]:
+    """The chunks as immutable bytes, each handed to the digest before the next one is read.
+
+    The hashing thread needs the GIL to start, and a busy parsing thread gives it up only every
+    5 ms (sys.getswitchinterval) or while it waits: reading the next chunk (file or socket I/O)
+    is such a wait, so chunk N is hashed while it is parsed. A chunk is parsed after the next
+    one is read, so a caller that reuses one buffer (readinto) must not see it mutated: copy.
+    """
+    ahead = None
+    for chunk in chunks:
+        if ahead is not None:
+            yield ahead
+        ahead = chunk if type(chunk) is bytes else bytes(chunk)
+        digest.update(ahead)
+    if ahead is not None:
+        yield ahead
+
+
 @dataclass
 class _Tally:
     records: int = 0
@@ -197,44 +272,12 @@ class _Tally:
 def validate_dataset(chunks: Iterable[bytes], rules: DatasetRules | DatasetFormat) -> DatasetReport:
     if isinstance(rules, DatasetFormat):
         rules = DatasetRules(format=rules)
-    digest = hashlib.sha256()
     errors, warnings, tally = _Collector(), _Collector(), _Tally()
-    check = _LineChecker(rules, errors, warnings, tally)
-    total = line_no = line_start = 0
-    buffer = bytearray()
-    oversized = binary = too_large = False  # oversized: skip to the end of this line, memory stays flat
-    for chunk in chunks:
-        if total == 0 and chunk:
-            binary = _sniff(chunk, errors)
-        digest.update(chunk)
-        base, total = total, total + len(chunk)
-        if rules.max_bytes is not None and total > rules.max_bytes and not too_large:
-            errors.add(0, rules.max_bytes, ReasonCode.DATASET_TOO_LARGE, f"the file exceeds {rules.max_bytes} bytes")
-            too_large = True
-        if binary or too_large:
-            continue
-        start = 0
-        while (end := chunk.find(b"\n", start)) != -1:
-            line_no += 1
-            if not oversized and len(buffer) + end - start > MAX_LINE_BYTES:
-                errors.add(line_no, line_start, ReasonCode.LINE_TOO_LONG, f"line exceeds {MAX_LINE_BYTES} bytes")
-            elif not oversized:
-                buffer += chunk[start:end]
-                check(bytes(buffer), line_no, line_start)
-            buffer.clear()
-            oversized = False
-            start = end + 1
-            line_start = base + start
-        if not oversized:
-            buffer += chunk[start:]
-            if len(buffer) > MAX_LINE_BYTES:
-                errors.add(line_no + 1, line_start, ReasonCode.LINE_TOO_LONG, f"line exceeds {MAX_LINE_BYTES} bytes")
-                oversized = True
-                buffer.clear()
-    if buffer and not (oversized or binary or too_large):
-        line_no += 1
-        check(bytes(buffer), line_no, line_start)
-    check.finish()
+    checker = _LineChecker(rules, errors, warnings, tally)
+    with _Sha256() as digest:
+        total = _read_lines(_read_ahead(_whole_head(chunks), digest), rules.max_bytes, errors, checker.line)
+        sha256 = digest.hexdigest()
+    checker.finish()
     if total == 0:
         errors.add(0, 0, ReasonCode.DATASET_EMPTY, "the file is empty")
     elif tally.records == 0 and not errors.counts:
@@ -251,7 +294,7 @@ def validate_dataset(chunks: Iterable[bytes], rules: DatasetRules | DatasetForma
         accepted=not errors.counts,
         records=tally.records,
         bytes=total,
-        sha256=digest.hexdigest(),
+        sha256=sha256,
         error_count=sum(errors.counts.values()),
         errors_by_code=dict(errors.counts),
         errors=tuple(errors.kept),
@@ -267,6 +310,48 @@ def validate_dataset(chunks: Iterable[bytes], rules: DatasetRules | DatasetForma
             videos=tally.videos,
         ),
     )
+
+
+def _read_lines(chunks: Iterable[bytes], max_bytes: int | None, errors: _Collector, check: Callable[[bytes, int, int], None]) -> int:
+    """Split the stream into lines and check each one; the file-level checks on the way. Returns
+    the byte count."""
+    total = line_no = line_start = 0
+    buffer = bytearray()  # a line that spans chunks; a line inside one chunk is sliced from it
+    oversized = binary = too_large = False  # oversized: skip to the end of this line, memory stays flat
+    for chunk in chunks:
+        if total == 0 and chunk:
+            binary = _sniff(chunk, errors)
+        base, total = total, total + len(chunk)
+        if max_bytes is not None and total > max_bytes and not too_large:
+            errors.add(0, max_bytes, ReasonCode.DATASET_TOO_LARGE, f"the file exceeds {max_bytes} bytes")
+            too_large = True
+        if binary or too_large:
+            continue
+        start = 0
+        # find() is a memchr; bytes.split(b"\n") compares byte by byte, many times slower.
+        while (end := chunk.find(b"\n", start)) != -1:
+            line_no += 1
+            if oversized:
+                oversized = False
+            elif len(buffer) + end - start > MAX_LINE_BYTES:
+                errors.add(line_no, line_start, ReasonCode.LINE_TOO_LONG, f"line exceeds {MAX_LINE_BYTES} bytes")
+            elif buffer:
+                buffer += chunk[start:end]
+                check(bytes(buffer), line_no, line_start)
+            else:
+                check(chunk[start:end], line_no, line_start)
+            buffer.clear()
+            start = end + 1
+            line_start = base + start
+        if not oversized:
+            buffer += chunk[start:]
+            if len(buffer) > MAX_LINE_BYTES:
+                errors.add(line_no + 1, line_start, ReasonCode.LINE_TOO_LONG, f"line exceeds {MAX_LINE_BYTES} bytes")
+                oversized = True
+                buffer.clear()
+    if buffer and not (oversized or binary or too_large):
+        check(bytes(buffer), line_no + 1, line_start)
+    return total
 
 
 def _promote(warnings: _Collector, errors: _Collector, code: WarningCode) -> None:
@@ -319,6 +404,19 @@ def _finite_float(text: str) -> float:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_reject_constant, parse_float=_finite_float)
+# The C scanner behind the decoder, with its hooks (set in JSONDecoder.__init__, not in the stubs).
+_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+
+
+def _decode(text: str) -> Any:
+    """_DECODER.decode(text), minus the Python wrappers (whitespace regexes, raw_decode): a
+    microsecond a record. A line that is not exactly one value, edge to edge, takes the full
+    decoder, which accepts or raises exactly as before."""
+    try:
+        value, end = _SCAN(text, 0)
+    except StopIteration:  # no value at offset 0 (leading whitespace, or not JSON)
+        return _DECODER.decode(text)
+    return value if end == len(text) else _DECODER.decode(text)
 
 
 def _bad_string(text: str) -> tuple[ReasonCode, str] | None:
@@ -363,12 +461,12 @@ def parse_record(raw: bytes) -> dict[str, Any]:
     if b"\x00" in raw:
         raise Problem(ReasonCode.DATASET_NUL_BYTE, "raw NUL byte", raw.index(b"\x00"))
     try:
-        text = raw.decode("utf-8", errors="strict")
+        text = raw.decode("utf-8")  # strict
     except UnicodeDecodeError as err:
         raise Problem(ReasonCode.DATASET_NOT_UTF8, "invalid UTF-8", err.start) from None
     escapes = b"\\" in raw  # a NUL or a lone surrogate can only arrive as a \u escape
     try:
-        record = _DECODER.decode(text)
+        record = _decode(text)
     except _DuplicateKey:
         raise Problem(ReasonCode.DUPLICATE_KEY, "an object repeats a key") from None
     except _NonFinite:
@@ -381,42 +479,52 @@ def parse_record(raw: bytes) -> dict[str, Any]:
         raise Problem(ReasonCode.LINE_INVALID_JSON, "not valid JSON") from None
     # One walk over the parsed record: depth, escaped NULs and lone surrogates (escapes that
     # json decoding lets through). Cheaper than scanning the raw bytes for the escapes.
-    if isinstance(record, dict | list) and (found := _inspect(record, MAX_DEPTH, escapes)):
+    if (type(record) is dict or type(record) is list) and (found := _inspect(record, MAX_DEPTH, escapes)):
         raise Problem(*found)
-    if not isinstance(record, dict):
+    if type(record) is not dict:
         raise Problem(ReasonCode.LINE_NOT_OBJECT, "a record must be a JSON object")
     return record
 
 
 # Likely secrets and PII, by pattern, on the raw line (JSON escaping leaves these intact).
-# Counts and line numbers only are ever reported. Each pattern runs only where a cheap C-level
-# test says it can match: records can be 100 kB and Python's regex engine scans every offset.
-# Two patterns, each with a literal first byte (the regex engine's fast path); one alternation
-# would cost ten times more.
+# Counts and line numbers only are ever reported. Records can be 100 kB and Python's regex engine
+# scans every offset, so the patterns run only where one cheap C pass says they can match.
 _PEM_PRIVATE_KEY = re.compile(rb"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----")
 _AWS_ACCESS_KEY_ID = re.compile(rb"A[KS]IA[0-9A-Z]{16}(?![0-9A-Z])")
 _EMAIL_AROUND_AT = re.compile(rb"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}")
 _CARD = re.compile(rb"[0-9][0-9 -]{11,}[0-9]")
-# Digits -> "d", every other byte -> "x", separators deleted: a card number becomes 13+ "d"s in a row.
-_DIGIT_SHAPE = bytes(ord("d") if 48 <= b <= 57 else ord("x") for b in range(256))
-_THIRTEEN_DIGITS = b"d" * 13
+# The one pass: digits and capitals -> "d", spaces and hyphens deleted, every other byte -> "x".
+# A card number (13-19 digits between spaces/hyphens), an access key id (20 capitals/digits) and
+# "-----BEGIN ... PRIVATE KEY-----" ("BEGINPRIVATEKEY", 15 capitals) each leave 13+ "d"s in a
+# row, so a line without such a run holds none of them (the usual case: plain text has few).
+_DENSE_SHAPE = bytes(ord("d") if 48 <= b <= 57 or 65 <= b <= 90 else ord("x") for b in range(256))
+_DENSE_RUN = b"d" * 13
 
 
 def _has_secret(raw: bytes) -> bool:
     return _PEM_PRIVATE_KEY.search(raw) is not None or _AWS_ACCESS_KEY_ID.search(raw) is not None
 
 
-def _has_pii(raw: bytes) -> bool:
+def _has_email(raw: bytes) -> bool:
     at = raw.find(b"@")
     for _ in range(20):  # a few '@' are enough to decide
         if at == -1:
-            break
+            return False
         if _EMAIL_AROUND_AT.search(raw, max(0, at - 64), at + 400):
             return True
         at = raw.find(b"@", at + 1)
-    if _THIRTEEN_DIGITS not in raw.translate(_DIGIT_SHAPE, b" -"):
-        return False
+    return False
+
+
+def _has_card(raw: bytes) -> bool:
     return any(_luhn(match.group()) for match in _CARD.finditer(raw))
+
+
+def _sensitive(raw: bytes) -> tuple[bool, bool]:
+    """(likely secret, likely PII) in one line."""
+    dense = _DENSE_RUN in raw.translate(_DENSE_SHAPE, b" -")
+    secret = dense and _has_secret(raw)
+    return secret, _has_email(raw) or (dense and _has_card(raw))
 
 
 def _luhn(candidate: bytes) -> bool:
@@ -425,6 +533,31 @@ def _luhn(candidate: bytes) -> bool:
         return False
     checksum = sum(digits[-1::-2]) + sum(sum(divmod(2 * d, 10)) for d in digits[-2::-2])
     return checksum % 10 == 0
+
+
+class _Literals:
+    """Whether a text holds any of a few literal strings; fast when it holds none.
+
+    The strings are grouped by their last character: ``char in text`` is a C memchr, tens of
+    times faster than a substring search, and rules out most texts. A text that holds the
+    character gets one regex pass led by that literal (the engine's fast path), with a
+    look-behind per string, instead of one substring search per string.
+    """
+
+    def __init__(self, strings: Iterable[str]) -> None:
+        groups: dict[str, list[str]] = {}
+        for string in strings:
+            groups.setdefault(string[-1], []).append(string)
+        self.groups = tuple(
+            (last, re.compile(re.escape(last) + "(?:" + "|".join(f"(?<={re.escape(s)})" for s in group) + ")"))
+            for last, group in groups.items()
+        )
+
+    def __call__(self, text: str) -> bool:
+        for last, pattern in self.groups:  # noqa: SIM110 - any() over a generator doubles the cost per text
+            if last in text and pattern.search(text) is not None:
+                return True
+        return False
 
 
 class _LineChecker:
@@ -436,10 +569,12 @@ class _LineChecker:
         self.shape: Callable[[dict[str, Any], _Record], None] = _SHAPES[rules.format]
         if rules.format is DatasetFormat.DISTILLATION_PROMPTS and rules.single_turn:
             self.shape = partial(_conversation, assistant_optional=True, single_turn=True)
+        self.reserved = _Literals(rules.reserved_strings) if rules.reserved_strings else None
+        self.near_limit = None if rules.max_tokens is None else rules.max_tokens * NEAR_LIMIT
         self.media_kinds: set[str] = set()
         self.first_media_line: dict[str, int] = {}
 
-    def __call__(self, raw: bytes, line: int, offset: int) -> None:
+    def line(self, raw: bytes, line: int, offset: int) -> None:
         if line == 1 and raw.startswith(_BOM):
             raw, offset = raw[len(_BOM) :], offset + len(_BOM)  # reported once for the file; check the rest
         try:
@@ -447,24 +582,24 @@ class _LineChecker:
             found = _Record()
             self.shape(record, found)
             self._limits(found)
-            self._media(found, line)
+            if found.media:
+                self._media(found, line)
         except Problem as problem:
             self.errors.add(line, offset + problem.offset, problem.code, problem.message)
             return
-        self.tally.records += 1
+        tally = self.tally
+        tally.records += 1
         tokens = found.safe_tokens()
-        self.tally.tokens += tokens
-        self.tally.max_tokens = max(self.tally.max_tokens, tokens)
+        tally.tokens += tokens
+        tally.max_tokens = max(tally.max_tokens, tokens)
         self._warnings(raw, found, line, offset, tokens)
 
     def _limits(self, found: _Record) -> None:
         rules = self.rules
         if found.reasoning and not rules.reasoning_allowed:
             raise Problem(ReasonCode.SCHEMA_MISMATCH, "reasoningContent is supported by Nova 2 Lite only")
-        for text in found.texts:
-            for reserved in rules.reserved_strings:
-                if reserved in text:
-                    raise Problem(ReasonCode.SCHEMA_MISMATCH, "text contains a string reserved by the model (e.g. 'Assistant:')")
+        if self.reserved is not None and any(map(self.reserved, found.texts)):
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, "text contains a string reserved by the model (e.g. 'Assistant:')")
         if rules.max_text_chars is not None and found.caption is not None:
             length = len(found.caption)
             if length > rules.max_text_chars or length < (rules.min_text_chars or 0):
@@ -511,19 +646,21 @@ class _LineChecker:
 
     def _warnings(self, raw: bytes, found: _Record, line: int, offset: int, tokens: int) -> None:
         rules = self.rules
-        if rules.max_tokens is not None and tokens > rules.max_tokens * NEAR_LIMIT:
+        if self.near_limit is not None and tokens > self.near_limit:
             self.warnings.add(line, offset, WarningCode.NEAR_TOKEN_LIMIT, f"~{tokens} tokens estimated; the limit is {rules.max_tokens}")
         # Python's own 64-bit hash: a false "duplicate" needs a collision (~n^2/2^65), and this
         # is only a warning; a cryptographic digest would cost a third of the validator's time.
         fingerprint = hash(raw.rstrip(b"\r"))
-        if fingerprint in self.tally.seen:
+        seen = self.tally.seen
+        if fingerprint in seen:
             self.warnings.add(line, offset, WarningCode.DUPLICATE_RECORD, "identical to an earlier record")
-        self.tally.seen.add(fingerprint)
+        seen.add(fingerprint)
         if found.schema_version is not None and found.schema_version != "bedrock-conversation-2024":
             self.warnings.add(line, offset, WarningCode.SCHEMA_VERSION, "schemaVersion is not bedrock-conversation-2024")
-        if _has_secret(raw):
+        secret, pii = _sensitive(raw)
+        if secret:
             self.warnings.add(line, offset, WarningCode.SECRET_FOUND, "looks like a private key or a cloud access key")
-        if _has_pii(raw):
+        if pii:
             self.warnings.add(line, offset, WarningCode.PII_FOUND, "looks like an e-mail address or a card number")
 
     def finish(self) -> None:
@@ -564,40 +701,60 @@ def _mismatch(message: str) -> Problem:
     return Problem(ReasonCode.SCHEMA_MISMATCH, message)
 
 
-def _keys(record: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
-    missing = [k for k in required if k not in record]
-    if missing:
-        raise _mismatch(f"missing field(s) {', '.join(missing)}")
-    extra = len(set(record) - set(required) - set(optional))
-    if extra:
+class _Fields:
+    """The fields an object must and may have, as sets made once."""
+
+    def __init__(self, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> None:
+        self.required, self.optional = required, optional
+        self.needed, self.allowed = frozenset(required), frozenset(required + optional)
+
+    def check(self, record: dict[str, Any]) -> None:
+        if self.needed <= record.keys() <= self.allowed:  # the usual case: two C-level set comparisons
+            return
+        missing = [k for k in self.required if k not in record]
+        if missing:
+            raise _mismatch(f"missing field(s) {', '.join(missing)}")
+        extra = len(record.keys() - self.allowed)
         # Field names come from the data, so they are counted, never shown.
-        raise _mismatch(f"{extra} unexpected field(s); allowed: {', '.join(required + optional)}")
+        raise _mismatch(f"{extra} unexpected field(s); allowed: {', '.join(self.required + self.optional)}")
+
+
+_PROMPT_COMPLETION = _Fields(("prompt", "completion"))
+_INPUT = _Fields(("input",))
+_IMAGE_CAPTION = _Fields(("image-ref", "caption"))
+_TURN = _Fields(("role", "content"))
+_CLAUDE_RECORD = _Fields(("messages",), ("system",))
+_CONVERSATION_RECORD = _Fields(("schemaVersion", "messages"), ("system",))
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and value != "" and not value.isspace()
 
 
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise _mismatch(f"{where} must be a string")
-    if not value.strip():
+    if not value or value.isspace():  # == not value.strip(), without copying a 100 kB string
         raise _mismatch(f"{where} is empty")
     return value
 
 
 def _prompt_completion(record: dict[str, Any], found: _Record) -> None:
-    _keys(record, ("prompt", "completion"))
+    _PROMPT_COMPLETION.check(record)
     prompt, completion = _text(record["prompt"], "prompt"), _text(record["completion"], "completion")
     found.texts += [prompt, completion]
     found.input_chars, found.output_chars = len(prompt), len(completion)
 
 
 def _continued_pretraining(record: dict[str, Any], found: _Record) -> None:
-    _keys(record, ("input",))
+    _INPUT.check(record)
     text = _text(record["input"], "input")
     found.texts.append(text)
     found.input_chars = len(text)
 
 
 def _image_caption(record: dict[str, Any], found: _Record) -> None:
-    _keys(record, ("image-ref", "caption"))
+    _IMAGE_CAPTION.check(record)
     uri = _text(record["image-ref"], "image-ref")
     caption = record["caption"]
     if not isinstance(caption, str):
@@ -614,15 +771,18 @@ def _turns(messages: list[Any]) -> Iterator[tuple[int, str, dict[str, Any]]]:
     for index, message in enumerate(messages):
         if not isinstance(message, dict):
             raise _mismatch(f"messages[{index}] must be an object")
-        _keys(message, ("role", "content"))
+        _TURN.check(message)
         expected = "user" if index % 2 == 0 else "assistant"
         if message["role"] != expected:
             raise _mismatch(f"messages[{index}].role must be {expected} (user first, alternating)")
         yield index, expected, message
 
 
+_CLAUDE_RESERVED = _Literals(("\nHuman:", "\nAssistant:"))
+
+
 def _claude_messages(record: dict[str, Any], found: _Record) -> None:
-    _keys(record, ("messages",), ("system",))
+    _CLAUDE_RECORD.check(record)
     if "system" in record:
         found.texts.append(_text(record["system"], "system"))
         found.input_chars += len(record["system"])
@@ -630,8 +790,10 @@ def _claude_messages(record: dict[str, Any], found: _Record) -> None:
     if not isinstance(messages, list) or len(messages) < 2:
         raise _mismatch("messages must be a list of at least 2 turns")
     for index, expected, message in _turns(messages):
-        content = _text(message["content"], f"messages[{index}].content")
-        if "\nHuman:" in content or "\nAssistant:" in content:
+        content = message["content"]
+        if not _is_text(content):
+            _text(content, f"messages[{index}].content")  # raises, naming the place
+        if _CLAUDE_RESERVED(content):
             raise _mismatch(f"messages[{index}].content holds a reserved '\\nHuman:' or '\\nAssistant:'")
         found.texts.append(content)
         if expected == "user":
@@ -643,7 +805,7 @@ def _claude_messages(record: dict[str, Any], found: _Record) -> None:
 
 
 def _conversation(record: dict[str, Any], found: _Record, assistant_optional: bool = False, single_turn: bool = False) -> None:
-    _keys(record, ("schemaVersion", "messages"), ("system",))
+    _CONVERSATION_RECORD.check(record)
     if not isinstance(record["schemaVersion"], str):
         raise _mismatch("schemaVersion must be a string")
     found.schema_version = record["schemaVersion"]
@@ -670,36 +832,39 @@ _BLOCKS = ("text", "image", "video", "document", "reasoningContent")
 
 
 def _content(blocks: Any, index: int, role: str, found: _Record) -> None:
-    where = f"messages[{index}].content"
+    # Messages name the failing place; they are built only on failure (f-strings cost per block).
     if not isinstance(blocks, list) or not blocks:
-        raise _mismatch(f"{where} must be a non-empty list of blocks")
+        raise _mismatch(f"messages[{index}].content must be a non-empty list of blocks")
     for position, block in enumerate(blocks):
         if not isinstance(block, dict) or len(block) != 1 or next(iter(block)) not in _BLOCKS:
-            raise _mismatch(f"{where}[{position}] must hold exactly one of {', '.join(_BLOCKS)}")
-        kind, value = next(iter(block.items()))
+            raise _mismatch(f"messages[{index}].content[{position}] must hold exactly one of {', '.join(_BLOCKS)}")
+        [(kind, value)] = block.items()
         if kind == "text":
-            text = _text(value, f"{where}[{position}].text")
-            found.texts.append(text)
+            if not _is_text(value):
+                _text(value, f"messages[{index}].content[{position}].text")  # raises, naming the place
+            found.texts.append(value)
             if role == "user":
-                found.input_chars += len(text)
+                found.input_chars += len(value)
             else:
-                found.output_chars += len(text)
-        elif kind == "reasoningContent":
+                found.output_chars += len(value)
+            continue
+        where = f"messages[{index}].content[{position}]"
+        if kind == "reasoningContent":
             if role != "assistant" or position != 0:
-                raise _mismatch(f"{where}[{position}]: reasoningContent must open an assistant turn")
+                raise _mismatch(f"{where}: reasoningContent must open an assistant turn")
             reasoning = value.get("reasoningText") if isinstance(value, dict) else None
             if not isinstance(reasoning, dict) or set(value) != {"reasoningText"}:
-                raise _mismatch(f"{where}[{position}]: only reasoningContent.reasoningText is supported")
-            text = _text(reasoning.get("text"), f"{where}[{position}].reasoningText.text")
+                raise _mismatch(f"{where}: only reasoningContent.reasoningText is supported")
+            text = _text(reasoning.get("text"), f"{where}.reasoningText.text")
             found.reasoning = True
             found.texts.append(text)
             found.output_chars += len(text)
         elif kind in ("image", "video"):
             if role != "user":
-                raise _mismatch(f"{where}[{position}]: {kind}s belong in user turns")
-            found.media.append(_media(kind, value, f"{where}[{position}]"))
+                raise _mismatch(f"{where}: {kind}s belong in user turns")
+            found.media.append(_media(kind, value, where))
         else:
-            raise _mismatch(f"{where}[{position}]: documents are not supported for fine-tuning")
+            raise _mismatch(f"{where}: documents are not supported for fine-tuning")
 
 
 def _media(kind: str, value: Any, where: str) -> _Media:
