@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -95,6 +96,9 @@ def translated_template(root: Path, region: str = "us-east-1") -> dict[str, Any]
 
 def translate(template: dict[str, Any], region: str) -> dict[str, Any]:
     os.environ.setdefault("AWS_DEFAULT_REGION", region)
+    # Offline there is no feature-toggle config; the translator warns once per toggle it looks up
+    # (OpenApiVersion's) and uses the default, which is what a deployment gets.
+    logging.getLogger("samtranslator.feature_toggle.feature_toggle").setLevel(logging.ERROR)
     translated: dict[str, Any] = transform(template, {}, _NoManagedPolicies())
     return translated
 

@@ -80,7 +80,7 @@ def test_preflight_audits_the_emulated_stack_read_only_and_exits_0(pipeline, cap
 
     assert main(["preflight", "--stack", pipeline.stack.name, "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["blocking"] == 0 and len(report["findings"]) == 33  # 23 blocking + 10 warnings
+    assert report["blocking"] == 0 and len(report["findings"]) == 34  # 24 blocking (21 account-level, GR-OPS-02/04/08) + 10 warnings
 
 
 def test_preflight_exits_1_when_a_control_is_broken(pipeline, capsys):

@@ -363,6 +363,7 @@ def test_every_dataset_reason_code_has_a_case():
     covered = {code for case in CASES for code in case.codes}
     assert dataset_codes <= covered
     # TOO_MANY_RECORDS / TOO_FEW_RECORDS are covered by the two record-bound tests above.
+    # MEDIA_* codes need the media objects, not the JSONL: test_media.py has one case per code.
 
 
 def test_every_format_has_an_accepted_and_a_rejected_case():

@@ -36,7 +36,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from .models import BaseModel as FoundationModel
 from .models import CustomizationType, DatasetFormat, MediaRules, find_teacher, records_bounds
@@ -45,6 +45,7 @@ from .reasons import Reason, ReasonCode
 MAX_LINE_BYTES = 1_000_000  # far above any text model's per-record limit (32k tokens ~ 200 kB)
 MAX_DEPTH = 32
 ERRORS_KEPT_PER_CODE = 20
+MAX_MEDIA_REFERENCES = 10_000  # distinct media URIs a report keeps for the object checks (media.py)
 CHARS_PER_TOKEN_BEDROCK = 6  # [UG model-customization-prepare]: "chars ~ tokens x 6" (Bedrock's character quota)
 CHARS_PER_TOKEN_SAFE = 3  # a deliberate over-estimate of tokens (English runs ~4 chars/token)
 NEAR_LIMIT = 0.9
@@ -131,6 +132,17 @@ class LineProblem(BaseModel):
     message: str  # content-free
 
 
+class MediaReference(BaseModel):
+    """A media object a record references, where it is first referenced."""
+
+    model_config = ConfigDict(frozen=True)
+    uri: str
+    line: int
+    byte_offset: int
+    kind: str  # image | video
+    format: str
+
+
 class DatasetStats(BaseModel):
     model_config = ConfigDict(frozen=True)
     records: int
@@ -156,6 +168,10 @@ class DatasetReport(BaseModel):
     warnings_by_code: dict[str, int]
     warnings: tuple[LineProblem, ...]
     stats: DatasetStats
+    # Distinct media URIs of accepted records, first MAX_MEDIA_REFERENCES in line order, for the
+    # object checks after the stream. Object keys are the user's names: never serialized.
+    media: tuple[MediaReference, ...] = Field(default=(), exclude=True)
+    media_truncated: bool = Field(default=False, exclude=True)  # more distinct URIs than kept
     token_estimate: str = (
         f"tokens ~ characters / {CHARS_PER_TOKEN_SAFE} (an over-estimate for cost and warnings); "
         f"a record is rejected only past Bedrock's own character quota (tokens x {CHARS_PER_TOKEN_BEDROCK})"
@@ -309,6 +325,8 @@ def validate_dataset(chunks: Iterable[bytes], rules: DatasetRules | DatasetForma
             images=tally.images,
             videos=tally.videos,
         ),
+        media=tuple(checker.media_references.values()),
+        media_truncated=checker.media_truncated,
     )
 
 
@@ -573,6 +591,8 @@ class _LineChecker:
         self.near_limit = None if rules.max_tokens is None else rules.max_tokens * NEAR_LIMIT
         self.media_kinds: set[str] = set()
         self.first_media_line: dict[str, int] = {}
+        self.media_references: dict[str, MediaReference] = {}  # by URI, first line wins
+        self.media_truncated = False
 
     def line(self, raw: bytes, line: int, offset: int) -> None:
         if line == 1 and raw.startswith(_BOM):
@@ -584,6 +604,7 @@ class _LineChecker:
             self._limits(found)
             if found.media:
                 self._media(found, line)
+                self._remember_media(found, line, offset)
         except Problem as problem:
             self.errors.add(line, offset + problem.offset, problem.code, problem.message)
             return
@@ -633,6 +654,17 @@ class _LineChecker:
             self.first_media_line.setdefault(item.kind, line)
         self.tally.images += len(images)
         self.tally.videos += len(videos)
+
+    def _remember_media(self, found: _Record, line: int, offset: int) -> None:
+        # Only records with media get here (rare), so the text hot path pays nothing.
+        references = self.media_references
+        for item in found.media:
+            if item.uri in references:
+                continue
+            if len(references) >= MAX_MEDIA_REFERENCES:
+                self.media_truncated = True
+                return
+            references[item.uri] = MediaReference(uri=item.uri, line=line, byte_offset=offset, kind=item.kind, format=item.format)
 
     def _location(self, uri: str) -> None:
         match = re.fullmatch(r"s3://([a-z0-9][-.a-z0-9]{1,61}[a-z0-9])/([-!_*'().a-zA-Z0-9/]+)", uri)

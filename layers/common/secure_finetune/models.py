@@ -51,8 +51,10 @@ class MediaRules:
     image_formats: tuple[str, ...] = ()
     max_image_bytes: int | None = None
     max_images_per_record: int | None = None
-    min_side_px: int | None = None
+    min_side_px: int | None = None  # per side (width and height)
     max_side_px: int | None = None
+    max_pixels: int | None = None  # width x height
+    max_aspect_ratio: float | None = None  # long side / short side
     video_formats: tuple[str, ...] = ()
     max_video_bytes: int | None = None
     max_videos_per_record: int | None = None
@@ -147,7 +149,10 @@ _EMBED_HP = {
 _LLAMA_RECORDS = RecordBounds(min_total=100, max_total=10_000)  # train+val sum, adjustable quota
 _DISTILL_RECORDS = RecordBounds(max_total=15_000)  # [UG distillation-data-prep-option-2]
 _NOVA_RECORDS = RecordBounds(min_total=8, max_total=20_000)  # [NOVA fine-tune-prepare-data-understanding]
+# [UG model-customization-prepare] Llama 3.2 vision: gif/jpeg/png/webp, <= 10 MB, 10-8192 px per side.
 _LLAMA_IMAGES = MediaRules(image_formats=("gif", "jpeg", "png", "webp"), max_image_bytes=10 * MB, min_side_px=10, max_side_px=8192)
+# [NOVA fine-tune-prepare-data-understanding]: images <= 10 MB, videos <= 50 MB (and <= 90 s, which
+# only decoding the file would tell); no pixel limits documented.
 _NOVA_MEDIA = MediaRules(
     image_formats=("png", "jpeg", "gif", "webp"),
     max_image_bytes=10 * MB,
@@ -223,7 +228,7 @@ def _titan_text(model_id: str, suffix: str, name: str) -> BaseModel:
 
 def _image_generator(model_id: str, name: str, hyperparameters: dict[str, Hyperparameter], hp_source: str) -> BaseModel:
     # [UG model-customization-prepare]: 5-10,000 images; prompt 3-1,024 chars; JPEG/PNG <= 50 MB,
-    # 512-4096 px; no validation dataset.
+    # 512-4096 px, <= 12,582,912 px in all, aspect ratio 1:4 to 4:1; no validation dataset.
     return BaseModel(
         model_id=model_id,
         customization_id=model_id,
@@ -234,7 +239,14 @@ def _image_generator(model_id: str, name: str, hyperparameters: dict[str, Hyperp
         min_text_chars=3,
         max_text_chars=1_024,
         validation_allowed=False,
-        media=MediaRules(image_formats=("jpeg", "png"), max_image_bytes=50 * MB, min_side_px=512, max_side_px=4096),
+        media=MediaRules(
+            image_formats=("jpeg", "png"),
+            max_image_bytes=50 * MB,
+            min_side_px=512,
+            max_side_px=4096,
+            max_pixels=12_582_912,
+            max_aspect_ratio=4.0,
+        ),
         hyperparameters=hyperparameters,
         sources=("UG model-customization-prepare", hp_source),
     )
@@ -340,6 +352,7 @@ _MODELS: tuple[BaseModel, ...] = (
         min_text_chars=0,
         max_text_chars=2_560,
         validation_allowed=False,
+        # [UG model-customization-prepare]: JPEG/PNG <= 5 MB, 128-4096 px per side.
         media=MediaRules(image_formats=("jpeg", "png"), max_image_bytes=5 * MB, min_side_px=128, max_side_px=4096),
         hyperparameters=_EMBED_HP,
         sources=("UG model-customization-prepare", "UG cm-hp-titan-mm"),

@@ -44,6 +44,11 @@ class ReasonCode(StrEnum):
     TOO_FEW_RECORDS = "TOO_FEW_RECORDS"
     SENSITIVE_DATA = "SENSITIVE_DATA"
     MALWARE = "MALWARE"
+    # Media objects a dataset references (read from S3 after the stream: secure_finetune.media)
+    MEDIA_NOT_FOUND = "MEDIA_NOT_FOUND"  # no such object in the data bucket
+    MEDIA_TOO_LARGE = "MEDIA_TOO_LARGE"  # bytes above the model's per-image / per-video limit
+    MEDIA_DIMENSIONS_OUT_OF_RANGE = "MEDIA_DIMENSIONS_OUT_OF_RANGE"  # side, pixel count or aspect ratio
+    MEDIA_UNREADABLE = "MEDIA_UNREADABLE"  # empty, or pixel dimensions not readable from its first bytes
     DATASET_INVALID = "DATASET_INVALID"  # run-level summary: detail = the most frequent line code
     # Guardrails
     OBJECT_NOT_SSE_KMS = "OBJECT_NOT_SSE_KMS"

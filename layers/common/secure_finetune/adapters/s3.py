@@ -63,6 +63,31 @@ class DataBucket:
                 return found
         return None
 
+    def peek(self, key: str, max_bytes: int) -> tuple[ObjectVersion, bytes] | None:
+        """The object's metadata and its first ``max_bytes`` bytes (none asked: HEAD only); None if absent.
+
+        The range GET is pinned to the ETag the HEAD saw, so size and bytes describe one object.
+        """
+        found = self.head(key)
+        if found is None or max_bytes <= 0 or found.size == 0:
+            return (found, b"") if found is not None else None
+        try:
+            body = self._s3.get_object(
+                Bucket=self.bucket,
+                Key=key,
+                IfMatch=f'"{found.etag}"',
+                Range=f"bytes=0-{max_bytes - 1}",
+                ExpectedBucketOwner=self.owner,
+            )["Body"]
+        except ClientError as err:
+            if err.response["Error"]["Code"] in ("404", "NoSuchKey"):  # deleted since the HEAD
+                return None
+            raise
+        try:
+            return found, bytes(body.read())
+        finally:
+            body.close()
+
     def tags(self, key: str, version_id: str) -> dict[str, str]:
         response = self._s3.get_object_tagging(Bucket=self.bucket, Key=key, VersionId=version_id, ExpectedBucketOwner=self.owner)
         return {tag["Key"]: tag["Value"] for tag in response["TagSet"]}

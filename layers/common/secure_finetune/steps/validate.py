@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..adapters.s3 import StreamingUpload
-from ..dataset import DatasetReport, DatasetRules, FileRole, record_count_problems, split_lines, validate_dataset
-from ..models import Hyperparameter, find_model, records_bounds
+from ..adapters.s3 import DataBucket, StreamingUpload
+from ..dataset import DatasetReport, DatasetRules, FileRole, MediaReference, record_count_problems, split_lines, validate_dataset
+from ..media import HEAD_BYTES, MediaObject, checks_dimensions, image_dimensions, media_problems, with_media_problems
+from ..models import Hyperparameter, MediaRules, find_model, records_bounds
 from ..pricing import price_of, training_cost
 from ..reasons import DatasetInvalid, Reason, ReasonCode
 from ..runs import Step, quarantine_key, report_key, validated_key
 from ..state import DatasetResult, PipelineState
 from ..wiring import Dependencies
+
+# Media objects checked per run (training + validation), 1-2 S3 requests each on MEDIA_WORKERS
+# threads: ~10 s at worst, well inside the function's timeout. References beyond the budget are
+# not rejected but reported as a MEDIA_NOT_CHECKED warning: their place (our bucket, media/) was
+# checked for every reference in the stream, and Bedrock enforces these object limits itself when
+# the job starts, so an unchecked object can fail the job but cannot widen what it reads; failing
+# closed here would reject every legitimate image set larger than the budget (Nova takes 20k x 10).
+MEDIA_OBJECTS_PER_RUN = 2_000
+MEDIA_WORKERS = 8  # botocore's connection pool holds 10
 
 
 def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetResult:
@@ -34,6 +45,11 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
             pii_block=settings.sensitive_data.pii == "block",
         )
         reports[role] = validate_dataset(deps.bucket.stream(key, version), rules)
+    budget = MEDIA_OBJECTS_PER_RUN
+    for role, report in reports.items():
+        if report.media and model.media is not None:
+            reports[role] = _check_media(deps.bucket, report, model.media, budget)
+            budget = max(0, budget - len(report.media))
     validation = reports.get(FileRole.VALIDATION)
     run_problems = record_count_problems(
         model, settings.customization_type, reports[FileRole.TRAINING].records, validation.records if validation else None
@@ -69,6 +85,31 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
         validation_uri=uris.get(FileRole.VALIDATION),
         report=report_uri,
     )
+
+
+def _check_media(bucket: DataBucket, report: DatasetReport, rules: MediaRules, budget: int) -> DatasetReport:
+    """Size (and, where the model documents pixel limits, dimensions) of the referenced objects."""
+    checked = report.media[:budget]
+    with ThreadPoolExecutor(max_workers=MEDIA_WORKERS) as pool:
+        objects = list(pool.map(lambda reference: _read_media(bucket, reference, rules), checked))
+    unchecked = None
+    if report.media_truncated or len(checked) < len(report.media):
+        more = "more than " if report.media_truncated else ""
+        unchecked = f"{more}{len(report.media) - len(checked)} referenced media objects not checked (at most {MEDIA_OBJECTS_PER_RUN} a run)"
+    return with_media_problems(report, media_problems(objects, rules), unchecked)
+
+
+def _read_media(bucket: DataBucket, reference: MediaReference, rules: MediaRules) -> MediaObject:
+    prefix = f"s3://{bucket.bucket}/"
+    if not reference.uri.startswith(prefix):  # the validator already rejects these; never read elsewhere
+        return MediaObject(reference, size=None)
+    wants_head = reference.kind == "image" and checks_dimensions(rules)
+    found = bucket.peek(reference.uri.removeprefix(prefix), HEAD_BYTES if wants_head else 0)
+    if found is None:
+        return MediaObject(reference, size=None)
+    meta, head = found
+    # Dimensions now, so the 64 KiB heads are not all held at once.
+    return MediaObject(reference, size=meta.size, dimensions=image_dimensions(head) if wants_head else None)
 
 
 def _training_cost(

@@ -1,0 +1,183 @@
+"""Limits on the media objects a dataset references: bytes per object and image pixel dimensions.
+
+The JSONL stream only shows references (``dataset.py`` checks their format, count and place);
+these limits need the objects. The pipeline reads each referenced object's size (HEAD) and, where
+the model documents pixel limits, its first ``HEAD_BYTES`` (a range GET); everything here is pure
+and works on those plain values. Problems carry a line, a reason code and a content-free message:
+never the URI (object keys are the user's names) nor any byte of the object.
+
+Dimensions are read from the header of PNG, GIF, WEBP (VP8, VP8L, VP8X) and JPEG (the first SOF
+marker). 64 KiB of head holds the SOF of nearly every JPEG; one whose metadata (EXIF thumbnail,
+ICC profile) pushes the SOF further, or any header we cannot parse, is MEDIA_UNREADABLE: the
+record is rejected rather than passed unchecked (fail closed); re-saving without metadata fixes it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .dataset import ERRORS_KEPT_PER_CODE, DatasetReport, LineProblem, MediaReference, WarningCode
+from .models import MediaRules
+from .reasons import ReasonCode
+
+HEAD_BYTES = 64 * 1024
+
+_PNG = b"\x89PNG\r\n\x1a\n"
+# JPEG start-of-frame markers carry the size: C0-CF except DHT (C4), JPG (C8) and DAC (CC).
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+# Markers without a length field: TEM, RST0-7, SOI.
+_JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8), 0xD8})
+
+
+def image_dimensions(head: bytes) -> tuple[int, int] | None:
+    """(width, height) from an image's first bytes, or None when they do not tell."""
+    if head.startswith(_PNG):
+        return _png(head)
+    if head[:6] in (b"GIF87a", b"GIF89a") and len(head) >= 10:
+        return int.from_bytes(head[6:8], "little"), int.from_bytes(head[8:10], "little")
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return _webp(head)
+    if head[:2] == b"\xff\xd8":
+        return _jpeg(head)
+    return None
+
+
+def _png(head: bytes) -> tuple[int, int] | None:
+    # The first chunk must be IHDR: length (4), type (4), width (4), height (4), big-endian.
+    if len(head) < 24 or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def _webp(head: bytes) -> tuple[int, int] | None:
+    chunk = head[12:16]
+    if chunk == b"VP8 " and len(head) >= 30 and head[23:26] == b"\x9d\x01\x2a":
+        # Lossy: a key frame's start code, then 14-bit width and height (2 scale bits on top).
+        return int.from_bytes(head[26:28], "little") & 0x3FFF, int.from_bytes(head[28:30], "little") & 0x3FFF
+    if chunk == b"VP8L" and len(head) >= 25 and head[20] == 0x2F:
+        # Lossless: signature 0x2f, then width-1 and height-1 in 14 bits each.
+        bits = int.from_bytes(head[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8X" and len(head) >= 30:
+        # Extended: flags (4), then canvas width-1 and height-1 in 24 bits each.
+        return int.from_bytes(head[24:27], "little") + 1, int.from_bytes(head[27:30], "little") + 1
+    return None
+
+
+def _jpeg(head: bytes) -> tuple[int, int] | None:
+    """Walk the marker segments to the first SOF; None if the head ends first or the scan starts."""
+    position = 2
+    while position + 4 <= len(head):
+        if head[position] != 0xFF:
+            return None  # not at a marker: corrupt
+        marker = head[position + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            position += 1
+            continue
+        if marker in _JPEG_STANDALONE:
+            position += 2
+            continue
+        if marker in (0xD9, 0xDA):  # end of image or start of scan before any frame header
+            return None
+        length = int.from_bytes(head[position + 2 : position + 4], "big")
+        if length < 2:
+            return None
+        if marker in _JPEG_SOF:
+            if position + 9 > len(head) or length < 7:
+                return None
+            height = int.from_bytes(head[position + 5 : position + 7], "big")
+            width = int.from_bytes(head[position + 7 : position + 9], "big")
+            # Height 0 means "defined later by a DNL marker", past the head: not readable here.
+            return (width, height) if height else None
+        position += 2 + length
+    return None
+
+
+@dataclass(frozen=True)
+class MediaObject:
+    """What S3 said about one referenced object (plain values; the adapter fills them in)."""
+
+    reference: MediaReference
+    size: int | None  # None: no such object
+    head: bytes | None = None  # its first bytes, when dimensions are checked ...
+    dimensions: tuple[int, int] | None = None  # ... or the dimensions already read from them
+
+
+def checks_dimensions(rules: MediaRules) -> bool:
+    """Whether the model documents pixel limits (only then is an image's head read)."""
+    return any(limit is not None for limit in (rules.min_side_px, rules.max_side_px, rules.max_pixels, rules.max_aspect_ratio))
+
+
+def media_problems(objects: Iterable[MediaObject], rules: MediaRules) -> list[tuple[int, ReasonCode, str]]:
+    """(line, code, message) for each object that breaks a documented limit, one per object."""
+    problems = []
+    for item in objects:
+        problem = _object_problem(item, rules)
+        if problem is not None:
+            problems.append((item.reference.line, *problem))
+    return problems
+
+
+def _object_problem(item: MediaObject, rules: MediaRules) -> tuple[ReasonCode, str] | None:
+    kind = item.reference.kind
+    if item.size is None:
+        return ReasonCode.MEDIA_NOT_FOUND, f"the {kind} object does not exist in the data bucket"
+    if item.size == 0:
+        return ReasonCode.MEDIA_UNREADABLE, f"the {kind} object is empty"
+    limit = rules.max_image_bytes if kind == "image" else rules.max_video_bytes
+    if limit is not None and item.size > limit:
+        return ReasonCode.MEDIA_TOO_LARGE, f"the {kind} is {item.size} bytes; at most {limit} for this model"
+    if kind != "image" or not checks_dimensions(rules):
+        return None
+    dimensions = item.dimensions
+    if dimensions is None and item.head is not None:
+        dimensions = image_dimensions(item.head)
+    if dimensions is None:
+        return ReasonCode.MEDIA_UNREADABLE, f"image dimensions could not be read from its first {HEAD_BYTES} bytes"
+    return _dimension_problem(*dimensions, rules)
+
+
+def _dimension_problem(width: int, height: int, rules: MediaRules) -> tuple[ReasonCode, str] | None:
+    code = ReasonCode.MEDIA_DIMENSIONS_OUT_OF_RANGE
+    size = f"the image is {width}x{height} px"
+    if width == 0 or height == 0:  # whatever the model's limits, no pixels is no image
+        return code, f"{size}; an image needs at least one pixel a side"
+    if rules.min_side_px is not None and min(width, height) < rules.min_side_px:
+        return code, f"{size}; each side must be at least {rules.min_side_px} px"
+    if rules.max_side_px is not None and max(width, height) > rules.max_side_px:
+        return code, f"{size}; each side must be at most {rules.max_side_px} px"
+    if rules.max_pixels is not None and width * height > rules.max_pixels:
+        return code, f"{size}; at most {rules.max_pixels} pixels in all"
+    if rules.max_aspect_ratio is not None and max(width, height) > rules.max_aspect_ratio * min(width, height):
+        return code, f"{size}; the aspect ratio must be within 1:{rules.max_aspect_ratio:g} and {rules.max_aspect_ratio:g}:1"
+    return None
+
+
+def with_media_problems(report: DatasetReport, problems: list[tuple[int, ReasonCode, str]], unchecked: str | None = None) -> DatasetReport:
+    """The report with the media problems folded into its errors (by line, capped per code like
+    the stream's), and a MEDIA_NOT_CHECKED warning when some references went unchecked."""
+    counts = Counter(report.errors_by_code)
+    errors = list(report.errors)
+    offsets = {reference.line: reference.byte_offset for reference in report.media}
+    for line, code, message in problems:
+        counts[code] += 1
+        if counts[code] <= ERRORS_KEPT_PER_CODE:
+            errors.append(LineProblem(line=line, byte_offset=offsets.get(line, 0), code=code, message=message))
+    errors.sort(key=lambda problem: (problem.line, problem.byte_offset))
+    warnings, warning_counts = report.warnings, dict(report.warnings_by_code)
+    if unchecked is not None:
+        warnings = (*warnings, LineProblem(line=0, byte_offset=0, code=WarningCode.MEDIA_NOT_CHECKED, message=unchecked))
+        warning_counts[WarningCode.MEDIA_NOT_CHECKED] = warning_counts.get(WarningCode.MEDIA_NOT_CHECKED, 0) + 1
+    return report.model_copy(
+        update={
+            "accepted": report.accepted and not problems,
+            "error_count": sum(counts.values()),
+            "errors_by_code": dict(counts),
+            "errors": tuple(errors),
+            "warning_count": sum(warning_counts.values()),
+            "warnings_by_code": warning_counts,
+            "warnings": warnings,
+        }
+    )
