@@ -255,3 +255,22 @@ def test_twenty_datasets_at_once_with_a_quota_of_two_all_finish_and_never_exceed
         ExpressionAttributeValues={":pk": {"S": "LOCK#job-slots"}},
     )["Items"]
     assert slots == []  # every slot given back, nobody left queued
+
+
+def test_a_completion_event_from_another_account_is_ignored_and_the_run_waits_for_its_own(pipeline_with, good_dataset):
+    pipeline = pipeline_with(Scenario(training_seconds=2))
+    version = pipeline.upload(KEY, good_dataset)
+    arn = pipeline.execution_arn(KEY, version)
+    run_id = arn.rsplit(":", 1)[-1]
+    bedrock, deadline = boto3.client("bedrock"), time.time() + 30
+    while not bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"] and time.time() < deadline:
+        time.sleep(0.05)
+    # A forged "Completed" for our job name, from another account (as a cross-account rule would forward it)
+    forged = json.loads((ROOT / "events" / "bedrock-job-state-change.json").read_text())
+    forged["account"] = "999999999999"
+    forged["detail"]["jobName"] = run_id
+    assert pipeline.invoke("CompleteTrainingJobFunction", forged) == {"outcome": "ignored: another account or region"}
+    assert boto3.client("stepfunctions").describe_execution(executionArn=arn)["status"] == "RUNNING"
+    # The run ends on its own job's event
+    assert pipeline.wait(arn)["status"] == "SUCCEEDED"
+    assert milestones(pipeline) == ["JOB_STARTED", "JOB_FINISHED", "THROUGHPUT_READY"]
