@@ -197,8 +197,10 @@ def _costs(docs: Mapping[str, Mapping[str, Any]]) -> str:
 def _deployment(deployment: Mapping[str, Any] | None) -> str:
     if deployment is None:
         return NOT_REACHED
-    throughput = _map(deployment.get("throughput"))
-    facts = _facts({**{k: v for k, v in deployment.items() if k not in ("findings", "throughput")}, **throughput})
+    # The pipeline writes {"findings", "plan", "deployment", "deleteAt"}; older runs wrote "throughput".
+    nested = ("findings", "throughput", "deployment", "plan")
+    bought = {**_map(deployment.get("plan")), **_map(deployment.get("throughput")), **_map(deployment.get("deployment"))}
+    facts = _facts({**{k: v for k, v in deployment.items() if k not in nested}, **bought})
     html = facts or '<p class="missing">no throughput bought</p>'
     if "findings" in deployment:
         html += _findings_table("Purchase checks", deployment.get("findings"))
@@ -399,8 +401,8 @@ def _training_outcome(training: Mapping[str, Any] | None, metrics: Mapping[str, 
 
 
 def _deployment_outcome(deployment: Mapping[str, Any]) -> str:
-    status = _map(deployment.get("throughput")).get("status") or deployment.get("status")
-    if status in ("InService", "Active"):
+    status = _map(deployment.get("deployment") or deployment.get("throughput")).get("status") or deployment.get("status")
+    if status in ("Ready", "InService", "Active"):  # the pipeline writes Ready once InService/Active
         return "ready"
     if status == "Failed" or _blocking(deployment):
         return "failed"
