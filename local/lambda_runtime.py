@@ -66,8 +66,14 @@ class InProcessLambdas:
     def __call__(self, function: Any, event: dict[str, Any]) -> Any:
         logical_id, handler = self.handlers[function.function_name]
         with self._lock:
-            saved = dict(os.environ)
-            os.environ.update({k: self._mount(v) for k, v in (function.environment_vars or {}).items()})
+            # Other threads (the Bedrock stand-in, moto's interpreter) read os.environ meanwhile, so it
+            # is never cleared and no key is removed: a function's keys are set, and afterwards those
+            # that existed get their old values back; keys new to the process stay (each is specific to
+            # one function, e.g. STATE_MACHINE_ARN, and harmless to the others). The whole environment
+            # is restored when the LocalPipeline exits.
+            wanted = {k: self._mount(v) for k, v in (function.environment_vars or {}).items()}
+            saved = {k: os.environ[k] for k in wanted if k in os.environ}
+            os.environ.update(wanted)
             stack_config.cache_clear()  # each function reads its own environment, as in its own sandbox
             started = time.time()
             error = None
@@ -78,7 +84,6 @@ class InProcessLambdas:
                 raise
             finally:
                 self.invocations.append(Invocation(logical_id, started, time.time() - started, error))
-                os.environ.clear()
                 os.environ.update(saved)
                 stack_config.cache_clear()
 
