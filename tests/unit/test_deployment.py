@@ -206,3 +206,14 @@ def test_teardown_of_a_run_that_deployed_nothing_changes_nothing():
 def test_the_plan_travels_on_the_wire_in_camel_case():
     plan = DeploymentPlan(mode="none", model_arn="m", model_units=0, ttl_hours=0, approval_required=False, report="r")
     assert plan.wire()["approvalRequired"] is False
+
+
+def test_the_message_before_the_purchase_says_what_it_will_cost():
+    from secure_finetune.steps.deployment import next_step
+
+    assert next_step(state(model_units=2, ttl_hours=4).settings, None) == (
+        "2 model unit(s) of no-commitment throughput: $121.00/h, $484.00 in all; deleted after 4 h"
+    )
+    assert next_step(state(approval_required=True, ttl_hours=0).settings, None).startswith("after approval, 1 model unit(s)")
+    assert next_step(state("meta.llama3-1-8b-instruct-v1:0").settings, None).endswith("price unknown; deleted after 4 h")
+    assert next_step(state(deployment="none").settings, None) == "no deployment (the profile trains only)"

@@ -12,7 +12,8 @@ milestone              fields (besides run_id, profile, dataset)
 DATASET_REJECTED       reason, error_count, first_errors (line + code), report
 GUARDRAIL_FAILED       reason, failed (check id + fix), report
 JOB_STARTED            job_arn, base_model, customization_type, estimated_training_cost_usd
-JOB_FINISHED           job_arn, output_model_arn, final_training_loss
+JOB_FINISHED           job_arn, output_model_arn, final_training_loss, next_step (what will
+                       be bought and its cost, before it is bought)
 JOB_FAILED             reason, job_arn
 APPROVAL_NEEDED        model_units, ttl_hours, hourly and TTL cost, approve_link, expires_at
 THROUGHPUT_READY       provisioned_model_arn, model_units, delete_at, hourly cost, smoke
@@ -99,6 +100,7 @@ class JobFinished(MilestoneEvent):
     job_arn: str
     output_model_arn: str
     final_training_loss: float | None
+    next_step: str = ""  # what will be bought and what it costs, before it is bought
 
 
 class JobFailed(MilestoneEvent):
@@ -182,7 +184,7 @@ _TITLES = {
 CONTENT_FREE_FIELD = re.compile(
     r"^(milestone|run_id|profile|dataset|reason|step|error_count|first_errors|failed|report|job_arn|base_model|"
     r"customization_type|output_model_arn|provisioned_model_arn|model_units|ttl_hours|delete_at|expires_at|approve_link|"
-    r"example_call|smoke_test|why|final_training_loss|failure_message|estimated_[a-z_]+_usd)$"
+    r"example_call|smoke_test|why|final_training_loss|next_step|failure_message|estimated_[a-z_]+_usd)$"
 )
 
 

@@ -49,6 +49,27 @@ def hourly_cost(base_model: str, model_units: int, override_per_unit_hour: float
     return None if per_unit is None else round(per_unit * model_units, 2)
 
 
+def next_step(settings: RunSettings, override_per_unit_hour: float | None) -> str:
+    """What the run will spend next, in words, for the message that precedes the spending."""
+    try:
+        mode = deployment_mode(settings)
+    except DeploymentFailed:
+        return "no deployment: the base model offers none of the chosen kind"
+    if mode == NONE:
+        return "no deployment (the profile trains only)"
+    approval = "after approval, " if settings.approval_required else ""
+    ttl = f"deleted after {settings.ttl_hours:g} h" if settings.ttl_hours else "kept until torn down"
+    if mode == ON_DEMAND:
+        return f"{approval}an on-demand deployment (billed per token), {ttl}"
+    hourly = hourly_cost(settings.base_model, settings.model_units, override_per_unit_hour)
+    cost = (
+        "price unknown"
+        if hourly is None
+        else f"${hourly:,.2f}/h" + (f", ${hourly * settings.ttl_hours:,.2f} in all" if settings.ttl_hours else "")
+    )
+    return f"{approval}{settings.model_units} model unit(s) of no-commitment throughput: {cost}; {ttl}"
+
+
 def plan_deployment(state: PipelineState, deps: Dependencies) -> DeploymentPlan:
     run, settings, training = state.run, state.settings, state.training
     assert training is not None and training.output_model_arn, "a trained model comes first"

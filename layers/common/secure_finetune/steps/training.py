@@ -18,6 +18,7 @@ from ..runs import RunStatus, Step, output_prefix, report_key
 from ..state import MetricsResult, PipelineState, TrainingResult
 from ..training_metrics import VALIDATION_METRICS_FILES, LossCurve, MetricsUnreadable, gate_problems, metrics_key, parse_loss_curve
 from ..wiring import Dependencies
+from .deployment import next_step
 from .slots import reclaim_job_slots, release_job_slot
 
 
@@ -252,6 +253,7 @@ def read_training_metrics(state: PipelineState, deps: Dependencies) -> MetricsRe
             job_arn=training.job_arn,
             output_model_arn=training.output_model_arn or "",
             final_training_loss=curve.final_loss,
+            next_step=next_step(state.settings, deps.config.throughput_price_per_unit_hour),
         )
     )
     return MetricsResult(final_training_loss=curve.final_loss, best_training_loss=curve.best_loss, report=report)
