@@ -29,7 +29,7 @@ def test_the_plan_shows_the_cost_before_anything_is_bought_and_the_run_ends_read
     [ready] = [m for m in pipeline.notifications() if m["milestone"] == "THROUGHPUT_READY"]
     assert "example_call: aws bedrock-runtime converse" in ready["body"] and "delete_at: " in ready["body"]
     started = next(m for m in pipeline.notifications() if m["milestone"] == "JOB_STARTED")
-    assert re.search(r"estimated_training_cost_usd: [0-9.]+", started["body"])  # sourced price for Llama 3.1 8B training
+    assert re.search(r"estimated_training_cost_usd: \$[0-9.]+", started["body"])  # sourced price for Llama 3.1 8B training
 
 
 def test_an_approved_run_waits_for_the_post_and_a_get_decides_nothing(pipeline, good_dataset):

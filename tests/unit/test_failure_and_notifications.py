@@ -65,3 +65,15 @@ def test_gr_ops_02_every_milestone_field_is_content_free_and_a_free_text_field_f
     assert judged(fields).status.value == "PASS"
     assert judged({**fields, "JOB_FAILED": (*fields["JOB_FAILED"], "first_record")}).status.value == "FAIL"
     assert judged(None).status.value == "UNKNOWN"
+
+
+def test_costs_read_as_dollars_and_an_unknown_cost_says_so():
+    from secure_finetune.notifications import JobStarted, ThroughputReady
+
+    common = {"run_id": "r", "profile": "p", "dataset": "s3://b/k?versionId=v"}
+    ready = render(ThroughputReady(**common, provisioned_model_arn="arn:pt", model_units=1, ttl_hours=2, estimated_hourly_cost_usd=60.5))
+    assert "estimated_hourly_cost_usd: $60.50" in ready.body
+    job = {**common, "job_arn": "arn:j", "base_model": "m", "customization_type": "FINE_TUNING"}
+    assert "estimated_training_cost_usd: $0.0125" in render(JobStarted(**job, estimated_training_cost_usd=0.0125)).body
+    unknown = render(JobStarted(**job))
+    assert "estimated_training_cost_usd: unknown (no sourced price for this model)" in unknown.body

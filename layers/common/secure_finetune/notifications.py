@@ -226,8 +226,10 @@ def render(event: MilestoneEvent) -> RenderedMessage:
 
 def _shown(name: str, value: object) -> str:
     if value is None:
-        # A cost without a sourced price is unknown, not zero: say where to set one.
+        # A cost without a sourced price is unknown, not zero.
         return "unknown (no sourced price for this model)" if name.endswith("_usd") else "none"
+    if name.endswith("_usd") and isinstance(value, (int, float)):
+        return f"${value:,.2f}" if value >= 1 else f"${value:.4f}"  # a small training run is not "$0.00"
     return str(value)
 
 
