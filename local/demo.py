@@ -89,10 +89,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _reconcile_when_the_job_ended(pipeline: LocalPipeline) -> None:
-    bedrock = boto3.client("bedrock")
     with console.status("training; its completion event will be lost..."):
-        while not any(j["status"] == "Completed" for j in bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"]):
-            time.sleep(0.1)
+        pipeline.wait_for_job("Completed")
     console.print("The job completed and Bedrock's event was lost. The reconciler runs (its 15-minute schedule, invoked here):")
     console.print(f"  {pipeline.run_reconciler()['reconciled']}")
 

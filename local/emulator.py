@@ -212,6 +212,16 @@ class LocalPipeline:
         self._seen.extend(messages)
         return list(self._seen)
 
+    def wait_for_job(self, status: str | None = None, timeout: float = 30) -> dict[str, Any]:
+        """The first customization job once it exists (and, if given, has reached ``status``)."""
+        bedrock, deadline = boto3.client("bedrock"), time.time() + timeout
+        while time.time() < deadline:
+            jobs = bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"]
+            if jobs and status in (None, jobs[0]["status"]):
+                return dict(jobs[0])
+            time.sleep(0.05)
+        raise TimeoutError(f"no customization job {status or 'created'} after {timeout}s")
+
     def run_reconciler(self) -> dict[str, Any]:
         """Invoke the reconciler as its 15-minute schedule would (moto delivers no schedules)."""
         return self.invoke("ReconcileTrainingFunction", {})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from datetime import UTC, datetime, timedelta
 
 import boto3
@@ -136,9 +135,7 @@ def test_finetune_cancel_aborts_the_run_and_the_abort_rule_stops_its_job(pipelin
     pipeline = pipeline_with(Scenario(job_outcome="Lost", training_seconds=3), TrainingTimeoutSeconds="120")
     version = pipeline.upload(KEY, good_dataset)
     arn = pipeline.execution_arn(KEY, version)
-    bedrock, deadline = boto3.client("bedrock"), time.time() + 30
-    while not bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"] and time.time() < deadline:
-        time.sleep(0.05)
+    pipeline.wait_for_job()
     assert finetune(["cancel", arn.rsplit(":", 1)[-1], "--stack", pipeline.stack.name]) == 0
     # AWS reports ABORTED; moto's interpreter thread, interrupted mid-wait, may finish it as FAILED
     assert pipeline.wait(arn)["status"] in ("ABORTED", "FAILED")
@@ -147,5 +144,4 @@ def test_finetune_cancel_aborts_the_run_and_the_abort_rule_stops_its_job(pipelin
              "region": "us-east-1", "version": "0", "id": "c1", "time": "2026-11-24T12:00:00Z", "resources": [arn],
              "detail": {"executionArn": arn, "name": arn.rsplit(":", 1)[-1], "status": "ABORTED"}}  # fmt: skip
     assert pipeline.invoke("StopAbortedRunFunction", event) == {"outcome": "stopped"}
-    [job] = bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"]
-    assert job["status"] == "Stopped"
+    assert pipeline.wait_for_job()["status"] == "Stopped"

@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import time
 
 import boto3
 import pytest
@@ -179,12 +178,7 @@ def test_a_lost_completion_event_is_recovered_by_the_reconciler(pipeline_with, g
     pipeline = pipeline_with(Scenario(job_outcome="Lost"), TrainingTimeoutSeconds="120", ReconcileAfterSeconds="0")
     version = pipeline.upload(KEY, good_dataset)
     arn = pipeline.execution_arn(KEY, version)
-    bedrock, deadline = boto3.client("bedrock"), time.time() + 30
-    while time.time() < deadline:  # until the emulated job has ended (its event is never sent)
-        jobs = bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"]
-        if jobs and jobs[0]["status"] == "Completed":
-            break
-        time.sleep(0.05)
+    pipeline.wait_for_job("Completed")  # the emulated job has ended; its event is never sent
     # When the scheduled reconciler runs (moto does not deliver schedules: invoke it as the rule would)
     answer = pipeline.run_reconciler()
     # Then the run completes as if the event had come
@@ -198,9 +192,7 @@ def test_aborting_a_run_stops_its_training_job(pipeline_with, good_dataset):
     pipeline = pipeline_with(Scenario(job_outcome="Lost", training_seconds=3), TrainingTimeoutSeconds="120")
     version = pipeline.upload(KEY, good_dataset)
     arn = pipeline.execution_arn(KEY, version)
-    bedrock, deadline = boto3.client("bedrock"), time.time() + 30
-    while not bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"] and time.time() < deadline:
-        time.sleep(0.05)
+    pipeline.wait_for_job()
     # When an operator aborts the execution (moto sends no status-change event: deliver it as the rule would)
     boto3.client("stepfunctions").stop_execution(executionArn=arn)
     event = {
@@ -217,8 +209,7 @@ def test_aborting_a_run_stops_its_training_job(pipeline_with, good_dataset):
     handler = pipeline.stack.physical_ids["StopAbortedRunFunction"]
     answer = json.loads(boto3.client("lambda").invoke(FunctionName=handler, Payload=json.dumps(event))["Payload"].read())
     assert answer == {"outcome": "stopped"}
-    [job] = bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"]
-    assert job["status"] == "Stopped"  # stopped while still in progress
+    assert pipeline.wait_for_job()["status"] == "Stopped"  # stopped while still in progress
 
 
 def test_a_throttled_launch_retries_with_the_same_token_and_makes_one_job(pipeline_with, good_dataset):
@@ -270,9 +261,7 @@ def test_a_completion_event_from_another_account_is_ignored_and_the_run_waits_fo
     version = pipeline.upload(KEY, good_dataset)
     arn = pipeline.execution_arn(KEY, version)
     run_id = arn.rsplit(":", 1)[-1]
-    bedrock, deadline = boto3.client("bedrock"), time.time() + 30
-    while not bedrock.list_model_customization_jobs()["modelCustomizationJobSummaries"] and time.time() < deadline:
-        time.sleep(0.05)
+    pipeline.wait_for_job()
     # A forged "Completed" for our job name, from another account (as a cross-account rule would forward it)
     forged = json.loads((ROOT / "events" / "bedrock-job-state-change.json").read_text())
     forged["account"] = "999999999999"
