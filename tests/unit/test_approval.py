@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from local.lambda_runtime import load_handler
 
 from secure_finetune.adapters.approvals import ApprovalStore, approval_pk
 from secure_finetune.approval import (
@@ -57,16 +56,8 @@ SECURITY_HEADERS = {
 }
 
 
-def load(function: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"functions_{function}", ROOT / "functions" / function / "app.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-REQUEST_APPROVAL = load("request_approval")
-APPROVAL_API = load("approval_api")
+REQUEST_APPROVAL = load_handler(ROOT / "functions" / "request_approval")
+APPROVAL_API = load_handler(ROOT / "functions" / "approval_api")
 
 
 @dataclass
@@ -94,7 +85,7 @@ def trained_state(plan: DeploymentPlan | None = PLAN) -> dict[str, Any]:
 
 def issue(store: ApprovalStore, deps: FakeDeps, plan: DeploymentPlan | None = PLAN) -> str:
     """Run the RequestApproval handler; returns the secret, as the approver receives it."""
-    REQUEST_APPROVAL.lambda_handler({"state": trained_state(plan), "taskToken": TOKEN}, Context(), deps=deps, store=store)
+    REQUEST_APPROVAL({"state": trained_state(plan), "taskToken": TOKEN}, Context(), deps=deps, store=store)
     return link_secret(deps)
 
 
@@ -175,7 +166,7 @@ def api_event(
 
 
 def call(store: ApprovalStore, deps: FakeDeps, method: str, secret: str, body: str | None = None, **kwargs: Any) -> dict[str, Any]:
-    response: dict[str, Any] = APPROVAL_API.lambda_handler(api_event(method, secret, body, **kwargs), Context(), deps=deps, store=store)
+    response: dict[str, Any] = APPROVAL_API(api_event(method, secret, body, **kwargs), Context(), deps=deps, store=store)
     return response
 
 
@@ -293,6 +284,7 @@ def test_methods_other_than_get_and_post_get_405_and_decide_nothing(store, metho
 
 def test_no_secret_task_token_or_digest_in_any_page_or_log(store, caplog):
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="secure-finetune")  # whatever POWERTOOLS_LOG_LEVEL says
     deps = new_deps()
     secret = issue(store, deps)
     responses = [
@@ -416,7 +408,7 @@ def test_a_form_decision_is_exactly_approve_or_reject():
 def test_requesting_approval_stores_the_link_and_tells_the_owners_what_would_be_bought(store):
     deps = new_deps()
 
-    result = REQUEST_APPROVAL.lambda_handler({"state": trained_state(), "taskToken": TOKEN}, Context(), deps=deps, store=store)
+    result = REQUEST_APPROVAL({"state": trained_state(), "taskToken": TOKEN}, Context(), deps=deps, store=store)
 
     (message,) = deps.notifier.sent
     secret = link_secret(deps)

@@ -7,7 +7,6 @@ scheduler are our in-memory fakes.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import threading
 import time
@@ -15,12 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from local.lambda_runtime import load_handler
 
 from secure_finetune.adapters.cloudformation import stack_status
 from secure_finetune.adapters.run_scan import deployed_runs
@@ -37,15 +36,7 @@ PHYSICAL_ID = f"{STACK}-RunResourcesGuard"
 DELETING = "DELETE_IN_PROGRESS"
 
 
-def load(function: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"functions_{function}", ROOT / "functions" / function / "app.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-GUARD = load("stack_guard")
+GUARD = load_handler(ROOT / "functions" / "stack_guard")
 
 
 @dataclass
@@ -171,7 +162,7 @@ def never_asked(stack_id: str) -> str:
 
 
 def invoke(event: dict[str, Any], deps: Any = None, status_of: Any = never_asked, context: Context | None = None) -> dict[str, Any]:
-    result: dict[str, Any] = GUARD.lambda_handler(event, context or Context(), deps=deps, status_of=status_of)
+    result: dict[str, Any] = GUARD(event, context or Context(), deps=deps, status_of=status_of)
     return result
 
 
