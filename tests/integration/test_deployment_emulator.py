@@ -88,7 +88,7 @@ def test_the_time_to_live_warns_then_deletes_the_throughput(pipeline, good_datas
     assert result["status"] == "SUCCEEDED"
     now = datetime.now(UTC)
     # Half an hour before the 4-hour TTL: only the warning fires
-    assert [a["name"].rsplit("-", 1)[-1] for a in pipeline.fire_schedules(now + timedelta(hours=3, minutes=31))] == ["warn"]
+    assert [a["name"].rsplit("-", 1)[-1] for a in pipeline.fire_schedules(now + timedelta(hours=3, minutes=31))] == ["w"]  # the warning
     assert milestones(pipeline)[-1] == "TTL_WARNING" and len(pipeline.bedrock.throughputs) == 1
     # At the deadline: deleted, owner told, no schedule left
     [deleted] = pipeline.fire_schedules(now + timedelta(hours=4, minutes=1))

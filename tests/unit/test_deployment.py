@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from secure_finetune.notifications import Milestone
 from secure_finetune.reasons import DeploymentFailed
 from secure_finetune.settings import ProfileCatalog, StackLimits, resolve_settings
-from secure_finetune.state import DeploymentPlan, DeploymentResult, PipelineState, Registered, SmokeResult, TrainingResult
+from secure_finetune.state import DeploymentPlan, Failure, PipelineState, Registered, SmokeResult, TrainingResult
 from secure_finetune.steps.deployment import (
     announce_deployment,
     check_deployment,
@@ -20,6 +21,7 @@ from secure_finetune.steps.deployment import (
     smoke_test,
     tear_down,
 )
+from secure_finetune.steps.failure import notify_failure
 from tests.unit.fakes import CONFIG, FakeDeps, FakeRuntime
 from tests.unit.test_training import JOB_ARN, RUN
 from tests.unit.test_training import state as training_state
@@ -80,8 +82,10 @@ def test_a_failed_smoke_test_deletes_what_was_bought_and_keeps_no_text():
     d.runtime = FakeRuntime(answer="   ")
     s = planned(s, d)
     s = s.model_copy(update={"deployment": deploy(s, d)})
-    with pytest.raises(DeploymentFailed, match="SMOKE_TEST_FAILED:1-of-1"):
+    with pytest.raises(DeploymentFailed, match="SMOKE_TEST_FAILED:1-of-1") as stopped:
         smoke_test(s, d)
+    failure = Failure(error="DeploymentFailed", cause=json.dumps({"errorMessage": str(stopped.value)}))
+    notify_failure(s.model_copy(update={"failure": failure}), d)  # the Catch's next state
     assert d.bedrock.deleted == [s.deployment.arn]
     report = d.bucket.documents[f"reports/{RUN}/smoke.json"]
     assert report["kept"] is False and "secret question" not in str(report)
@@ -162,25 +166,28 @@ def test_on_demand_where_the_model_offers_only_that():
     assert check_deployment(s.model_copy(update={"deployment": result}), d).status == "Ready"
 
 
-def test_announce_schedules_the_teardown_and_tells_the_owner_how_to_call_the_model():
+def test_the_purchase_schedules_its_teardown_and_announce_tells_the_owner_how_to_call_the_model():
     s, d = state(ttl_hours=4), deps()
     s = planned(s, d)
-    s = s.model_copy(update={"deployment": DeploymentResult(arn="arn:pt", mode="provisioned-throughput", status="Ready", polls=2)})
-    s = s.model_copy(update={"smoke": SmokeResult(passed=True, prompts=1, slowest_ms=150)})
-    announce_deployment(s, d, now=datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+    bought = deploy(s, d, now=datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+    # scheduled with the purchase, before the smoke test: a kept failure or an abort still ends at the TTL
     warn_at, delete_at = d.scheduler.scheduled[RUN]
     assert (warn_at.hour, warn_at.minute, delete_at.hour) == (15, 30, 16)
+    assert d.runs.runs[RUN]["deleteAt"] == "2026-11-24T16:00:00Z"
+    s = s.model_copy(update={"deployment": bought.model_copy(update={"status": "Ready", "polls": 2})})
+    s = s.model_copy(update={"smoke": SmokeResult(passed=True, prompts=1, slowest_ms=150)})
+    announce_deployment(s, d)
     [ready] = d.notifier.sent
     assert ready.milestone is Milestone.THROUGHPUT_READY
     assert (ready.delete_at, ready.estimated_hourly_cost_usd) == ("2026-11-24T16:00:00Z", 60.5)
-    assert "--model-id arn:pt" in ready.example_call and ready.report.endswith("/index.html")
+    assert f"--model-id {bought.arn}" in ready.example_call and ready.report.endswith("/index.html")
     assert f"reports/{RUN}/index.html" in d.bucket.documents
 
 
 def test_a_ttl_of_zero_schedules_nothing():
     s, d = state(ttl_hours=0), deps()
-    ready = DeploymentResult(arn="arn:pt", mode="provisioned-throughput", status="Ready", polls=1)
-    s = planned(s, d).model_copy(update={"deployment": ready})
+    s = planned(s, d)
+    s = s.model_copy(update={"deployment": deploy(s, d).model_copy(update={"status": "Ready"})})
     announce_deployment(s, d)
     assert d.scheduler.scheduled == {}
     assert d.notifier.sent[0].delete_at is None
@@ -217,3 +224,14 @@ def test_the_message_before_the_purchase_says_what_it_will_cost():
     assert next_step(state(approval_required=True, ttl_hours=0).settings, None).startswith("after approval, 1 model unit(s)")
     assert next_step(state("meta.llama3-1-8b-instruct-v1:0").settings, None).endswith("price unknown; deleted after 4 h")
     assert next_step(state(deployment="none").settings, None) == "no deployment (the profile trains only)"
+
+
+def test_a_run_aborted_while_deploying_has_what_it_bought_torn_down():
+    from secure_finetune.steps.training import stop_job_of_aborted_run
+
+    d = deps()
+    arn = d.bedrock.create_throughput(RUN, MODEL_ARN, 1, {})
+    d.runs.runs[RUN] = {"status": "DEPLOYING", "provisionedModelArn": arn, "profile": "default"}
+    assert stop_job_of_aborted_run(RUN, d) == "torn down: deleted"
+    assert d.bedrock.throughputs == {} and [n.milestone for n in d.notifier.sent] == [Milestone.TORN_DOWN]
+    assert stop_job_of_aborted_run("never-deployed", d) == "ignored: the run was not training"

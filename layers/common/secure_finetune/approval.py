@@ -35,10 +35,11 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 from html import escape
 from urllib.parse import parse_qs, urlsplit
+
+from .runs import iso_utc
 
 SECRET_BYTES = 32  # 256 bits: guessing is not an attack worth rate-limiting
 _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # token_urlsafe(32): 43 base64url characters
@@ -104,10 +105,6 @@ def approval_link(base_url: str, secret: str, *, allow_loopback_http: bool = Fal
     if not (https or loopback) or parts.query or parts.fragment:
         raise ValueError("the approval base URL must be https://host[/stage] without query or fragment")
     return f"{base_url.rstrip('/')}/approvals/{secret}"
-
-
-def iso_utc(epoch_seconds: int) -> str:
-    return datetime.fromtimestamp(epoch_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # The summary: what the approver sees. Ids and numbers only, never anything from the dataset.

@@ -15,6 +15,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .adapters.clients import client
+from .adapters.stepfunctions import StateMachine
 from .runs import RUN_SK, Step, report_key, run_pk
 
 _ATTEMPT = re.compile(r"^(?P<run>.+?)-a(?P<n>[0-9]+)$")
@@ -79,16 +80,15 @@ def cancel_run(stack: Stack, run_id: str) -> str:
 
 def retry_run(stack: Stack, run_id: str) -> str:
     """A new attempt for the same dataset version: ``<run>-a<n>`` names the execution, the job and the model."""
-    sfn = client("stepfunctions")
     original = _ATTEMPT.match(run_id)
     base = original["run"] if original else run_id
-    document = json.loads(sfn.describe_execution(executionArn=stack.execution_arn(run_id))["input"])
-    taken = {e["name"] for e in sfn.list_executions(stateMachineArn=stack.state_machine_arn)["executions"]}
-    attempt = next(n for n in range(2, 100) if f"{base}-a{n}" not in taken)
-    new_id = f"{base}-a{attempt}"
-    document["run"]["runId"] = new_id
-    sfn.start_execution(stateMachineArn=stack.state_machine_arn, name=new_id, input=json.dumps(document))
-    return new_id
+    document = json.loads(client("stepfunctions").describe_execution(executionArn=stack.execution_arn(run_id))["input"])
+    machine = StateMachine(stack.state_machine_arn)
+    for attempt in range(2, 100):  # the first name Step Functions has not run yet (it refuses a taken one)
+        document["run"]["runId"] = new_id = f"{base}-a{attempt}"
+        if machine.start(new_id, document):
+            return new_id
+    raise RuntimeError(f"{base} has had 99 attempts")
 
 
 def teardown_run(stack: Stack, run_id: str) -> dict[str, Any]:

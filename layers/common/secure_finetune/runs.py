@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import PurePosixPath
 
@@ -82,6 +83,12 @@ class RunStatus(StrEnum):
     DEPLOYING = "DEPLOYING"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
+
+
+def iso_utc(moment: datetime | float) -> str:
+    """The one timestamp format of messages, records and pages (a datetime or epoch seconds)."""
+    when = moment if isinstance(moment, datetime) else datetime.fromtimestamp(moment, UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def run_id(bucket: str, key: str, version_id: str) -> str:

@@ -101,6 +101,7 @@ class DeploymentResult(_Wire):
     mode: str
     status: str  # InService / Active when ready
     polls: int
+    delete_at: str | None = None  # when the time-to-live schedule deletes it (None: kept)
 
 
 class SmokeResult(_Wire):

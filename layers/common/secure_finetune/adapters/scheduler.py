@@ -13,7 +13,8 @@ ACTIONS = ("warn", "delete")
 
 
 def schedule_name(run_id: str, action: str) -> str:
-    return f"{run_id}-ttl-{action}"  # <= 64 chars: run ids are <= 51
+    # <= 64 chars: run ids are <= 51, a retry adds "-a<n>" (<= 55), this adds 6.
+    return f"{run_id}-ttl-{action[0]}"
 
 
 class TeardownScheduler:

@@ -17,7 +17,6 @@ from ..approval import (
     clean_summary,
     decided_page,
     expired_page,
-    iso_utc,
     log_id,
     looks_like_secret,
     new_secret,
@@ -28,6 +27,7 @@ from ..approval import (
 from ..notifications import ApprovalNeeded
 from ..observability import logger
 from ..reasons import DeploymentFailed, Reason, ReasonCode
+from ..runs import iso_utc
 from ..state import PipelineState
 from ..wiring import Dependencies
 

@@ -19,7 +19,7 @@ from ..notifications import ThroughputReady, TornDown, TtlWarning
 from ..pricing import price_of
 from ..reasons import DeploymentFailed, Reason, ReasonCode
 from ..report_html import write_run_report
-from ..runs import RunStatus, Step, report_key
+from ..runs import RunStatus, Step, iso_utc, report_key
 from ..settings import RunSettings
 from ..state import DeploymentPlan, DeploymentResult, PipelineState, SmokeResult
 from ..wiring import Dependencies
@@ -110,7 +110,9 @@ def plan_deployment(state: PipelineState, deps: Dependencies) -> DeploymentPlan:
     return plan
 
 
-def deploy(state: PipelineState, deps: Dependencies) -> DeploymentResult:
+def deploy(state: PipelineState, deps: Dependencies, now: datetime | None = None) -> DeploymentResult:
+    """Buy or deploy, and schedule its teardown at once: whatever happens to the run afterwards
+    (a kept failed smoke test, an abort), nothing bought outlives its time-to-live."""
     run, settings, plan = state.run, state.settings, state.plan
     assert plan is not None and plan.mode != NONE, "plan before deploying"
     tags = {"run-id": run.run_id, "profile": settings.profile}
@@ -121,11 +123,17 @@ def deploy(state: PipelineState, deps: Dependencies) -> DeploymentResult:
             arn = existing["provisionedModelArn"]
         else:
             arn = deps.bedrock.create_throughput(run.run_id, plan.model_arn, plan.model_units, tags)
-        deps.runs.set_status(run.run_id, RunStatus.DEPLOYING, provisionedModelArn=arn)
+        bought = {"provisionedModelArn": arn}
     else:
-        arn = deps.bedrock.create_deployment(run.run_id, plan.model_arn, tags)
-        deps.runs.set_status(run.run_id, RunStatus.DEPLOYING, deploymentArn=arn)
-    return DeploymentResult(arn=arn, mode=plan.mode, status="Creating", polls=0)
+        bought = {"deploymentArn": (arn := deps.bedrock.create_deployment(run.run_id, plan.model_arn, tags))}
+    delete_at = None
+    if plan.ttl_hours > 0:
+        now = now or datetime.now(UTC)
+        delete_at = now + timedelta(hours=plan.ttl_hours)
+        warn_at = max(now, delete_at - timedelta(minutes=deps.config.ttl_warning_minutes))
+        deps.scheduler.schedule_teardown(run.run_id, warn_at=warn_at, delete_at=delete_at)
+    deps.runs.set_status(run.run_id, RunStatus.DEPLOYING, deleteAt=iso_utc(delete_at) if delete_at else "never", **bought)
+    return DeploymentResult(arn=arn, mode=plan.mode, status="Creating", polls=0, delete_at=iso_utc(delete_at) if delete_at else None)
 
 
 def check_deployment(state: PipelineState, deps: Dependencies) -> DeploymentResult:
@@ -166,9 +174,7 @@ def smoke_test(state: PipelineState, deps: Dependencies) -> SmokeResult:
     smoke = SmokeResult(passed=passed, prompts=len(results), slowest_ms=max((r["latencyMs"] for r in results), default=0))
     kept = passed or settings.keep_on_smoke_failure
     deps.bucket.put_json(report_key(run.run_id, Step.SMOKE), {**smoke.wire(), "results": results, "kept": kept})
-    if not passed:
-        if not kept:
-            _delete(deployment.mode, deployment.arn, deps)
+    if not passed:  # NotifyFailure tears it down (unless kept): one teardown path for every failure
         raise DeploymentFailed(Reason(ReasonCode.SMOKE_TEST_FAILED, f"{sum(not r['answered'] for r in results)}-of-{len(results)}"))
     return smoke
 
@@ -203,21 +209,14 @@ def prompt_of(line: bytes) -> str | None:
     return None
 
 
-def announce_deployment(state: PipelineState, deps: Dependencies, now: datetime | None = None) -> None:
-    """Schedule the teardown, write the HTML report, tell the owners the model is ready to call."""
+def announce_deployment(state: PipelineState, deps: Dependencies) -> None:
+    """Write the HTML report and tell the owners the model is ready to call (its teardown is already scheduled)."""
     run, settings, deployment, plan, smoke = state.run, state.settings, state.deployment, state.plan, state.smoke
     assert deployment is not None and plan is not None
-    delete_at = None
-    if plan.ttl_hours > 0:
-        now = now or datetime.now(UTC)
-        delete_at = now + timedelta(hours=plan.ttl_hours)
-        warn_at = max(now, delete_at - timedelta(minutes=deps.config.ttl_warning_minutes))
-        deps.scheduler.schedule_teardown(run.run_id, warn_at=warn_at, delete_at=delete_at)
     deps.bucket.put_json(
-        report_key(run.run_id, Step.DEPLOYMENT),
-        _with(deps, state, {"deployment": deployment.wire(), "deleteAt": _iso(delete_at) if delete_at else None}),
+        report_key(run.run_id, Step.DEPLOYMENT), _with(deps, state, {"deployment": deployment.wire(), "deleteAt": deployment.delete_at})
     )
-    deps.runs.set_status(run.run_id, RunStatus.SUCCEEDED, deleteAt=_iso(delete_at) if delete_at else "never")
+    deps.runs.set_status(run.run_id, RunStatus.SUCCEEDED)
     report = write_run_report(deps.bucket, run.run_id)
     deps.notifier.send(
         ThroughputReady(
@@ -227,7 +226,7 @@ def announce_deployment(state: PipelineState, deps: Dependencies, now: datetime 
             provisioned_model_arn=deployment.arn,
             model_units=plan.model_units,
             ttl_hours=plan.ttl_hours,
-            delete_at=_iso(delete_at) if delete_at else None,
+            delete_at=deployment.delete_at,
             estimated_hourly_cost_usd=plan.estimated_hourly_cost_usd,
             smoke_test=f"passed {smoke.prompts}/{smoke.prompts}, slowest {smoke.slowest_ms} ms" if smoke else "",
             example_call=example_call(deployment.arn, deps.config.region),
@@ -261,7 +260,7 @@ def tear_down(run_id: str, action: str, deps: Dependencies, why: str = "time-to-
     deps.scheduler.cancel_teardown(run_id)
     if record.get("tornDownAt"):
         return "already torn down"
-    deps.runs.set_status(run_id, RunStatus(record.get("status", RunStatus.SUCCEEDED)), tornDownAt=_iso(datetime.now(UTC)))
+    deps.runs.set_status(run_id, RunStatus(record.get("status", RunStatus.SUCCEEDED)), tornDownAt=iso_utc(datetime.now(UTC)))
     deps.notifier.send(TornDown(**common, provisioned_model_arn=arn, why=why))
     return "deleted" if deleted else "was already gone"
 
@@ -273,7 +272,3 @@ def _delete(mode: str, arn: str, deps: Dependencies) -> bool:
 def _with(deps: Dependencies, state: PipelineState, extra: dict[str, object]) -> dict[str, object]:
     """The deployment report so far (findings + plan), plus ``extra``."""
     return {**deps.bucket.get_json(report_key(state.run.run_id, Step.DEPLOYMENT)), **extra}
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

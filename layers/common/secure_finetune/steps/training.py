@@ -18,7 +18,7 @@ from ..runs import RunStatus, Step, output_prefix, report_key
 from ..state import MetricsResult, PipelineState, TrainingResult
 from ..training_metrics import VALIDATION_METRICS_FILES, LossCurve, MetricsUnreadable, gate_problems, metrics_key, parse_loss_curve
 from ..wiring import Dependencies
-from .deployment import next_step
+from .deployment import next_step, tear_down
 from .slots import reclaim_job_slots, release_job_slot
 
 
@@ -186,7 +186,9 @@ def stop_job_of_aborted_run(run_id: str, deps: Dependencies) -> str:
     and its job slot (or its place in the slot queue) goes to the next run."""
     if deps.runs.get_token(run_id, Step.TRAINING) is None:
         release_job_slot(run_id, deps)
-        return "ignored: the run was not training"
+        # Aborted while deploying or smoke-testing: what it bought must not bill on unobserved either.
+        torn = tear_down(run_id, "delete", deps, why="run aborted")
+        return "ignored: the run was not training" if torn == "nothing deployed" else f"torn down: {torn}"
     try:
         deps.bedrock.stop_job(run_id)
     except ClientError as err:
