@@ -444,7 +444,7 @@ def test_a_run_without_a_deployment_plan_still_gets_a_link_with_the_profiles_fig
     secret = issue(store, deps, plan=None)
 
     assert deps.notifier.sent[0].estimated_hourly_cost_usd is None
-    assert "unknown (no sourced price)" in get(store, deps, secret)["body"]
+    assert "unknown (no sourced price for this model)" in get(store, deps, secret)["body"]
 
 
 def test_approve_answers_the_wait_with_success_once_and_records_where_it_came_from(store):

@@ -161,7 +161,7 @@ def test_malformed_documents_render_without_raising():
     page = render_run_report(documents, run_id="r")
     assert "no loss series" in section(page, "Training")
     assert "not reached" in section(page, "Smoke test")  # a document that is not an object counts as missing
-    assert "unknown (no sourced price)" in section(page, "Costs")
+    assert "unknown (no sourced price for this model)" in section(page, "Costs")
     assert "2 UNKNOWN" in section(page, "Guardrails")  # findings without a known status are not passes
     assert "WEIRD" not in page
 

@@ -424,3 +424,13 @@ def test_fan_out_with_a_failing_slack_webhook_does_not_raise(aws, hook):
     sns, slack = Recorder(), notifier_for(aws, hook.url)
     FanOutNotifier(sns, slack).send(EXAMPLES[2])
     assert sns.sent == [EXAMPLES[2]] and slack.failures == 1
+
+
+def test_a_small_or_unknown_cost_reads_the_same_in_slack_as_in_the_e_mail():
+    from secure_finetune.notifications import JobStarted, render
+
+    common = {"run_id": "r", "profile": "p", "dataset": "s3://b/k?versionId=v", "job_arn": "arn:j", "base_model": "m"}
+    for cost, shown in ((0.0012, "$0.0012"), (None, "unknown (no sourced price for this model)")):
+        event = JobStarted(**common, customization_type="FINE_TUNING", estimated_training_cost_usd=cost)
+        texts = [block.get("text", {}).get("text", "") for block in slack_message(event)["blocks"] if isinstance(block.get("text"), dict)]
+        assert any(shown in text for text in texts) and f"estimated_training_cost_usd: {shown}" in render(event).body

@@ -39,6 +39,7 @@ from enum import StrEnum
 from html import escape
 from urllib.parse import parse_qs, urlsplit
 
+from .pricing import usd
 from .runs import iso_utc
 
 SECRET_BYTES = 32  # 256 bits: guessing is not an attack worth rate-limiting
@@ -248,10 +249,10 @@ def _document(title: str, body: str) -> str:
 
 
 def _cell(key: str, value: object) -> str:
+    if key.endswith("Usd") and (value is None or isinstance(value, (int, float))):
+        return escape(usd(value))
     if value is None:
-        return "unknown (no sourced price)" if key.endswith("Usd") else "-"
-    if key.endswith("Usd") and isinstance(value, (int, float)):
-        return escape("< $0.01" if 0 < value < 0.005 else f"${value:,.2f}")
+        return "-"
     if key == "ttlHours" and isinstance(value, (int, float)):
         return "kept until torn down by hand" if value == 0 else escape(f"{value:g} hours, then deleted")
     if key == "modelArn":

@@ -34,6 +34,8 @@ from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from .pricing import usd
+
 
 class Milestone(StrEnum):
     DATASET_REJECTED = "DATASET_REJECTED"
@@ -214,7 +216,7 @@ def render(event: MilestoneEvent) -> RenderedMessage:
     for name, value in event.facts().items():
         if isinstance(value, (list, tuple)):
             lines.append(f"{name}:")
-            lines.extend(f"  - {_flat(item)}" for item in value)
+            lines.extend(f"  - {flat(item)}" for item in value)
         else:
             lines.append(f"{name}: {_shown(name, value)}")
     return RenderedMessage(
@@ -225,15 +227,13 @@ def render(event: MilestoneEvent) -> RenderedMessage:
 
 
 def _shown(name: str, value: object) -> str:
-    if value is None:
-        # A cost without a sourced price is unknown, not zero.
-        return "unknown (no sourced price for this model)" if name.endswith("_usd") else "none"
-    if name.endswith("_usd") and isinstance(value, (int, float)):
-        return f"${value:,.2f}" if value >= 1 else f"${value:.4f}"  # a small training run is not "$0.00"
-    return str(value)
+    if name.endswith("_usd") and (value is None or isinstance(value, (int, float))):
+        return usd(value)
+    return "none" if value is None else str(value)
 
 
-def _flat(item: object) -> str:
+def flat(item: object) -> str:
+    """One list item of a milestone (e.g. a line error) as ``k=v, ...``: the same in every channel."""
     if isinstance(item, dict):
         return ", ".join(f"{k}={v}" for k, v in item.items())
     return str(item)

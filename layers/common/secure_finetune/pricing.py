@@ -102,6 +102,17 @@ PRICES: dict[str, Price] = {
 }
 
 
+UNKNOWN_COST = "unknown (no sourced price for this model)"
+
+
+def usd(value: float | None) -> str:
+    """How every message, page and report shows a cost: unknown is never zero, and a small
+    training run keeps its cents' fractions ("$0.0125", not "$0.01")."""
+    if value is None:
+        return UNKNOWN_COST
+    return f"${value:,.2f}" if value >= 1 or value == 0 else f"${value:.4f}"
+
+
 def price_of(model_id: str) -> Price | None:
     return PRICES.get(model_id)
 

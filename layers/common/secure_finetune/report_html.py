@@ -18,6 +18,7 @@ from html import escape
 from typing import Any
 
 from .adapters.s3 import DataBucket
+from .pricing import usd
 from .runs import REPORTS_PREFIX
 
 STEPS = ("register", "validation", "guardrails", "training", "metrics", "deployment", "smoke", "cost")
@@ -188,7 +189,7 @@ def _costs(docs: Mapping[str, Mapping[str, Any]]) -> str:
         for path, key, value in _walk(document):
             if key.endswith("Usd"):
                 label = _label(key.removesuffix("Usd")) or "Cost"
-                rows.append((f"{label} ({step})", _money(value) if _number(value) is not None else "unknown (no sourced price)"))
+                rows.append((f"{label} ({step})", _money(value)))
             elif key in ("billedTokens", "epochs", "priceSource", "modelUnits", "ttlHours") and "cost" in (*path, step):
                 rows.append((f"{_label(key)} ({step})", value))
     return _rows_table(rows) if rows else '<p class="missing">no cost figures</p>'
@@ -430,10 +431,7 @@ def _value(value: object, key: str = "") -> str:
 
 
 def _money(value: object) -> str:
-    number = _number(value)
-    if number is None:
-        return "unknown"
-    return "< $0.01" if 0 < number < 0.005 else f"${number:,.2f}"
+    return usd(_number(value))
 
 
 def _num_text(number: float) -> str:

@@ -11,7 +11,8 @@ import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from .notifications import MilestoneEvent, render, title
+from .notifications import MilestoneEvent, flat, render, title
+from .pricing import usd
 
 HEADER_LIMIT = 150
 SECTION_LIMIT = 3000
@@ -66,7 +67,7 @@ def _field(label: str, value: str) -> Block:
 def _fact(name: str, value: object) -> str:
     head = f"*{_label(name)}*"
     if isinstance(value, (list, tuple)):
-        return _within(head, [f"• {escape(_clip(_flat(item), VALUE_LIMIT))}" for item in value] or ["_none_"], SECTION_LIMIT)
+        return _within(head, [f"• {escape(_clip(flat(item), VALUE_LIMIT))}" for item in value] or ["_none_"], SECTION_LIMIT)
     return f"{head}\n{_value(name, value)}"
 
 
@@ -76,13 +77,13 @@ def _label(name: str) -> str:
 
 
 def _value(name: str, value: object) -> str:
+    if name.endswith("_usd") and (value is None or isinstance(value, (int, float))):
+        return usd(value)
     if value is None:
-        return "_unknown_" if name.endswith("_usd") else "_none_"  # a cost without a sourced price
+        return "_none_"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (int, float)):
-        if name.endswith("_usd"):
-            return f"${value:,.2f}"
         return f"{value:g}" if isinstance(value, float) else str(value)
     return _scalar(str(value))
 
@@ -122,12 +123,6 @@ def _s3_console_url(uri: str) -> str | None:
         return None
     kind = "buckets" if not key or key.endswith("/") else "object"
     return f"https://s3.console.aws.amazon.com/s3/{kind}/{bucket}?prefix={quote(key, safe='/')}"
-
-
-def _flat(item: object) -> str:
-    if isinstance(item, dict):
-        return ", ".join(f"{k}={v}" for k, v in item.items())
-    return str(item)
 
 
 def _clip(text: str, limit: int) -> str:

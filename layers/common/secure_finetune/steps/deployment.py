@@ -16,7 +16,7 @@ from typing import Any
 from ..guardrails import PURCHASE_CHECKS, PurchaseEvidence, blocking_reason, evaluate, findings_document
 from ..models import find_model
 from ..notifications import ThroughputReady, TornDown, TtlWarning
-from ..pricing import price_of
+from ..pricing import price_of, usd
 from ..reasons import DeploymentFailed, Reason, ReasonCode
 from ..report_html import write_run_report
 from ..runs import RunStatus, Step, iso_utc, report_key
@@ -65,7 +65,7 @@ def next_step(settings: RunSettings, override_per_unit_hour: float | None) -> st
     cost = (
         "price unknown"
         if hourly is None
-        else f"${hourly:,.2f}/h" + (f", ${hourly * settings.ttl_hours:,.2f} in all" if settings.ttl_hours else "")
+        else f"{usd(hourly)}/h" + (f", {usd(hourly * settings.ttl_hours)} in all" if settings.ttl_hours else "")
     )
     return f"{approval}{settings.model_units} model unit(s) of no-commitment throughput: {cost}; {ttl}"
 
