@@ -6,7 +6,6 @@ The run then waits; the approval API answers the token, or the state's timeout r
 from __future__ import annotations
 
 import logging
-import os
 import time
 from typing import Any
 
@@ -40,6 +39,6 @@ def lambda_handler(
         # The same number bounds the state's wait (TimeoutSecondsPath): link and wait end together.
         decide_by=int(time.time()) + state.timing.approval_timeout_seconds,
         summary=state.plan.wire() if state.plan else {},
-        allow_loopback_http=os.environ.get("FINETUNE_EMULATOR") == "1",  # only the emulator serves http://localhost
+        allow_loopback_http=deps.config.emulator,  # only the emulator serves http://localhost
     )
     return {"approval": log_id(digest)}

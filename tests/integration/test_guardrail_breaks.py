@@ -974,7 +974,9 @@ COVERED_ELSEWHERE = {
 
 def test_every_blocking_check_has_a_breaking_test_here_or_a_documented_one_elsewhere() -> None:
     blocking = {c.id for c in (*PRE_LAUNCH_CHECKS, *PURCHASE_CHECKS, *OPS_CHECKS) if c.severity is Severity.BLOCK} | {"GR-JOB-06"}
-    broken_here = {case.check_id for case in (*BREAKS, *PURCHASE_BREAKS, *OPS_BREAKS)} | {"GR-JOB-06"}
+    # GR-JOB-06 (after launch) has no catalogue row: it counts as broken here only while its test exists.
+    after_launch = {"GR-JOB-06"} if callable(globals().get("test_gr_job_06_a_job_recorded_with_another_key_is_stopped")) else set()
+    broken_here = {case.check_id for case in (*BREAKS, *PURCHASE_BREAKS, *OPS_BREAKS)} | after_launch
     assert blocking - broken_here == set(COVERED_ELSEWHERE), "a new blocking check needs a breaking row (or a documented reason)"
     assert not broken_here & set(COVERED_ELSEWHERE)
     for check_id, (module, tests) in COVERED_ELSEWHERE.items():

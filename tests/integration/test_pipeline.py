@@ -115,10 +115,14 @@ def test_the_demo_follows_the_template_a_changed_rule_pattern_changes_what_start
         (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / part)
     template = tmp_path / "template.yaml"
     template.write_text(template.read_text().replace('wildcard: "incoming/*.jsonl"', 'wildcard: "landing/*.jsonl"'))
-    # When a dataset lands in incoming/, Then no run starts
+    # When a dataset lands in incoming/, Then the trigger is not even called and no run starts
     with LocalPipeline(root=tmp_path) as pipeline:
         pipeline.upload(KEY, good_dataset)
         assert pipeline.executions() == []
+        assert [i.function for i in pipeline.lambdas.invocations if i.function == "TriggerFunction"] == []
+        # and an object under landing/ now reaches the trigger (which, by its own rule, starts runs from incoming/ only)
+        pipeline.upload("landing/x.jsonl", good_dataset)
+        assert [i.function for i in pipeline.lambdas.invocations if i.function == "TriggerFunction"] == ["TriggerFunction"]
 
 
 def test_keys_with_spaces_plus_percent_and_non_ascii_resolve_to_the_exact_object(pipeline, good_dataset):

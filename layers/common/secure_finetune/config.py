@@ -35,6 +35,8 @@ class StackConfig(BaseModel):
     reconcile_after_seconds: int = Field(default=900, alias="RECONCILE_AFTER_SECONDS")
     max_concurrent_jobs: int = Field(default=2, ge=1, alias="MAX_CONCURRENT_JOBS")
     job_slot_timeout_seconds: int = Field(default=14 * 24 * 3600, alias="JOB_SLOT_TIMEOUT_SECONDS")
+    # Set only by the local emulator: its webhook and approval API are http:// on loopback.
+    emulator: bool = Field(default=False, alias="FINETUNE_EMULATOR")
     slack_webhook_secret_arn: str = Field(default="", alias="SLACK_WEBHOOK_SECRET_ARN")  # "" = no Slack
     approval_timeout_seconds: int = Field(default=24 * 3600, alias="APPROVAL_TIMEOUT_SECONDS")
     approval_base_url: str = Field(default="", alias="APPROVAL_BASE_URL")

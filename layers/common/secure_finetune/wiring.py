@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from .adapters.bedrock import Bedrock, BedrockRuntime
@@ -35,7 +34,7 @@ class Dependencies:
         config = stack_config()
         notifier: Notifier = SnsNotifier(config.topic_arn)
         if config.slack_webhook_secret_arn:  # SNS stays the system of record; Slack is best effort
-            notifier = FanOutNotifier(notifier, SlackNotifier(config.slack_webhook_secret_arn, allow_loopback_http=_in_emulator()))
+            notifier = FanOutNotifier(notifier, SlackNotifier(config.slack_webhook_secret_arn, allow_loopback_http=config.emulator))
         return cls(
             config=config,
             bucket=DataBucket(config.bucket, config.account, config.key_arn),
@@ -47,8 +46,3 @@ class Dependencies:
             runtime=BedrockRuntime(),
             scheduler=TeardownScheduler(config.teardown_function_arn, config.scheduler_role_arn),
         )
-
-
-def _in_emulator() -> bool:
-    # Only the local emulator posts to a loopback http:// webhook; deployed stacks require https.
-    return os.environ.get("FINETUNE_EMULATOR") == "1"
