@@ -43,7 +43,7 @@ class FakeRuns:
         return self.runs.get(run_id)
 
     def set_status(self, run_id, status, **fields):
-        self.runs.setdefault(run_id, {}).update(status=status.value, **fields)
+        self.runs.setdefault(run_id, {}).update(fields if status is None else {"status": status.value, **fields})
 
 
 @dataclass

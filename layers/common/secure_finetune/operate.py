@@ -15,8 +15,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .adapters.clients import client
+from .adapters.runs_table import RunTable
 from .adapters.stepfunctions import StateMachine
-from .runs import RUN_SK, Step, report_key, run_pk
+from .runs import Step, report_key
 
 _ATTEMPT = re.compile(r"^(?P<run>.+?)-a(?P<n>[0-9]+)$")
 
@@ -102,8 +103,8 @@ def teardown_run(stack: Stack, run_id: str) -> dict[str, Any]:
 
 
 def _run_record(stack: Stack, run_id: str) -> dict[str, str]:
-    item = client("dynamodb").get_item(TableName=stack.table, Key={"pk": {"S": run_pk(run_id)}, "sk": {"S": RUN_SK}}).get("Item", {})
-    return {name: str(next(iter(value.values()))) for name, value in item.items() if name not in ("pk", "sk")}
+    record = RunTable(stack.table).get_run(run_id) or {}
+    return {name: value for name, value in record.items() if name not in ("pk", "sk")}
 
 
 def _costs(stack: Stack, run_id: str) -> dict[str, float | None]:

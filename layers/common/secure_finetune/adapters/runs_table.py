@@ -31,10 +31,14 @@ class RunTable:
             raise
         return True
 
-    def set_status(self, run_id: str, status: RunStatus, **fields: str) -> None:
-        names = {"#status": "status", "#updatedAt": "updatedAt"}
-        values: dict[str, Any] = {":status": {"S": status.value}, ":now": {"N": str(int(time.time()))}}
-        sets = ["#status = :status", "#updatedAt = :now"]
+    def set_status(self, run_id: str, status: RunStatus | None, **fields: str) -> None:
+        """Set the status (None: keep it, e.g. a teardown of a finished run) and ``fields``."""
+        names = {"#updatedAt": "updatedAt"}
+        values: dict[str, Any] = {":now": {"N": str(int(time.time()))}}
+        sets = ["#updatedAt = :now"]
+        if status is not None:
+            names["#status"], values[":status"] = "status", {"S": status.value}
+            sets.append("#status = :status")
         for index, (name, value) in enumerate(sorted(fields.items())):
             names[f"#f{index}"] = name
             values[f":f{index}"] = {"S": value}

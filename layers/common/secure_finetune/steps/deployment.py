@@ -260,7 +260,7 @@ def tear_down(run_id: str, action: str, deps: Dependencies, why: str = "time-to-
     deps.scheduler.cancel_teardown(run_id)
     if record.get("tornDownAt"):
         return "already torn down"
-    deps.runs.set_status(run_id, RunStatus(record.get("status", RunStatus.SUCCEEDED)), tornDownAt=iso_utc(datetime.now(UTC)))
+    deps.runs.set_status(run_id, None, tornDownAt=iso_utc(datetime.now(UTC)))  # the run's outcome stays as it was
     deps.notifier.send(TornDown(**common, provisioned_model_arn=arn, why=why))
     return "deleted" if deleted else "was already gone"
 
