@@ -1,4 +1,4 @@
-"""Emulator stand-in: six small fixes to moto 5.2.5 so the real stack runs in-process.
+"""Emulator stand-in: eight small fixes to moto 5.2.5 so the real stack runs in-process.
 
 1. Lambda invoke (``use_docker: False``) runs our Python handler instead of echoing.
 2. ``SendTaskFailure`` keeps its ``cause`` (moto drops it).
@@ -12,6 +12,11 @@
    real policy; ``tests/template`` checks it on the translated template.
 6. A CloudFormation ``AWS::ApiGateway::RestApi`` keeps its OpenAPI ``Body`` (moto drops it, so
    SAM's routes and the deployment of the approval API would be missing).
+7. ``StopExecution`` ends the execution as ABORTED at once, as AWS does: moto's interpreter keeps
+   a ``waitForTaskToken`` task waiting until its own timeout (hours for a training wait), and the
+   interrupted task then finishes the execution as FAILED.
+8. An execution that ends sends AWS's "Step Functions Execution Status Change" event to the
+   default bus (moto sends none), so the rule on ABORTED runs sees a cancelled run.
 """
 
 from __future__ import annotations
@@ -27,10 +32,13 @@ from moto.awslambda.utils import get_backend as lambda_backend
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.responses import EmptyResult
 from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
-from moto.events.models import Rule
+from moto.events.models import Rule, events_backends
 from moto.iam.access_control import PermissionResult
 from moto.s3.models import FakeBucket
 from moto.stepfunctions import models as sfn_models
+from moto.stepfunctions.parser.api import ExecutionStatus
+from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+from moto.stepfunctions.parser.backend.execution import Execution as ParserExecution
 from moto.stepfunctions.responses import StepFunctionResponse
 from moto.stepfunctions.responses import get_backend as sfn_backend
 from moto.stepfunctions.utils import cfn_to_api_tags
@@ -44,6 +52,8 @@ _done = False
 _original_invoke = LambdaSimpleBackend.invoke
 _original_send = Rule.send_to_targets
 _original_rest_api_from_cfn = RestAPI.create_from_cloudformation_json
+_original_stop = ParserExecution.stop
+_original_terminated = BaseExecutionWorkerCommunication.terminated
 
 
 def set_invoker(invoker: Invoker | None) -> None:
@@ -135,6 +145,44 @@ def _rest_api_from_cfn(
     return api
 
 
+def _stop_wakes_task_token_waits(self: Any, *args: Any, **kwargs: Any) -> None:
+    self.stop_requested = True
+    _original_stop(self, *args, **kwargs)
+    worker = self.exec_worker
+    if worker is not None and worker.env is not None:
+        for endpoint in list(worker.env.callback_pool_manager._pool.values()):
+            endpoint.interrupt_all()
+
+
+def _terminated_as_aws_ends_it(self: Any) -> None:
+    _original_terminated(self)
+    execution = self.execution
+    if getattr(execution, "stop_requested", False):
+        execution.exec_status = ExecutionStatus.ABORTED
+        execution.error = execution.cause = None
+    described = execution.to_describe_output()
+    detail = {
+        "executionArn": described["executionArn"],
+        "stateMachineArn": described["stateMachineArn"],
+        "name": described["name"],
+        "status": described["status"].value,
+        "startDate": int(described["startDate"].timestamp() * 1000),
+        "stopDate": int(described["stopDate"].timestamp() * 1000),
+        "input": described["input"],
+        "output": described.get("output"),
+    }
+    events_backends[execution.account_id][execution.region_name].put_events(
+        [
+            {
+                "Source": "aws.states",
+                "DetailType": "Step Functions Execution Status Change",
+                "Detail": json.dumps(detail),
+                "Resources": [detail["executionArn"]],
+            }
+        ]
+    )
+
+
 def _bucket_policy_not_enforced(self: Any, action: str, resource: str) -> Any:
     return PermissionResult.NEUTRAL
 
@@ -151,4 +199,6 @@ def install() -> None:
         sfn_models.StateMachine.create_from_cloudformation_json = _state_machine_from_cfn
         FakeBucket.get_permission = _bucket_policy_not_enforced
         RestAPI.create_from_cloudformation_json = _rest_api_from_cfn
+        ParserExecution.stop = _stop_wakes_task_token_waits
+        BaseExecutionWorkerCommunication.terminated = _terminated_as_aws_ends_it
         _done = True

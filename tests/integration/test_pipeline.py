@@ -191,31 +191,6 @@ def test_a_lost_completion_event_is_recovered_by_the_reconciler(pipeline_with, g
     assert pipeline.bedrock.events_sent == []
 
 
-def test_aborting_a_run_stops_its_training_job(pipeline_with, good_dataset):
-    # Given a job that trains for a while (its end is not awaited here)
-    pipeline = pipeline_with(Scenario(job_outcome="Lost", training_seconds=3), TrainingTimeoutSeconds="120")
-    version = pipeline.upload(KEY, good_dataset)
-    arn = pipeline.execution_arn(KEY, version)
-    pipeline.wait_for_job()
-    # When an operator aborts the execution (moto sends no status-change event: deliver it as the rule would)
-    boto3.client("stepfunctions").stop_execution(executionArn=arn)
-    event = {
-        "version": "0",
-        "id": "a1",
-        "detail-type": "Step Functions Execution Status Change",
-        "source": "aws.states",
-        "account": "123456789012",
-        "time": "2026-11-24T12:00:00Z",
-        "region": "us-east-1",
-        "resources": [arn],
-        "detail": {"executionArn": arn, "stateMachineArn": pipeline.state_machine_arn, "name": arn.rsplit(":", 1)[-1], "status": "ABORTED"},
-    }
-    handler = pipeline.stack.physical_ids["StopAbortedRunFunction"]
-    answer = json.loads(boto3.client("lambda").invoke(FunctionName=handler, Payload=json.dumps(event))["Payload"].read())
-    assert answer == {"outcome": "stopped"}
-    assert pipeline.wait_for_job()["status"] == "Stopped"  # stopped while still in progress
-
-
 def test_a_throttled_launch_retries_with_the_same_token_and_makes_one_job(pipeline_with, good_dataset):
     pipeline = pipeline_with(Scenario(throttled_creates=2))
     _, _, result = run(pipeline, KEY, good_dataset)

@@ -210,6 +210,16 @@ def test_teardown_of_a_run_that_deployed_nothing_changes_nothing():
     assert d.notifier.sent == []
 
 
+def test_a_train_only_run_ends_at_the_plan_with_its_report_and_nothing_bought():
+    d = deps()
+    plan = plan_deployment(state(deployment="none"), d)
+    assert (plan.mode, plan.model_units, plan.approval_required) == ("none", 0, False)
+    assert d.runs.runs[RUN]["status"] == "SUCCEEDED"
+    page = d.bucket.documents[f"reports/{RUN}/index.html"]
+    assert '<td class="ok">not requested (train only)</td>' in page
+    assert d.bedrock.throughputs == {}
+
+
 def test_the_plan_travels_on_the_wire_in_camel_case():
     plan = DeploymentPlan(mode="none", model_arn="m", model_units=0, ttl_hours=0, approval_required=False, report="r")
     assert plan.wire()["approvalRequired"] is False

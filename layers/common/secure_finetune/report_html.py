@@ -362,7 +362,7 @@ def _rows_table(rows: Iterable[tuple[str, object]]) -> str:
 def _outcome_cell(outcome: str | None) -> str:
     if outcome is None:
         return '<td class="missing">not reached</td>'
-    css = "ok" if outcome.startswith(("passed", "accepted", "ready")) else "warn" if outcome == "in progress" else "bad"
+    css = "ok" if outcome.startswith(("passed", "accepted", "ready", "not requested")) else "warn" if outcome == "in progress" else "bad"
     return f'<td class="{css}">{_e(outcome)}</td>'
 
 
@@ -402,6 +402,8 @@ def _training_outcome(training: Mapping[str, Any] | None, metrics: Mapping[str, 
 
 
 def _deployment_outcome(deployment: Mapping[str, Any]) -> str:
+    if _map(deployment.get("plan")).get("mode") == "none":
+        return "not requested (train only)"
     status = _map(deployment.get("deployment") or deployment.get("throughput")).get("status") or deployment.get("status")
     if status in ("Ready", "InService", "Active"):  # the pipeline writes Ready once InService/Active
         return "ready"

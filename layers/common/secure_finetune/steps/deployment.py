@@ -103,6 +103,9 @@ def plan_deployment(state: PipelineState, deps: Dependencies) -> DeploymentPlan:
     reason = blocking_reason(findings)
     if reason is not None:
         raise DeploymentFailed(reason)
+    if mode == NONE:  # train only: the run ends here, and its report is written now
+        deps.runs.set_status(run.run_id, RunStatus.SUCCEEDED)
+        write_run_report(deps.bucket, run.run_id)
     if mode == PROVISIONED and deps.bedrock.find_throughput(training.output_model_arn) is None:
         free = deps.config.no_commitment_model_units - deps.bedrock.no_commitment_units_in_use()
         if free < settings.model_units:
