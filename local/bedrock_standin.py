@@ -38,6 +38,7 @@ class Scenario:
     job_records_our_key: bool = True  # False: Bedrock records another key (GR-JOB-06 drift)
     model_uses_our_key: bool = True  # False: the custom model's key differs (GR-JOB-07)
     throttled_creates: int = 0  # how many CreateModelCustomizationJob calls answer ThrottlingException first
+    refused_deletes: int = 0  # how many DeleteProvisionedModelThroughput calls answer AccessDeniedException first
     job_quota: int = 2  # concurrent jobs in progress; one more answers ServiceQuotaExceededException
     duplicate_events: bool = False  # EventBridge delivers at least once: send each completion event twice
     deployment_outcome: str = "ready"  # ready | Failed (the throughput or deployment ends Failed)
@@ -88,6 +89,7 @@ class BedrockStandIn:
         self.jobs_created: list[dict[str, Any]] = []
         self.events_sent: list[dict[str, Any]] = []
         self.throttled = 0
+        self.refused = 0
         self.in_progress: set[str] = set()
         self.most_in_progress = 0  # the peak of concurrent jobs, for the burst test
         self._lock = threading.Lock()
@@ -224,6 +226,10 @@ class BedrockStandIn:
 
     def _DeleteProvisionedModelThroughput(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
         arn = unquote(params["url_path"].rsplit("/provisioned-model-throughput/", 1)[-1])
+        with self._lock:
+            if self.scenario.refused_deletes > self.refused:  # e.g. an SCP denies the delete for a while
+                self.refused += 1
+                return _Response(403), {"Error": {"Code": "AccessDeniedException", "Message": "denied by policy"}}
         if self.throughputs.pop(arn, None) is None:
             return _Response(404), {"Error": {"Code": "ResourceNotFoundException", "Message": "no such throughput"}}
         self.deleted.append(arn)

@@ -111,6 +111,29 @@ def test_the_time_to_live_warns_then_deletes_the_throughput(pipeline, good_datas
     assert pipeline.fire_schedules(now + timedelta(days=30)) == []
 
 
+def test_a_refused_ttl_delete_tells_the_owner_and_is_asked_again_later(pipeline_with, good_dataset, capsys):
+    pipeline = pipeline_with(Scenario(refused_deletes=2))
+    _, execution, result = run(pipeline, KEY, good_dataset)
+    assert result["status"] == "SUCCEEDED"
+    now = datetime.now(UTC)
+    # At the deadline Bedrock refuses: the owner hears it still bills, with the command that deletes it
+    fired = pipeline.fire_schedules(now + timedelta(hours=4, minutes=1))
+    assert json.loads(fired[-1]["answer"])["outcome"].startswith("delete failed (AccessDeniedException); asked again at ")
+    [failed] = [m for m in pipeline.notifications() if m["milestone"] == "TEARDOWN_FAILED"]
+    [arn] = pipeline.bedrock.throughputs
+    assert f"by_hand: aws bedrock delete-provisioned-model-throughput --region us-east-1 --provisioned-model-id {arn}" in failed["body"]
+    assert "denied by policy" not in failed["body"]
+    # `finetune teardown` meets the same refusal: it says so and exits 1 (the throughput still bills)
+    capsys.readouterr()
+    assert finetune(["teardown", execution.rsplit(":", 1)[-1], "--stack", pipeline.stack.name]) == 1
+    assert "delete failed (AccessDeniedException)" in capsys.readouterr().out
+    # 15 minutes after the first refusal its retry schedule deletes it (and cancels the second retry)
+    [retried] = pipeline.fire_schedules(now + timedelta(hours=4, minutes=16))
+    assert retried["name"].endswith("-ttl-r1") and json.loads(retried["answer"])["outcome"] == "deleted"
+    assert pipeline.bedrock.throughputs == {} and milestones(pipeline)[-1] == "TORN_DOWN"
+    assert pipeline.fire_schedules(now + timedelta(days=30)) == []
+
+
 def test_a_model_offered_on_demand_is_deployed_and_smoke_tested_there(pipeline):
     # Llama 3.3 70B: on-demand only; no profile prompts, so the smoke test takes the dataset's user turns
     conversations = (EVENTS / "sample-conversation.jsonl").read_bytes()

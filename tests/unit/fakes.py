@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from secure_finetune.adapters.job_slots import SlotsView, Waiter
 from secure_finetune.config import StackConfig
 
@@ -75,6 +77,7 @@ class FakeBedrock:
     deployments: dict[str, dict[str, Any]] = field(default_factory=dict)
     deleted: list[str] = field(default_factory=list)
     units_elsewhere: int = 0  # no-commitment units held by throughputs outside this fake
+    refused_deletes: int = 0  # how many DeleteProvisionedModelThroughput calls answer ThrottlingException
 
     def get_job(self, name):
         return self.jobs[name]
@@ -97,6 +100,9 @@ class FakeBedrock:
         return self.throughputs[arn]
 
     def delete_throughput(self, arn):
+        if self.refused_deletes:
+            self.refused_deletes -= 1
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "DeleteProvisionedModelThroughput")
         self.deleted.append(arn)
         return self.throughputs.pop(arn, None) is not None
 
@@ -133,12 +139,16 @@ class FakeRuntime:
 class FakeScheduler:
     scheduled: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     cancelled: list[str] = field(default_factory=list)
+    retries: list[tuple[str, int, Any]] = field(default_factory=list)
 
     def schedule_teardown(self, run_id, *, warn_at, delete_at):
         self.scheduled[run_id] = (warn_at, delete_at)
 
     def cancel_teardown(self, run_id):
         self.cancelled.append(run_id)
+
+    def schedule_retry(self, run_id, attempt, at):
+        self.retries.append((run_id, attempt, at))
 
 
 @dataclass

@@ -236,6 +236,49 @@ def test_the_message_before_the_purchase_says_what_it_will_cost():
     assert next_step(state(deployment="none").settings, None) == "no deployment (the profile trains only)"
 
 
+def test_a_refused_delete_is_asked_again_later_and_the_owner_told_it_still_bills():
+    d = deps(refused_deletes=1)
+    arn = d.bedrock.create_throughput(RUN, MODEL_ARN, 1, {})
+    d.runs.runs[RUN] = {"status": "SUCCEEDED", "provisionedModelArn": arn, "profile": "default"}
+    before = datetime.now(UTC)
+    outcome = tear_down(RUN, "delete", d)
+    assert outcome.startswith("delete failed (ThrottlingException); asked again at ")
+    assert arn in d.bedrock.throughputs and d.scheduler.cancelled == []
+    [(run, attempt, at)] = d.scheduler.retries
+    assert (run, attempt) == (RUN, 1) and 14 * 60 <= (at - before).total_seconds() <= 16 * 60
+    [failed] = d.notifier.sent
+    assert failed.milestone is Milestone.TEARDOWN_FAILED and failed.error == "ThrottlingException"
+    assert failed.by_hand == f"aws bedrock delete-provisioned-model-throughput --region us-east-1 --provisioned-model-id {arn}"
+    assert "Rate exceeded" not in str(failed.model_dump())  # the service's code, not its message
+    # the retry schedule fires and Bedrock answers this time
+    assert tear_down(RUN, "delete", d) == "deleted"
+    assert d.bedrock.throughputs == {} and d.scheduler.cancelled == [RUN]
+    assert [n.milestone for n in d.notifier.sent] == [Milestone.TEARDOWN_FAILED, Milestone.TORN_DOWN]
+
+
+def test_after_the_last_retry_the_owner_is_told_to_delete_it_by_hand():
+    d = deps(refused_deletes=99)
+    arn = d.bedrock.create_throughput(RUN, MODEL_ARN, 1, {})
+    d.runs.runs[RUN] = {"status": "SUCCEEDED", "provisionedModelArn": arn, "profile": "default"}
+    outcomes = [tear_down(RUN, "delete", d) for _ in range(6)]
+    assert [attempt for _, attempt, _ in d.scheduler.retries] == [1, 2, 3, 4, 5]
+    gaps = [round((b[2] - a[2]).total_seconds() / 60) for a, b in zip(d.scheduler.retries, d.scheduler.retries[1:], strict=False)]
+    assert gaps == [15, 30, 60, 120]  # each retry waits twice as long (measured from the same clock)
+    assert outcomes[-1] == "delete failed (ThrottlingException); no retry left: delete it by hand"
+    assert d.notifier.sent[-1].retry_at is None and arn in d.notifier.sent[-1].by_hand
+
+
+def test_a_failed_deployment_whose_teardown_is_refused_still_tells_the_owner_and_writes_the_report():
+    d = deps(refused_deletes=1)
+    s = planned(state(), d)
+    failure = Failure(error="DeploymentFailed", cause=json.dumps({"errorMessage": "THROUGHPUT_FAILED"}))
+    s = s.model_copy(update={"deployment": deploy(s, d), "failure": failure})
+    outcome = notify_failure(s, d)
+    assert outcome["reason"] == "THROUGHPUT_FAILED"
+    assert [n.milestone for n in d.notifier.sent] == [Milestone.RUN_FAILED, Milestone.TEARDOWN_FAILED]
+    assert f"reports/{RUN}/index.html" in d.bucket.documents and len(d.scheduler.retries) == 1
+
+
 def test_a_run_aborted_while_deploying_has_what_it_bought_torn_down():
     from secure_finetune.steps.training import stop_job_of_aborted_run
 

@@ -24,6 +24,7 @@ from secure_finetune.notifications import (
     Milestone,
     MilestoneEvent,
     RunFailed,
+    TeardownFailed,
     ThroughputReady,
     TornDown,
     TtlWarning,
@@ -57,6 +58,14 @@ EXAMPLES = [
     ThroughputReady(**RUN, provisioned_model_arn=THROUGHPUT, model_units=1, ttl_hours=24.0),
     TtlWarning(**RUN, provisioned_model_arn=THROUGHPUT, delete_at="2026-11-02T10:00:00Z"),
     TornDown(**RUN, provisioned_model_arn=THROUGHPUT),
+    TeardownFailed(
+        **RUN,
+        provisioned_model_arn=THROUGHPUT,
+        why="time-to-live reached",
+        error="ThrottlingException",
+        retry_at="2026-11-02T10:15:00Z",
+        by_hand=f"aws bedrock delete-provisioned-model-throughput --region us-east-1 --provisioned-model-id {THROUGHPUT}",
+    ),
     RunFailed(**RUN, reason="SETTINGS_INVALID", step="RegisterRun"),
 ]
 HOOK_PATH = "/services/T000/B000/secret-token"

@@ -264,9 +264,9 @@ def _operate(args: argparse.Namespace, console: Console) -> int:
         if args.command == "retry":
             console.print(f"started {escape(operate.retry_run(stack, args.run))}")
             return 0
-        answer = operate.teardown_run(stack, args.run)
-        console.print(f"{escape(args.run)}: {escape(str(answer.get('outcome')))}")
-        return 0
+        outcome = str(operate.teardown_run(stack, args.run).get("outcome"))
+        console.print(f"{escape(args.run)}: {escape(outcome)}")
+        return 1 if outcome.startswith("delete failed") else 0  # still billing: not a success
     except ClientError as err:
         raise UsageError(f"{args.command} {getattr(args, 'run', '')}: {err.response['Error']['Code']}") from None
 

@@ -20,6 +20,8 @@ THROUGHPUT_READY       provisioned_model_arn, model_units, delete_at, hourly cos
                        test, example_call, report
 TTL_WARNING            provisioned_model_arn, delete_at
 TORN_DOWN              provisioned_model_arn, why
+TEARDOWN_FAILED        provisioned_model_arn, why, error (its code), retry_at (none when no
+                       retry is left), by_hand (the command that deletes it now)
 RUN_FAILED             reason, step (any other stop: settings, deployment, ...), and for a
                        failed throughput or deployment Bedrock's failure_message
 =====================  =========================================================
@@ -47,6 +49,7 @@ class Milestone(StrEnum):
     THROUGHPUT_READY = "THROUGHPUT_READY"
     TTL_WARNING = "TTL_WARNING"
     TORN_DOWN = "TORN_DOWN"
+    TEARDOWN_FAILED = "TEARDOWN_FAILED"
     RUN_FAILED = "RUN_FAILED"
 
 
@@ -145,6 +148,15 @@ class TornDown(MilestoneEvent):
     why: str = "time-to-live reached"
 
 
+class TeardownFailed(MilestoneEvent):
+    milestone: Literal[Milestone.TEARDOWN_FAILED] = Milestone.TEARDOWN_FAILED
+    provisioned_model_arn: str  # still billing
+    why: str
+    error: str  # the service's error code, e.g. ThrottlingException
+    retry_at: str | None  # None: no automatic retry left
+    by_hand: str  # e.g. "finetune teardown RUN --stack NAME"
+
+
 class RunFailed(MilestoneEvent):
     milestone: Literal[Milestone.RUN_FAILED] = Milestone.RUN_FAILED
     reason: str
@@ -162,6 +174,7 @@ Notification = Annotated[
     | ThroughputReady
     | TtlWarning
     | TornDown
+    | TeardownFailed
     | RunFailed,
     Field(discriminator="milestone"),
 ]
@@ -177,6 +190,7 @@ _TITLES = {
     Milestone.THROUGHPUT_READY: "model ready to call",
     Milestone.TTL_WARNING: "throughput will be deleted soon",
     Milestone.TORN_DOWN: "throughput deleted",
+    Milestone.TEARDOWN_FAILED: "throughput NOT deleted, still billing",
     Milestone.RUN_FAILED: "run failed",
 }
 
@@ -186,7 +200,7 @@ _TITLES = {
 CONTENT_FREE_FIELD = re.compile(
     r"^(milestone|run_id|profile|dataset|reason|step|error_count|first_errors|failed|report|job_arn|base_model|"
     r"customization_type|output_model_arn|provisioned_model_arn|model_units|ttl_hours|delete_at|expires_at|approve_link|"
-    r"example_call|smoke_test|why|final_training_loss|next_step|failure_message|estimated_[a-z_]+_usd)$"
+    r"example_call|smoke_test|why|error|retry_at|by_hand|final_training_loss|next_step|failure_message|estimated_[a-z_]+_usd)$"
 )
 
 

@@ -9,12 +9,14 @@ from botocore.exceptions import ClientError
 
 from .clients import client
 
-ACTIONS = ("warn", "delete")
+MAX_RETRIES = 9  # retry schedules r1..r9: one digit keeps every name within 64 characters
 
 
-def schedule_name(run_id: str, action: str) -> str:
-    # <= 64 chars: run ids are <= 51, a retry adds "-a<n>" (<= 55), this adds 6.
-    return f"{run_id}-ttl-{action[0]}"
+def schedule_name(run_id: str, kind: str) -> str:
+    """``kind``: w (warn), d (delete at the TTL), r<n> (the n-th retry of a failed delete).
+
+    <= 64 chars: run ids are <= 51, a retry of the run adds "-a<n>" (<= 55), this adds <= 7."""
+    return f"{run_id}-ttl-{kind}"
 
 
 class TeardownScheduler:
@@ -25,31 +27,41 @@ class TeardownScheduler:
         self._scheduler = client("scheduler")
 
     def schedule_teardown(self, run_id: str, *, warn_at: datetime, delete_at: datetime) -> None:
-        for action, moment in (("warn", warn_at), ("delete", delete_at)):
-            try:
-                self._scheduler.create_schedule(
-                    Name=schedule_name(run_id, action),
-                    GroupName=self.group,
-                    ScheduleExpression=f"at({moment.strftime('%Y-%m-%dT%H:%M:%S')})",
-                    ScheduleExpressionTimezone="UTC",
-                    FlexibleTimeWindow={"Mode": "OFF"},
-                    ActionAfterCompletion="DELETE",  # the input names a run id and an action: no data
-                    Target={
-                        "Arn": self.target_arn,
-                        "RoleArn": self.role_arn,
-                        "Input": json.dumps({"runId": run_id, "action": action}),
-                        "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 86400},
-                    },
-                    ClientToken=schedule_name(run_id, action),
-                )
-            except ClientError as err:
-                if err.response["Error"]["Code"] != "ConflictException":  # a retried step: already scheduled
-                    raise
+        self._once(run_id, "w", warn_at)
+        self._once(run_id, "d", delete_at)
+
+    def schedule_retry(self, run_id: str, attempt: int, at: datetime) -> None:
+        """Delete again at ``at``. Each retry has its own name, so the schedule that fired (and is
+        deleted after its invocation) is never the one just created."""
+        assert 1 <= attempt <= MAX_RETRIES
+        self._once(run_id, f"r{attempt}", at)
 
     def cancel_teardown(self, run_id: str) -> None:
-        for action in ACTIONS:
+        for kind in ("w", "d", *(f"r{n}" for n in range(1, MAX_RETRIES + 1))):
             try:
-                self._scheduler.delete_schedule(Name=schedule_name(run_id, action), GroupName=self.group)
+                self._scheduler.delete_schedule(Name=schedule_name(run_id, kind), GroupName=self.group)
             except ClientError as err:
                 if err.response["Error"]["Code"] != "ResourceNotFoundException":
                     raise
+
+    def _once(self, run_id: str, kind: str, moment: datetime) -> None:
+        name = schedule_name(run_id, kind)
+        try:
+            self._scheduler.create_schedule(
+                Name=name,
+                GroupName=self.group,
+                ScheduleExpression=f"at({moment.strftime('%Y-%m-%dT%H:%M:%S')})",
+                ScheduleExpressionTimezone="UTC",
+                FlexibleTimeWindow={"Mode": "OFF"},
+                ActionAfterCompletion="DELETE",  # the input names a run id and an action: no data
+                Target={
+                    "Arn": self.target_arn,
+                    "RoleArn": self.role_arn,
+                    "Input": json.dumps({"runId": run_id, "action": "warn" if kind == "w" else "delete"}),
+                    "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 86400},
+                },
+                ClientToken=name,
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConflictException":  # a retried step: already scheduled
+                raise

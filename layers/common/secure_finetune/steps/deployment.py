@@ -13,9 +13,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from ..guardrails import PURCHASE_CHECKS, PurchaseEvidence, blocking_reason, evaluate, findings_document
 from ..models import find_model
-from ..notifications import ThroughputReady, TornDown, TtlWarning
+from ..notifications import TeardownFailed, ThroughputReady, TornDown, TtlWarning
 from ..pricing import price_of, usd
 from ..reasons import DeploymentFailed, Reason, ReasonCode
 from ..report_html import write_run_report
@@ -27,6 +29,12 @@ from ..wiring import Dependencies
 PROVISIONED, ON_DEMAND, NONE = "provisioned-throughput", "on-demand", "none"
 _READY = {PROVISIONED: "InService", ON_DEMAND: "Active"}
 SMOKE_PROMPTS_FROM_VALIDATION = 3
+# A refused delete is asked again 15, 30, 60, 120 and 240 min later (~8 h), the owner told each time.
+TEARDOWN_RETRIES, FIRST_RETRY_MINUTES = 5, 15
+_DELETE_BY_HAND = {
+    PROVISIONED: "aws bedrock delete-provisioned-model-throughput --region {region} --provisioned-model-id {arn}",
+    ON_DEMAND: "aws bedrock delete-custom-model-deployment --region {region} --custom-model-deployment-identifier {arn}",
+}
 
 
 def deployment_mode(settings: RunSettings) -> str:
@@ -245,8 +253,11 @@ def example_call(model_arn: str, region: str) -> str:
     )
 
 
-def tear_down(run_id: str, action: str, deps: Dependencies, why: str = "time-to-live reached") -> str:
-    """The TTL schedules' target and `finetune teardown`: warn before, delete at the deadline."""
+def tear_down(run_id: str, action: str, deps: Dependencies, why: str = "time-to-live reached", retry_later: bool = True) -> str:
+    """The TTL schedules' target and `finetune teardown`: warn before, delete at the deadline.
+
+    A refused delete is asked again on a schedule and the owner told it still bills; with
+    ``retry_later=False`` (the stack is being deleted, and its scheduler with it) it raises."""
     record = deps.runs.get_run(run_id) or {}
     arn = record.get("provisionedModelArn") or record.get("deploymentArn")
     if not arn:
@@ -259,7 +270,12 @@ def tear_down(run_id: str, action: str, deps: Dependencies, why: str = "time-to-
         deps.notifier.send(TtlWarning(**common, provisioned_model_arn=arn, delete_at=record.get("deleteAt", "")))
         return "warned"
     mode = PROVISIONED if record.get("provisionedModelArn") else ON_DEMAND
-    deleted = _delete(mode, arn, deps)
+    try:
+        deleted = _delete(mode, arn, deps)
+    except Exception as err:  # whatever refused the delete, it still bills: ask again, tell the owner
+        if not retry_later:
+            raise
+        return _delete_failed(deps, err, record=record, mode=mode, arn=arn, why=why, common=common)
     deps.scheduler.cancel_teardown(run_id)
     if record.get("tornDownAt"):
         return "already torn down"
@@ -270,6 +286,27 @@ def tear_down(run_id: str, action: str, deps: Dependencies, why: str = "time-to-
 
 def _delete(mode: str, arn: str, deps: Dependencies) -> bool:
     return deps.bedrock.delete_throughput(arn) if mode == PROVISIONED else deps.bedrock.delete_deployment(arn)
+
+
+def _delete_failed(
+    deps: Dependencies, err: Exception, *, record: dict[str, Any], mode: str, arn: str, why: str, common: dict[str, str]
+) -> str:
+    run_id, failures = common["run_id"], int(record.get("teardownFailures") or 0) + 1
+    retry_at = None
+    if failures <= TEARDOWN_RETRIES:
+        at = datetime.now(UTC) + timedelta(minutes=FIRST_RETRY_MINUTES * 2 ** (failures - 1))
+        deps.scheduler.schedule_retry(run_id, failures, at)
+        retry_at = iso_utc(at)
+    deps.runs.set_status(run_id, None, teardownFailures=str(failures))
+    code = error_name(err)
+    by_hand = _DELETE_BY_HAND[mode].format(region=deps.config.region, arn=arn)
+    deps.notifier.send(TeardownFailed(**common, provisioned_model_arn=arn, why=why, error=code, retry_at=retry_at, by_hand=by_hand))
+    return f"delete failed ({code}); " + (f"asked again at {retry_at}" if retry_at else "no retry left: delete it by hand")
+
+
+def error_name(err: Exception) -> str:
+    """The service's error code (an id), never its message: messages can quote what was sent."""
+    return str(err.response["Error"]["Code"]) if isinstance(err, ClientError) else type(err).__name__
 
 
 def _with(deps: Dependencies, state: PipelineState, extra: dict[str, object]) -> dict[str, object]:

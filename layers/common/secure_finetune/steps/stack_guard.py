@@ -13,13 +13,11 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from botocore.exceptions import ClientError
-
 from ..adapters.run_scan import deployed_runs
 from ..observability import logger
 from ..runs import RUN_SK, run_pk
 from ..wiring import Dependencies
-from .deployment import tear_down
+from .deployment import error_name, tear_down
 
 DELETE, REFUSE = "delete", "refuse"
 MODES = (DELETE, REFUSE)
@@ -108,9 +106,9 @@ def guard_stack_delete(
             untried.append(run)
             continue
         try:
-            outcome = tear_down(run.run_id, DELETE, deps, why="stack deleted")
+            outcome = tear_down(run.run_id, DELETE, deps, why="stack deleted", retry_later=False)
         except Exception as err:  # one failure must not stop the others; it fails the deletion below
-            logger.warning("teardown failed", run=run.run_id, error=_error_name(err))
+            logger.warning("teardown failed", run=run.run_id, error=error_name(err))
             failed.append(run)
             continue
         logger.info("torn down", run=run.run_id, outcome=outcome)
@@ -122,7 +120,3 @@ def guard_stack_delete(
         )
         return FAILED, listing(heading, failed + untried, stack_name, reason_bytes)
     return SUCCESS, f"Tore down {len(runs)} run(s)."
-
-
-def _error_name(err: Exception) -> str:
-    return str(err.response["Error"]["Code"]) if isinstance(err, ClientError) else type(err).__name__
