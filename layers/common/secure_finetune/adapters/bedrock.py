@@ -18,6 +18,9 @@ _THROTTLED = ("ThrottlingException", "TooManyRequestsException")
 class Bedrock:
     def __init__(self, attempts: int = 6, base_delay_seconds: float = 1.0) -> None:
         self._bedrock = client("bedrock")
+        # Creates retry in create_job only: botocore's retries are off for them, so the attempts
+        # never multiply (5 x 6), and the emulator's throttling reaches the same loop as AWS's.
+        self._creates = client("bedrock", total_attempts=1)
         self.attempts = attempts
         self.base_delay_seconds = base_delay_seconds
 
@@ -26,7 +29,7 @@ class Bedrock:
         one job), and a name already in use resolves to that job, never a second one."""
         for attempt in range(self.attempts):
             try:
-                return str(self._bedrock.create_model_customization_job(**request)["jobArn"])
+                return str(self._creates.create_model_customization_job(**request)["jobArn"])
             except ClientError as err:
                 code = err.response["Error"]["Code"]
                 if code in ("ResourceInUseException", "ConflictException"):
@@ -122,7 +125,7 @@ class BedrockRuntime:
     def __init__(self, read_timeout_seconds: float = 20) -> None:
         # Its own client: a smoke prompt gets one retry and a short timeout (SmokeTestFunction's
         # Timeout covers 3 prompts x 2 attempts), not the pipeline's five patient attempts.
-        self._config = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5, read_timeout=read_timeout_seconds)
+        self._config = Config(retries={"mode": "standard", "total_max_attempts": 2}, connect_timeout=5, read_timeout=read_timeout_seconds)
         self._runtime: Any = None  # made on first use: only the smoke test pays for it
 
     def converse(self, model_arn: str, prompt: str, max_tokens: int = 64) -> tuple[str, int]:

@@ -11,12 +11,15 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=30)
+_CONFIG = Config(connect_timeout=5, read_timeout=30)
 
 
 @cache
-def client(service: str) -> Any:
-    return boto3.client(service, config=_CONFIG)
+def client(service: str, total_attempts: int = 6) -> Any:
+    """botocore's standard retries; ``total_attempts=1`` turns them off for a caller that retries
+    itself, so the two never multiply."""
+    retries = Config(retries={"mode": "standard", "total_max_attempts": total_attempts})
+    return boto3.client(service, config=_CONFIG.merge(retries))
 
 
 def reset_clients() -> None:

@@ -1,0 +1,71 @@
+"""The Bedrock adapter's one retry loop for creates, seen at the HTTP layer (botocore's ``before-send``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from secure_finetune.adapters.bedrock import Bedrock
+from secure_finetune.adapters.clients import reset_clients
+
+REQUEST = {
+    "jobName": "support-0123456789abcdef0123",
+    "customModelName": "support-0123456789abcdef0123",
+    "roleArn": "arn:aws:iam::111122223333:role/finetune/bedrock",
+    "baseModelIdentifier": "meta.llama3-1-8b-instruct-v1:0:128k",
+    "trainingDataConfig": {"s3Uri": "s3://data/validated/x.jsonl"},
+    "outputDataConfig": {"s3Uri": "s3://data/output/"},
+    "hyperParameters": {},
+    "clientRequestToken": "support-0123456789abcdef0123",
+}
+JOB_ARN = "arn:aws:bedrock:us-east-1:111122223333:model-customization-job/abc"
+
+
+class _Body:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: object) -> Iterator[bytes]:
+        yield self._body
+
+
+class Wire:
+    """Answers every CreateModelCustomizationJob sent on the wire: ``throttled`` 429s, then the job."""
+
+    def __init__(self, throttled: int) -> None:
+        self.throttled, self.sent = throttled, []
+
+    def __call__(self, request: object, **_: object) -> AWSResponse:
+        self.sent.append(json.loads(request.body)["clientRequestToken"])  # type: ignore[attr-defined]
+        if len(self.sent) <= self.throttled:
+            headers = {"x-amzn-ErrorType": "ThrottlingException", "Content-Type": "application/json"}
+            return AWSResponse("https://bedrock", 429, headers, _Body(b'{"message": "Rate exceeded"}'))
+        return AWSResponse("https://bedrock", 201, {"Content-Type": "application/json"}, _Body(json.dumps({"jobArn": JOB_ARN}).encode()))
+
+
+@pytest.fixture
+def bedrock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Bedrock]:
+    for name, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
+        monkeypatch.setenv(name, value)
+    reset_clients()
+    yield Bedrock(attempts=4, base_delay_seconds=0.001)
+    reset_clients()
+
+
+def test_a_throttled_create_is_sent_again_by_the_adapter_alone_with_the_same_token(bedrock: Bedrock) -> None:
+    wire = Wire(throttled=2)
+    bedrock._creates.meta.events.register("before-send.bedrock.CreateModelCustomizationJob", wire)
+    assert bedrock.create_job(REQUEST) == JOB_ARN
+    # 3 sends: botocore did not retry on top of the adapter (that would be up to 5 per attempt)
+    assert wire.sent == [REQUEST["clientRequestToken"]] * 3
+
+
+def test_throttling_past_the_last_attempt_is_raised_after_exactly_that_many_sends(bedrock: Bedrock) -> None:
+    wire = Wire(throttled=99)
+    bedrock._creates.meta.events.register("before-send.bedrock.CreateModelCustomizationJob", wire)
+    with pytest.raises(Exception, match="ThrottlingException"):
+        bedrock.create_job(REQUEST)
+    assert len(wire.sent) == 4
