@@ -83,6 +83,16 @@ def test_preflight_audits_the_emulated_stack_read_only_and_exits_0(pipeline, cap
     assert report["blocking"] == 0 and len(report["findings"]) == 34  # 24 blocking (21 account-level, GR-OPS-02/04/08) + 10 warnings
 
 
+def test_preflight_checks_the_customization_type_the_model_must_offer(pipeline, capsys):
+    from secure_finetune.cli import main
+
+    audit = ["preflight", "--stack", pipeline.stack.name, "--format", "json", "--customization-type", "CONTINUED_PRE_TRAINING"]
+    assert main([*audit, "--model", "meta.llama3-1-8b-instruct-v1:0"]) == 1  # Llama 3.1 is fine-tuned only
+    failed = [f["id"] for f in json.loads(capsys.readouterr().out)["findings"] if f["status"] != "PASS" and f["severity"] == "block"]
+    assert failed == ["GR-CTX-03"]
+    assert main([*audit, "--model", "amazon.titan-text-express-v1"]) == 0
+
+
 def test_preflight_exits_1_when_a_control_is_broken(pipeline, capsys):
     from secure_finetune.cli import main
 

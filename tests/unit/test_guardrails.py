@@ -260,6 +260,23 @@ def test_the_secure_setup_passes_every_blocking_check():
     assert blocking_reason(findings) is None
 
 
+def test_a_check_marked_per_run_needs_the_run_and_the_others_never_read_it():
+    # what `finetune preflight` has: the stack, but no event, object, validator report or job request
+    no_run = {
+        **good(),
+        "event_bucket": "",
+        "malware_scan_enabled": True,  # so GR-OBJ-07 applies and must look at an object
+        "object": {"key": "", "version_id": "", "event_etag": "", "event_size": 0, "readable": False},
+        "validation": None,
+        "dataset_sha256": None,
+        "job_request": None,
+    }
+    with_run, without = (evaluate(evidence(data)) for data in (good(), no_run))
+    per_run = {check.id for check in PRE_LAUNCH_CHECKS if check.per_run}
+    assert [f for f in without if f.id not in per_run] == [f for f in with_run if f.id not in per_run]
+    assert {f.id for f in without if f.status is Status.PASS} & per_run == set()
+
+
 def test_the_catalogue_has_every_required_blocking_entry_with_metadata():
     required = (
         [f"GR-CTX-0{i}" for i in (1, 2, 3)]

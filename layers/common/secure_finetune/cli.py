@@ -3,7 +3,7 @@
     finetune validate PATH|s3://bucket/key (--model MODEL_ID [--type TYPE] [--teacher ID] | --profile NAME)
                       [--validation-set] [--source-uri s3://bucket/key] [--format text|json]
     finetune preflight (--stack NAME | --bucket B --key-arn K --subnets S --security-groups G --role R)
-                       [--endpoint-url URL] [--format text|json]
+                       [--model ID] [--customization-type TYPE] [--endpoint-url URL] [--format text|json]
     finetune profiles [--profiles PATH]
     finetune report RUN --bucket BUCKET [--endpoint-url URL] [--output PATH]
     finetune runs --stack NAME [--limit N]
@@ -200,7 +200,7 @@ def _preflight(args: argparse.Namespace, console: Console) -> int:
         os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
     model = find_model(args.model).model_id
     if args.stack:
-        target = target_from_stack(args.stack, model)
+        target = target_from_stack(args.stack, model, args.customization_type)
     else:
         needed = ("bucket", "key_arn", "subnets", "security_groups", "role")
         missing = [f"--{name.replace('_', '-')}" for name in needed if not getattr(args, name)]
@@ -214,6 +214,7 @@ def _preflight(args: argparse.Namespace, console: Console) -> int:
             args.role,
             args.launcher_role,
             model,
+            args.customization_type,
         )
     findings = audit(target)
     blocking = [f for f in findings if f.blocks]
@@ -293,6 +294,12 @@ def build_parser() -> argparse.ArgumentParser:
     preflight.add_argument("--role", help="the Bedrock service role ARN")
     preflight.add_argument("--launcher-role", help="the role that calls CreateModelCustomizationJob")
     preflight.add_argument("--model", default="meta.llama3-1-8b-instruct-v1:0", help="base model to check (GR-CTX-03)")
+    preflight.add_argument(
+        "--customization-type",
+        choices=("FINE_TUNING", "CONTINUED_PRE_TRAINING", "DISTILLATION"),
+        default="FINE_TUNING",
+        help="what the base model must offer (GR-CTX-03)",
+    )
     preflight.add_argument("--endpoint-url", help="audit an emulator (e.g. a moto server) instead of AWS")
     preflight.add_argument("--emulated", action="append", help=argparse.SUPPRESS)
     preflight.add_argument("--format", choices=("text", "json"), default="text")

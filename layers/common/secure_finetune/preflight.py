@@ -18,31 +18,6 @@ from .guardrails import OPS_CHECKS, PRE_LAUNCH_CHECKS, WARN_CHECKS, Evidence, Fi
 from .guardrails.checks import access_probes
 from .notifications import milestone_fields
 
-# Checks that judge the account and the stack, not a run.
-ACCOUNT_CHECK_IDS = (
-    "GR-CTX-02",
-    "GR-CTX-03",
-    "GR-S3-01",
-    "GR-S3-04",
-    "GR-S3-06",
-    "GR-S3-07",
-    "GR-S3-08",
-    "GR-KMS-01",
-    "GR-KMS-02",
-    "GR-KMS-03",
-    "GR-KMS-04",
-    "GR-NET-01",
-    "GR-NET-04",
-    "GR-NET-05",
-    "GR-NET-06",
-    "GR-NET-07",
-    "GR-IAM-01",
-    "GR-IAM-02",
-    "GR-IAM-03",
-    "GR-IAM-04",
-    "GR-IAM-05",
-)
-
 
 @dataclass(frozen=True)
 class Target:
@@ -53,11 +28,12 @@ class Target:
     service_role_arn: str
     launcher_role_arn: str | None
     base_model: str
+    customization_type: str = "FINE_TUNING"  # with base_model: what GR-CTX-03 checks the region offers
     functions: tuple[str, ...] = ()  # the stack's Lambda functions (GR-OPS-04)
     rules: tuple[str, ...] = ()  # the stack's EventBridge rules (GR-OPS-08)
 
 
-def target_from_stack(stack_name: str, base_model: str) -> Target:
+def target_from_stack(stack_name: str, base_model: str, customization_type: str = "FINE_TUNING") -> Target:
     cloudformation = client("cloudformation")
     stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
@@ -71,6 +47,7 @@ def target_from_stack(stack_name: str, base_model: str) -> Target:
         service_role_arn=outputs["BedrockServiceRoleArn"],
         launcher_role_arn=client("iam").get_role(RoleName=launcher)["Role"]["Arn"] if launcher else None,
         base_model=base_model,
+        customization_type=customization_type,
         functions=tuple(r["PhysicalResourceId"] for r in resources if r.get("ResourceType") == "AWS::Lambda::Function"),
         rules=tuple(r["PhysicalResourceId"] for r in resources if r.get("ResourceType") == "AWS::Events::Rule"),
     )
@@ -122,10 +99,11 @@ def audit(target: Target) -> list[Finding]:
         service_role=reader.role(target.service_role_arn, access_probes(target.bucket, target.key_arn)),
         launcher_role=reader.role(target.launcher_role_arn, validate=True) if target.launcher_role_arn else None,
         foundation_model=reader.foundation_model(target.base_model),
-        customization_type="FINE_TUNING",
+        customization_type=target.customization_type,
         validation=None,
         dataset_sha256=None,
     )
-    findings = evaluate(evidence, [check for check in PRE_LAUNCH_CHECKS if check.id in ACCOUNT_CHECK_IDS]) + evaluate(evidence, WARN_CHECKS)
+    account_checks = [check for check in PRE_LAUNCH_CHECKS if not check.per_run]  # no run: no object, report or request
+    findings = evaluate(evidence, account_checks) + evaluate(evidence, WARN_CHECKS)
     stack = _stack_evidence(account, target)
     return findings + (evaluate(stack, OPS_CHECKS) if stack is not None else [])

@@ -58,6 +58,7 @@ class Check:
     anchors: tuple[str, ...]
     rule: Callable[[Any], Verdict]  # Evidence, or PurchaseEvidence for the purchase checks
     fix: str
+    per_run: bool = False  # judges a run's own evidence (its object, validator report, job request)
 
     def __call__(self, ev: Any) -> Finding:
         try:
@@ -699,32 +700,37 @@ def _check(  # noqa: PLR0917 - the catalogue reads best as rows
     return Check(id=id, title=title, severity=Severity.BLOCK, evidence=evidence, anchors=anchors, rule=rule, fix=fix)
 
 
+def _run_check(*args: Any) -> Check:
+    """A catalogue row like ``_check`` whose evidence only a run has: ``finetune preflight`` skips it."""
+    return replace(_check(*args), per_run=True)
+
+
 PRE_LAUNCH_CHECKS: tuple[Check, ...] = (
-    _check("GR-CTX-01", "Right account and bucket", "sts:GetCallerIdentity; the event's bucket", ("own check",), _ctx_account_region,
+    _run_check("GR-CTX-01", "Right account and bucket", "sts:GetCallerIdentity; the event's bucket", ("own check",), _ctx_account_region,
            "Deploy and trigger the pipeline in the account that owns the data bucket."),
     _check("GR-CTX-02", "Bucket is ours and in the job's region", "HeadBucket(ExpectedBucketOwner)", ("SecurityHub S3.6",),
            _ctx_bucket_owner,
            "Use a bucket owned by this account, in the job's region."),
     _check("GR-CTX-03", "Base model is active and customizable", "bedrock:GetFoundationModel", ("Bedrock API reference",), _ctx_base_model,
            "Choose a base model and customization type offered in this region (finetune profiles)."),
-    _check("GR-OBJ-01", "The dataset object itself is SSE-KMS with our key", "HeadObject(VersionId, ExpectedBucketOwner)",
+    _run_check("GR-OBJ-01", "The dataset object itself is SSE-KMS with our key", "HeadObject(VersionId, ExpectedBucketOwner)",
            ("own check: no CSPM checks individual objects",), _obj_key,
            "Upload the dataset again without naming another key or algorithm (the bucket default applies)."),
-    _check("GR-OBJ-02", "The object was not swapped (TOCTOU)", "HeadObject vs the event; the validator's sha256", ("own check",),
+    _run_check("GR-OBJ-02", "The object was not swapped (TOCTOU)", "HeadObject vs the event; the validator's sha256", ("own check",),
            _obj_unchanged, "Upload again; the run trains only the exact version it validated."),
-    _check("GR-OBJ-03", "Key sanity", "the decoded object key", ("S3 event message structure",), _obj_key_sanity,
+    _run_check("GR-OBJ-03", "Key sanity", "the decoded object key", ("S3 event message structure",), _obj_key_sanity,
            "Put datasets under incoming/<profile>/<name>.jsonl."),
-    _check("GR-OBJ-04", "Size within limits", _VALIDATOR, ("Bedrock quotas",),
+    _run_check("GR-OBJ-04", "Size within limits", _VALIDATOR, ("Bedrock quotas",),
            _validator_rule(("DATASET_EMPTY", "DATASET_TOO_LARGE"), "size"), "Split or trim the dataset to the model's file limits."),
-    _check("GR-OBJ-05", "Not compressed or binary", _VALIDATOR, ("jsonlines.org",),
+    _run_check("GR-OBJ-05", "Not compressed or binary", _VALIDATOR, ("jsonlines.org",),
            _validator_rule(("DATASET_COMPRESSED_OR_BINARY", "DATASET_BOM", "DATASET_NOT_UTF8"), "encoding"),
            "Upload plain UTF-8 JSONL without a byte-order mark."),
-    _check("GR-OBJ-06", "Record count and format within the model's quotas", _VALIDATOR, ("Bedrock prepare-data quotas",),
+    _run_check("GR-OBJ-06", "Record count and format within the model's quotas", _VALIDATOR, ("Bedrock prepare-data quotas",),
            _validator_rule(("TOO_MANY_RECORDS", "TOO_FEW_RECORDS", "SCHEMA_MISMATCH"), "count or format"),
            "Fix the records the validation report lists."),
-    _check("GR-OBJ-07", "Malware scan result", "GetObjectTagging GuardDutyMalwareScanStatus", ("GuardDuty Malware Protection for S3",),
+    _run_check("GR-OBJ-07", "Malware scan result", "GetObjectTagging GuardDutyMalwareScanStatus", ("GuardDuty Malware Protection for S3",),
            _obj_malware, "Wait for the scan, or remove the infected file."),
-    _check("GR-OBJ-08", "No blocking sensitive data", _VALIDATOR, ("Bedrock data protection", "SecurityHub Macie.1"),
+    _run_check("GR-OBJ-08", "No blocking sensitive data", _VALIDATOR, ("Bedrock data protection", "SecurityHub Macie.1"),
            _validator_rule(("SENSITIVE_DATA",), "sensitive-data"), "Remove the secrets or PII the report lists by line."),
     _check("GR-S3-01", "Bucket default encryption is SSE-KMS with our key", "GetBucketEncryption", ("SecurityHub S3.17",),
            _s3_default_key, "Set the bucket's default encryption to SSE-KMS with the stack's key ARN (DatasetKey)."),
@@ -746,7 +752,7 @@ PRE_LAUNCH_CHECKS: tuple[Check, ...] = (
            "Name principals explicitly (or bind * with kms:CallerAccount)."),
     _check("GR-KMS-04", "Key policy gives the service role only what it needs", "kms:GetKeyPolicy", ("Bedrock encryption-custom-job",),
            _kms_role_grants, "Grant the service role Decrypt, GenerateDataKey, DescribeKey, CreateGrant via bedrock/s3 only."),
-    _check("GR-KMS-05", "One key everywhere", "bucket, object, job request, role policy", ("own check",), _kms_one_key,
+    _run_check("GR-KMS-05", "One key everywhere", "bucket, object, job request, role policy", ("own check",), _kms_one_key,
            "Use the data key for the bucket default, the object, the job and the role."),
     _check("GR-NET-01", "Job subnets private, one VPC", "ec2:DescribeSubnets; DescribeRouteTables", ("SecurityHub EC2.15",),
            _net_private_subnets, "Use private subnets without routes to an IGW, NAT or egress-only gateway."),
@@ -774,15 +780,15 @@ PRE_LAUNCH_CHECKS: tuple[Check, ...] = (
     _check("GR-IAM-05", "Launcher passes only this role, only to Bedrock", "the launcher role's policies; accessanalyzer:ValidatePolicy",
            ("Access Analyzer PASS_ROLE_WITH_STAR_IN_RESOURCE",), _iam_pass_role,
            "Scope iam:PassRole to named roles with iam:PassedToService; the service role to bedrock.amazonaws.com only."),
-    _check("GR-JOB-01", "Request uses the data key", "the request about to be sent", ("Trend Micro Bedrock-004",), _job_rule(_job_key),
+    _run_check("GR-JOB-01", "Request uses the data key", "the request about to be sent", ("Trend Micro Bedrock-004",), _job_rule(_job_key),
            "Send customModelKmsKeyId = the data key ARN."),
-    _check("GR-JOB-02", "Request runs in the checked VPC", "the request", ("CloudSploit customModelInVpc",), _job_rule(_job_vpc),
+    _run_check("GR-JOB-02", "Request runs in the checked VPC", "the request", ("CloudSploit customModelInVpc",), _job_rule(_job_vpc),
            "Send vpcConfig with the checked subnets and security groups."),
-    _check("GR-JOB-03", "Request trains from the validated copy", "the request", ("own check",), _job_rule(_job_uris),
+    _run_check("GR-JOB-03", "Request trains from the validated copy", "the request", ("own check",), _job_rule(_job_uris),
            "Train from validated/<sha256>/ and write to output/ of the data bucket."),
-    _check("GR-JOB-04", "Request uses the checked role", "the request", ("own check",), _job_rule(_job_role),
+    _run_check("GR-JOB-04", "Request uses the checked role", "the request", ("own check",), _job_rule(_job_role),
            "Send roleArn = the checked service role."),
-    _check("GR-JOB-05", "Idempotent request with lineage", "the request", ("Bedrock clientRequestToken",), _job_rule(_job_idempotency),
+    _run_check("GR-JOB-05", "Idempotent request with lineage", "the request", ("Bedrock clientRequestToken",), _job_rule(_job_idempotency),
            "Send the run id as clientRequestToken and the lineage tags."),
 )  # fmt: skip
 
