@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
 from secure_finetune.adapters.clients import reset_clients
+from secure_finetune.adapters.s3 import DataBucket
 
 RUNS_TABLE = "runs"
+DATA_BUCKET = "data-bucket"
 
 
 @pytest.fixture
@@ -26,4 +29,18 @@ def moto_runs_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
             BillingMode="PAY_PER_REQUEST",
         )
         yield RUNS_TABLE
+        reset_clients()
+
+
+@pytest.fixture
+def moto_bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, DataBucket, str]]:
+    """moto with a versioned data bucket and a KMS key: (s3 client, DataBucket, key ARN)."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        reset_clients()
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket=DATA_BUCKET)
+        s3.put_bucket_versioning(Bucket=DATA_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        key_arn = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
+        yield s3, DataBucket(DATA_BUCKET, "123456789012", key_arn), key_arn
         reset_clients()

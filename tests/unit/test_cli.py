@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from secure_finetune.cli import main
+from tests.unit.test_media import BUCKET, conversation_line, png
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 GOOD, BAD = str(EVENTS / "sample-dataset.jsonl"), str(EVENTS / "sample-dataset-invalid.jsonl")
@@ -40,3 +41,28 @@ def test_usage_and_io_errors_exit_2(tmp_path, capsys):
     assert main(["validate", GOOD, "--model", "amazon.nova-micro-v1:0", "--type", "CONTINUED_PRE_TRAINING"]) == 2
     out = capsys.readouterr().out
     assert "unknown profile" in out and "unknown model" in out and "does not support" in out
+
+
+def test_an_s3_dataset_has_its_media_objects_checked_as_the_pipeline_does(moto_bucket, capsys):
+    # Llama 3.2 vision data (100 records): line 3 shows a 5x5 PNG, line 7 an object that is not there
+    s3, _, _ = moto_bucket
+    s3.put_object(Bucket=BUCKET, Key="media/tiny.png", Body=png(5, 5))
+    s3.put_object(Bucket=BUCKET, Key="media/ok.png", Body=png(600, 400))
+    lines = [conversation_line(f"s3://{BUCKET}/media/ok.png") for _ in range(100)]
+    lines[2] = conversation_line(f"s3://{BUCKET}/media/tiny.png")
+    lines[6] = conversation_line(f"s3://{BUCKET}/media/missing.png")
+    s3.put_object(Bucket=BUCKET, Key="incoming/vision.jsonl", Body=b"".join(lines))
+    command = ["validate", f"s3://{BUCKET}/incoming/vision.jsonl", "--model", "meta.llama3-2-11b-instruct-v1:0", "--format", "json"]
+    assert main(command) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(e["line"], e["code"]) for e in report["errors"]] == [(3, "MEDIA_DIMENSIONS_OUT_OF_RANGE"), (7, "MEDIA_NOT_FOUND")]
+    # the references alone are well formed: without the object check the file passes
+    assert main([*command, "--no-check-media"]) == 0
+
+
+def test_a_local_file_checks_media_only_when_asked_and_told_where(tmp_path, capsys):
+    local = tmp_path / "vision.jsonl"
+    local.write_bytes(conversation_line(f"s3://{BUCKET}/media/ok.png") * 100)
+    command = ["validate", str(local), "--model", "meta.llama3-2-11b-instruct-v1:0", "--check-media"]
+    assert main(command) == 2
+    assert "--check-media needs an s3:// file or --source-uri" in capsys.readouterr().out

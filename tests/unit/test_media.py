@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from secure_finetune import dataset
 from secure_finetune.adapters.clients import reset_clients
@@ -26,13 +24,14 @@ from secure_finetune.runs import Step, report_key
 from secure_finetune.settings import ProfileCatalog, StackLimits, resolve_settings
 from secure_finetune.state import PipelineState, Registered, RunObject, Timing
 from secure_finetune.steps.validate import validate_run_dataset
+from tests.unit.conftest import DATA_BUCKET
 from tests.unit.fakes import CONFIG, FakeDeps
 
 LLAMA_VISION = find_model("meta.llama3-2-11b-instruct-v1:0").media  # 10 MB, 10-8192 px per side
 NOVA = find_model("amazon.nova-lite-v1:0").media  # 10 MB images, 50 MB videos, no pixel limits
 CANVAS = find_model("amazon.nova-canvas-v1:0").media  # 50 MB, 512-4096 px, 12,582,912 px, 1:4-4:1
 EMBED = find_model("amazon.titan-embed-image-v1").media  # 5 MB, 128-4096 px
-BUCKET = "data-bucket"
+BUCKET = DATA_BUCKET
 
 
 # ---------------------------------------------------------------- hand-made image headers
@@ -324,19 +323,6 @@ def _body(data: bytes):
     from botocore.response import StreamingBody
 
     return StreamingBody(BytesIO(data), len(data))
-
-
-@pytest.fixture
-def moto_bucket(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        reset_clients()
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket=BUCKET)
-        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
-        key_arn = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
-        yield s3, DataBucket(BUCKET, OWNER, key_arn), key_arn
-        reset_clients()
 
 
 def run_state(s3, lines: list[bytes]) -> PipelineState:

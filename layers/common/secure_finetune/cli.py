@@ -1,7 +1,7 @@
 """``finetune``: the command line for data scientists and platform teams.
 
     finetune validate PATH|s3://bucket/key (--model MODEL_ID [--type TYPE] [--teacher ID] | --profile NAME)
-                      [--validation-set] [--source-uri s3://bucket/key] [--format text|json]
+                      [--validation-set] [--source-uri s3://bucket/key] [--[no-]check-media] [--format text|json]
     finetune preflight (--stack NAME | --bucket B --key-arn K --subnets S --security-groups G --role R)
                        [--model ID] [--customization-type TYPE] [--endpoint-url URL] [--format text|json]
     finetune profiles [--profiles PATH]
@@ -125,6 +125,8 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
             report = validate_dataset(counted(), rules)
     else:
         report = validate_dataset(chunks, rules)
+    if rules.media is not None and report.media and _checks_media(args):
+        report = _with_media_checked(report, rules)
     if args.format == "json":
         print(json.dumps(_as_json(report), indent=2))
         return 0 if report.accepted else 1
@@ -143,6 +145,34 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
         if total > len(items):
             console.print(f"... {total - len(items)} more {title} not shown")
     return 0 if report.accepted else 1
+
+
+def _checks_media(args: argparse.Namespace) -> bool:
+    """The referenced objects are read when asked, or by default when the dataset is in S3 already
+    (credentials at hand); a local file may name its future place with --source-uri only."""
+    if args.check_media is None:
+        return str(args.file).startswith("s3://")
+    if args.check_media and not (args.file.startswith("s3://") or args.source_uri):
+        raise UsageError("--check-media needs an s3:// file or --source-uri (the media bucket)")
+    return bool(args.check_media)
+
+
+def _with_media_checked(report: DatasetReport, rules: DatasetRules) -> DatasetReport:
+    """The pipeline's own media check (existence, size, image dimensions) on the media bucket."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from .adapters.clients import client
+    from .adapters.s3 import DataBucket
+    from .steps.validate import check_media_objects
+
+    assert rules.media is not None and rules.media_bucket is not None
+    try:
+        owner = client("sts").get_caller_identity()["Account"]  # the pipeline's bucket is the caller's
+        return check_media_objects(DataBucket(rules.media_bucket, owner, key_arn=""), report, rules.media)
+    except ClientError as err:
+        raise UsageError(f"cannot read media in s3://{rules.media_bucket}/: {err.response['Error']['Code']}") from None
+    except BotoCoreError as err:
+        raise UsageError(str(err)) from None
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -284,6 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--teacher", help="distillation teacher model id")
     validate.add_argument("--validation-set", action="store_true", help="the file is a validation set")
     validate.add_argument("--source-uri", help="where the file lives in S3 (for the same-bucket media rules)")
+    validate.add_argument(
+        "--check-media",
+        action=argparse.BooleanOptionalAction,
+        help="read the referenced media objects as the pipeline does (default: only for an s3:// file)",
+    )
     validate.add_argument("--format", choices=("text", "json"), default="text")
     preflight = commands.add_parser("preflight", help="read-only audit of a deployed stack against the guardrails")
     preflight.add_argument("--stack", help="the stack name (reads its outputs)")

@@ -48,7 +48,7 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
     budget = MEDIA_OBJECTS_PER_RUN
     for role, report in reports.items():
         if report.media and model.media is not None:
-            reports[role] = _check_media(deps.bucket, report, model.media, budget)
+            reports[role] = check_media_objects(deps.bucket, report, model.media, budget)
             budget = max(0, budget - len(report.media))
     validation = reports.get(FileRole.VALIDATION)
     run_problems = record_count_problems(
@@ -87,8 +87,9 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
     )
 
 
-def _check_media(bucket: DataBucket, report: DatasetReport, rules: MediaRules, budget: int) -> DatasetReport:
-    """Size (and, where the model documents pixel limits, dimensions) of the referenced objects."""
+def check_media_objects(bucket: DataBucket, report: DatasetReport, rules: MediaRules, budget: int = MEDIA_OBJECTS_PER_RUN) -> DatasetReport:
+    """Size (and, where the model documents pixel limits, dimensions) of the referenced objects;
+    also ``finetune validate``'s, so a laptop and the pipeline give one verdict."""
     checked = report.media[:budget]
     with ThreadPoolExecutor(max_workers=MEDIA_WORKERS) as pool:
         objects = list(pool.map(lambda reference: _read_media(bucket, reference, rules), checked))
