@@ -225,7 +225,7 @@ def test_images_within_the_documented_limits_pass(data: bytes, rules):
 
 def test_nova_documents_no_pixel_limits_so_only_bytes_are_checked():
     assert media_problems([MediaObject(ref(), size=10 * MB)], NOVA) == []
-    assert media_problems([MediaObject(ref(2, "video", "mp4"), size=50 * MB)], NOVA) == []
+    assert media_problems([MediaObject(ref(2, "video", "mp4"), size=50 * MB, seconds=90.0)], NOVA) == []
 
 
 def test_dimensions_read_earlier_stand_in_for_the_head():
@@ -372,6 +372,7 @@ MEDIA_CASES = [
     (image_object(png(100, 100), size=10 * MB + 1), NOVA, ReasonCode.MEDIA_TOO_LARGE),
     (image_object(png(9, 9)), LLAMA_VISION, ReasonCode.MEDIA_DIMENSIONS_OUT_OF_RANGE),
     (image_object(b"\xff\xd8\xff\xe1"), LLAMA_VISION, ReasonCode.MEDIA_UNREADABLE),
+    (MediaObject(ref(4, "video", "mp4"), size=1_000, seconds=91.0), NOVA, ReasonCode.MEDIA_TOO_LONG),
 ]
 
 

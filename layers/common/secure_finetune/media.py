@@ -1,4 +1,5 @@
-"""Limits on the media objects a dataset references: bytes per object and image pixel dimensions.
+"""Limits on the media objects a dataset references: bytes per object, image pixel dimensions and
+video duration.
 
 The JSONL stream only shows references (``dataset.py`` checks their format, count and place);
 these limits need the objects. The pipeline reads each referenced object's size (HEAD) and, where
@@ -10,12 +11,16 @@ Dimensions are read from the header of PNG, GIF, WEBP (VP8, VP8L, VP8X) and JPEG
 marker). 64 KiB of head holds the SOF of nearly every JPEG; one whose metadata (EXIF thumbnail,
 ICC profile) pushes the SOF further, or any header we cannot parse, is MEDIA_UNREADABLE: the
 record is rejected rather than passed unchecked (fail closed); re-saving without metadata fixes it.
+A video whose duration its container does not state (see ``video_seconds``) is MEDIA_UNREADABLE
+for the same reason; re-muxing it (e.g. ``ffmpeg -c copy``) writes the duration.
 """
 
 from __future__ import annotations
 
+import math
+import struct
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .dataset import ERRORS_KEPT_PER_CODE, DatasetReport, LineProblem, MediaReference, WarningCode
@@ -95,6 +100,120 @@ def _jpeg(head: bytes) -> tuple[int, int] | None:
     return None
 
 
+# ---------------------------------------------------------------- video duration
+
+Reader = Callable[[int, int], bytes]  # (offset, length) -> the object's bytes there (fewer at its end)
+_BMFF_TOP_BOXES = 64  # top-level boxes walked looking for moov (ftyp, free, mdat, ... in any order)
+_MOOV_BYTES_MAX = 8 * 1024 * 1024  # a 90-second video's index is far smaller; a bigger one is not read
+_EBML, _SEGMENT, _INFO = 0x1A45DFA3, 0x18538067, 0x1549A966
+_TIMECODE_SCALE, _DURATION = 0x2AD7B1, 0x4489
+
+
+def video_seconds(read: Reader, size: int) -> float | None:
+    """A video's duration from its container's own header, or None when it does not tell.
+
+    MP4 and MOV (ISO base media): ``mvhd`` in ``moov``, which may sit after the media data (only
+    "fast start" files put it first), so the walk reads box headers at their offsets. Matroska and
+    WebM: ``Duration`` x ``TimecodeScale`` in the segment's ``Info``, looked for in the first
+    ``HEAD_BYTES`` (where muxers write it; a live WebM without it is not readable)."""
+    head = read(0, 12)
+    if head[:4] == _EBML.to_bytes(4, "big"):
+        return _matroska_seconds(read(0, HEAD_BYTES))
+    if head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot"):
+        return _bmff_seconds(read, size)
+    return None
+
+
+def _bmff_seconds(read: Reader, size: int) -> float | None:
+    offset = 0
+    for _ in range(_BMFF_TOP_BOXES):
+        if offset + 8 > size:
+            return None
+        header = read(offset, 16)
+        box_size, kind, body = int.from_bytes(header[:4], "big"), header[4:8], 8
+        if box_size == 1:  # 64-bit size follows the type
+            box_size, body = int.from_bytes(header[8:16], "big"), 16
+        elif box_size == 0:  # runs to the end of the file
+            box_size = size - offset
+        if box_size < body:
+            return None
+        if kind == b"moov":
+            if box_size > _MOOV_BYTES_MAX:
+                return None
+            return _mvhd_seconds(read(offset + body, box_size - body))
+        offset += box_size
+    return None
+
+
+def _mvhd_seconds(moov: bytes) -> float | None:
+    position = 0
+    while position + 8 <= len(moov):
+        box_size, kind = int.from_bytes(moov[position : position + 4], "big"), moov[position + 4 : position + 8]
+        if box_size < 8:
+            return None
+        if kind == b"mvhd":
+            box = moov[position + 8 : position + box_size]
+            # version 0: created, modified (4 each), timescale (4), duration (4); version 1: 8, 8, 4, 8
+            fields = (12, 16, 4) if box[:1] == b"\0" else (20, 24, 8)
+            if len(box) < fields[1] + fields[2]:
+                return None
+            timescale = int.from_bytes(box[fields[0] : fields[0] + 4], "big")
+            duration = int.from_bytes(box[fields[1] : fields[1] + fields[2]], "big")
+            unknown = duration == (1 << (8 * fields[2])) - 1  # all ones: "not known"
+            return None if timescale == 0 or unknown else duration / timescale
+        position += box_size
+    return None
+
+
+def _matroska_seconds(head: bytes) -> float | None:
+    position, scale, duration = 0, 1_000_000, None  # TimecodeScale defaults to 1 ms (in ns)
+    end = len(head)
+    while position < end:
+        element = _ebml_element(head, position)
+        if element is None:
+            return None
+        element_id, data, size = element
+        if element_id in (_SEGMENT, _INFO):  # master elements (a live Segment's size is unknown): step inside
+            position = data
+            continue
+        if size is None or data + size > end or element_id in (0x1F43B675, 0x1654AE6B):  # past Info: Cluster, Tracks
+            break
+        if element_id == _TIMECODE_SCALE and 1 <= size <= 8:
+            scale = int.from_bytes(head[data : data + size], "big")
+        elif element_id == _DURATION and size in (4, 8):
+            duration = float(struct.unpack(">f" if size == 4 else ">d", head[data : data + size])[0])
+        position = data + size
+    if duration is None or not math.isfinite(duration) or duration < 0:
+        return None
+    return duration * scale / 1e9
+
+
+def _ebml_element(buffer: bytes, position: int) -> tuple[int, int, int | None] | None:
+    """(id, where its data starts, data size or None for "unknown") of the element at ``position``."""
+    id_vint = _vint(buffer, position, keep_marker=True)
+    if id_vint is None:
+        return None
+    element_id, after_id = id_vint
+    size_vint = _vint(buffer, after_id, keep_marker=False)
+    if size_vint is None:
+        return None
+    size, data = size_vint
+    unknown = size == (1 << (7 * (data - after_id))) - 1  # all value bits set: size not known
+    return element_id, data, None if unknown else size
+
+
+def _vint(buffer: bytes, position: int, *, keep_marker: bool) -> tuple[int, int] | None:
+    if position >= len(buffer) or buffer[position] == 0:
+        return None
+    length = 8 - buffer[position].bit_length() + 1
+    if position + length > len(buffer):
+        return None
+    value = int.from_bytes(buffer[position : position + length], "big")
+    if not keep_marker:
+        value &= (1 << (7 * length)) - 1
+    return value, position + length
+
+
 @dataclass(frozen=True)
 class MediaObject:
     """What S3 said about one referenced object (plain values; the adapter fills them in)."""
@@ -103,6 +222,7 @@ class MediaObject:
     size: int | None  # None: no such object
     head: bytes | None = None  # its first bytes, when dimensions are checked ...
     dimensions: tuple[int, int] | None = None  # ... or the dimensions already read from them
+    seconds: float | None = None  # a video's duration, when the model limits it (None: not readable)
 
 
 def checks_dimensions(rules: MediaRules) -> bool:
@@ -129,6 +249,11 @@ def _object_problem(item: MediaObject, rules: MediaRules) -> tuple[ReasonCode, s
     limit = rules.max_image_bytes if kind == "image" else rules.max_video_bytes
     if limit is not None and item.size > limit:
         return ReasonCode.MEDIA_TOO_LARGE, f"the {kind} is {item.size} bytes; at most {limit} for this model"
+    if kind == "video" and rules.max_video_seconds is not None:
+        if item.seconds is None:
+            return ReasonCode.MEDIA_UNREADABLE, "the video's duration could not be read from its container (MP4/MOV, MKV/WebM)"
+        if item.seconds > rules.max_video_seconds:
+            return ReasonCode.MEDIA_TOO_LONG, f"the video runs {item.seconds:.1f} s; at most {rules.max_video_seconds:g} s for this model"
     if kind != "image" or not checks_dimensions(rules):
         return None
     dimensions = item.dimensions

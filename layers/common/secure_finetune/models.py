@@ -57,6 +57,7 @@ class MediaRules:
     max_aspect_ratio: float | None = None  # long side / short side
     video_formats: tuple[str, ...] = ()
     max_video_bytes: int | None = None
+    max_video_seconds: float | None = None
     max_videos_per_record: int | None = None
 
 
@@ -151,14 +152,15 @@ _DISTILL_RECORDS = RecordBounds(max_total=15_000)  # [UG distillation-data-prep-
 _NOVA_RECORDS = RecordBounds(min_total=8, max_total=20_000)  # [NOVA fine-tune-prepare-data-understanding]
 # [UG model-customization-prepare] Llama 3.2 vision: gif/jpeg/png/webp, <= 10 MB, 10-8192 px per side.
 _LLAMA_IMAGES = MediaRules(image_formats=("gif", "jpeg", "png", "webp"), max_image_bytes=10 * MB, min_side_px=10, max_side_px=8192)
-# [NOVA fine-tune-prepare-data-understanding]: images <= 10 MB, videos <= 50 MB (and <= 90 s, which
-# only decoding the file would tell); no pixel limits documented.
+# [NOVA fine-tune-prepare-data-understanding]: images <= 10 MB, videos <= 50 MB and <= 90 s (read
+# from the container's header, media.video_seconds); no pixel limits documented.
 _NOVA_MEDIA = MediaRules(
     image_formats=("png", "jpeg", "gif", "webp"),
     max_image_bytes=10 * MB,
     max_images_per_record=10,
     video_formats=("mov", "mkv", "mp4", "webm"),
     max_video_bytes=50 * MB,
+    max_video_seconds=90,
     max_videos_per_record=1,
 )
 # [NOVA fine-tune-prepare-data-understanding]: these strings make Nova jobs fail.

@@ -48,7 +48,8 @@ class ReasonCode(StrEnum):
     MEDIA_NOT_FOUND = "MEDIA_NOT_FOUND"  # no such object in the data bucket
     MEDIA_TOO_LARGE = "MEDIA_TOO_LARGE"  # bytes above the model's per-image / per-video limit
     MEDIA_DIMENSIONS_OUT_OF_RANGE = "MEDIA_DIMENSIONS_OUT_OF_RANGE"  # side, pixel count or aspect ratio
-    MEDIA_UNREADABLE = "MEDIA_UNREADABLE"  # empty, or pixel dimensions not readable from its first bytes
+    MEDIA_TOO_LONG = "MEDIA_TOO_LONG"  # a video longer than the model allows
+    MEDIA_UNREADABLE = "MEDIA_UNREADABLE"  # empty, or pixel dimensions / video duration not readable from its header
     DATASET_INVALID = "DATASET_INVALID"  # run-level summary: detail = the most frequent line code
     # Guardrails
     OBJECT_NOT_SSE_KMS = "OBJECT_NOT_SSE_KMS"

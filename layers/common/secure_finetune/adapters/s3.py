@@ -71,20 +71,26 @@ class DataBucket:
         found = self.head(key)
         if found is None or max_bytes <= 0 or found.size == 0:
             return (found, b"") if found is not None else None
+        head = self.read_range(key, found.etag, 0, max_bytes)
+        return None if head is None else (found, head)
+
+    def read_range(self, key: str, etag: str, start: int, length: int) -> bytes | None:
+        """``length`` bytes from ``start`` of the object whose ETag is ``etag`` (fewer at its end);
+        None when it is gone or was replaced since (the ETag no longer matches)."""
         try:
             body = self._s3.get_object(
                 Bucket=self.bucket,
                 Key=key,
-                IfMatch=f'"{found.etag}"',
-                Range=f"bytes=0-{max_bytes - 1}",
+                IfMatch=f'"{etag}"',
+                Range=f"bytes={start}-{start + length - 1}",
                 ExpectedBucketOwner=self.owner,
             )["Body"]
         except ClientError as err:
-            if err.response["Error"]["Code"] in ("404", "NoSuchKey"):  # deleted since the HEAD
+            if err.response["Error"]["Code"] in ("404", "NoSuchKey", "412", "PreconditionFailed"):
                 return None
             raise
         try:
-            return found, bytes(body.read())
+            return bytes(body.read())
         finally:
             body.close()
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..adapters.s3 import DataBucket, StreamingUpload
 from ..dataset import DatasetReport, DatasetRules, FileRole, MediaReference, record_count_problems, split_lines, validate_dataset
-from ..media import HEAD_BYTES, MediaObject, checks_dimensions, image_dimensions, media_problems, with_media_problems
+from ..media import HEAD_BYTES, MediaObject, checks_dimensions, image_dimensions, media_problems, video_seconds, with_media_problems
 from ..models import Hyperparameter, MediaRules, find_model, records_bounds
 from ..pricing import price_of, training_cost
 from ..reasons import DatasetInvalid, Reason, ReasonCode
@@ -104,13 +104,23 @@ def _read_media(bucket: DataBucket, reference: MediaReference, rules: MediaRules
     prefix = f"s3://{bucket.bucket}/"
     if not reference.uri.startswith(prefix):  # the validator already rejects these; never read elsewhere
         return MediaObject(reference, size=None)
-    wants_head = reference.kind == "image" and checks_dimensions(rules)
-    found = bucket.peek(reference.uri.removeprefix(prefix), HEAD_BYTES if wants_head else 0)
+    key = reference.uri.removeprefix(prefix)
+    image = reference.kind == "image" and checks_dimensions(rules)
+    video = reference.kind == "video" and rules.max_video_seconds is not None
+    found = bucket.peek(key, HEAD_BYTES if image or video else 0)
     if found is None:
         return MediaObject(reference, size=None)
     meta, head = found
+    if video:  # the container's index may sit at its end: read there too (a few range GETs)
+
+        def read(offset: int, length: int) -> bytes:
+            if offset + length <= len(head):
+                return head[offset : offset + length]
+            return bucket.read_range(key, meta.etag, offset, length) or b""
+
+        return MediaObject(reference, size=meta.size, seconds=video_seconds(read, meta.size))
     # Dimensions now, so the 64 KiB heads are not all held at once.
-    return MediaObject(reference, size=meta.size, dimensions=image_dimensions(head) if wants_head else None)
+    return MediaObject(reference, size=meta.size, dimensions=image_dimensions(head) if image else None)
 
 
 def _training_cost(
