@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from secure_finetune.cli import main
-from tests.unit.test_media import BUCKET, conversation_line, png
+from tests.unit.test_media import BUCKET, conversation_line, vision_lines_with_two_bad_media
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 GOOD, BAD = str(EVENTS / "sample-dataset.jsonl"), str(EVENTS / "sample-dataset-invalid.jsonl")
@@ -44,14 +44,8 @@ def test_usage_and_io_errors_exit_2(tmp_path, capsys):
 
 
 def test_an_s3_dataset_has_its_media_objects_checked_as_the_pipeline_does(moto_bucket, capsys):
-    # Llama 3.2 vision data (100 records): line 3 shows a 5x5 PNG, line 7 an object that is not there
     s3, _, _ = moto_bucket
-    s3.put_object(Bucket=BUCKET, Key="media/tiny.png", Body=png(5, 5))
-    s3.put_object(Bucket=BUCKET, Key="media/ok.png", Body=png(600, 400))
-    lines = [conversation_line(f"s3://{BUCKET}/media/ok.png") for _ in range(100)]
-    lines[2] = conversation_line(f"s3://{BUCKET}/media/tiny.png")
-    lines[6] = conversation_line(f"s3://{BUCKET}/media/missing.png")
-    s3.put_object(Bucket=BUCKET, Key="incoming/vision.jsonl", Body=b"".join(lines))
+    s3.put_object(Bucket=BUCKET, Key="incoming/vision.jsonl", Body=b"".join(vision_lines_with_two_bad_media(s3)))
     command = ["validate", f"s3://{BUCKET}/incoming/vision.jsonl", "--model", "meta.llama3-2-11b-instruct-v1:0", "--format", "json"]
     assert main(command) == 1
     report = json.loads(capsys.readouterr().out)

@@ -336,15 +336,19 @@ def run_state(s3, lines: list[bytes]) -> PipelineState:
     )
 
 
-def test_the_step_rejects_a_dataset_whose_media_break_the_limits_with_their_lines(moto_bucket):
-    # Given Llama 3.2 vision data (100 records) whose line 3 shows a 5x5 PNG and line 7 a missing one
-    s3, bucket, key_arn = moto_bucket
+def vision_lines_with_two_bad_media(s3) -> list[bytes]:
+    """Llama 3.2 vision data (100 records) whose line 3 shows a 5x5 PNG and line 7 a missing one."""
     s3.put_object(Bucket=BUCKET, Key="media/tiny.png", Body=png(5, 5))
     s3.put_object(Bucket=BUCKET, Key="media/ok.png", Body=png(600, 400))
     lines = [conversation_line(f"s3://{BUCKET}/media/ok.png") for _ in range(100)]
     lines[2] = conversation_line(f"s3://{BUCKET}/media/tiny.png")
     lines[6] = conversation_line(f"s3://{BUCKET}/media/missing.png")
-    state = run_state(s3, lines)
+    return lines
+
+
+def test_the_step_rejects_a_dataset_whose_media_break_the_limits_with_their_lines(moto_bucket):
+    s3, bucket, key_arn = moto_bucket
+    state = run_state(s3, vision_lines_with_two_bad_media(s3))
     deps = FakeDeps(config=CONFIG.model_copy(update={"key_arn": key_arn}), bucket=bucket)  # type: ignore[arg-type]
     # When the step validates it
     with pytest.raises(DatasetInvalid) as stopped:
