@@ -17,9 +17,19 @@ DATA_BUCKET = "data-bucket"
 
 
 @pytest.fixture
-def moto_runs_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def offline_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A region, fake credentials, no endpoint override and fresh cached clients: nothing reaches AWS."""
+    for name, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    reset_clients()
+    yield
+    reset_clients()
+
+
+@pytest.fixture
+def moto_runs_table(offline_aws: None) -> Iterator[str]:
     """moto with the run table as template.yaml creates it (pk/sk strings); yields its name."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():
         reset_clients()
         boto3.client("dynamodb", region_name="us-east-1").create_table(
@@ -33,9 +43,8 @@ def moto_runs_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 @pytest.fixture
-def moto_bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, DataBucket, str]]:
+def moto_bucket(offline_aws: None) -> Iterator[tuple[Any, DataBucket, str]]:
     """moto with a versioned data bucket and a KMS key: (s3 client, DataBucket, key ARN)."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():
         reset_clients()
         s3 = boto3.client("s3", region_name="us-east-1")

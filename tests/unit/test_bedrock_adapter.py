@@ -9,7 +9,6 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from secure_finetune.adapters.bedrock import Bedrock
-from secure_finetune.adapters.clients import reset_clients
 
 REQUEST = {
     "jobName": "support-0123456789abcdef0123",
@@ -47,12 +46,8 @@ class Wire:
 
 
 @pytest.fixture
-def bedrock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Bedrock]:
-    for name, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
-        monkeypatch.setenv(name, value)
-    reset_clients()
-    yield Bedrock(attempts=4, base_delay_seconds=0.001)
-    reset_clients()
+def bedrock(offline_aws: None) -> Bedrock:
+    return Bedrock(attempts=4, base_delay_seconds=0.001)
 
 
 def test_a_throttled_create_is_sent_again_by_the_adapter_alone_with_the_same_token(bedrock: Bedrock) -> None:

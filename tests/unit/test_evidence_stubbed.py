@@ -7,7 +7,7 @@ from urllib.parse import quote
 import pytest
 from botocore.stub import Stubber
 
-from secure_finetune.adapters.clients import client, reset_clients
+from secure_finetune.adapters.clients import client
 from secure_finetune.adapters.evidence import EvidenceReader, no_public_access
 from secure_finetune.guardrails import PRE_LAUNCH_CHECKS, Check, Evidence, Status, evaluate
 from tests.unit.test_guardrails import good
@@ -16,13 +16,7 @@ ACCOUNT = "111122223333"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/s-bedrock-job"
 
 
-@pytest.fixture(autouse=True)
-def fresh_clients(monkeypatch):
-    for name, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
-        monkeypatch.setenv(name, value)
-    reset_clients()
-    yield
-    reset_clients()
+pytestmark = pytest.mark.usefixtures("offline_aws")
 
 
 BUCKET_READS = (

@@ -14,7 +14,6 @@ import pytest
 from botocore.stub import Stubber
 
 from secure_finetune import dataset
-from secure_finetune.adapters.clients import reset_clients
 from secure_finetune.adapters.s3 import DataBucket
 from secure_finetune.dataset import DatasetRules, FileRole, MediaReference, validate_dataset
 from secure_finetune.media import HEAD_BYTES, MediaObject, image_dimensions, media_problems, with_media_problems
@@ -294,11 +293,7 @@ def test_folded_media_errors_are_capped_per_code_with_the_total_kept():
 OWNER = "111122223333"
 
 
-def test_peek_heads_then_reads_a_pinned_range_naming_the_bucket_owner(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
-    reset_clients()
+def test_peek_heads_then_reads_a_pinned_range_naming_the_bucket_owner(offline_aws):
     data = DataBucket(BUCKET, OWNER, "arn:aws:kms:us-east-1:111122223333:key/k")
     with Stubber(data._s3) as stub:
         stub.add_response(
@@ -314,7 +309,6 @@ def test_peek_heads_then_reads_a_pinned_range_naming_the_bucket_owner(monkeypatc
         assert found is not None and found[0].size == 5000 and image_dimensions(found[1]) == (20, 20)
         assert data.peek("media/gone.png", HEAD_BYTES) is None
         stub.assert_no_pending_responses()
-    reset_clients()
 
 
 def _body(data: bytes):

@@ -285,12 +285,8 @@ def as_stored(documents: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def s3_bucket(monkeypatch):
+def s3_bucket(offline_aws):
     moto = pytest.importorskip("moto")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     from secure_finetune.adapters.clients import client, reset_clients
     from secure_finetune.adapters.s3 import DataBucket
 
@@ -299,7 +295,6 @@ def s3_bucket(monkeypatch):
         client("s3").create_bucket(Bucket=BUCKET)
         key = client("kms").create_key()["KeyMetadata"]["Arn"]
         yield DataBucket(BUCKET, "123456789012", key)
-    reset_clients()
 
 
 def test_write_run_report_stores_index_html_beside_the_documents(s3_bucket):

@@ -9,18 +9,11 @@ OWNER = "111122223333"
 
 
 @pytest.fixture
-def bucket(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
-    from secure_finetune.adapters.clients import reset_clients
-
-    reset_clients()
+def bucket(offline_aws):
     data = DataBucket("data-bucket", OWNER, "arn:aws:kms:us-east-1:111122223333:key/k")
     with Stubber(data._s3) as stub:
         yield data, stub
         stub.assert_no_pending_responses()
-    reset_clients()
 
 
 def test_head_sends_expected_bucket_owner_and_reads_the_encryption(bucket):

@@ -263,16 +263,9 @@ class Hook:
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
-    from secure_finetune.adapters.clients import reset_clients
-
-    reset_clients()
+def aws(offline_aws):
     with mock_aws():
         yield boto3.client("secretsmanager")
-    reset_clients()
 
 
 @pytest.fixture
