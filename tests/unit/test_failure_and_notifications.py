@@ -39,6 +39,8 @@ def test_rendered_message_fits_sns_and_carries_filter_attributes():
     )
     message = render(event)
     assert len(message.subject) < 100
+    assert message.subject.endswith(f"({event.run_id})")  # the title gives way, never the run id
+    assert message.subject.startswith("[finetune] support-bot: dataset r… (")
     assert message.attributes == {"milestone": "DATASET_REJECTED", "profile": "support-bot"}
     assert "line=3, code=LINE_BLANK" in message.body
 

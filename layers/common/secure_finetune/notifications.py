@@ -190,7 +190,7 @@ _TITLES = {
     Milestone.THROUGHPUT_READY: "model ready to call",
     Milestone.TTL_WARNING: "throughput will be deleted soon",
     Milestone.TORN_DOWN: "throughput deleted",
-    Milestone.TEARDOWN_FAILED: "throughput NOT deleted, still billing",
+    Milestone.TEARDOWN_FAILED: "delete refused, still billing",
     Milestone.RUN_FAILED: "run failed",
 }
 
@@ -225,7 +225,7 @@ class RenderedMessage(BaseModel):
 def render(event: MilestoneEvent) -> RenderedMessage:
     """E-mail friendly subject (<100 chars, SNS's limit) and a plain-text body."""
     milestone: Milestone = event.milestone
-    subject = f"[finetune] {event.profile}: {title(milestone)} ({event.run_id})"[:99]
+    subject = _subject(event.profile, title(milestone), event.run_id)
     lines = [f"Run:      {event.run_id}", f"Profile:  {event.profile}", f"Dataset:  {event.dataset}"]
     for name, value in event.facts().items():
         if isinstance(value, (list, tuple)):
@@ -238,6 +238,16 @@ def render(event: MilestoneEvent) -> RenderedMessage:
         body="\n".join(lines) + "\n",
         attributes={"milestone": milestone.value, "profile": event.profile},
     )
+
+
+def _subject(profile: str, what: str, run_id: str, limit: int = 99) -> str:
+    """``[finetune] profile: what (run)`` within SNS's limit: the words give way, never the run id
+    (what an owner searches their mail for)."""
+    subject = f"[finetune] {profile}: {what} ({run_id})"
+    over = len(subject) - limit
+    if over > 0:
+        subject = f"[finetune] {profile}: {what[: max(len(what) - over - 1, 0)]}… ({run_id})"
+    return subject[:limit]  # only a profile name longer than any words could cut further
 
 
 def _shown(name: str, value: object) -> str:
