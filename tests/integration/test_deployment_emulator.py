@@ -121,7 +121,9 @@ def test_a_refused_ttl_delete_tells_the_owner_and_is_asked_again_later(pipeline_
     assert json.loads(fired[-1]["answer"])["outcome"].startswith("delete failed (AccessDeniedException); asked again at ")
     [failed] = [m for m in pipeline.notifications() if m["milestone"] == "TEARDOWN_FAILED"]
     [arn] = pipeline.bedrock.throughputs
-    assert f"by_hand: aws bedrock delete-provisioned-model-throughput --region us-east-1 --provisioned-model-id {arn}" in failed["body"]
+    assert (
+        f"delete_by_hand: aws bedrock delete-provisioned-model-throughput --region us-east-1 --provisioned-model-id {arn}" in failed["body"]
+    )
     assert "denied by policy" not in failed["body"]
     # `finetune teardown` meets the same refusal: it says so and exits 1 (the throughput still bills)
     capsys.readouterr()

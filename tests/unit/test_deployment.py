@@ -248,7 +248,7 @@ def test_a_refused_delete_is_asked_again_later_and_the_owner_told_it_still_bills
     assert (run, attempt) == (RUN, 1) and 14 * 60 <= (at - before).total_seconds() <= 16 * 60
     [failed] = d.notifier.sent
     assert failed.milestone is Milestone.TEARDOWN_FAILED and failed.error == "ThrottlingException"
-    assert failed.by_hand == f"aws bedrock delete-provisioned-model-throughput --region us-east-1 --provisioned-model-id {arn}"
+    assert failed.delete_by_hand == f"aws bedrock delete-provisioned-model-throughput --region us-east-1 --provisioned-model-id {arn}"
     assert "Rate exceeded" not in str(failed.model_dump())  # the service's code, not its message
     # the retry schedule fires and Bedrock answers this time
     assert tear_down(RUN, "delete", d) == "deleted"
@@ -265,7 +265,7 @@ def test_after_the_last_retry_the_owner_is_told_to_delete_it_by_hand():
     gaps = [round((b[2] - a[2]).total_seconds() / 60) for a, b in zip(d.scheduler.retries, d.scheduler.retries[1:], strict=False)]
     assert gaps == [15, 30, 60, 120]  # each retry waits twice as long (measured from the same clock)
     assert outcomes[-1] == "delete failed (ThrottlingException); no retry left: delete it by hand"
-    assert d.notifier.sent[-1].retry_at is None and arn in d.notifier.sent[-1].by_hand
+    assert d.notifier.sent[-1].retry_at is None and arn in d.notifier.sent[-1].delete_by_hand
 
 
 def test_a_failed_deployment_whose_teardown_is_refused_still_tells_the_owner_and_writes_the_report():

@@ -64,7 +64,7 @@ EXAMPLES = [
         why="time-to-live reached",
         error="ThrottlingException",
         retry_at="2026-11-02T10:15:00Z",
-        by_hand=f"aws bedrock delete-provisioned-model-throughput --region us-east-1 --provisioned-model-id {THROUGHPUT}",
+        delete_by_hand=f"aws bedrock delete-provisioned-model-throughput --region us-east-1 --provisioned-model-id {THROUGHPUT}",
     ),
     RunFailed(**RUN, reason="SETTINGS_INVALID", step="RegisterRun"),
 ]

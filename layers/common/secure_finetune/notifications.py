@@ -21,7 +21,7 @@ THROUGHPUT_READY       provisioned_model_arn, model_units, delete_at, hourly cos
 TTL_WARNING            provisioned_model_arn, delete_at
 TORN_DOWN              provisioned_model_arn, why
 TEARDOWN_FAILED        provisioned_model_arn, why, error (its code), retry_at (none when no
-                       retry is left), by_hand (the command that deletes it now)
+                       retry is left), delete_by_hand (the command that deletes it now)
 RUN_FAILED             reason, step (any other stop: settings, deployment, ...), and for a
                        failed throughput or deployment Bedrock's failure_message
 =====================  =========================================================
@@ -154,7 +154,7 @@ class TeardownFailed(MilestoneEvent):
     why: str
     error: str  # the service's error code, e.g. ThrottlingException
     retry_at: str | None  # None: no automatic retry left
-    by_hand: str  # e.g. "finetune teardown RUN --stack NAME"
+    delete_by_hand: str  # the aws CLI command that deletes it now
 
 
 class RunFailed(MilestoneEvent):
@@ -200,7 +200,7 @@ _TITLES = {
 CONTENT_FREE_FIELD = re.compile(
     r"^(milestone|run_id|profile|dataset|reason|step|error_count|first_errors|failed|report|job_arn|base_model|"
     r"customization_type|output_model_arn|provisioned_model_arn|model_units|ttl_hours|delete_at|expires_at|approve_link|"
-    r"example_call|smoke_test|why|error|retry_at|by_hand|final_training_loss|next_step|failure_message|estimated_[a-z_]+_usd)$"
+    r"example_call|smoke_test|why|error|retry_at|delete_by_hand|final_training_loss|next_step|failure_message|estimated_[a-z_]+_usd)$"
 )
 
 

@@ -299,8 +299,10 @@ def _delete_failed(
         retry_at = iso_utc(at)
     deps.runs.set_status(run_id, None, teardownFailures=str(failures))
     code = error_name(err)
-    by_hand = _DELETE_BY_HAND[mode].format(region=deps.config.region, arn=arn)
-    deps.notifier.send(TeardownFailed(**common, provisioned_model_arn=arn, why=why, error=code, retry_at=retry_at, by_hand=by_hand))
+    delete_by_hand = _DELETE_BY_HAND[mode].format(region=deps.config.region, arn=arn)
+    deps.notifier.send(
+        TeardownFailed(**common, provisioned_model_arn=arn, why=why, error=code, retry_at=retry_at, delete_by_hand=delete_by_hand)
+    )
     return f"delete failed ({code}); " + (f"asked again at {retry_at}" if retry_at else "no retry left: delete it by hand")
 
 
