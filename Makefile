@@ -88,7 +88,7 @@ build: $(SAM_VENV)/.stamp ## sam build (python3.13 from pyenv; offline once pip 
 
 test: lint template-lint checkov unit integration browser build ## Everything CI runs
 
-demo: $(VENV)/.stamp ## Whole pipeline on the emulator (DEMO_ARGS="--scenario invalid|job-failed|lost-event|approval" or "--dataset F")
+demo: $(VENV)/.stamp ## Whole pipeline on the emulator (DEMO_ARGS="--scenario invalid|job-failed|lost-event|approval|ttl" or "--dataset F")
 	$(PYTHON) -m local.demo $(DEMO_ARGS)
 
 bench: $(VENV)/.stamp ## Validator MB/s and peak RSS vs baselines (own processes, same run); state transitions

@@ -5,6 +5,7 @@ python -m local.demo --scenario invalid      # a broken dataset: rejected, quara
 python -m local.demo --scenario job-failed   # Bedrock fails the job: run fails, owner told
 python -m local.demo --scenario lost-event   # Bedrock's completion event never comes: the reconciler finishes the run
 python -m local.demo --scenario approval     # the regulated profile: approve link, GET shows, POST decides
+python -m local.demo --scenario ttl          # fast-forward the time-to-live: warning, a refused delete, the retry deletes
 python -m local.demo --dataset my.jsonl --profile default
 """
 
@@ -39,6 +40,7 @@ SCENARIOS = {
     "job-failed": (ROOT / "events" / "sample-dataset.jsonl", "Failed", "FAILED"),
     "lost-event": (ROOT / "events" / "sample-dataset.jsonl", "Lost", "SUCCEEDED"),
     "approval": (ROOT / "events" / "sample-dataset.jsonl", "Completed", "SUCCEEDED"),
+    "ttl": (ROOT / "events" / "sample-dataset.jsonl", "Completed", "SUCCEEDED"),
 }
 console = Console(highlight=False)
 
@@ -63,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     # A lost event must wait for the reconciler, so the demo's training wait is longer than its run.
     parameters = {"TrainingTimeoutSeconds": "120", "ReconcileAfterSeconds": "0"} if args.scenario == "lost-event" else {}
-    with LocalPipeline(scenario=Scenario(job_outcome=job_outcome), parameters=parameters) as pipeline:
+    # ttl: Bedrock refuses the first delete (as a changed SCP might), so the retry path shows too.
+    scenario = Scenario(job_outcome=job_outcome, refused_deletes=1 if args.scenario == "ttl" else 0)
+    with LocalPipeline(scenario=scenario, parameters=parameters) as pipeline:
         _show_stack(pipeline, time.time() - started)
         _show_preflight(pipeline)
         body = dataset.read_bytes()
@@ -82,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         _show_notifications(pipeline)
         _show_outcome(pipeline, result, run_id)
         _show_ttl(pipeline)
+        if args.scenario == "ttl":
+            _fast_forward_ttl(pipeline)
         console.print(f"\nState transitions: {pipeline.state_transitions(arn)}   wall time: {time.time() - started:.1f}s")
     ok = result["status"] == expected
     console.rule(f"[bold {'green' if ok else 'red'}]{result['status']} (expected {expected})")
@@ -221,6 +227,23 @@ def _show_ttl(pipeline: LocalPipeline) -> None:
     console.print("\n[bold]Time-to-live[/] (EventBridge Scheduler, one-time schedules):")
     for item in pending:
         console.print(f"  {item['name']} at {item['at']:%Y-%m-%d %H:%M} UTC -> {item['target']['Arn'].rsplit(':', 1)[-1]}")
+
+
+def _fast_forward_ttl(pipeline: LocalPipeline) -> None:
+    """Fire each schedule at its time, in order, as the service would (the emulator's clock)."""
+    console.print("\n[bold]Fast-forward[/] the schedules' clock:")
+    seen = len(pipeline.notifications())
+    for _ in range(10):  # warn, delete, a retry or two: never more
+        pending = scheduler_standin.pending(REGION)
+        if not pending:
+            break
+        for fired in pipeline.fire_schedules(pending[0]["at"]):
+            outcome = json.loads(fired["answer"]).get("outcome", fired["answer"])
+            console.print(f"  {pending[0]['at']:%H:%M} UTC  {fired['name']}: {escape(str(outcome))}")
+            for message in pipeline.notifications()[seen:]:
+                console.print(f"           owner told: {escape(message['subject'] or '')}", style="dim")
+            seen = len(pipeline.notifications())
+    console.print(f"  throughputs still billing: {len(pipeline.bedrock.throughputs)}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 import threading
 import time
 import uuid
@@ -49,6 +50,7 @@ def load_handler(code_dir: Path) -> Handler:
     spec = importlib.util.spec_from_file_location(f"functions_{code_dir.name}", code_dir / "app.py")
     assert spec and spec.loader
     module: ModuleType = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as the Lambda runtime's import does (pydantic resolves annotations there)
     spec.loader.exec_module(module)
     return module.lambda_handler  # type: ignore[no-any-return]
 

@@ -41,7 +41,9 @@ def fire_due(region: str, now: datetime) -> list[dict[str, Any]]:
             scheduler.get_schedule(Name=item["name"], GroupName=item["group"])
         except scheduler.exceptions.ResourceNotFoundException:
             continue
-        reply = lambdas.invoke(FunctionName=item["target"]["Arn"], Payload=item["target"]["Input"].encode())
+        # The service fills in its context attributes; the one our input uses is the scheduled time.
+        payload = item["target"]["Input"].replace("<aws.scheduler.scheduled-time>", f"{item['at']:%Y-%m-%dT%H:%M:%SZ}")
+        reply = lambdas.invoke(FunctionName=item["target"]["Arn"], Payload=payload.encode())
         answers.append({"name": item["name"], "answer": reply["Payload"].read().decode()})
         # ActionAfterCompletion=DELETE; already gone when the target cancelled it itself.
         with contextlib.suppress(scheduler.exceptions.ResourceNotFoundException):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -17,6 +18,7 @@ class TeardownRequest(BaseModel):
     runId: str  # the schedule's JSON input names it so
     action: str = "delete"
     why: str = "time-to-live reached"
+    scheduledAt: datetime | None = None  # a schedule's own time (Scheduler's context attribute)
 
 
 @logger.inject_lambda_context(correlation_id_path="runId")
@@ -25,6 +27,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependen
     request = TeardownRequest.model_validate(event)
     if request.action not in ("warn", "delete"):
         raise ValueError("action must be warn or delete")
-    outcome = tear_down(request.runId, request.action, deps or Dependencies.from_env(), why=request.why[:100])
+    # Retries are timed from the later of this clock and the schedule's time (an emulated clock runs ahead).
+    now = max(filter(None, (datetime.now(UTC), request.scheduledAt)))
+    outcome = tear_down(request.runId, request.action, deps or Dependencies.from_env(), why=request.why[:100], now=now)
     logger.info("teardown", action=request.action, outcome=outcome)
     return {"runId": request.runId, "action": request.action, "outcome": outcome}

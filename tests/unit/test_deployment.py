@@ -268,6 +268,21 @@ def test_after_the_last_retry_the_owner_is_told_to_delete_it_by_hand():
     assert d.notifier.sent[-1].retry_at is None and arn in d.notifier.sent[-1].delete_by_hand
 
 
+def test_the_teardown_function_times_a_retry_from_its_schedules_own_time():
+    # Scheduler fills in <aws.scheduler.scheduled-time>; the retry is 15 min after the later of it and the clock
+    from local.lambda_runtime import load_handler
+
+    from tests.unit.test_handler_metrics import CONTEXT, FUNCTIONS
+
+    d = deps(refused_deletes=1)
+    arn = d.bedrock.create_throughput(RUN, MODEL_ARN, 1, {})
+    d.runs.runs[RUN] = {"status": "SUCCEEDED", "provisionedModelArn": arn, "profile": "default"}
+    handler = load_handler(FUNCTIONS / "teardown")
+    answer = handler({"runId": RUN, "action": "delete", "scheduledAt": "2030-01-01T10:00:00Z"}, CONTEXT, deps=d)
+    assert answer["outcome"] == "delete failed (ThrottlingException); asked again at 2030-01-01T10:15:00Z"
+    assert d.scheduler.retries == [(RUN, 1, datetime(2030, 1, 1, 10, 15, tzinfo=UTC))]
+
+
 def test_a_failed_deployment_whose_teardown_is_refused_still_tells_the_owner_and_writes_the_report():
     d = deps(refused_deletes=1)
     s = planned(state(), d)

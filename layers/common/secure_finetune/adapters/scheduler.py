@@ -57,7 +57,10 @@ class TeardownScheduler:
                 Target={
                     "Arn": self.target_arn,
                     "RoleArn": self.role_arn,
-                    "Input": json.dumps({"runId": run_id, "action": "warn" if kind == "w" else "delete"}),
+                    # Scheduler fills in its context attribute: the time this schedule was set for.
+                    "Input": json.dumps(
+                        {"runId": run_id, "action": "warn" if kind == "w" else "delete", "scheduledAt": "<aws.scheduler.scheduled-time>"}
+                    ),
                     "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 86400},
                 },
                 ClientToken=name,

@@ -253,7 +253,15 @@ def example_call(model_arn: str, region: str) -> str:
     )
 
 
-def tear_down(run_id: str, action: str, deps: Dependencies, why: str = "time-to-live reached", retry_later: bool = True) -> str:
+def tear_down(
+    run_id: str,
+    action: str,
+    deps: Dependencies,
+    why: str = "time-to-live reached",
+    *,
+    retry_later: bool = True,
+    now: datetime | None = None,
+) -> str:
     """The TTL schedules' target and `finetune teardown`: warn before, delete at the deadline.
 
     A refused delete is asked again on a schedule and the owner told it still bills; with
@@ -275,7 +283,7 @@ def tear_down(run_id: str, action: str, deps: Dependencies, why: str = "time-to-
     except Exception as err:  # whatever refused the delete, it still bills: ask again, tell the owner
         if not retry_later:
             raise
-        return _delete_failed(deps, err, record=record, mode=mode, arn=arn, why=why, common=common)
+        return _delete_failed(deps, err, record=record, mode=mode, arn=arn, why=why, common=common, now=now or datetime.now(UTC))
     deps.scheduler.cancel_teardown(run_id)
     if record.get("tornDownAt"):
         return "already torn down"
@@ -289,12 +297,12 @@ def _delete(mode: str, arn: str, deps: Dependencies) -> bool:
 
 
 def _delete_failed(
-    deps: Dependencies, err: Exception, *, record: dict[str, Any], mode: str, arn: str, why: str, common: dict[str, str]
+    deps: Dependencies, err: Exception, *, record: dict[str, Any], mode: str, arn: str, why: str, common: dict[str, str], now: datetime
 ) -> str:
     run_id, failures = common["run_id"], int(record.get("teardownFailures") or 0) + 1
     retry_at = None
     if failures <= TEARDOWN_RETRIES:
-        at = datetime.now(UTC) + timedelta(minutes=FIRST_RETRY_MINUTES * 2 ** (failures - 1))
+        at = now + timedelta(minutes=FIRST_RETRY_MINUTES * 2 ** (failures - 1))
         deps.scheduler.schedule_retry(run_id, failures, at)
         retry_at = iso_utc(at)
     deps.runs.set_status(run_id, None, teardownFailures=str(failures))
