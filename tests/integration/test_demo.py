@@ -1,0 +1,14 @@
+"""`make demo` is one of the two commands a new user runs: every scenario must end as it says."""
+
+from __future__ import annotations
+
+import pytest
+from local import demo
+
+
+@pytest.mark.parametrize("scenario", sorted(demo.SCENARIOS))
+def test_every_demo_scenario_ends_as_expected(scenario, capsys):
+    # main() exits 0 only when the run ends with the scenario's expected status
+    assert demo.main(["--scenario", scenario]) == 0
+    out = capsys.readouterr().out
+    assert "State transitions:" in out and "Traceback" not in out
