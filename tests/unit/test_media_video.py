@@ -11,6 +11,8 @@ import json
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from secure_finetune.media import HEAD_BYTES, MediaObject, media_problems, video_seconds
 from secure_finetune.models import find_model
@@ -180,3 +182,25 @@ def test_the_step_rejects_a_video_longer_than_90_seconds_on_its_line(moto_bucket
     # Then only line 2 is named (the 30 s MP4 and the 60 s WebM pass)
     report = bucket.get_json(report_key(state.run.run_id, Step.VALIDATION))["training"]
     assert [(e["line"], e["code"]) for e in report["errors"]] == [(2, "MEDIA_TOO_LONG")]
+
+
+# ---------------------------------------------------------------- no bytes crash it
+
+_CONTAINERS = [mp4(30), mp4(95, fast_start=False, media_bytes=2_000, version=1, large_mdat=True), mkv(42.0), mkv(12.0, live=True)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_CONTAINERS), st.lists(st.tuples(st.integers(min_value=0), st.integers(0, 255)), max_size=8))
+def test_a_damaged_container_reads_a_duration_or_none_and_never_raises(container, damage):
+    data = bytearray(container)
+    for position, value in damage:
+        data[position % len(data)] = value
+    seconds = seconds_of(bytes(data))
+    assert seconds is None or (seconds >= 0 and seconds == seconds)  # no NaN, nothing negative
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([b"", b"\x00\x00\x00\x18ftyp", b"\x1a\x45\xdf\xa3"]), st.binary(max_size=512))
+def test_random_bytes_behind_a_container_magic_never_raise(magic, tail):
+    seconds = seconds_of(magic + tail)
+    assert seconds is None or seconds >= 0
