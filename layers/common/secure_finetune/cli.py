@@ -158,7 +158,7 @@ def _checks_media(args: argparse.Namespace) -> bool:
 
 
 def _with_media_checked(report: DatasetReport, rules: DatasetRules) -> DatasetReport:
-    """The pipeline's own media check (existence, size, image dimensions) on the media bucket."""
+    """The pipeline's own media check (existence, size, image dimensions, video duration) on the media bucket."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     from .adapters.clients import client
@@ -295,9 +295,11 @@ def _operate(args: argparse.Namespace, console: Console) -> int:
         if args.command == "retry":
             console.print(f"started {escape(operate.retry_run(stack, args.run))}")
             return 0
+        from .steps.deployment import DELETE_FAILED
+
         outcome = str(operate.teardown_run(stack, args.run).get("outcome"))
         console.print(f"{escape(args.run)}: {escape(outcome)}")
-        return 1 if outcome.startswith("delete failed") else 0  # still billing: not a success
+        return 1 if outcome.startswith(DELETE_FAILED) else 0  # still billing: not a success
     except ClientError as err:
         raise UsageError(f"{args.command} {getattr(args, 'run', '')}: {err.response['Error']['Code']}") from None
 

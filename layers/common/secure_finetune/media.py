@@ -183,7 +183,7 @@ def _matroska_seconds(head: bytes) -> float | None:
         elif element_id == _DURATION and size in (4, 8):
             duration = float(struct.unpack(">f" if size == 4 else ">d", head[data : data + size])[0])
         position = data + size
-    if duration is None or not math.isfinite(duration) or duration < 0:
+    if duration is None or not math.isfinite(duration) or duration < 0 or scale == 0:
         return None
     return duration * scale / 1e9
 

@@ -31,6 +31,7 @@ _READY = {PROVISIONED: "InService", ON_DEMAND: "Active"}
 SMOKE_PROMPTS_FROM_VALIDATION = 3
 # A refused delete is asked again 15, 30, 60, 120 and 240 min later (~8 h), the owner told each time.
 TEARDOWN_RETRIES, FIRST_RETRY_MINUTES = 5, 15
+DELETE_FAILED = "delete failed"  # how a refused teardown's outcome starts (`finetune teardown` exits 1 on it)
 _DELETE_BY_HAND = {
     PROVISIONED: "aws bedrock delete-provisioned-model-throughput --region {region} --provisioned-model-id {arn}",
     ON_DEMAND: "aws bedrock delete-custom-model-deployment --region {region} --custom-model-deployment-identifier {arn}",
@@ -311,7 +312,7 @@ def _delete_failed(
     deps.notifier.send(
         TeardownFailed(**common, provisioned_model_arn=arn, why=why, error=code, retry_at=retry_at, delete_by_hand=delete_by_hand)
     )
-    return f"delete failed ({code}); " + (f"asked again at {retry_at}" if retry_at else "no retry left: delete it by hand")
+    return f"{DELETE_FAILED} ({code}); " + (f"asked again at {retry_at}" if retry_at else "no retry left: delete it by hand")
 
 
 def error_name(err: Exception) -> str:

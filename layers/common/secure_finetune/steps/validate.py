@@ -88,7 +88,7 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
 
 
 def check_media_objects(bucket: DataBucket, report: DatasetReport, rules: MediaRules, budget: int = MEDIA_OBJECTS_PER_RUN) -> DatasetReport:
-    """Size (and, where the model documents pixel limits, dimensions) of the referenced objects;
+    """Size, and where the model documents them, image dimensions and video duration of the referenced objects;
     also ``finetune validate``'s, so a laptop and the pipeline give one verdict."""
     checked = report.media[:budget]
     with ThreadPoolExecutor(max_workers=MEDIA_WORKERS) as pool:
