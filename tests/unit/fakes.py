@@ -139,7 +139,7 @@ class FakeRuntime:
 class FakeScheduler:
     scheduled: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     cancelled: list[str] = field(default_factory=list)
-    retries: list[tuple[str, int, Any]] = field(default_factory=list)
+    retries: list[tuple[str, int, Any, str]] = field(default_factory=list)
 
     def schedule_teardown(self, run_id, *, warn_at, delete_at):
         self.scheduled[run_id] = (warn_at, delete_at)
@@ -147,8 +147,8 @@ class FakeScheduler:
     def cancel_teardown(self, run_id):
         self.cancelled.append(run_id)
 
-    def schedule_retry(self, run_id, attempt, at):
-        self.retries.append((run_id, attempt, at))
+    def schedule_retry(self, run_id, attempt, at, why):
+        self.retries.append((run_id, attempt, at, why))
 
 
 @dataclass

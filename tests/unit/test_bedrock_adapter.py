@@ -50,12 +50,20 @@ def bedrock(offline_aws: None) -> Bedrock:
     return Bedrock(attempts=4, base_delay_seconds=0.001)
 
 
-def test_a_throttled_create_is_sent_again_by_the_adapter_alone_with_the_same_token(bedrock: Bedrock) -> None:
+def test_one_adapter_attempt_is_one_send_botocore_retries_nothing_under_it(offline_aws: None) -> None:
+    once = Bedrock(attempts=1)
+    wire = Wire(throttled=1)
+    once._creates.meta.events.register("before-send.bedrock.CreateModelCustomizationJob", wire)
+    with pytest.raises(Exception, match="ThrottlingException"):
+        once.create_job(REQUEST)
+    assert len(wire.sent) == 1  # with botocore's retries on, its second send would have succeeded
+
+
+def test_a_throttled_create_is_sent_again_with_the_same_token(bedrock: Bedrock) -> None:
     wire = Wire(throttled=2)
     bedrock._creates.meta.events.register("before-send.bedrock.CreateModelCustomizationJob", wire)
     assert bedrock.create_job(REQUEST) == JOB_ARN
-    # 3 sends: botocore did not retry on top of the adapter (that would be up to 5 per attempt)
-    assert wire.sent == [REQUEST["clientRequestToken"]] * 3
+    assert wire.sent == [REQUEST["clientRequestToken"]] * 3  # the same token: at most one job
 
 
 def test_throttling_past_the_last_attempt_is_raised_after_exactly_that_many_sends(bedrock: Bedrock) -> None:

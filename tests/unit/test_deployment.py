@@ -244,8 +244,8 @@ def test_a_refused_delete_is_asked_again_later_and_the_owner_told_it_still_bills
     outcome = tear_down(RUN, "delete", d)
     assert outcome.startswith("delete failed (ThrottlingException); asked again at ")
     assert arn in d.bedrock.throughputs and d.scheduler.cancelled == []
-    [(run, attempt, at)] = d.scheduler.retries
-    assert (run, attempt) == (RUN, 1) and 14 * 60 <= (at - before).total_seconds() <= 16 * 60
+    [(run, attempt, at, why)] = d.scheduler.retries
+    assert (run, attempt, why) == (RUN, 1, "time-to-live reached") and 14 * 60 <= (at - before).total_seconds() <= 16 * 60
     [failed] = d.notifier.sent
     assert failed.milestone is Milestone.TEARDOWN_FAILED and failed.error == "ThrottlingException"
     assert failed.delete_by_hand == f"aws bedrock delete-provisioned-model-throughput --region us-east-1 --provisioned-model-id {arn}"
@@ -260,12 +260,26 @@ def test_after_the_last_retry_the_owner_is_told_to_delete_it_by_hand():
     d = deps(refused_deletes=99)
     arn = d.bedrock.create_throughput(RUN, MODEL_ARN, 1, {})
     d.runs.runs[RUN] = {"status": "SUCCEEDED", "provisionedModelArn": arn, "profile": "default"}
-    outcomes = [tear_down(RUN, "delete", d) for _ in range(6)]
-    assert [attempt for _, attempt, _ in d.scheduler.retries] == [1, 2, 3, 4, 5]
-    gaps = [round((b[2] - a[2]).total_seconds() / 60) for a, b in zip(d.scheduler.retries, d.scheduler.retries[1:], strict=False)]
-    assert gaps == [15, 30, 60, 120]  # each retry waits twice as long (measured from the same clock)
+    now, outcomes = datetime(2030, 1, 1, 10, 0, tzinfo=UTC), []
+    for _ in range(6):  # the TTL's delete, then each retry when its schedule fires
+        outcomes.append(tear_down(RUN, "delete", d, now=now))
+        now = d.scheduler.retries[-1][2]
+    assert [(attempt, f"{at:%H:%M}") for _, attempt, at, _ in d.scheduler.retries] == [
+        (1, "10:15"), (2, "10:45"), (3, "11:45"), (4, "13:45"), (5, "17:45"),
+    ]  # fmt: skip
     assert outcomes[-1] == "delete failed (ThrottlingException); no retry left: delete it by hand"
     assert d.notifier.sent[-1].retry_at is None and arn in d.notifier.sent[-1].delete_by_hand
+
+
+def test_a_refusal_while_a_retry_waits_starts_no_second_chain():
+    d = deps(refused_deletes=2)
+    arn = d.bedrock.create_throughput(RUN, MODEL_ARN, 1, {})
+    d.runs.runs[RUN] = {"status": "FAILED", "provisionedModelArn": arn, "profile": "default"}
+    first = tear_down(RUN, "delete", d, why="THROUGHPUT_FAILED", now=datetime(2030, 1, 1, 10, 0, tzinfo=UTC))
+    # `finetune teardown` five minutes later meets the same refusal: it is told when the retry comes
+    again = tear_down(RUN, "delete", d, why="torn down with finetune teardown", now=datetime(2030, 1, 1, 10, 5, tzinfo=UTC))
+    assert first.endswith("asked again at 2030-01-01T10:15:00Z") and again == first
+    assert [(attempt, why) for _, attempt, _, why in d.scheduler.retries] == [(1, "THROUGHPUT_FAILED")]  # its reason kept
 
 
 def test_the_teardown_function_times_a_retry_from_its_schedules_own_time():
@@ -280,7 +294,7 @@ def test_the_teardown_function_times_a_retry_from_its_schedules_own_time():
     handler = load_handler(FUNCTIONS / "teardown")
     answer = handler({"runId": RUN, "action": "delete", "scheduledAt": "2030-01-01T10:00:00Z"}, CONTEXT, deps=d)
     assert answer["outcome"] == "delete failed (ThrottlingException); asked again at 2030-01-01T10:15:00Z"
-    assert d.scheduler.retries == [(RUN, 1, datetime(2030, 1, 1, 10, 15, tzinfo=UTC))]
+    assert d.scheduler.retries == [(RUN, 1, datetime(2030, 1, 1, 10, 15, tzinfo=UTC), "time-to-live reached")]
 
 
 def test_a_failed_deployment_whose_teardown_is_refused_still_tells_the_owner_and_writes_the_report():

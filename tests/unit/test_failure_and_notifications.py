@@ -41,6 +41,9 @@ def test_rendered_message_fits_sns_and_carries_filter_attributes():
     assert len(message.subject) < 100
     assert message.subject.endswith(f"({event.run_id})")  # the title gives way, never the run id
     assert message.subject.startswith("[finetune] support-bot: dataset r… (")
+    # an unknown profile is any incoming/<dir>/ name: a long one gives way too, not the run id
+    long_profile = render(event.model_copy(update={"profile": "p" * 80})).subject
+    assert len(long_profile) < 100 and long_profile.endswith(f"… ({event.run_id})")
     assert message.attributes == {"milestone": "DATASET_REJECTED", "profile": "support-bot"}
     assert "line=3, code=LINE_BLANK" in message.body
 

@@ -74,6 +74,8 @@ class Reads:
         self.data, self.bytes_read = data, 0
 
     def __call__(self, offset: int, length: int) -> bytes:
+        # S3 refuses a range that starts at or past the end (InvalidRange): the parser never asks for one
+        assert 0 <= offset < len(self.data) and length > 0, f"range {offset}+{length} of {len(self.data)} bytes"
         chunk = self.data[offset : offset + length]
         self.bytes_read += len(chunk)
         return chunk
@@ -96,8 +98,11 @@ def seconds_of(data: bytes) -> float | None:
         box(b"ftyp", b"isom") + box(b"moov", box(b"trak", bytes(20))),  # a moov without mvhd
         mkv(None),  # a WebM/MKV without Duration (e.g. a browser's live recording)
         box(b"ftyp", b"isom") + box(b"moov", box(b"mvhd", mvhd(0, 100))),  # timescale 0
+        mp4(0),  # a fragmented MP4 writes duration 0 in mvhd: its length is in the fragments
+        mkv(0.0),
+        box(b"ftyp", b"isom") + box(b"mdat", bytes(100)) + box(b"moov", b""),  # an empty moov at the end
     ],
-    ids=["empty", "text", "cut", "no-moov", "no-mvhd", "mkv-without-duration", "timescale-0"],
+    ids=["empty", "text", "cut", "no-moov", "no-mvhd", "mkv-without-duration", "timescale-0", "fragmented", "mkv-zero", "empty-moov"],
 )
 def test_a_container_that_does_not_tell_its_duration_reads_none(data):
     assert seconds_of(data) is None
@@ -158,14 +163,21 @@ def video_line(uri: str, fmt: str = "mp4") -> bytes:
     return (json.dumps(record) + "\n").encode()
 
 
-def test_the_step_rejects_a_video_longer_than_90_seconds_on_its_line(moto_bucket):
+def test_the_step_names_each_video_too_long_empty_or_unreadable_on_its_line(moto_bucket):
     # Given Nova Lite video data (8 records): line 2 shows a 95 s MP4 whose index follows 200 KB of media
     s3, bucket, key_arn = moto_bucket
     s3.put_object(Bucket=DATA_BUCKET, Key="media/short.mp4", Body=mp4(30))
     s3.put_object(Bucket=DATA_BUCKET, Key="media/long.mp4", Body=mp4(95, fast_start=False, media_bytes=HEAD_BYTES * 3))
     s3.put_object(Bucket=DATA_BUCKET, Key="media/clip.webm", Body=mkv(60, doc=b"webm"))
+    s3.put_object(Bucket=DATA_BUCKET, Key="media/empty.mp4", Body=b"")
+    # an empty moov box as the last 8 bytes, past the 64 KiB head: nothing left to range-read
+    s3.put_object(
+        Bucket=DATA_BUCKET, Key="media/tail.mp4", Body=box(b"ftyp", b"isom") + box(b"mdat", bytes(HEAD_BYTES)) + box(b"moov", b"")
+    )
     lines = [video_line(f"s3://{DATA_BUCKET}/media/short.mp4") for _ in range(8)]
     lines[1] = video_line(f"s3://{DATA_BUCKET}/media/long.mp4")
+    lines[3] = video_line(f"s3://{DATA_BUCKET}/media/empty.mp4")
+    lines[4] = video_line(f"s3://{DATA_BUCKET}/media/tail.mp4")
     lines[5] = video_line(f"s3://{DATA_BUCKET}/media/clip.webm", "webm")
     key = "incoming/videos.jsonl"
     version = s3.put_object(Bucket=DATA_BUCKET, Key=key, Body=b"".join(lines))["VersionId"]
@@ -177,11 +189,11 @@ def test_the_step_rejects_a_video_longer_than_90_seconds_on_its_line(moto_bucket
     )
     deps = FakeDeps(config=CONFIG.model_copy(update={"key_arn": key_arn, "bucket": DATA_BUCKET}), bucket=bucket)  # type: ignore[arg-type]
     # When the step validates it
-    with pytest.raises(DatasetInvalid, match="DATASET_INVALID:MEDIA_TOO_LONG"):
+    with pytest.raises(DatasetInvalid, match="DATASET_INVALID:MEDIA_"):
         validate_run_dataset(state, deps)  # type: ignore[arg-type]
-    # Then only line 2 is named (the 30 s MP4 and the 60 s WebM pass)
+    # Then the long, the empty and the unreadable lines are named (the 30 s MP4 and the 60 s WebM pass)
     report = bucket.get_json(report_key(state.run.run_id, Step.VALIDATION))["training"]
-    assert [(e["line"], e["code"]) for e in report["errors"]] == [(2, "MEDIA_TOO_LONG")]
+    assert [(e["line"], e["code"]) for e in report["errors"]] == [(2, "MEDIA_TOO_LONG"), (4, "MEDIA_UNREADABLE"), (5, "MEDIA_UNREADABLE")]
 
 
 # ---------------------------------------------------------------- no bytes crash it

@@ -170,7 +170,9 @@ def _with_media_checked(report: DatasetReport, rules: DatasetRules) -> DatasetRe
         owner = client("sts").get_caller_identity()["Account"]  # the pipeline's bucket is the caller's
         return check_media_objects(DataBucket(rules.media_bucket, owner, key_arn=""), report, rules.media)
     except ClientError as err:
-        raise UsageError(f"cannot read media in s3://{rules.media_bucket}/: {err.response['Error']['Code']}") from None
+        code = err.response["Error"]["Code"]
+        # the pipeline reads media only from a bucket of its own account (GR-CTX-02)
+        raise UsageError(f"cannot read media in s3://{rules.media_bucket}/ as its owner: {code} (--no-check-media skips this)") from None
     except BotoCoreError as err:
         raise UsageError(str(err)) from None
 

@@ -115,7 +115,10 @@ def video_seconds(read: Reader, size: int) -> float | None:
     MP4 and MOV (ISO base media): ``mvhd`` in ``moov``, which may sit after the media data (only
     "fast start" files put it first), so the walk reads box headers at their offsets. Matroska and
     WebM: ``Duration`` x ``TimecodeScale`` in the segment's ``Info``, looked for in the first
-    ``HEAD_BYTES`` (where muxers write it; a live WebM without it is not readable)."""
+    ``HEAD_BYTES`` (where muxers write it; a live WebM without it is not readable). A duration of
+    zero (a fragmented MP4 states its length only in its fragments) reads as None: fail closed."""
+    if size < 8:
+        return None
     head = read(0, 12)
     if head[:4] == _EBML.to_bytes(4, "big"):
         return _matroska_seconds(read(0, HEAD_BYTES))
@@ -138,7 +141,7 @@ def _bmff_seconds(read: Reader, size: int) -> float | None:
         if box_size < body:
             return None
         if kind == b"moov":
-            if box_size > _MOOV_BYTES_MAX:
+            if box_size > _MOOV_BYTES_MAX or box_size == body:
                 return None
             return _mvhd_seconds(read(offset + body, box_size - body))
         offset += box_size
@@ -159,7 +162,8 @@ def _mvhd_seconds(moov: bytes) -> float | None:
                 return None
             timescale = int.from_bytes(box[fields[0] : fields[0] + 4], "big")
             duration = int.from_bytes(box[fields[1] : fields[1] + fields[2]], "big")
-            unknown = duration == (1 << (8 * fields[2])) - 1  # all ones: "not known"
+            # all ones is "not known"; 0 is what a fragmented MP4 writes (its length is in the fragments)
+            unknown = duration in (0, (1 << (8 * fields[2])) - 1)
             return None if timescale == 0 or unknown else duration / timescale
         position += box_size
     return None
@@ -183,7 +187,7 @@ def _matroska_seconds(head: bytes) -> float | None:
         elif element_id == _DURATION and size in (4, 8):
             duration = float(struct.unpack(">f" if size == 4 else ">d", head[data : data + size])[0])
         position = data + size
-    if duration is None or not math.isfinite(duration) or duration < 0 or scale == 0:
+    if duration is None or not math.isfinite(duration) or duration <= 0 or scale == 0:  # 0: a live or broken file
         return None
     return duration * scale / 1e9
 

@@ -241,13 +241,12 @@ def render(event: MilestoneEvent) -> RenderedMessage:
 
 
 def _subject(profile: str, what: str, run_id: str, limit: int = 99) -> str:
-    """``[finetune] profile: what (run)`` within SNS's limit: the words give way, never the run id
-    (what an owner searches their mail for)."""
-    subject = f"[finetune] {profile}: {what} ({run_id})"
-    over = len(subject) - limit
-    if over > 0:
-        subject = f"[finetune] {profile}: {what[: max(len(what) - over - 1, 0)]}… ({run_id})"
-    return subject[:limit]  # only a profile name longer than any words could cut further
+    """``[finetune] profile: what (run)`` within SNS's limit: the words give way, then the profile
+    name, never the run id (what an owner searches their mail for)."""
+    head, tail = f"[finetune] {profile}: {what}", f" ({run_id})"
+    if len(head) + len(tail) > limit:
+        head = head[: max(limit - len(tail) - 1, 0)] + "…"
+    return (head + tail)[-limit:]
 
 
 def _shown(name: str, value: object) -> str:

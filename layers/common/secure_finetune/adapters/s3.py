@@ -86,7 +86,7 @@ class DataBucket:
                 ExpectedBucketOwner=self.owner,
             )["Body"]
         except ClientError as err:
-            if err.response["Error"]["Code"] in ("404", "NoSuchKey", "412", "PreconditionFailed"):
+            if err.response["Error"]["Code"] in ("404", "NoSuchKey", "412", "PreconditionFailed", "416", "InvalidRange"):
                 return None
             raise
         try:

@@ -30,11 +30,11 @@ class TeardownScheduler:
         self._once(run_id, "w", warn_at)
         self._once(run_id, "d", delete_at)
 
-    def schedule_retry(self, run_id: str, attempt: int, at: datetime) -> None:
-        """Delete again at ``at``. Each retry has its own name, so the schedule that fired (and is
-        deleted after its invocation) is never the one just created."""
+    def schedule_retry(self, run_id: str, attempt: int, at: datetime, why: str) -> None:
+        """Delete again at ``at`` for the same reason. Each retry has its own name, so the schedule
+        that fired (and is deleted after its invocation) is never the one just created."""
         assert 1 <= attempt <= MAX_RETRIES
-        self._once(run_id, f"r{attempt}", at)
+        self._once(run_id, f"r{attempt}", at, why)
 
     def cancel_teardown(self, run_id: str) -> None:
         for kind in ("w", "d", *(f"r{n}" for n in range(1, MAX_RETRIES + 1))):
@@ -44,7 +44,7 @@ class TeardownScheduler:
                 if err.response["Error"]["Code"] != "ResourceNotFoundException":
                     raise
 
-    def _once(self, run_id: str, kind: str, moment: datetime) -> None:
+    def _once(self, run_id: str, kind: str, moment: datetime, why: str | None = None) -> None:
         name = schedule_name(run_id, kind)
         try:
             self._scheduler.create_schedule(
@@ -59,7 +59,12 @@ class TeardownScheduler:
                     "RoleArn": self.role_arn,
                     # Scheduler fills in its context attribute: the time this schedule was set for.
                     "Input": json.dumps(
-                        {"runId": run_id, "action": "warn" if kind == "w" else "delete", "scheduledAt": "<aws.scheduler.scheduled-time>"}
+                        {
+                            "runId": run_id,
+                            "action": "warn" if kind == "w" else "delete",
+                            "scheduledAt": "<aws.scheduler.scheduled-time>",
+                            **({"why": why} if why else {}),
+                        }
                     ),
                     "RetryPolicy": {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 86400},
                 },

@@ -300,13 +300,18 @@ def _delete(mode: str, arn: str, deps: Dependencies) -> bool:
 def _delete_failed(
     deps: Dependencies, err: Exception, *, record: dict[str, Any], mode: str, arn: str, why: str, common: dict[str, str], now: datetime
 ) -> str:
-    run_id, failures = common["run_id"], int(record.get("teardownFailures") or 0) + 1
-    retry_at = None
-    if failures <= TEARDOWN_RETRIES:
+    run_id, failures = common["run_id"], int(record.get("teardownFailures") or 0)
+    retry_at = record.get("teardownRetryAt") or None
+    if retry_at is not None and retry_at > iso_utc(now):
+        pass  # a retry is already on its way (e.g. `finetune teardown` while one waits): one chain only
+    elif failures < TEARDOWN_RETRIES:
+        failures += 1
         at = now + timedelta(minutes=FIRST_RETRY_MINUTES * 2 ** (failures - 1))
-        deps.scheduler.schedule_retry(run_id, failures, at)
+        deps.scheduler.schedule_retry(run_id, failures, at, why)
         retry_at = iso_utc(at)
-    deps.runs.set_status(run_id, None, teardownFailures=str(failures))
+        deps.runs.set_status(run_id, None, teardownFailures=str(failures), teardownRetryAt=retry_at)
+    else:
+        retry_at = None
     code = error_name(err)
     delete_by_hand = _DELETE_BY_HAND[mode].format(region=deps.config.region, arn=arn)
     deps.notifier.send(

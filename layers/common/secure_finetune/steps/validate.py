@@ -111,11 +111,13 @@ def _read_media(bucket: DataBucket, reference: MediaReference, rules: MediaRules
     if found is None:
         return MediaObject(reference, size=None)
     meta, head = found
-    if video:  # the container's index may sit at its end: read there too (a few range GETs)
+    if video and meta.size > 0:  # the container's index may sit at its end: read there too (a few range GETs)
 
         def read(offset: int, length: int) -> bytes:
             if offset + length <= len(head):
                 return head[offset : offset + length]
+            if length <= 0 or offset >= meta.size:  # S3 refuses a range that starts past the end
+                return b""
             return bucket.read_range(key, meta.etag, offset, length) or b""
 
         return MediaObject(reference, size=meta.size, seconds=video_seconds(read, meta.size))
