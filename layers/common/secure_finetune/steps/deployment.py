@@ -300,16 +300,16 @@ def _delete(mode: str, arn: str, deps: Dependencies) -> bool:
 def _delete_failed(
     deps: Dependencies, err: Exception, *, record: dict[str, Any], mode: str, arn: str, why: str, common: dict[str, str], now: datetime
 ) -> str:
-    run_id, failures = common["run_id"], int(record.get("teardownFailures") or 0)
+    run_id, retries = common["run_id"], int(record.get("teardownRetries") or 0)
     retry_at = record.get("teardownRetryAt") or None
     if retry_at is not None and retry_at > iso_utc(now):
         pass  # a retry is already on its way (e.g. `finetune teardown` while one waits): one chain only
-    elif failures < TEARDOWN_RETRIES:
-        failures += 1
-        at = now + timedelta(minutes=FIRST_RETRY_MINUTES * 2 ** (failures - 1))
-        deps.scheduler.schedule_retry(run_id, failures, at, why)
+    elif retries < TEARDOWN_RETRIES:
+        retries += 1
+        at = now + timedelta(minutes=FIRST_RETRY_MINUTES * 2 ** (retries - 1))
+        deps.scheduler.schedule_retry(run_id, retries, at, why)
         retry_at = iso_utc(at)
-        deps.runs.set_status(run_id, None, teardownFailures=str(failures), teardownRetryAt=retry_at)
+        deps.runs.set_status(run_id, None, teardownRetries=str(retries), teardownRetryAt=retry_at)
     else:
         retry_at = None
     code = error_name(err)
