@@ -209,6 +209,12 @@ def test_every_task_retries_transient_errors_and_catches_into_a_notified_fail(as
 
 
 def test_the_asynchronously_invoked_functions_have_a_dead_letter_queue(resources):
-    for name in ("TriggerFunction", "CompleteTrainingJobFunction", "StopAbortedRunFunction", "ReconcileTrainingFunction"):
+    for name in (
+        "TriggerFunction",
+        "CompleteTrainingJobFunction",
+        "StopAbortedRunFunction",
+        "ReconcileTrainingFunction",
+        "TeardownFunction",
+    ):
         target = resources[name]["Properties"]["DeadLetterConfig"]["TargetArn"]
         assert target == {"Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]}, name
