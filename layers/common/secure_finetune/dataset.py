@@ -29,7 +29,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -183,10 +183,12 @@ class DatasetReport(BaseModel):
         return Reason(ReasonCode.DATASET_INVALID, code)
 
 
-class _Collector:
-    def __init__(self) -> None:
-        self.kept: list[LineProblem] = []
-        self.counts: Counter[str] = Counter()
+class ProblemCollector:
+    """Every problem counted by code, at most ERRORS_KEPT_PER_CODE of each kept (the report's cap)."""
+
+    def __init__(self, kept: Iterable[LineProblem] = (), counts: Mapping[str, int] | None = None) -> None:
+        self.kept: list[LineProblem] = list(kept)
+        self.counts: Counter[str] = Counter(counts or {})
 
     def add(self, line: int, offset: int, code: str, message: str) -> None:
         self.counts[code] += 1
@@ -288,7 +290,7 @@ class _Tally:
 def validate_dataset(chunks: Iterable[bytes], rules: DatasetRules | DatasetFormat) -> DatasetReport:
     if isinstance(rules, DatasetFormat):
         rules = DatasetRules(format=rules)
-    errors, warnings, tally = _Collector(), _Collector(), _Tally()
+    errors, warnings, tally = ProblemCollector(), ProblemCollector(), _Tally()
     checker = _LineChecker(rules, errors, warnings, tally)
     with _Sha256() as digest:
         total = _read_lines(_read_ahead(_whole_head(chunks), digest), rules.max_bytes, errors, checker.line)
@@ -330,7 +332,7 @@ def validate_dataset(chunks: Iterable[bytes], rules: DatasetRules | DatasetForma
     )
 
 
-def _read_lines(chunks: Iterable[bytes], max_bytes: int | None, errors: _Collector, check: Callable[[bytes, int, int], None]) -> int:
+def _read_lines(chunks: Iterable[bytes], max_bytes: int | None, errors: ProblemCollector, check: Callable[[bytes, int, int], None]) -> int:
     """Split the stream into lines and check each one; the file-level checks on the way. Returns
     the byte count."""
     total = line_no = line_start = 0
@@ -372,7 +374,7 @@ def _read_lines(chunks: Iterable[bytes], max_bytes: int | None, errors: _Collect
     return total
 
 
-def _promote(warnings: _Collector, errors: _Collector, code: WarningCode) -> None:
+def _promote(warnings: ProblemCollector, errors: ProblemCollector, code: WarningCode) -> None:
     """The profile blocks on this finding: it becomes a SENSITIVE_DATA error per line."""
     count = warnings.counts.pop(code)
     moved = [w for w in warnings.kept if w.code == code]
@@ -382,7 +384,7 @@ def _promote(warnings: _Collector, errors: _Collector, code: WarningCode) -> Non
     errors.counts[ReasonCode.SENSITIVE_DATA] += count - len(moved)
 
 
-def _sniff(first: bytes, problems: _Collector) -> bool:
+def _sniff(first: bytes, problems: ProblemCollector) -> bool:
     """Report a BOM or a non-JSONL format from the first bytes; True = do not parse the lines."""
     if first.startswith(_BOM):
         problems.add(0, 0, ReasonCode.DATASET_BOM, "the file starts with a UTF-8 byte-order mark")
@@ -579,7 +581,7 @@ class _Literals:
 
 
 class _LineChecker:
-    def __init__(self, rules: DatasetRules, errors: _Collector, warnings: _Collector, tally: _Tally) -> None:
+    def __init__(self, rules: DatasetRules, errors: ProblemCollector, warnings: ProblemCollector, tally: _Tally) -> None:
         self.rules = rules
         self.errors = errors
         self.warnings = warnings

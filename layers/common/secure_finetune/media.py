@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import math
 import struct
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .dataset import ERRORS_KEPT_PER_CODE, DatasetReport, LineProblem, MediaReference, WarningCode
+from .dataset import DatasetReport, LineProblem, MediaReference, ProblemCollector, WarningCode
 from .models import MediaRules
 from .reasons import ReasonCode
 
@@ -287,14 +286,11 @@ def _dimension_problem(width: int, height: int, rules: MediaRules) -> tuple[Reas
 def with_media_problems(report: DatasetReport, problems: list[tuple[int, ReasonCode, str]], unchecked: str | None = None) -> DatasetReport:
     """The report with the media problems folded into its errors (by line, capped per code like
     the stream's), and a MEDIA_NOT_CHECKED warning when some references went unchecked."""
-    counts = Counter(report.errors_by_code)
-    errors = list(report.errors)
+    collected = ProblemCollector(report.errors, report.errors_by_code)
     offsets = {reference.line: reference.byte_offset for reference in report.media}
     for line, code, message in problems:
-        counts[code] += 1
-        if counts[code] <= ERRORS_KEPT_PER_CODE:
-            errors.append(LineProblem(line=line, byte_offset=offsets.get(line, 0), code=code, message=message))
-    errors.sort(key=lambda problem: (problem.line, problem.byte_offset))
+        collected.add(line, offsets.get(line, 0), code, message)
+    errors, counts = sorted(collected.kept, key=lambda problem: (problem.line, problem.byte_offset)), collected.counts
     warnings, warning_counts = report.warnings, dict(report.warnings_by_code)
     if unchecked is not None:
         warnings = (*warnings, LineProblem(line=0, byte_offset=0, code=WarningCode.MEDIA_NOT_CHECKED, message=unchecked))
