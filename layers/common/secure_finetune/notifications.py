@@ -249,6 +249,17 @@ def _subject(profile: str, what: str, run_id: str, limit: int = 99) -> str:
     return (head + tail)[-limit:]
 
 
+_ACRONYMS = {"arn": "ARN", "ttl": "TTL", "id": "ID", "kms": "KMS", "sha256": "SHA256", "uri": "URI", "url": "URL", "usd": "(USD)"}
+
+
+def label(name: str) -> str:
+    """A field name (snake_case or camelCase) as people read it, the same in Slack and the report:
+    ``estimated_hourly_cost_usd`` and ``estimatedHourlyCostUsd`` -> "Estimated hourly cost (USD)"."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).replace("_", " ").split()
+    text = " ".join(_ACRONYMS.get(word.lower(), word.lower()) for word in words)
+    return text[:1].upper() + text[1:]
+
+
 def _shown(name: str, value: object) -> str:
     if name.endswith("_usd") and (value is None or isinstance(value, (int, float))):
         return usd(value)

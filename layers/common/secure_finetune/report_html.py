@@ -18,6 +18,7 @@ from html import escape
 from typing import Any
 
 from .adapters.s3 import DataBucket
+from .notifications import label
 from .pricing import usd
 from .runs import REPORTS_PREFIX
 
@@ -25,7 +26,6 @@ STEPS = ("register", "validation", "guardrails", "training", "metrics", "deploym
 NOT_REACHED = '<p class="missing">not reached</p>'
 TRAINING_COLOUR, VALIDATION_COLOUR = "#1f6fd1", "#e8590c"
 _CONTENT_KEY = re.compile(r"prompt|answer|completion|content|message|response|text|owner|email", re.IGNORECASE)
-_ACRONYMS = {"arn", "ttl", "id", "kms", "sha256", "uri", "url", "usd"}
 _STATUS_ORDER = {"FAIL": 0, "UNKNOWN": 1, "PASS": 2}
 _SHOWN_PROBLEMS = 10
 
@@ -188,10 +188,10 @@ def _costs(docs: Mapping[str, Mapping[str, Any]]) -> str:
     for step, document in docs.items():
         for path, key, value in _walk(document):
             if key.endswith("Usd"):
-                label = _label(key.removesuffix("Usd")) or "Cost"
-                rows.append((f"{label} ({step})", _money(value)))
+                name = label(key.removesuffix("Usd")) or "Cost"
+                rows.append((f"{name} ({step})", _money(value)))
             elif key in ("billedTokens", "epochs", "priceSource", "modelUnits", "ttlHours") and "cost" in (*path, step):
-                rows.append((f"{_label(key)} ({step})", value))
+                rows.append((f"{label(key)} ({step})", value))
     return _rows_table(rows) if rows else '<p class="missing">no cost figures</p>'
 
 
@@ -216,9 +216,9 @@ def _smoke(smoke: Mapping[str, Any] | None) -> str:
         rows = [_map(item) for item in _list(value) if isinstance(item, Mapping)]
         columns = list(dict.fromkeys(k for row in rows for k, v in row.items() if _number(v) is not None or isinstance(v, bool)))
         if rows and columns:
-            head = "".join(f'<th scope="col">{_e(_label(c))}</th>' for c in columns)
+            head = "".join(f'<th scope="col">{_e(label(c))}</th>' for c in columns)
             body = "".join("<tr>" + "".join(f"<td>{_value(row.get(c), c)}</td>" for c in columns) + "</tr>" for row in rows)
-            html += f"<table><caption>{_e(_label(key))}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            html += f"<table><caption>{_e(label(key))}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     return html or '<p class="missing">no smoke test figures</p>'
 
 
@@ -350,7 +350,7 @@ def _facts(document: Mapping[str, Any]) -> str:
             value = "; ".join(_value(v, key) if numbers else _text(v) for v in raw)
         elif key.endswith("Usd"):
             value = _money(raw)
-        rows.append((_label(key.removesuffix("Usd")) if key.endswith("Usd") else _label(key), value))
+        rows.append((label(key.removesuffix("Usd")) if key.endswith("Usd") else label(key), value))
     return _rows_table(rows) if rows else ""
 
 
@@ -444,12 +444,6 @@ def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value) if math.isfinite(value) else None
-
-
-def _label(key: str) -> str:
-    words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", key).replace("_", " ").split()
-    words = [w.upper() if w.lower() in _ACRONYMS else w.lower() for w in words]
-    return " ".join(words)[:1].upper() + " ".join(words)[1:]
 
 
 def _map(value: object) -> Mapping[str, Any]:

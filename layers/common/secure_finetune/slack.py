@@ -11,7 +11,7 @@ import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from .notifications import MilestoneEvent, flat, render, title
+from .notifications import MilestoneEvent, flat, label, render, title
 from .pricing import usd
 
 HEADER_LIMIT = 150
@@ -24,7 +24,6 @@ LINK_LIMIT = 1500
 ELLIPSIS = "…"
 _MORE_RESERVE = 40  # room kept for the "… N more" line
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-_WORDS = {"arn": "ARN", "ttl": "TTL", "usd": "(USD)"}
 
 Block = dict[str, Any]
 
@@ -65,15 +64,10 @@ def _field(label: str, value: str) -> Block:
 
 
 def _fact(name: str, value: object) -> str:
-    head = f"*{_label(name)}*"
+    head = f"*{label(name)}*"
     if isinstance(value, (list, tuple)):
         return _within(head, [f"• {escape(_clip(flat(item), VALUE_LIMIT))}" for item in value] or ["_none_"], SECTION_LIMIT)
     return f"{head}\n{_value(name, value)}"
-
-
-def _label(name: str) -> str:
-    words = [_WORDS.get(word, word) for word in name.split("_")]
-    return " ".join(words)[:1].upper() + " ".join(words)[1:]
 
 
 def _value(name: str, value: object) -> str:
