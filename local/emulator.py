@@ -238,34 +238,10 @@ class LocalPipeline:
         raise TimeoutError("no APPROVAL_NEEDED message")
 
     def open_approval(self, method: str, link: str, decision: str | None = None) -> dict[str, Any]:
-        """What API Gateway's proxy integration hands the approval function for ``link``.
-
-        Emulator stand-in for API Gateway's data plane (moto keeps the API but serves no requests).
-        """
+        """Open ``link`` as a browser would: the approval function gets API Gateway's proxy event."""
         path = urlsplit(link).path.removeprefix("/approve")
         body = f"decision={decision}" if decision else None
-        headers = {"User-Agent": "local-demo", "Content-Type": "application/x-www-form-urlencoded"}
-        event = {
-            "resource": "/approvals/{secret}",
-            "path": path,
-            "httpMethod": method,
-            "headers": headers,
-            "multiValueHeaders": {k: [v] for k, v in headers.items()},
-            "queryStringParameters": None,
-            "multiValueQueryStringParameters": None,
-            "pathParameters": {"secret": path.rsplit("/", 1)[-1]},
-            "stageVariables": None,
-            "requestContext": {
-                "resourcePath": "/approvals/{secret}",
-                "httpMethod": method,
-                "path": f"/approve{path}",
-                "stage": "approve",
-                "requestId": "local",
-                "identity": {"sourceIp": "127.0.0.1", "userAgent": "local-demo"},
-            },
-            "body": base64.b64encode(body.encode()).decode() if body else None,
-            "isBase64Encoded": bool(body),
-        }
+        event = approval_request(method, path.rsplit("/", 1)[-1], body, base64_body=True, path=path)
         return self.invoke("ApprovalApiFunction", event)
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -293,3 +269,70 @@ class LocalPipeline:
         arn = sqs.get_queue_attributes(QueueUrl=self._observer, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         boto3.client("sns").subscribe(TopicArn=self.stack.outputs["NotificationTopicArn"], Protocol="sqs", Endpoint=arn)
         self._seen: list[dict[str, Any]] = []
+
+
+def approval_request(
+    method: str,
+    secret: str,
+    body: str | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+    *,
+    base64_body: bool = False,
+    path: str | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event as the ``/approvals/{secret}`` ANY method delivers it.
+
+    Emulator stand-in for API Gateway's data plane (moto keeps the API but serves no requests);
+    the unit tests build their requests with it too."""
+    path = path or f"/approvals/{secret}"
+    headers = {
+        "Accept": "text/html,application/xhtml+xml",
+        "Host": "abc123defg.execute-api.us-east-1.amazonaws.com",
+        "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+        "X-Forwarded-For": "203.0.113.7",
+        "X-Forwarded-Proto": "https",
+    }
+    if body is not None:
+        headers["Content-Type"] = content_type
+        headers["Origin"] = "https://abc123defg.execute-api.us-east-1.amazonaws.com"
+    if base64_body and body is not None:
+        body = base64.b64encode(body.encode()).decode()
+    return {
+        "resource": "/approvals/{secret}",
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": {"secret": path.rsplit("/", 1)[-1]},
+        "stageVariables": None,
+        "requestContext": {
+            "accountId": "111122223333",
+            "apiId": "abc123defg",
+            "domainName": "abc123defg.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "abc123defg",
+            "extendedRequestId": "LgLSnFqVIAMFZ1g=",
+            "httpMethod": method,
+            "identity": {
+                "accessKey": None,
+                "accountId": None,
+                "caller": None,
+                "cognitoIdentityId": None,
+                "sourceIp": "203.0.113.7",
+                "user": None,
+                "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+                "userArn": None,
+            },
+            "path": f"/Prod{path}",
+            "protocol": "HTTP/1.1",
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "requestTime": "24/Nov/2026:12:00:00 +0000",
+            "requestTimeEpoch": 1795521600000,
+            "resourceId": "r3pmxh",
+            "resourcePath": "/approvals/{secret}",
+            "stage": "Prod",
+        },
+        "body": body,
+        "isBase64Encoded": base64_body,
+    }

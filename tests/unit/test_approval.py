@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import logging
 import time
@@ -13,6 +12,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from local.emulator import approval_request
 from local.lambda_runtime import load_handler
 
 from secure_finetune.adapters.approvals import ApprovalStore, approval_pk
@@ -101,72 +101,8 @@ def link_secret(deps: FakeDeps) -> str:
     return message.approve_link.rsplit("/", 1)[-1]
 
 
-def api_event(
-    method: str,
-    secret: str,
-    body: str | None = None,
-    content_type: str = "application/x-www-form-urlencoded",
-    *,
-    base64_body: bool = False,
-    path: str | None = None,
-) -> dict[str, Any]:
-    """An API Gateway REST proxy event as the ``/approvals/{secret}`` ANY method delivers it."""
-    path = path or f"/approvals/{secret}"
-    headers = {
-        "Accept": "text/html,application/xhtml+xml",
-        "Host": "abc123defg.execute-api.us-east-1.amazonaws.com",
-        "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
-        "X-Forwarded-For": "203.0.113.7",
-        "X-Forwarded-Proto": "https",
-    }
-    if body is not None:
-        headers["Content-Type"] = content_type
-        headers["Origin"] = "https://abc123defg.execute-api.us-east-1.amazonaws.com"
-    if base64_body and body is not None:
-        body = base64.b64encode(body.encode()).decode()
-    return {
-        "resource": "/approvals/{secret}",
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": {"secret": path.rsplit("/", 1)[-1]},
-        "stageVariables": None,
-        "requestContext": {
-            "accountId": "111122223333",
-            "apiId": "abc123defg",
-            "domainName": "abc123defg.execute-api.us-east-1.amazonaws.com",
-            "domainPrefix": "abc123defg",
-            "extendedRequestId": "LgLSnFqVIAMFZ1g=",
-            "httpMethod": method,
-            "identity": {
-                "accessKey": None,
-                "accountId": None,
-                "caller": None,
-                "cognitoIdentityId": None,
-                "sourceIp": "203.0.113.7",
-                "user": None,
-                "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
-                "userArn": None,
-            },
-            "path": f"/Prod{path}",
-            "protocol": "HTTP/1.1",
-            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-            "requestTime": "24/Nov/2026:12:00:00 +0000",
-            "requestTimeEpoch": 1795521600000,
-            "resourceId": "r3pmxh",
-            "resourcePath": "/approvals/{secret}",
-            "stage": "Prod",
-        },
-        "body": body,
-        "isBase64Encoded": base64_body,
-    }
-
-
 def call(store: ApprovalStore, deps: FakeDeps, method: str, secret: str, body: str | None = None, **kwargs: Any) -> dict[str, Any]:
-    response: dict[str, Any] = APPROVAL_API(api_event(method, secret, body, **kwargs), Context(), deps=deps, store=store)
+    response: dict[str, Any] = APPROVAL_API(approval_request(method, secret, body, **kwargs), Context(), deps=deps, store=store)
     return response
 
 
