@@ -18,6 +18,8 @@ from secure_finetune.wiring import Dependencies
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None) -> dict[str, Any]:
     state = PipelineState.model_validate(event)
+    result = read_training_metrics(state, deps or Dependencies.from_env())
+    # after the step: a gate failure or a retried attempt does not count the job again
     if state.training and state.training.training_seconds is not None:
         metrics.add_metric(name="JobDurationSeconds", unit=MetricUnit.Seconds, value=state.training.training_seconds)
-    return read_training_metrics(state, deps or Dependencies.from_env()).wire()
+    return result.wire()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
@@ -16,7 +16,7 @@ from secure_finetune.wiring import Dependencies
 class TeardownRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     runId: str  # the schedule's JSON input names it so
-    action: str = "delete"
+    action: Literal["warn", "delete"] = "delete"
     why: str = "time-to-live reached"
     scheduledAt: datetime | None = None  # a schedule's own time (Scheduler's context attribute)
 
@@ -25,8 +25,6 @@ class TeardownRequest(BaseModel):
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None) -> dict[str, Any]:
     request = TeardownRequest.model_validate(event)
-    if request.action not in ("warn", "delete"):
-        raise ValueError("action must be warn or delete")
     # Retries are timed from the later of this clock and the schedule's time (an emulated clock runs ahead).
     now = max(filter(None, (datetime.now(UTC), request.scheduledAt)))
     outcome = tear_down(request.runId, request.action, deps or Dependencies.from_env(), why=request.why[:100], now=now)

@@ -154,7 +154,8 @@ def check_deployment(state: PipelineState, deps: Dependencies) -> DeploymentResu
     found = deps.bedrock.get_throughput(current.arn) if current.mode == PROVISIONED else deps.bedrock.get_deployment(current.arn)
     status, polls = str(found["status"]), current.polls + 1
     if status == "Failed":
-        # failureMessage goes to the encrypted report, the reason code to the owner.
+        # failureMessage goes to the encrypted report; NotifyFailure passes it on shortened (a throughput's
+        # failure names capacity or permissions, never records, unlike a training job's).
         failure = {"failureMessage": found.get("failureMessage")}
         deps.bucket.put_json(report_key(state.run.run_id, Step.DEPLOYMENT), _with(deps, state, failure))
         code = ReasonCode.THROUGHPUT_FAILED if current.mode == PROVISIONED else ReasonCode.DEPLOYMENT_FAILED
