@@ -218,6 +218,12 @@ class FakeSlots:
         self.clock += 1
         self.waiters[run_id] = Waiter(run_id, task_token, self.clock)
 
+    def requeue(self, waiter):
+        self.waiters[waiter.run_id] = waiter
+
+    def claim(self, run_id):
+        return self.waiters.pop(run_id, None) is not None
+
     def dequeue(self, run_id):
         self.waiters.pop(run_id, None)
 

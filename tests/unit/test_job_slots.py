@@ -91,3 +91,19 @@ def test_a_lost_wake_up_is_repaired_by_the_next_hand_out(slots: JobSlots) -> Non
     queue(deps, "r3")
     slots.release("r1")  # freed without serving the queue (a crash between the two writes)
     assert hand_out_free_slots(deps) == ["r3"]
+
+
+def test_a_hand_out_racing_another_for_the_same_waiter_leaves_its_slot_alone(slots: JobSlots) -> None:
+    # Two releases serve the queue at once (a job ends while a new run queues): both saw r3 waiting
+    deps = deps_with(slots)
+    for run in ("r1", "r2", "r3"):
+        queue(deps, run)
+    slots.release("r1")
+    seen_before = slots.view()  # the slower hand-out read the queue here...
+    assert hand_out_free_slots(deps) == ["r3"]  # ...while the faster one woke r3 with the free slot
+    fresh = slots.view
+    reads = iter([seen_before])
+    slots.view = lambda: next(reads, None) or fresh()  # type: ignore[method-assign]  # its first read is stale
+    assert hand_out_free_slots(deps) == []  # the slower one finds r3 already served
+    del slots.view
+    assert sorted(slots.view().holders.values()) == ["r2", "r3"]  # r3 keeps its slot: the limit holds

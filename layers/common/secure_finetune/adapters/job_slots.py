@@ -103,16 +103,34 @@ class JobSlots:
         return False
 
     def enqueue(self, run_id: str, task_token: str) -> None:
+        self.requeue(Waiter(run_id, task_token, time.time_ns() // 1_000_000))
+
+    def requeue(self, waiter: Waiter) -> None:
+        """Put ``waiter`` (back) in the queue at its own arrival time, so FIFO order holds."""
         self._ddb.put_item(
             TableName=self.table,
             Item={
                 "pk": {"S": JOB_SLOTS_PK},
-                "sk": {"S": waiter_sk(run_id)},
-                "runId": {"S": run_id},
-                "taskToken": {"S": task_token},
-                "enqueuedAt": {"N": str(time.time_ns() // 1_000_000)},
+                "sk": {"S": waiter_sk(waiter.run_id)},
+                "runId": {"S": waiter.run_id},
+                "taskToken": {"S": waiter.task_token},
+                "enqueuedAt": {"N": str(waiter.enqueued_at_ms)},
             },
         )
+
+    def claim(self, run_id: str) -> bool:
+        """Take ``run_id`` out of the queue to serve it; False when another hand-out already did."""
+        try:
+            self._ddb.delete_item(
+                TableName=self.table,
+                Key={"pk": {"S": JOB_SLOTS_PK}, "sk": {"S": waiter_sk(run_id)}},
+                ConditionExpression="attribute_exists(sk)",
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def dequeue(self, run_id: str) -> None:
         self._ddb.delete_item(TableName=self.table, Key={"pk": {"S": JOB_SLOTS_PK}, "sk": {"S": waiter_sk(run_id)}})

@@ -22,17 +22,23 @@ def wait_for_job_slot(state: PipelineState, task_token: str, deps: Dependencies)
 
 
 def hand_out_free_slots(deps: Dependencies) -> list[str]:
-    """Give free slots to the oldest waiters and wake them; returns the runs woken."""
+    """Give free slots to the oldest waiters and wake them; returns the runs woken.
+
+    Two hand-outs may run at once (a job ends while a run queues). Each waiter is claimed out of
+    the queue first (a conditional delete), so only one of them gives it a slot and answers its
+    token; a token that then cannot be answered means the wait itself ended."""
     woken: list[str] = []
     for waiter in deps.slots.view().waiters:
+        if not deps.slots.claim(waiter.run_id):
+            continue  # another hand-out is serving it
         slot = deps.slots.try_acquire(waiter.run_id)
         if slot is None:
+            deps.slots.requeue(waiter)  # back in its place; the next release (or the reconciler) serves it
             break  # FIFO: nobody jumps the queue
         if deps.machine.succeed(waiter.task_token, {"slot": slot}):
             woken.append(waiter.run_id)
         else:
             deps.slots.release(waiter.run_id)  # its wait had already ended (timed out, aborted)
-        deps.slots.dequeue(waiter.run_id)
     return woken
 
 
