@@ -308,6 +308,16 @@ def test_a_failed_deployment_whose_teardown_is_refused_still_tells_the_owner_and
     assert f"reports/{RUN}/index.html" in d.bucket.documents and len(d.scheduler.retries) == 1
 
 
+def test_an_unexpected_error_after_the_purchase_still_tears_it_down():
+    # e.g. the smoke-test function crashed (Catch States.ALL): not a deployment error, still billing
+    s, d = state(ttl_hours=0), deps()  # no time-to-live schedule would ever delete it
+    s = planned(s, d)
+    s = s.model_copy(update={"deployment": deploy(s, d), "failure": Failure(error="Lambda.Unknown", cause="crashed")})
+    outcome = notify_failure(s, d)
+    assert outcome["reason"] == "INTERNAL_ERROR:Lambda.Unknown"
+    assert d.bedrock.throughputs == {} and Milestone.TORN_DOWN in [n.milestone for n in d.notifier.sent]
+
+
 def test_a_run_aborted_while_deploying_has_what_it_bought_torn_down():
     from secure_finetune.steps.training import stop_job_of_aborted_run
 

@@ -63,8 +63,10 @@ def notify_failure(state: PipelineState, deps: Dependencies) -> dict[str, str]:
     deps.runs.set_status(run.run_id, RunStatus.FAILED, reason=str(reason))
     release_job_slot(run.run_id, deps)  # a stopped run holds no slot and waits in no queue
     deps.notifier.send(event)
-    if step == Step.DEPLOYMENT and not _kept_on_purpose(state, reason):
-        tear_down(run.run_id, "delete", deps, why=str(reason))  # a failed run leaves nothing billing
+    if not _kept_on_purpose(state, reason):
+        # Whatever stopped the run (a crash after the purchase too), it leaves nothing billing;
+        # the run record says what it bought, if anything.
+        tear_down(run.run_id, "delete", deps, why=str(reason))
     write_run_report(deps.bucket, run.run_id)  # the page people open, for failed runs too
     return {"reason": str(reason), "cause": f"{step} stopped the run; report: s3://{run.bucket}/reports/{run.run_id}/", "step": str(step)}
 
