@@ -23,9 +23,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.markup import escape
@@ -36,6 +36,7 @@ from .dataset import DatasetReport, DatasetRules, FileRole, validate_dataset
 from .models import CustomizationType, UnknownModel, find_model
 from .settings import load_catalog
 
+T = TypeVar("T")
 DEFAULT_PROFILES = Path(__file__).resolve().parents[3] / "config" / "profiles.toml"
 CHUNK = 1024 * 1024
 
@@ -157,46 +158,51 @@ def _checks_media(args: argparse.Namespace) -> bool:
     return bool(args.check_media)
 
 
-def _with_media_checked(report: DatasetReport, rules: DatasetRules) -> DatasetReport:
-    """The pipeline's own media check (existence, size, image dimensions, video duration) on the media bucket."""
+def _use_endpoint(url: str | None) -> None:
+    """``--endpoint-url`` (e.g. a moto server): every client made from here on goes there."""
+    import os
+
+    from .adapters.clients import reset_clients
+
+    if url:
+        os.environ["AWS_ENDPOINT_URL"] = url
+        reset_clients()  # a client cached earlier would still point at AWS
+
+
+def _read_own_bucket(bucket: str, what: str, read: Callable[[Any], T]) -> T:
+    """``read(DataBucket)`` on a bucket of the caller's account (read-only: no key needed), as the
+    pipeline reads it (GR-CTX-02); AWS errors become usage errors naming ``what`` was read."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     from .adapters.clients import client
     from .adapters.s3 import DataBucket
+
+    try:
+        owner = client("sts").get_caller_identity()["Account"]
+        return read(DataBucket(bucket, owner, key_arn=""))
+    except ClientError as err:  # e.g. AccessDenied: a missing object reads as 403 without s3:ListBucket
+        raise UsageError(f"cannot read {what} as its owner: {err.response['Error']['Code']}") from None
+    except BotoCoreError as err:
+        raise UsageError(str(err)) from None
+
+
+def _with_media_checked(report: DatasetReport, rules: DatasetRules) -> DatasetReport:
+    """The pipeline's own media check (existence, size, image dimensions, video duration) on the media bucket."""
     from .steps.validate import check_media_objects
 
     assert rules.media is not None and rules.media_bucket is not None
-    try:
-        owner = client("sts").get_caller_identity()["Account"]  # the pipeline's bucket is the caller's
-        return check_media_objects(DataBucket(rules.media_bucket, owner, key_arn=""), report, rules.media)
-    except ClientError as err:
-        code = err.response["Error"]["Code"]
-        # the pipeline reads media only from a bucket of its own account (GR-CTX-02)
-        raise UsageError(f"cannot read media in s3://{rules.media_bucket}/ as its owner: {code} (--no-check-media skips this)") from None
-    except BotoCoreError as err:
-        raise UsageError(str(err)) from None
+    media = rules.media
+    what = f"media in s3://{rules.media_bucket}/ (--no-check-media skips this)"
+    return _read_own_bucket(rules.media_bucket, what, lambda bucket: check_media_objects(bucket, report, media))
 
 
 def _report(args: argparse.Namespace) -> int:
     """Render ``reports/<RUN>/*.json`` into one self-contained HTML page on this machine."""
-    import os
-
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from .adapters.clients import client, reset_clients
-    from .adapters.s3 import DataBucket
     from .report_html import load_run_documents, render_run_report
 
-    if args.endpoint_url:  # e.g. the demo's moto server
-        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
-        reset_clients()
-    try:
-        owner = client("sts").get_caller_identity()["Account"]  # the bucket must be in the caller's account
-        documents = load_run_documents(DataBucket(args.bucket, owner, key_arn=""), args.run)  # read-only: no key needed
-    except ClientError as err:  # e.g. AccessDenied: a missing object reads as 403 without s3:ListBucket
-        raise UsageError(f"cannot read s3://{args.bucket}/reports/{args.run}/: {err.response['Error']['Code']}") from None
-    except BotoCoreError as err:
-        raise UsageError(str(err)) from None
+    _use_endpoint(args.endpoint_url)  # e.g. the demo's moto server
+    where = f"s3://{args.bucket}/reports/{args.run}/"
+    documents = _read_own_bucket(args.bucket, where, lambda bucket: load_run_documents(bucket, args.run))
     if not documents:
         raise UsageError(f"no report documents under s3://{args.bucket}/reports/{args.run}/")
     output = args.output or Path(f"{args.run}.html")
@@ -222,14 +228,11 @@ def _profiles(args: argparse.Namespace, console: Console) -> int:
 
 
 def _preflight(args: argparse.Namespace, console: Console) -> int:
-    import os
-
     from .guardrails import findings_document
     from .models import find_model
     from .preflight import Target, audit, target_from_stack
 
-    if args.endpoint_url:  # e.g. a moto server: every client the audit makes goes there
-        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
+    _use_endpoint(args.endpoint_url)
     model = find_model(args.model).model_id
     if args.stack:
         target = target_from_stack(args.stack, model, args.customization_type)
@@ -269,16 +272,11 @@ def print_findings(console: Console, findings: list[Any], emulated: set[str]) ->
 
 
 def _operate(args: argparse.Namespace, console: Console) -> int:
-    import os
-
     from botocore.exceptions import ClientError
 
     from . import operate
-    from .adapters.clients import reset_clients
 
-    if args.endpoint_url:
-        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url
-        reset_clients()
+    _use_endpoint(args.endpoint_url)
     try:
         stack = operate.Stack.named(args.stack)
         if args.command == "runs":
