@@ -263,6 +263,7 @@ class BedrockStandIn:
         return _Response(), {}
 
     def _Converse(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
+        started = time.perf_counter()
         model_id = unquote(params["url_path"].split("/model/", 1)[-1].rsplit("/converse", 1)[0])
         self.conversations.append(model_id)
         answer = self.scenario.smoke_answer
@@ -270,7 +271,7 @@ class BedrockStandIn:
             "output": {"message": {"role": "assistant", "content": [{"text": answer}]}},
             "stopReason": "end_turn",
             "usage": {"inputTokens": 8, "outputTokens": len(answer.split()), "totalTokens": 8 + len(answer.split())},
-            "metrics": {"latencyMs": 212},
+            "metrics": {"latencyMs": round((time.perf_counter() - started) * 1000)},  # the stand-in's own time
         }
 
     def _status(self, resource: _Throughput, ready: str) -> str:

@@ -8,7 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from secure_finetune.observability import logger, metrics, tracer
-from secure_finetune.steps.training import pipeline_health, reconcile_training_waits
+from secure_finetune.steps.training import events_recovered, pipeline_health, reconcile_training_waits
 from secure_finetune.wiring import Dependencies
 
 
@@ -22,6 +22,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependen
     health = pipeline_health(deps)
     metrics.add_metric(name="QueuedRuns", unit=MetricUnit.Count, value=health.queued_runs)
     metrics.add_metric(name="OverdueTrainingWaits", unit=MetricUnit.Count, value=health.overdue_training_waits)
-    recovered = sum(outcome.startswith("answered") for outcome in outcomes.values())
-    metrics.add_metric(name="LostEventsRecovered", unit=MetricUnit.Count, value=recovered)
+    metrics.add_metric(name="LostEventsRecovered", unit=MetricUnit.Count, value=events_recovered(outcomes))
     return {"reconciled": outcomes}

@@ -28,6 +28,7 @@ CONFIG = StackConfig(
 class FakeRuns:
     tokens: dict[tuple[str, str], str] = field(default_factory=dict)
     runs: dict[str, dict[str, str]] = field(default_factory=dict)
+    waiting_for: dict[tuple[str, str], float] = field(default_factory=dict)  # seconds each wait has lasted
 
     def get_token(self, run_id, step):
         return self.tokens.get((run_id, step.value))
@@ -39,7 +40,12 @@ class FakeRuns:
         self.tokens.pop((run_id, step.value), None)
 
     def waiting_since(self, step, older_than_seconds):
-        return [run for (run, waiting), _ in self.tokens.items() if waiting == step.value]
+        # a wait the test did not age counts as old enough (the reconciler tests' default)
+        return [
+            run
+            for (run, waiting) in self.tokens
+            if waiting == step.value and self.waiting_for.get((run, waiting), float("inf")) >= older_than_seconds
+        ]
 
     def get_run(self, run_id):
         return self.runs.get(run_id)

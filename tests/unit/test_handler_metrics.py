@@ -45,8 +45,11 @@ def test_the_reconciler_reports_the_queue_overdue_waits_and_recovered_events(cap
     deps.slots.holders = {0: "a", 1: "b"}  # both slots held by training runs: the queued run stays queued
     for holder in ("a", "b"):
         deps.runs.set_status(holder, RunStatus.TRAINING)
-    deps.runs.put_token("long-run", Step.TRAINING, "token-t")  # FakeRuns: every waiting token counts as old
-    deps.bedrock.jobs["long-run"] = {"status": "InProgress"}
+    # TrainingTimeoutSeconds is 7 days in CONFIG: overdue past 80% of it (134.4 h), not before
+    for run, hours in (("long-run", 135), ("recent-run", 134)):
+        deps.runs.put_token(run, Step.TRAINING, f"token-{run}")
+        deps.runs.waiting_for[(run, Step.TRAINING.value)] = hours * 3600
+        deps.bedrock.jobs[run] = {"status": "InProgress"}
     handler = load_handler(FUNCTIONS / "reconcile_training")
     handler({}, CONTEXT, deps=deps)
     assert emitted(capsys) == {"QueuedRuns": 1, "OverdueTrainingWaits": 1, "LostEventsRecovered": 0}

@@ -58,3 +58,23 @@ def test_profile_comes_from_the_first_sub_prefix():
     assert profile_of("incoming/support-bot/x.jsonl") == "support-bot"
     assert profile_of("incoming/support-bot/deeper/x.jsonl") == "support-bot"
     assert profile_of("incoming/x.jsonl") is None
+
+
+def test_the_run_table_finds_only_waits_older_than_the_cutoff(moto_runs_table, monkeypatch):
+    # What the reconciler and the overdue-training alarm read (createdAt <= now - age, on moto's DynamoDB)
+    import time
+
+    from secure_finetune.adapters import runs_table
+    from secure_finetune.adapters.runs_table import RunTable
+    from secure_finetune.runs import Step
+
+    table, start = RunTable(moto_runs_table), time.time()
+    monkeypatch.setattr(runs_table.time, "time", lambda: start)
+    table.put_token("old", Step.TRAINING, "t-old")
+    monkeypatch.setattr(runs_table.time, "time", lambda: start + 600)
+    table.put_token("new", Step.TRAINING, "t-new")
+    table.put_token("queued", Step.APPROVAL, "t-approval")  # another step's wait is never a training wait
+    monkeypatch.setattr(runs_table.time, "time", lambda: start + 900)
+    assert table.waiting_since(Step.TRAINING, 900) == ["old"]
+    assert sorted(table.waiting_since(Step.TRAINING, 300)) == ["new", "old"]
+    assert table.waiting_since(Step.TRAINING, 901) == []

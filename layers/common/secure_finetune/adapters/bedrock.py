@@ -6,8 +6,6 @@ import random
 import time
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from .clients import client
@@ -125,13 +123,13 @@ class BedrockRuntime:
     def __init__(self, read_timeout_seconds: float = 20) -> None:
         # Its own client: a smoke prompt gets one retry and a short timeout (SmokeTestFunction's
         # Timeout covers 3 prompts x 2 attempts), not the pipeline's five patient attempts.
-        self._config = Config(retries={"mode": "standard", "total_max_attempts": 2}, connect_timeout=5, read_timeout=read_timeout_seconds)
+        self.read_timeout_seconds = read_timeout_seconds
         self._runtime: Any = None  # made on first use: only the smoke test pays for it
 
     def converse(self, model_arn: str, prompt: str, max_tokens: int = 64) -> tuple[str, int]:
         """(answer text, latency ms). The text stays in memory: it is measured, never logged."""
         if self._runtime is None:
-            self._runtime = boto3.client("bedrock-runtime", config=self._config)
+            self._runtime = client("bedrock-runtime", total_attempts=2, read_timeout=self.read_timeout_seconds)
         response = self._runtime.converse(
             modelId=model_arn,
             messages=[{"role": "user", "content": [{"text": prompt}]}],

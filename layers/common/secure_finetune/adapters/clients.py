@@ -11,15 +11,15 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-_CONFIG = Config(connect_timeout=5, read_timeout=30)
+_CONFIG = Config(connect_timeout=5)
 
 
 @cache
-def client(service: str, total_attempts: int = 6) -> Any:
+def client(service: str, total_attempts: int = 6, read_timeout: float = 30) -> Any:
     """botocore's standard retries; ``total_attempts=1`` turns them off for a caller that retries
     itself, so the two never multiply."""
-    retries = Config(retries={"mode": "standard", "total_max_attempts": total_attempts})
-    return boto3.client(service, config=_CONFIG.merge(retries))
+    config = Config(retries={"mode": "standard", "total_max_attempts": total_attempts}, read_timeout=read_timeout)
+    return boto3.client(service, config=_CONFIG.merge(config))
 
 
 def reset_clients() -> None:

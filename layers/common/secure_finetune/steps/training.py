@@ -122,6 +122,9 @@ def complete_training_job(event: BedrockJobStateChange, deps: Dependencies) -> s
     return answer_training_wait(event.detail.job_name, deps)
 
 
+ANSWERED = "answered"  # the outcome of a wait this call ended
+
+
 def answer_training_wait(run_id: str, deps: Dependencies) -> str:
     """Re-read the run's job and, if it ended, answer its task token (event or reconciler)."""
     token = deps.runs.get_token(run_id, Step.TRAINING)
@@ -149,7 +152,7 @@ def answer_training_wait(run_id: str, deps: Dependencies) -> str:
         return f"ignored: job is {status}"
     deps.runs.delete_token(run_id, Step.TRAINING)
     release_job_slot(run_id, deps)  # the job has ended: the next queued run may start its own
-    return f"answered {status}" if answered else f"already answered ({status})"
+    return f"{ANSWERED} {status}" if answered else f"already answered ({status})"
 
 
 def _seconds_between(start: object, end: object) -> float | None:
@@ -171,6 +174,11 @@ def pipeline_health(deps: Dependencies) -> PipelineHealth:
         queued_runs=len(deps.slots.view().waiters),
         overdue_training_waits=len(deps.runs.waiting_since(Step.TRAINING, overdue_after)),
     )
+
+
+def events_recovered(outcomes: dict[str, str]) -> int:
+    """How many of the reconciler's outcomes answered a wait whose completion event was lost."""
+    return sum(outcome.startswith(ANSWERED) for outcome in outcomes.values())
 
 
 def reconcile_training_waits(deps: Dependencies, older_than_seconds: int) -> dict[str, str]:
