@@ -436,3 +436,19 @@ def test_a_small_or_unknown_cost_reads_the_same_in_slack_as_in_the_e_mail():
         event = JobStarted(**common, customization_type="FINE_TUNING", estimated_training_cost_usd=cost)
         texts = [block.get("text", {}).get("text", "") for block in slack_message(event)["blocks"] if isinstance(block.get("text"), dict)]
         assert any(shown in text for text in texts) and f"estimated_training_cost_usd: {shown}" in render(event).body
+
+
+def test_every_fact_reads_the_same_in_slack_the_e_mail_and_the_report():
+    # one formatter (notifications.shown): e-mail said "2.0" and "True" where Slack said "2" and "yes"
+    from secure_finetune.notifications import ApprovalNeeded, render, shown
+    from secure_finetune.report_html import _value as report_cell
+
+    event = ApprovalNeeded(
+        run_id="r", profile="p", dataset="s3://b/k?versionId=v", model_units=1200, ttl_hours=2.0,
+        estimated_hourly_cost_usd=60.5, estimated_cost_over_ttl_usd=None, approve_link="https://x/approve/s",
+    )  # fmt: skip
+    texts = " ".join(str(block) for block in slack_message(event)["blocks"])
+    for name, expected in (("model_units", "1,200"), ("ttl_hours", "2"), ("estimated_hourly_cost_usd", "$60.50")):
+        assert shown(name, getattr(event, name)) == expected
+        assert f"{name}: {expected}\n" in render(event).body and expected in texts and report_cell(getattr(event, name), name) == expected
+    assert shown("passed", True) == "yes" and report_cell(True) == "yes"

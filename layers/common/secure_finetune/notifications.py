@@ -29,6 +29,7 @@ RUN_FAILED             reason, step (any other stop: settings, deployment, ...),
 
 from __future__ import annotations
 
+import math
 import re
 import typing
 from enum import StrEnum
@@ -232,7 +233,7 @@ def render(event: MilestoneEvent) -> RenderedMessage:
             lines.append(f"{name}:")
             lines.extend(f"  - {flat(item)}" for item in value)
         else:
-            lines.append(f"{name}: {_shown(name, value)}")
+            lines.append(f"{name}: {shown(name, value) or 'none'}")
     return RenderedMessage(
         subject=subject,
         body="\n".join(lines) + "\n",
@@ -260,10 +261,24 @@ def label(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _shown(name: str, value: object) -> str:
-    if name.endswith("_usd") and (value is None or isinstance(value, (int, float))):
-        return usd(value)
-    return "none" if value is None else str(value)
+def shown(name: str, value: object) -> str | None:
+    """A fact's value as every channel shows it (e-mail, Slack, the report): dollars for a cost
+    (unknown, never $0), yes/no, numbers with separators; None stays None for each to mark."""
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if name.endswith(("_usd", "Usd")) and (value is None or number is not None):
+        return usd(number)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if number is not None and math.isfinite(number):
+        return number_text(number)
+    return str(value)
+
+
+def number_text(number: float) -> str:
+    """Whole numbers with separators (12,470), others to 4 significant digits (0.9123)."""
+    return f"{int(number):,}" if float(number).is_integer() and abs(number) < 1e15 else f"{number:.4g}"
 
 
 def flat(item: object) -> str:

@@ -18,7 +18,7 @@ from html import escape
 from typing import Any
 
 from .adapters.s3 import DataBucket
-from .notifications import label
+from .notifications import label, number_text, shown
 from .pricing import usd
 from .runs import REPORTS_PREFIX
 
@@ -317,7 +317,7 @@ def _loss_chart(series: list[tuple[str, str, list[tuple[float, float]]]], width:
         lx = left + i * 180
         legend += f'<rect x="{lx}" y="{height - 22}" width="18" height="4" fill="{colour}"/>'
         legend += f'<text x="{lx + 24}" y="{height - 16}">{_e(name)}</text>'
-        described.append(f"{name} from {_num_text(points[0][1])} to {_num_text(points[-1][1])} over {len(points)} steps")
+        described.append(f"{name} from {number_text(points[0][1])} to {number_text(points[-1][1])} over {len(points)} steps")
     base_y, axis_x = top + plot_h, left
     return (
         f'<svg role="img" aria-labelledby="loss-title" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
@@ -326,10 +326,10 @@ def _loss_chart(series: list[tuple[str, str, list[tuple[float, float]]]], width:
         f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fafbfc" stroke="none"/>'
         f'<line x1="{axis_x}" y1="{top}" x2="{axis_x}" y2="{base_y}" stroke="#57606a"/>'
         f'<line x1="{axis_x}" y1="{base_y}" x2="{left + plot_w}" y2="{base_y}" stroke="#57606a"/>'
-        f'<text x="{left - 6}" y="{top + 10}" text-anchor="end">{_num_text(y1)}</text>'
-        f'<text x="{left - 6}" y="{base_y}" text-anchor="end">{_num_text(y0)}</text>'
-        f'<text x="{left}" y="{base_y + 16}" text-anchor="start">{_num_text(x0)}</text>'
-        f'<text x="{left + plot_w}" y="{base_y + 16}" text-anchor="end">{_num_text(x1)}</text>'
+        f'<text x="{left - 6}" y="{top + 10}" text-anchor="end">{number_text(y1)}</text>'
+        f'<text x="{left - 6}" y="{base_y}" text-anchor="end">{number_text(y0)}</text>'
+        f'<text x="{left}" y="{base_y + 16}" text-anchor="start">{number_text(x0)}</text>'
+        f'<text x="{left + plot_w}" y="{base_y + 16}" text-anchor="end">{number_text(x1)}</text>'
         f'<text x="{left + plot_w / 2:.0f}" y="{base_y + 30}" text-anchor="middle">step</text>'
         f'<text x="14" y="{top + plot_h / 2:.0f}" text-anchor="middle" transform="rotate(-90 14 {top + plot_h / 2:.0f})">loss</text>'
         f"{lines}{legend}</svg>"
@@ -421,23 +421,13 @@ def _walk(document: Mapping[str, Any], path: tuple[str, ...] = ()) -> Iterable[t
 
 
 def _value(value: object, key: str = "") -> str:
-    """One escaped cell: yes/no, numbers (money for ``*Usd``), text; None is a dash."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    number = _number(value)
-    if number is not None:
-        return _money(number) if key.endswith("Usd") else _num_text(number)
-    return _e(value)
+    """One escaped cell, as every channel shows a value (notifications.shown); None is a dash."""
+    text = shown(key, value)
+    return "—" if text is None else _e(text)
 
 
 def _money(value: object) -> str:
     return usd(_number(value))
-
-
-def _num_text(number: float) -> str:
-    return f"{int(number):,}" if float(number).is_integer() and abs(number) < 1e15 else f"{number:.4g}"
 
 
 def _number(value: object) -> float | None:

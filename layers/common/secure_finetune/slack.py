@@ -11,8 +11,7 @@ import re
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from .notifications import MilestoneEvent, flat, label, render, title
-from .pricing import usd
+from .notifications import MilestoneEvent, flat, label, render, shown, title
 
 HEADER_LIMIT = 150
 SECTION_LIMIT = 3000
@@ -71,15 +70,10 @@ def _fact(name: str, value: object) -> str:
 
 
 def _value(name: str, value: object) -> str:
-    if name.endswith("_usd") and (value is None or isinstance(value, (int, float))):
-        return usd(value)
-    if value is None:
+    text = shown(name, value)
+    if text is None:
         return "_none_"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (int, float)):
-        return f"{value:g}" if isinstance(value, float) else str(value)
-    return _scalar(str(value))
+    return _scalar(text) if isinstance(value, str) else text  # ids, ARNs and links as code or links
 
 
 def _scalar(value: str) -> str:
