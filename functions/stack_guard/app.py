@@ -14,7 +14,6 @@ import time
 import urllib.request
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
@@ -23,12 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from secure_finetune.adapters.cloudformation import stack_status
 from secure_finetune.observability import logger, tracer
 from secure_finetune.steps.stack_guard import FAILED, MODES, SUCCESS, guard_stack_delete
+from secure_finetune.urls import url_allowed
 from secure_finetune.wiring import Dependencies
 
 MAX_BODY_BYTES = 4096  # CloudFormation's limit for the whole response body
 ANSWER_MARGIN_SECONDS = 10.0  # answer this long before the Lambda timeout
 TEARDOWN_ALLOWANCE_SECONDS = 20.0  # start no teardown closer than this to the answer
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class GuardRequest(BaseModel):
@@ -149,7 +148,8 @@ def _send(event: dict[str, Any], physical_id: str, status: str, reason: str, dea
         body = _encode(answer)
     url = str(event.get("ResponseURL", ""))
     logger.info("answering CloudFormation", status=answer["Status"], reason=answer["Reason"])
-    if not _url_allowed(url):
+    # CloudFormation sends a pre-signed https S3 URL; plain http only to loopback (tests, emulator).
+    if not url_allowed(url, allow_loopback_http=True):
         logger.error("no usable ResponseURL: CloudFormation will wait for the resource's ServiceTimeout")
         return {"Status": answer["Status"], "answered": False}
     end = deadline + ANSWER_MARGIN_SECONDS - 1  # the Lambda timeout, less a second
@@ -168,9 +168,3 @@ def _send(event: dict[str, Any], physical_id: str, status: str, reason: str, dea
             logger.warning("answer not delivered", attempt=attempt + 1, error=type(err).__name__)
             time.sleep(min(0.5 * 2**attempt, 2.0))
     return {"Status": answer["Status"], "answered": False}
-
-
-def _url_allowed(url: str) -> bool:
-    # CloudFormation sends a pre-signed https S3 URL; plain http only to loopback (tests, emulator).
-    parts = urlsplit(url)
-    return (parts.scheme == "https" and bool(parts.hostname)) or (parts.scheme == "http" and parts.hostname in _LOOPBACK)

@@ -290,7 +290,7 @@ def test_a_plain_http_webhook_is_refused_unless_loopback_is_explicitly_allowed(a
 
 
 def test_loopback_allowed_means_loopback_only():
-    from secure_finetune.adapters.slack import webhook_url_allowed
+    from secure_finetune.urls import url_allowed as webhook_url_allowed
 
     assert webhook_url_allowed("https://hooks.slack.com/services/T/B/x", allow_loopback_http=False)
     assert webhook_url_allowed("http://localhost:8080/x", allow_loopback_http=True)

@@ -41,11 +41,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from .pricing import usd
 from .runs import iso_utc
+from .urls import url_allowed
 
 SECRET_BYTES = 32  # 256 bits: guessing is not an attack worth rate-limiting
 _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # token_urlsafe(32): 43 base64url characters
 _MAX_FORM_BYTES = 1024
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class Decision(StrEnum):
@@ -101,9 +101,7 @@ def log_id(digest: str) -> str:
 def approval_link(base_url: str, secret: str, *, allow_loopback_http: bool = False) -> str:
     """``<base_url>/approvals/<secret>``; https only (plain http solely to loopback, for the emulator)."""
     parts = urlsplit(base_url)
-    https = parts.scheme == "https" and bool(parts.hostname)
-    loopback = allow_loopback_http and parts.scheme == "http" and parts.hostname in _LOOPBACK
-    if not (https or loopback) or parts.query or parts.fragment:
+    if not url_allowed(base_url, allow_loopback_http=allow_loopback_http) or parts.query or parts.fragment:
         raise ValueError("the approval base URL must be https://host[/stage] without query or fragment")
     return f"{base_url.rstrip('/')}/approvals/{secret}"
 

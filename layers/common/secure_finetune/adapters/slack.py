@@ -13,29 +13,19 @@ import urllib.request
 from collections.abc import Callable
 from email.message import Message
 from urllib.error import HTTPError, URLError
-from urllib.parse import urlsplit
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 from ..notifications import MilestoneEvent
 from ..slack import slack_message
+from ..urls import is_loopback, url_allowed
 from .clients import client
 
 logger = logging.getLogger(__name__)
 
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
 
 class SlackPostFailed(Exception):
     """A post that did not reach Slack; the message never contains the URL."""
-
-
-def webhook_url_allowed(url: str, *, allow_loopback_http: bool) -> bool:
-    """https only; plain http solely to a loopback host, and only when the caller allows it (tests, emulator)."""
-    parts = urlsplit(url)
-    if parts.scheme == "https":
-        return bool(parts.hostname)
-    return allow_loopback_http and parts.scheme == "http" and parts.hostname in _LOOPBACK
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -78,7 +68,7 @@ class SlackNotifier:
 
     def _post(self, body: bytes) -> None:
         url = self._webhook_url()
-        if not webhook_url_allowed(url, allow_loopback_http=self.allow_loopback_http):
+        if not url_allowed(url, allow_loopback_http=self.allow_loopback_http):
             raise SlackPostFailed("webhook URL refused: not https")
         status, retry_after = self._post_once(url, body)
         if status == 429 or status >= 500:
@@ -88,7 +78,7 @@ class SlackNotifier:
             raise SlackPostFailed(f"HTTP {status}")
 
     def _post_once(self, url: str, body: bytes) -> tuple[int, float | None]:
-        loopback = urlsplit(url).hostname in _LOOPBACK
+        loopback = is_loopback(url)
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({} if loopback else None), _NoRedirects())
         request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})  # noqa: S310 (scheme checked)
         try:
