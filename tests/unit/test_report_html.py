@@ -285,16 +285,8 @@ def as_stored(documents: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def s3_bucket(offline_aws):
-    moto = pytest.importorskip("moto")
-    from secure_finetune.adapters.clients import client, reset_clients
-    from secure_finetune.adapters.s3 import DataBucket
-
-    with moto.mock_aws():
-        reset_clients()
-        client("s3").create_bucket(Bucket=BUCKET)
-        key = client("kms").create_key()["KeyMetadata"]["Arn"]
-        yield DataBucket(BUCKET, "123456789012", key)
+def s3_bucket(moto_bucket):
+    return moto_bucket[1]  # the shared moto data bucket (conftest), named BUCKET here too
 
 
 def test_write_run_report_stores_index_html_beside_the_documents(s3_bucket):

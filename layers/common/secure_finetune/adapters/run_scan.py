@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..runs import RUN_SK
 from .clients import client
+from .runs_table import flatten
 
 _FIELDS = ("pk", "sk", "provisionedModelArn", "deploymentArn", "tornDownAt")
 
@@ -26,5 +27,5 @@ def deployed_runs(table: str) -> list[dict[str, str]]:
         ExpressionAttributeNames=names,
         ExpressionAttributeValues={":run": {"S": RUN_SK}},
     ):
-        records += [{name: str(next(iter(value.values()))) for name, value in item.items()} for item in page.get("Items", [])]
+        records += [flatten(item) for item in page.get("Items", [])]
     return records

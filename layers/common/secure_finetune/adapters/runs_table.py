@@ -13,6 +13,11 @@ from .clients import client
 TOKEN_TTL_SECONDS = 30 * 24 * 3600  # a token outlives the longest wait; then DynamoDB drops it
 
 
+def flatten(item: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """A run-table item as plain strings (every attribute it holds is one S or N value)."""
+    return {name: str(next(iter(value.values()))) for name, value in item.items()}
+
+
 class RunTable:
     def __init__(self, table: str) -> None:
         self.table = table
@@ -55,9 +60,7 @@ class RunTable:
         item = self._ddb.get_item(TableName=self.table, Key={"pk": {"S": run_pk(run_id)}, "sk": {"S": RUN_SK}}, ConsistentRead=True).get(
             "Item"
         )
-        if item is None:
-            return None
-        return {name: next(iter(value.values())) for name, value in item.items()}
+        return None if item is None else flatten(item)
 
     def put_token(self, run_id: str, step: Step, token: str) -> None:
         self._ddb.put_item(
