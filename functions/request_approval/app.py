@@ -6,7 +6,6 @@ The run then waits; the approval API answers the token, or the state's timeout r
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -30,15 +29,5 @@ def lambda_handler(
 ) -> dict[str, Any]:
     deps = deps or Dependencies.from_env()
     state = PipelineState.model_validate(event["state"])
-    digest = request_approval(
-        state,
-        event["taskToken"],
-        deps,
-        store or ApprovalStore(deps.config.table),
-        base_url=deps.config.approval_base_url,
-        # The same number bounds the state's wait (TimeoutSecondsPath): link and wait end together.
-        decide_by=int(time.time()) + state.timing.approval_timeout_seconds,
-        summary=state.plan.wire() if state.plan else {},
-        allow_loopback_http=deps.config.emulator,  # only the emulator serves http://localhost
-    )
+    digest = request_approval(state, event["taskToken"], deps, store or ApprovalStore(deps.config.table))
     return {"approval": log_id(digest)}

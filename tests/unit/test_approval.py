@@ -91,7 +91,8 @@ def issue(store: ApprovalStore, deps: FakeDeps, plan: DeploymentPlan | None = PL
 
 def issue_expired(store: ApprovalStore, deps: FakeDeps) -> str:
     state = PipelineState.model_validate(trained_state())
-    request_approval(state, TOKEN, deps, store, base_url=BASE_URL, decide_by=int(time.time()) - 1, summary=PLAN.wire())  # type: ignore[arg-type]
+    # issued long enough ago that its deadline has passed
+    request_approval(state, TOKEN, deps, store, now=time.time() - state.timing.approval_timeout_seconds - 1)  # type: ignore[arg-type]
     return link_secret(deps)
 
 

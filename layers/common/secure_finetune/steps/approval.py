@@ -5,7 +5,7 @@ Who may approve and how it is checked: see ``secure_finetune/approval.py``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
 
 from ..adapters.approvals import ApprovalAlreadyDecided, ApprovalExpired, ApprovalNotFound, ApprovalStore
 from ..approval import (
@@ -38,13 +38,13 @@ def request_approval(
     deps: Dependencies,
     store: ApprovalStore,
     *,
-    base_url: str,
-    decide_by: int,
-    summary: Mapping[str, object],
-    allow_loopback_http: bool = False,
+    now: float | None = None,
 ) -> str:
     """Store the approval (digest only) and send the link; returns the digest. The run then waits."""
     run, settings = state.run, state.settings
+    # The same number bounds the state's wait (TimeoutSecondsPath): link and wait end together.
+    decide_by = int(time.time() if now is None else now) + state.timing.approval_timeout_seconds
+    summary = state.plan.wire() if state.plan else {}
     facts = clean_summary(
         {
             "modelUnits": settings.model_units,
@@ -58,7 +58,8 @@ def request_approval(
         }
     )
     secret = new_secret()
-    link = approval_link(base_url, secret, allow_loopback_http=allow_loopback_http)
+    # only the emulator serves http://localhost
+    link = approval_link(deps.config.approval_base_url, secret, allow_loopback_http=deps.config.emulator)
     digest = secret_digest(secret)
     # Stored before it is sent: a link in a mailbox always has its record.
     store.create(digest, run.run_id, task_token, decide_by, facts)
