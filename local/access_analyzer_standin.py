@@ -159,13 +159,13 @@ _HOOKS = (
 
 
 def install() -> None:
-    events = boto3._get_default_session().events  # type: ignore[attr-defined]
+    events = boto3._get_default_session().events
     for name, hook in _HOOKS:
         events.unregister(name, hook)  # idempotent: installing twice answers once
         events.register(name, hook)
 
 
 def uninstall() -> None:
-    events = boto3._get_default_session().events  # type: ignore[attr-defined]
+    events = boto3._get_default_session().events
     for name, hook in _HOOKS:
         events.unregister(name, hook)

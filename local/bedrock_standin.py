@@ -106,12 +106,12 @@ class BedrockStandIn:
         return hooks + [(f"before-call.bedrock.{operation}", getattr(self, f"_{operation}")) for operation in _STOOD_IN]
 
     def install(self) -> None:
-        events = boto3._get_default_session().events  # type: ignore[attr-defined]
+        events = boto3._get_default_session().events
         for name, hook in self._hooks():
             events.register(name, hook)
 
     def uninstall(self) -> None:
-        events = boto3._get_default_session().events  # type: ignore[attr-defined]
+        events = boto3._get_default_session().events
         for name, hook in self._hooks():
             events.unregister(name, hook)
 

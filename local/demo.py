@@ -27,8 +27,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from secure_finetune.cli import print_findings
-from secure_finetune.preflight import audit, target_from_stack
+from finetune_cli.main import print_findings
+from finetune_cli.preflight import audit, target_from_stack
 
 from . import scheduler_standin
 from .bedrock_standin import Scenario

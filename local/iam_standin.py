@@ -51,8 +51,8 @@ def _simulate(params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, An
 
 
 def install() -> None:
-    boto3._get_default_session().events.register(EVENT, _simulate)  # type: ignore[attr-defined]
+    boto3._get_default_session().events.register(EVENT, _simulate)
 
 
 def uninstall() -> None:
-    boto3._get_default_session().events.unregister(EVENT, _simulate)  # type: ignore[attr-defined]
+    boto3._get_default_session().events.unregister(EVENT, _simulate)

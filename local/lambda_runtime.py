@@ -13,15 +13,18 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol
 
 from secure_finetune.config import stack_config
 
-Handler = Callable[[dict[str, Any], Any], Any]
+
+class Handler(Protocol):
+    """A function's ``lambda_handler``: (event, context), and the dependencies tests inject."""
+
+    def __call__(self, event: dict[str, Any], context: Any, deps: Any = None, **injected: Any) -> Any: ...
 
 
 @dataclass
@@ -52,7 +55,8 @@ def load_handler(code_dir: Path) -> Handler:
     module: ModuleType = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # as the Lambda runtime's import does (pydantic resolves annotations there)
     spec.loader.exec_module(module)
-    return module.lambda_handler  # type: ignore[no-any-return]
+    handler: Handler = module.lambda_handler
+    return handler
 
 
 class InProcessLambdas:

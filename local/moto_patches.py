@@ -25,7 +25,7 @@ import json
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from moto.apigateway.models import RestAPI, apigateway_backends
 from moto.awslambda.utils import get_backend as lambda_backend
@@ -33,6 +33,7 @@ from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.responses import EmptyResult
 from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
 from moto.events.models import Rule, events_backends
+from moto.events.utils import EventMessageType
 from moto.iam.access_control import PermissionResult
 from moto.s3.models import FakeBucket
 from moto.stepfunctions import models as sfn_models
@@ -61,10 +62,12 @@ def set_invoker(invoker: Invoker | None) -> None:
     _invoker = invoker
 
 
-def _invoke(self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: dict[str, str]) -> bytes:
+def _invoke(
+    self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: dict[str, str]
+) -> str | bytes | None:
     function = self.get_function(function_name, qualifier)
     if _invoker is None:
-        return _original_invoke(self, function_name, qualifier, body, headers, response_headers)  # type: ignore[no-any-return]
+        return _original_invoke(self, function_name, qualifier, body, headers, response_headers)
     try:
         payload = json.dumps(_invoker(function, json.loads(body) if body else {}))
     except Exception as err:  # the Python Lambda runtime's error shape
@@ -87,7 +90,7 @@ def _send_to_targets(self: Any, event: dict[str, Any], transform_input: bool = T
         return
     ours = [t for t in self.targets if t["Arn"].split(":")[2] == "lambda"]
     if not ours:
-        _original_send(self, event, transform_input)
+        _original_send(self, cast(EventMessageType, event), transform_input)
         return
     if not self.event_pattern.matches_event(event):
         return
@@ -95,7 +98,7 @@ def _send_to_targets(self: Any, event: dict[str, Any], transform_input: bool = T
     if others:
         saved, self.targets = self.targets, others
         try:
-            _original_send(self, event, transform_input)
+            _original_send(self, cast(EventMessageType, event), transform_input)
         finally:
             self.targets = saved
     delivered = {k: v for k, v in event.items() if k != "ingestion-time"}
@@ -112,7 +115,7 @@ def _send_to_targets(self: Any, event: dict[str, Any], transform_input: bool = T
         try:
             out = lambda_backend(account, region).invoke(target["Arn"], None, json.dumps(payload), {}, response_headers)
             if "x-amz-function-error" in response_headers:
-                event_delivery_errors.append(json.loads(out))
+                event_delivery_errors.append(json.loads(cast("str | bytes", out)))
         except Exception as err:
             event_delivery_errors.append({"errorType": type(err).__name__, "errorMessage": str(err)})
 
@@ -193,12 +196,13 @@ def install() -> None:
     with _installed:
         if _done:
             return
-        LambdaSimpleBackend.invoke = _invoke
-        StepFunctionResponse.send_task_failure = _send_task_failure
-        Rule.send_to_targets = _send_to_targets
-        sfn_models.StateMachine.create_from_cloudformation_json = _state_machine_from_cfn
-        FakeBucket.get_permission = _bucket_policy_not_enforced
-        RestAPI.create_from_cloudformation_json = _rest_api_from_cfn
-        ParserExecution.stop = _stop_wakes_task_token_waits
-        BaseExecutionWorkerCommunication.terminated = _terminated_as_aws_ends_it
+        # moto's classes are typed; patching their methods is deliberately outside those types.
+        cast(Any, LambdaSimpleBackend).invoke = _invoke
+        cast(Any, StepFunctionResponse).send_task_failure = _send_task_failure
+        cast(Any, Rule).send_to_targets = _send_to_targets
+        cast(Any, sfn_models.StateMachine).create_from_cloudformation_json = _state_machine_from_cfn
+        cast(Any, FakeBucket).get_permission = _bucket_policy_not_enforced
+        cast(Any, RestAPI).create_from_cloudformation_json = _rest_api_from_cfn
+        cast(Any, ParserExecution).stop = _stop_wakes_task_token_waits
+        cast(Any, BaseExecutionWorkerCommunication).terminated = _terminated_as_aws_ends_it
         _done = True

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT
+from moto.core.models import DEFAULT_ACCOUNT_ID as ACCOUNT
 from moto.scheduler.models import scheduler_backends
 
 

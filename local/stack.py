@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from cfnlint.decode.cfn_yaml import load as load_cfn_yaml
+from cfnlint.decode.cfn_yaml import load as load_cfn_yaml  # type: ignore[import-untyped]
 from moto.cloudformation.models import cloudformation_backends
 from moto.cloudformation.parsing import clean_json
-from samtranslator.translator.transform import transform
+from samtranslator.translator.transform import transform  # type: ignore[import-untyped]
 
 ARTIFACTS_BUCKET = "local-sam-artifacts"
 ACCOUNT = "123456789012"

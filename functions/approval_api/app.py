@@ -17,9 +17,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import ClientError
 
-from secure_finetune.adapters.approvals import ApprovalStore
 from secure_finetune.approval import (
     Page,
     bad_request_page,
@@ -28,8 +26,8 @@ from secure_finetune.approval import (
     method_not_allowed_page,
     not_found_page,
 )
-from secure_finetune.config import stack_config
 from secure_finetune.observability import logger, tracer
+from secure_finetune.service_errors import ServiceError
 from secure_finetune.steps.approval import decide, review
 from secure_finetune.wiring import Dependencies
 
@@ -56,14 +54,14 @@ def _respond(page: Page, **headers: str) -> Response[str]:
     return Response(page.status, content_type="text/html; charset=utf-8", body=page.html, headers={**SECURITY_HEADERS, **headers})
 
 
-def _store() -> ApprovalStore:
-    store: ApprovalStore | None = app.context.get("store")
-    return store or ApprovalStore(stack_config().table)
+def _deps() -> Dependencies:
+    deps: Dependencies | None = app.context.get("deps")
+    return deps or Dependencies.from_env()
 
 
 @app.get(_PATH)
 def show(secret: str) -> Response[str]:
-    return _respond(review(secret, int(time.time()), _store()))
+    return _respond(review(secret, int(time.time()), _deps()))
 
 
 @app.post(_PATH)
@@ -77,8 +75,7 @@ def decide_once(secret: str) -> Response[str]:
         "sourceIp": _PRINTABLE.sub("?", identity.source_ip or "")[:64],
         "userAgent": _PRINTABLE.sub("?", identity.user_agent or "")[:256],
     }
-    deps: Dependencies = app.context.get("deps") or Dependencies.from_env()
-    return _respond(decide(secret, decision, decided_by, now=int(time.time()), deps=deps, store=_store()))
+    return _respond(decide(secret, decision, decided_by, now=int(time.time()), deps=_deps()))
 
 
 @app.route(_PATH, method=["PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
@@ -91,18 +88,16 @@ def unknown_path(_: NotFoundError) -> Response[str]:
     return _respond(not_found_page())
 
 
-@app.exception_handler(Exception)
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]  # Powertools leaves it untyped
 def failed(err: Exception) -> Response[str]:
     # Type and AWS error code only: a message or traceback could quote the request.
-    code = err.response["Error"]["Code"] if isinstance(err, ClientError) else ""
+    code = err.code if isinstance(err, ServiceError) else ""
     logger.error("approval request failed", error=type(err).__name__, code=code)
     return _respond(error_page())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
-def lambda_handler(
-    event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None, store: ApprovalStore | None = None
-) -> dict[str, Any]:
-    app.append_context(deps=deps, store=store)  # injected in tests; cleared after each request
+def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None) -> dict[str, Any]:
+    app.append_context(deps=deps)  # type: ignore[no-untyped-call]  # injected in tests; cleared after each request
     return app.resolve(event, context)

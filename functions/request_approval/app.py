@@ -10,7 +10,6 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from secure_finetune.adapters.approvals import ApprovalStore
 from secure_finetune.approval import log_id
 from secure_finetune.observability import logger, tracer
 from secure_finetune.state import PipelineState
@@ -24,10 +23,7 @@ logging.getLogger("botocore").setLevel(logging.INFO)
 # log_event=False whatever POWERTOOLS_LOGGER_LOG_EVENT says: the event carries the task token.
 @logger.inject_lambda_context(correlation_id_path="state.run.runId", log_event=False)
 @tracer.capture_lambda_handler(capture_response=False)
-def lambda_handler(
-    event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None, store: ApprovalStore | None = None
-) -> dict[str, Any]:
-    deps = deps or Dependencies.from_env()
+def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None) -> dict[str, Any]:
     state = PipelineState.model_validate(event["state"])
-    digest = request_approval(state, event["taskToken"], deps, store or ApprovalStore(deps.config.table))
+    digest = request_approval(state, event["taskToken"], deps or Dependencies.from_env())
     return {"approval": log_id(digest)}

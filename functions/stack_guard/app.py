@@ -16,11 +16,11 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from secure_finetune.adapters.cloudformation import stack_status
 from secure_finetune.observability import logger, tracer
+from secure_finetune.service_errors import error_code
 from secure_finetune.steps.stack_guard import FAILED, MODES, SUCCESS, guard_stack_delete
 from secure_finetune.urls import url_allowed
 from secure_finetune.wiring import Dependencies
@@ -112,8 +112,7 @@ def _within(deadline: float, work: Callable[[], tuple[str, str]]) -> tuple[str, 
             outcome.append(work())
         except Exception as err:  # any error must still be answered, and never as SUCCESS
             logger.exception("stack guard failed")
-            code = err.response["Error"]["Code"] if isinstance(err, ClientError) else type(err).__name__
-            outcome.append((FAILED, f"Stack guard failed ({code}); see its log, fix, then delete the stack again."))
+            outcome.append((FAILED, f"Stack guard failed ({error_code(err)}); see its log, fix, then delete the stack again."))
 
     # A daemon thread: a hung AWS call must not keep the answer from going out.
     worker = threading.Thread(target=run, name="stack-guard", daemon=True)

@@ -15,7 +15,8 @@ from secure_finetune.wiring import Dependencies
 @logger.inject_lambda_context(correlation_id_path="detail.name")
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None) -> dict[str, Any]:
-    run_id = str(EventBridgeModel.model_validate(event).detail["name"])  # execution name = run id
+    detail = EventBridgeModel.model_validate(event).detail
+    run_id = str(detail["name"]) if isinstance(detail, dict) else ""  # execution name = run id
     outcome = stop_job_of_aborted_run(run_id, deps or Dependencies.from_env())
     logger.info("aborted run handled", outcome=outcome)
     return {"outcome": outcome}

@@ -6,26 +6,30 @@ import re
 import struct
 import subprocess
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from secure_finetune.guardrails import WARN_CHECKS
 from secure_finetune.report_html import TRAINING_COLOUR, VALIDATION_COLOUR, render_run_report
 from tests.unit.test_report_html import RUN, full_run, rejected_run
 
 
-def write(tmp_path: Path, documents: dict, name: str) -> Path:
+def write(tmp_path: Path, documents: dict[str, dict[str, Any]], name: str) -> Path:
     page = tmp_path / f"{name}.html"
     page.write_text(render_run_report(documents, run_id=RUN), encoding="utf-8")
     return page
 
 
-def visible_text(render, pdftotext: str, page: Path) -> str:
+def visible_text(render: Callable[[Path, str], Path], pdftotext: str, page: Path) -> str:
     pdf = render(page, f"--print-to-pdf={page.with_suffix('.pdf')}")
     text = subprocess.run([pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=30).stdout
     return re.sub(r"\s+", " ", text)
 
 
-def test_a_person_reads_the_outcome_the_failed_check_and_its_fix_and_the_costs(render, pdftotext, tmp_path):
+def test_a_person_reads_the_outcome_the_failed_check_and_its_fix_and_the_costs(
+    render: Callable[[Path, str], Path], pdftotext: str, tmp_path: Path
+) -> None:
     text = visible_text(render, pdftotext, write(tmp_path, full_run(), "full"))
     for heading in ("Run report", "Summary", "Run", "Dataset", "Guardrails", "Training", "Costs", "Deployment", "Smoke test"):
         assert heading in text, heading
@@ -44,14 +48,14 @@ def test_a_person_reads_the_outcome_the_failed_check_and_its_fix_and_the_costs(r
     assert "not reached" not in text
 
 
-def test_a_rejected_run_shows_where_it_stopped(render, pdftotext, tmp_path):
+def test_a_rejected_run_shows_where_it_stopped(render: Callable[[Path, str], Path], pdftotext: str, tmp_path: Path) -> None:
     text = visible_text(render, pdftotext, write(tmp_path, rejected_run(), "rejected"))
     assert "Dataset validation rejected" in text and "Guardrails not reached" in text
     assert "LINE_INVALID_JSON" in text and "First problems by line" in text
     assert text.count("not reached") >= 4 + 4  # four summary rows, four sections
 
 
-def test_the_loss_curves_are_painted_and_go_down(render, tmp_path):
+def test_the_loss_curves_are_painted_and_go_down(render: Callable[[Path, str], Path], tmp_path: Path) -> None:
     png = render(write(tmp_path, full_run(), "chart"), f"--screenshot={tmp_path / 'chart.png'}")
     width, height, channels, rows = decode_png(png.read_bytes())
     assert (width, height) == (1200, 2000)

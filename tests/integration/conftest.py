@@ -1,5 +1,6 @@
 """Emulator fixtures: the real template deployed into moto, handlers in-process."""
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -10,15 +11,15 @@ EVENTS = Path(__file__).resolve().parents[2] / "events"
 
 
 @pytest.fixture
-def pipeline():
+def pipeline() -> Iterator[LocalPipeline]:
     with LocalPipeline() as running:
         yield running
 
 
 @pytest.fixture
-def pipeline_with():
+def pipeline_with() -> Iterator[Callable[..., LocalPipeline]]:
     """Start a pipeline with a given Bedrock scenario and stack parameters."""
-    opened = []
+    opened: list[LocalPipeline] = []
 
     def start(scenario: Scenario | None = None, **parameters: str) -> LocalPipeline:
         running = LocalPipeline(scenario=scenario, parameters=parameters)

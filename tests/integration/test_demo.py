@@ -7,7 +7,7 @@ from local import demo
 
 
 @pytest.mark.parametrize("scenario", sorted(demo.SCENARIOS))
-def test_every_demo_scenario_ends_as_expected(scenario, capsys):
+def test_every_demo_scenario_ends_as_expected(scenario: str, capsys: pytest.CaptureFixture[str]) -> None:
     # main() exits 0 only when the run ends with the scenario's expected status
     assert demo.main(["--scenario", scenario]) == 0
     out = capsys.readouterr().out

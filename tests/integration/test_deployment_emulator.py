@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import boto3
+import pytest
 from local.bedrock_standin import Scenario
+from local.emulator import LocalPipeline
 
-from secure_finetune.cli import main as finetune
+from finetune_cli.main import main as finetune
 
 from .conftest import EVENTS
 from .test_pipeline import KEY, milestones, run
 
 
-def test_the_plan_shows_the_cost_before_anything_is_bought_and_the_run_ends_ready(pipeline, good_dataset):
+def test_the_plan_shows_the_cost_before_anything_is_bought_and_the_run_ends_ready(pipeline: LocalPipeline, good_dataset: bytes) -> None:
     _, arn, result = run(pipeline, KEY, good_dataset)
     assert result["status"] == "SUCCEEDED", result.get("error")
     run_id = arn.rsplit(":", 1)[-1]
@@ -31,7 +34,9 @@ def test_the_plan_shows_the_cost_before_anything_is_bought_and_the_run_ends_read
     assert re.search(r"estimated_training_cost_usd: \$[0-9.]+", started["body"])  # sourced price for Llama 3.1 8B training
 
 
-def test_a_train_only_run_succeeds_with_its_report_and_buys_nothing(pipeline, good_dataset, capsys):
+def test_a_train_only_run_succeeds_with_its_report_and_buys_nothing(
+    pipeline: LocalPipeline, good_dataset: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, arn, result = run(pipeline, "incoming/train-only/support.jsonl", good_dataset)
     assert result["status"] == "SUCCEEDED", result.get("error")
     run_id = arn.rsplit(":", 1)[-1]
@@ -45,7 +50,7 @@ def test_a_train_only_run_succeeds_with_its_report_and_buys_nothing(pipeline, go
     assert milestones(pipeline)[-1] == "JOB_FINISHED"
 
 
-def test_an_approved_run_waits_for_the_post_and_a_get_decides_nothing(pipeline, good_dataset):
+def test_an_approved_run_waits_for_the_post_and_a_get_decides_nothing(pipeline: LocalPipeline, good_dataset: bytes) -> None:
     version = pipeline.upload("incoming/regulated/support.jsonl", good_dataset)
     arn = pipeline.execution_arn("incoming/regulated/support.jsonl", version)
     link = pipeline.approval_link()
@@ -63,7 +68,7 @@ def test_an_approved_run_waits_for_the_post_and_a_get_decides_nothing(pipeline, 
     assert pipeline.open_approval("POST", link, "reject")["statusCode"] == 409  # replayed
 
 
-def test_a_rejected_run_buys_nothing_and_tells_the_owner(pipeline, good_dataset):
+def test_a_rejected_run_buys_nothing_and_tells_the_owner(pipeline: LocalPipeline, good_dataset: bytes) -> None:
     version = pipeline.upload("incoming/regulated/support.jsonl", good_dataset)
     arn = pipeline.execution_arn("incoming/regulated/support.jsonl", version)
     pipeline.open_approval("POST", pipeline.approval_link(), "reject")
@@ -73,7 +78,7 @@ def test_a_rejected_run_buys_nothing_and_tells_the_owner(pipeline, good_dataset)
     assert milestones(pipeline)[-1] == "RUN_FAILED"
 
 
-def test_no_decision_before_the_deadline_is_a_rejection(pipeline_with, good_dataset):
+def test_no_decision_before_the_deadline_is_a_rejection(pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes) -> None:
     pipeline = pipeline_with(None, ApprovalTimeoutSeconds="2")
     _, _, result = run(pipeline, "incoming/regulated/support.jsonl", good_dataset)
     assert (result["status"], result["error"]) == ("FAILED", "APPROVAL_EXPIRED")
@@ -81,7 +86,9 @@ def test_no_decision_before_the_deadline_is_a_rejection(pipeline_with, good_data
     assert milestones(pipeline)[-2:] == ["APPROVAL_NEEDED", "RUN_FAILED"]
 
 
-def test_a_failed_throughput_stops_the_run_deletes_it_and_tells_the_owner(pipeline_with, good_dataset):
+def test_a_failed_throughput_stops_the_run_deletes_it_and_tells_the_owner(
+    pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes
+) -> None:
     pipeline = pipeline_with(Scenario(deployment_outcome="Failed"))
     _, _, result = run(pipeline, KEY, good_dataset)
     assert (result["status"], result["error"]) == ("FAILED", "THROUGHPUT_FAILED")
@@ -89,7 +96,7 @@ def test_a_failed_throughput_stops_the_run_deletes_it_and_tells_the_owner(pipeli
     assert milestones(pipeline)[-2:] == ["RUN_FAILED", "TORN_DOWN"]
 
 
-def test_a_failed_smoke_test_tears_the_throughput_down(pipeline_with, good_dataset):
+def test_a_failed_smoke_test_tears_the_throughput_down(pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes) -> None:
     pipeline = pipeline_with(Scenario(smoke_answer=""))
     _, arn, result = run(pipeline, KEY, good_dataset)
     assert (result["status"], result["error"]) == ("FAILED", "SMOKE_TEST_FAILED:1-of-1")
@@ -97,7 +104,7 @@ def test_a_failed_smoke_test_tears_the_throughput_down(pipeline_with, good_datas
     assert pipeline.report(arn.rsplit(":", 1)[-1], "smoke")["kept"] is False
 
 
-def test_the_time_to_live_warns_then_deletes_the_throughput(pipeline, good_dataset):
+def test_the_time_to_live_warns_then_deletes_the_throughput(pipeline: LocalPipeline, good_dataset: bytes) -> None:
     _, _, result = run(pipeline, KEY, good_dataset)
     assert result["status"] == "SUCCEEDED"
     now = datetime.now(UTC)
@@ -111,7 +118,9 @@ def test_the_time_to_live_warns_then_deletes_the_throughput(pipeline, good_datas
     assert pipeline.fire_schedules(now + timedelta(days=30)) == []
 
 
-def test_a_refused_ttl_delete_tells_the_owner_and_is_asked_again_later(pipeline_with, good_dataset, capsys):
+def test_a_refused_ttl_delete_tells_the_owner_and_is_asked_again_later(
+    pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes, capsys: pytest.CaptureFixture[str]
+) -> None:
     pipeline = pipeline_with(Scenario(refused_deletes=2))
     _, execution, result = run(pipeline, KEY, good_dataset)
     assert result["status"] == "SUCCEEDED"
@@ -136,7 +145,7 @@ def test_a_refused_ttl_delete_tells_the_owner_and_is_asked_again_later(pipeline_
     assert pipeline.fire_schedules(now + timedelta(days=30)) == []
 
 
-def test_a_model_offered_on_demand_is_deployed_and_smoke_tested_there(pipeline):
+def test_a_model_offered_on_demand_is_deployed_and_smoke_tested_there(pipeline: LocalPipeline) -> None:
     # Llama 3.3 70B: on-demand only; no profile prompts, so the smoke test takes the dataset's user turns
     conversations = (EVENTS / "sample-conversation.jsonl").read_bytes()
     _, arn, result = run(pipeline, "incoming/on-demand/support.jsonl", conversations)
@@ -148,7 +157,7 @@ def test_a_model_offered_on_demand_is_deployed_and_smoke_tested_there(pipeline):
     assert (plan["mode"], plan["estimatedHourlyCostUsd"]) == ("on-demand", None)  # billed per token, not per hour
 
 
-def test_operating_runs_from_the_cli(pipeline, good_dataset, capsys):
+def test_operating_runs_from_the_cli(pipeline: LocalPipeline, good_dataset: bytes, capsys: pytest.CaptureFixture[str]) -> None:
     _, arn, result = run(pipeline, KEY, good_dataset)
     assert result["status"] == "SUCCEEDED"
     run_id = arn.rsplit(":", 1)[-1]
@@ -170,7 +179,9 @@ def test_operating_runs_from_the_cli(pipeline, good_dataset, capsys):
     assert sorted(job["jobName"] for job in pipeline.bedrock.jobs_created) == [run_id, retried]
 
 
-def test_finetune_cancel_aborts_the_run_and_the_abort_rule_stops_its_job(pipeline_with, good_dataset):
+def test_finetune_cancel_aborts_the_run_and_the_abort_rule_stops_its_job(
+    pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes
+) -> None:
     pipeline = pipeline_with(Scenario(job_outcome="Lost", training_seconds=3), TrainingTimeoutSeconds="120")
     version = pipeline.upload(KEY, good_dataset)
     arn = pipeline.execution_arn(KEY, version)

@@ -53,10 +53,10 @@ from local.emulator import LocalPipeline
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.iam.models import AWSManagedPolicy, iam_backends
 
+from finetune_cli.preflight import audit, target_from_stack
 from secure_finetune.adapters.clients import reset_clients
 from secure_finetune.adapters.evidence import policy_document
 from secure_finetune.guardrails import OPS_CHECKS, PRE_LAUNCH_CHECKS, PURCHASE_CHECKS, Severity
-from secure_finetune.preflight import audit, target_from_stack
 from secure_finetune.runs import Step, report_key, run_id, validated_key
 from secure_finetune.state import DatasetResult, RunObject, TrainingResult
 
@@ -213,7 +213,7 @@ class Stack:
 def stack() -> Iterator[Stack]:
     with LocalPipeline(stack_name="finetune-breaks") as pipeline:
         harness = Stack(pipeline)
-        session_events = boto3._get_default_session().events  # type: ignore[attr-defined]
+        session_events = boto3._get_default_session().events
         session_events.register("before-call.sfn.StartExecution", harness.record_start)
         access_analyzer_standin.install()  # idempotent: a no-op twice if the emulator installs it too
         reset_clients()  # clients copy the session's hooks when created
@@ -688,7 +688,7 @@ def launcher_passes_any_role(h: Stack) -> Iterator[dict[str, Any]]:
 
 @contextmanager
 def request_changed(h: Stack, change: Callable[[dict[str, Any]], None]) -> Iterator[dict[str, Any]]:
-    step = importlib.import_module("secure_finetune.steps.verify_guardrails")
+    step: Any = importlib.import_module("secure_finetune.steps.verify_guardrails")  # patched below
     original = step.job_request
 
     def tampered(*args: Any, **kwargs: Any) -> dict[str, Any]:

@@ -1,21 +1,24 @@
 """Guardrails on the emulated stack: the template passes them all; breaking a control blocks the run."""
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import boto3
 import pytest
+from local.emulator import LocalPipeline
 
 KEY = "incoming/support.jsonl"
 
 
-def run(pipeline, dataset, **upload):
+def run(pipeline: LocalPipeline, dataset: bytes, **upload: str) -> tuple[str, dict[str, Any]]:
     s3 = boto3.client("s3")
     version = s3.put_object(Bucket=pipeline.bucket, Key=KEY, Body=dataset, **upload)["VersionId"]
     arn = pipeline.execution_arn(KEY, version)
     return arn.rsplit(":", 1)[-1], pipeline.wait(arn)
 
 
-def test_the_deployed_template_passes_every_blocking_check(pipeline, good_dataset):
+def test_the_deployed_template_passes_every_blocking_check(pipeline: LocalPipeline, good_dataset: bytes) -> None:
     run_id, result = run(pipeline, good_dataset)
     assert result["status"] == "SUCCEEDED", result.get("error")
     findings = pipeline.report(run_id, "guardrails")["findings"]
@@ -26,27 +29,27 @@ def test_the_deployed_template_passes_every_blocking_check(pipeline, good_datase
     assert {f["id"] for f in findings if f["severity"] == "warn" and f["status"] != "PASS"} == {"GR-NET-08"}
 
 
-def _other_key(pipeline):
+def _other_key(pipeline: LocalPipeline) -> dict[str, str]:
     return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": boto3.client("kms").create_key()["KeyMetadata"]["Arn"]}
 
 
-def _public_access_off(pipeline):
+def _public_access_off(pipeline: LocalPipeline) -> None:
     boto3.client("s3").delete_public_access_block(Bucket=pipeline.bucket)
 
 
-def _world_ingress(pipeline):
+def _world_ingress(pipeline: LocalPipeline) -> None:
     group = pipeline.stack.outputs["JobSecurityGroupIds"]
     boto3.client("ec2").authorize_security_group_ingress(GroupId=group, IpProtocol="tcp", FromPort=22, ToPort=22, CidrIp="0.0.0.0/0")
 
 
-def _endpoint_policy_widened(pipeline):
+def _endpoint_policy_widened(pipeline: LocalPipeline) -> None:
     ec2 = boto3.client("ec2")
     [endpoint] = [e for e in ec2.describe_vpc_endpoints()["VpcEndpoints"] if e["ServiceName"].endswith(".s3")]
     wide = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
     ec2.modify_vpc_endpoint(VpcEndpointId=endpoint["VpcEndpointId"], PolicyDocument=json.dumps(wide))
 
 
-def _trust_without_source_arn(pipeline):
+def _trust_without_source_arn(pipeline: LocalPipeline) -> None:
     name = pipeline.stack.outputs["BedrockServiceRoleArn"].rsplit("/", 1)[-1]
     trust = {
         "Version": "2012-10-17",
@@ -65,7 +68,9 @@ BREAKS = [
 
 
 @pytest.mark.parametrize(("check_id", "breaks"), BREAKS, ids=[c for c, _ in BREAKS])
-def test_breaking_a_control_fails_closed_no_job_and_the_owner_is_told(pipeline, good_dataset, check_id, breaks):
+def test_breaking_a_control_fails_closed_no_job_and_the_owner_is_told(
+    pipeline: LocalPipeline, good_dataset: bytes, check_id: str, breaks: Callable[[LocalPipeline], dict[str, str] | None]
+) -> None:
     upload = breaks(pipeline) or {}
     _, result = run(pipeline, good_dataset, **upload)
     assert result["status"] == "FAILED"
@@ -75,16 +80,16 @@ def test_breaking_a_control_fails_closed_no_job_and_the_owner_is_told(pipeline, 
     assert message["milestone"] == "GUARDRAIL_FAILED" and check_id in message["body"]
 
 
-def test_preflight_audits_the_emulated_stack_read_only_and_exits_0(pipeline, capsys):
-    from secure_finetune.cli import main
+def test_preflight_audits_the_emulated_stack_read_only_and_exits_0(pipeline: LocalPipeline, capsys: pytest.CaptureFixture[str]) -> None:
+    from finetune_cli.main import main
 
     assert main(["preflight", "--stack", pipeline.stack.name, "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["blocking"] == 0 and len(report["findings"]) == 34  # 24 blocking (21 account-level, GR-OPS-02/04/08) + 10 warnings
 
 
-def test_preflight_checks_the_customization_type_the_model_must_offer(pipeline, capsys):
-    from secure_finetune.cli import main
+def test_preflight_checks_the_customization_type_the_model_must_offer(pipeline: LocalPipeline, capsys: pytest.CaptureFixture[str]) -> None:
+    from finetune_cli.main import main
 
     audit = ["preflight", "--stack", pipeline.stack.name, "--format", "json", "--customization-type", "CONTINUED_PRE_TRAINING"]
     assert main([*audit, "--model", "meta.llama3-1-8b-instruct-v1:0"]) == 1  # Llama 3.1 is fine-tuned only
@@ -93,15 +98,17 @@ def test_preflight_checks_the_customization_type_the_model_must_offer(pipeline, 
     assert main([*audit, "--model", "amazon.titan-text-express-v1"]) == 0
 
 
-def test_preflight_exits_1_when_a_control_is_broken(pipeline, capsys):
-    from secure_finetune.cli import main
+def test_preflight_exits_1_when_a_control_is_broken(pipeline: LocalPipeline, capsys: pytest.CaptureFixture[str]) -> None:
+    from finetune_cli.main import main
 
     _public_access_off(pipeline)
     assert main(["preflight", "--stack", pipeline.stack.name]) == 1
     assert "GR-S3-06" in capsys.readouterr().out
 
 
-def test_a_job_recorded_with_another_key_is_stopped_and_the_owner_told(pipeline_with, good_dataset):
+def test_a_job_recorded_with_another_key_is_stopped_and_the_owner_told(
+    pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes
+) -> None:
     from local.bedrock_standin import Scenario
 
     pipeline = pipeline_with(Scenario(job_records_our_key=False))
@@ -112,7 +119,7 @@ def test_a_job_recorded_with_another_key_is_stopped_and_the_owner_told(pipeline_
     assert [m["milestone"] for m in pipeline.notifications()] == ["JOB_FAILED"]
 
 
-def test_a_model_encrypted_with_another_key_buys_nothing(pipeline_with, good_dataset):
+def test_a_model_encrypted_with_another_key_buys_nothing(pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes) -> None:
     from local.bedrock_standin import Scenario
 
     pipeline = pipeline_with(Scenario(model_uses_our_key=False))

@@ -2,6 +2,9 @@
 
 import json
 import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -11,17 +14,19 @@ from local.emulator import ROOT, LocalPipeline
 KEY = "incoming/support.jsonl"
 
 
-def run(pipeline, key, body, tags=None):
+def run(pipeline: LocalPipeline, key: str, body: bytes, tags: dict[str, str] | None = None) -> tuple[str, str, dict[str, Any]]:
     version = pipeline.upload(key, body, tags)
     arn = pipeline.execution_arn(key, version)
     return version, arn, pipeline.wait(arn)
 
 
-def milestones(pipeline):
+def milestones(pipeline: LocalPipeline) -> list[str]:
     return [n["milestone"] for n in pipeline.notifications()]
 
 
-def test_a_valid_dataset_trains_in_the_vpc_with_our_key_and_ends_with_ready_throughput(pipeline, good_dataset):
+def test_a_valid_dataset_trains_in_the_vpc_with_our_key_and_ends_with_ready_throughput(
+    pipeline: LocalPipeline, good_dataset: bytes
+) -> None:
     _, arn, result = run(pipeline, KEY, good_dataset)
     assert result["status"] == "SUCCEEDED", result.get("error")
     [request] = pipeline.bedrock.jobs_created
@@ -38,7 +43,9 @@ def test_a_valid_dataset_trains_in_the_vpc_with_our_key_and_ends_with_ready_thro
     assert len(pipeline.bedrock.throughputs) == 1
 
 
-def test_an_invalid_dataset_fails_with_its_reason_code_quarantines_a_copy_and_starts_no_job(pipeline, bad_dataset):
+def test_an_invalid_dataset_fails_with_its_reason_code_quarantines_a_copy_and_starts_no_job(
+    pipeline: LocalPipeline, bad_dataset: bytes
+) -> None:
     version, _, result = run(pipeline, KEY, bad_dataset)
     assert result["status"] == "FAILED"
     assert result["error"] == "DATASET_INVALID:LINE_BLANK"
@@ -58,7 +65,7 @@ def test_an_invalid_dataset_fails_with_its_reason_code_quarantines_a_copy_and_st
     assert "reset my password" not in message["body"] and "Missing completion" not in message["body"]
 
 
-def test_a_failed_job_fails_the_run_and_tells_the_owner(pipeline_with, good_dataset):
+def test_a_failed_job_fails_the_run_and_tells_the_owner(pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes) -> None:
     pipeline = pipeline_with(Scenario(job_outcome="Failed"))
     _, _, result = run(pipeline, KEY, good_dataset)
     assert (result["status"], result["error"]) == ("FAILED", "JOB_FAILED")
@@ -66,7 +73,9 @@ def test_a_failed_job_fails_the_run_and_tells_the_owner(pipeline_with, good_data
     assert pipeline.bedrock.throughputs == {}
 
 
-def test_a_lost_completion_event_times_out_stops_the_job_and_tells_the_owner(pipeline_with, good_dataset):
+def test_a_lost_completion_event_times_out_stops_the_job_and_tells_the_owner(
+    pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes
+) -> None:
     pipeline = pipeline_with(Scenario(job_outcome="Lost"), TrainingTimeoutSeconds="2")
     _, arn, result = run(pipeline, KEY, good_dataset)
     assert (result["status"], result["error"]) == ("FAILED", "JOB_TIMED_OUT")
@@ -74,7 +83,9 @@ def test_a_lost_completion_event_times_out_stops_the_job_and_tells_the_owner(pip
     assert milestones(pipeline) == ["JOB_STARTED", "JOB_FAILED"]
 
 
-def test_the_same_s3_event_delivered_twice_makes_one_execution_one_job_and_no_second_message(pipeline, good_dataset):
+def test_the_same_s3_event_delivered_twice_makes_one_execution_one_job_and_no_second_message(
+    pipeline: LocalPipeline, good_dataset: bytes
+) -> None:
     version, arn, result = run(pipeline, KEY, good_dataset)
     assert result["status"] == "SUCCEEDED"
     told = len(pipeline.notifications())
@@ -91,7 +102,7 @@ def test_the_same_s3_event_delivered_twice_makes_one_execution_one_job_and_no_se
     assert len(pipeline.notifications()) == told
 
 
-def test_a_dataset_under_an_unknown_profile_is_rejected_before_reading_it(pipeline, good_dataset):
+def test_a_dataset_under_an_unknown_profile_is_rejected_before_reading_it(pipeline: LocalPipeline, good_dataset: bytes) -> None:
     _, _, result = run(pipeline, "incoming/no-such-team/x.jsonl", good_dataset)
     assert (result["status"], result["error"]) == ("FAILED", "UNKNOWN_PROFILE:no-such-team")
     [message] = pipeline.notifications()
@@ -99,7 +110,7 @@ def test_a_dataset_under_an_unknown_profile_is_rejected_before_reading_it(pipeli
     assert pipeline.bedrock.jobs_created == []
 
 
-def test_a_validation_file_never_starts_a_run_and_is_used_by_its_training_file(pipeline, good_dataset):
+def test_a_validation_file_never_starts_a_run_and_is_used_by_its_training_file(pipeline: LocalPipeline, good_dataset: bytes) -> None:
     pipeline.upload("incoming/support.validation.jsonl", good_dataset)
     assert pipeline.executions() == []
     _, _, result = run(pipeline, KEY, good_dataset)
@@ -108,7 +119,7 @@ def test_a_validation_file_never_starts_a_run_and_is_used_by_its_training_file(p
     assert request["validationDataConfig"]["validators"][0]["s3Uri"].endswith("/support.validation.jsonl")
 
 
-def test_the_demo_follows_the_template_a_changed_rule_pattern_changes_what_starts_a_run(tmp_path, good_dataset):
+def test_the_demo_follows_the_template_a_changed_rule_pattern_changes_what_starts_a_run(tmp_path: Path, good_dataset: bytes) -> None:
     # Given a copy of the project whose S3 rule listens on landing/ instead of incoming/
     for part in ("template.yaml", "statemachine", "functions", "layers", "config"):
         source = ROOT / part
@@ -125,7 +136,7 @@ def test_the_demo_follows_the_template_a_changed_rule_pattern_changes_what_start
         assert [i.function for i in pipeline.lambdas.invocations if i.function == "TriggerFunction"] == ["TriggerFunction"]
 
 
-def test_keys_with_spaces_plus_percent_and_non_ascii_resolve_to_the_exact_object(pipeline, good_dataset):
+def test_keys_with_spaces_plus_percent_and_non_ascii_resolve_to_the_exact_object(pipeline: LocalPipeline, good_dataset: bytes) -> None:
     key = "incoming/a b+c%41ü.jsonl"
     version, arn, result = run(pipeline, key, good_dataset)
     assert result["status"] == "SUCCEEDED", result.get("error")
@@ -133,7 +144,7 @@ def test_keys_with_spaces_plus_percent_and_non_ascii_resolve_to_the_exact_object
     assert (registered["run"]["key"], registered["run"]["versionId"]) == (key, version)
 
 
-def test_the_emulator_answers_get_foundation_model_from_the_registry(pipeline):
+def test_the_emulator_answers_get_foundation_model_from_the_registry(pipeline: LocalPipeline) -> None:
     bedrock = boto3.client("bedrock")
     details = bedrock.get_foundation_model(modelIdentifier="meta.llama3-1-8b-instruct-v1:0:128k")["modelDetails"]
     assert (details["customizationsSupported"], details["modelLifecycle"]["status"]) == (["DISTILLATION", "FINE_TUNING"], "ACTIVE")
@@ -141,18 +152,19 @@ def test_the_emulator_answers_get_foundation_model_from_the_registry(pipeline):
         bedrock.get_foundation_model(modelIdentifier="acme.unknown-v1")
 
 
-def test_a_profile_with_a_validation_split_carves_a_deterministic_validation_set(pipeline, good_dataset):
+def test_a_profile_with_a_validation_split_carves_a_deterministic_validation_set(pipeline: LocalPipeline, good_dataset: bytes) -> None:
     # Given the support-bot profile (validation_split = 0.1) and no x.validation.jsonl
     _, _, result = run(pipeline, "incoming/support-bot/tickets.jsonl", good_dataset)
     assert result["status"] == "SUCCEEDED", result.get("error")
     [request] = pipeline.bedrock.jobs_created
     s3 = boto3.client("s3")
 
-    def lines(uri):
+    def lines(uri: str) -> list[bytes]:
         key = uri.removeprefix(f"s3://{pipeline.bucket}/")
         obj = s3.get_object(Bucket=pipeline.bucket, Key=key)
         assert obj["ServerSideEncryption"] == "aws:kms" and obj["SSEKMSKeyId"] == pipeline.stack.outputs["DatasetKeyArn"]
-        return obj["Body"].read().splitlines()
+        body: bytes = obj["Body"].read()
+        return body.splitlines()
 
     training = lines(request["trainingDataConfig"]["s3Uri"])
     validation = lines(request["validationDataConfig"]["validators"][0]["s3Uri"])
@@ -163,7 +175,9 @@ def test_a_profile_with_a_validation_split_carves_a_deterministic_validation_set
     assert pipeline.report(run_id, "metrics")["validation"]["final_loss"] == pytest.approx(1.25)  # the stand-in: last epoch + 0.1
 
 
-def test_a_loss_that_does_not_fall_fails_the_metrics_gate_and_buys_nothing(pipeline_with, good_dataset):
+def test_a_loss_that_does_not_fall_fails_the_metrics_gate_and_buys_nothing(
+    pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes
+) -> None:
     pipeline = pipeline_with(Scenario(losses=(1.2, 1.4, 1.6)))
     _, _, result = run(pipeline, KEY, good_dataset)
     assert (result["status"], result["error"]) == ("FAILED", "METRICS_GATE_FAILED:loss-did-not-decrease")
@@ -171,13 +185,13 @@ def test_a_loss_that_does_not_fall_fails_the_metrics_gate_and_buys_nothing(pipel
     assert milestones(pipeline) == ["JOB_STARTED", "JOB_FAILED"]
 
 
-def test_a_stopped_job_fails_the_run_with_its_own_reason(pipeline_with, good_dataset):
+def test_a_stopped_job_fails_the_run_with_its_own_reason(pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes) -> None:
     pipeline = pipeline_with(Scenario(job_outcome="Stopped"))
     _, _, result = run(pipeline, KEY, good_dataset)
     assert (result["status"], result["error"]) == ("FAILED", "JOB_STOPPED")
 
 
-def test_a_lost_completion_event_is_recovered_by_the_reconciler(pipeline_with, good_dataset):
+def test_a_lost_completion_event_is_recovered_by_the_reconciler(pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes) -> None:
     # Given Bedrock finishes the job but its event never arrives, and a wait long enough to reconcile
     pipeline = pipeline_with(Scenario(job_outcome="Lost"), TrainingTimeoutSeconds="120", ReconcileAfterSeconds="0")
     version = pipeline.upload(KEY, good_dataset)
@@ -191,7 +205,9 @@ def test_a_lost_completion_event_is_recovered_by_the_reconciler(pipeline_with, g
     assert pipeline.bedrock.events_sent == []
 
 
-def test_a_throttled_launch_retries_with_the_same_token_and_makes_one_job(pipeline_with, good_dataset):
+def test_a_throttled_launch_retries_with_the_same_token_and_makes_one_job(
+    pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes
+) -> None:
     pipeline = pipeline_with(Scenario(throttled_creates=2))
     _, _, result = run(pipeline, KEY, good_dataset)
     assert result["status"] == "SUCCEEDED", result.get("error")
@@ -199,7 +215,9 @@ def test_a_throttled_launch_retries_with_the_same_token_and_makes_one_job(pipeli
     assert len(pipeline.bedrock.jobs_created) == 1
 
 
-def test_the_completion_event_delivered_twice_answers_the_wait_once(pipeline_with, good_dataset):
+def test_the_completion_event_delivered_twice_answers_the_wait_once(
+    pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes
+) -> None:
     pipeline = pipeline_with(Scenario(duplicate_events=True))
     _, arn, result = run(pipeline, KEY, good_dataset)
     assert result["status"] == "SUCCEEDED", result.get("error")
@@ -208,7 +226,9 @@ def test_the_completion_event_delivered_twice_answers_the_wait_once(pipeline_wit
     assert [state.name for state in pipeline.timeline(arn)].count("ReadTrainingMetrics") == 1
 
 
-def test_twenty_datasets_at_once_with_a_quota_of_two_all_finish_and_never_exceed_it(pipeline_with, good_dataset):
+def test_twenty_datasets_at_once_with_a_quota_of_two_all_finish_and_never_exceed_it(
+    pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes
+) -> None:
     # Given Bedrock refuses a third concurrent job (ServiceQuotaExceededException) and jobs that take a while
     # (and enough no-commitment model units for every run's throughput: that cap is tested elsewhere)
     # (waits long enough for the last of ten rounds on a loaded CI machine)
@@ -235,7 +255,9 @@ def test_twenty_datasets_at_once_with_a_quota_of_two_all_finish_and_never_exceed
     assert slots == []  # every slot given back, nobody left queued
 
 
-def test_a_completion_event_from_another_account_is_ignored_and_the_run_waits_for_its_own(pipeline_with, good_dataset):
+def test_a_completion_event_from_another_account_is_ignored_and_the_run_waits_for_its_own(
+    pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes
+) -> None:
     pipeline = pipeline_with(Scenario(training_seconds=2))
     version = pipeline.upload(KEY, good_dataset)
     arn = pipeline.execution_arn(KEY, version)

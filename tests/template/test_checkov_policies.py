@@ -51,7 +51,7 @@ BAD = {
 
 
 @pytest.mark.skipif(not CHECKOV.exists(), reason="run through `make unit`/`make test`, which installs checkov")
-def test_each_custom_policy_fails_its_bad_fixture(tmp_path):
+def test_each_custom_policy_fails_its_bad_fixture(tmp_path: Path) -> None:
     fixture = tmp_path / "bad.json"
     fixture.write_text(json.dumps(BAD))
     run = subprocess.run(

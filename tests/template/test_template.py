@@ -6,6 +6,7 @@ These also cover what the emulator cannot enforce (bucket-policy denies, alarms,
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from local.stack import translated_template
@@ -14,20 +15,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def resources():
-    return translated_template(ROOT)["Resources"]
+def resources() -> dict[str, Any]:
+    resources: dict[str, Any] = translated_template(ROOT)["Resources"]
+    return resources
 
 
-def of_type(resources, kind):
+def of_type(resources: dict[str, Any], kind: str) -> dict[str, Any]:
     return {name: r for name, r in resources.items() if r["Type"] == kind}
 
 
-def test_stateful_resources_are_retained(resources):
+def test_stateful_resources_are_retained(resources: dict[str, Any]) -> None:
     for name in ("DatasetKey", "DataBucket", "RunsTable", "AccessLogsBucket"):
         assert resources[name]["DeletionPolicy"] == "Retain", name
 
 
-def test_key_is_customer_managed_with_rotation_and_no_wildcard_principal(resources):
+def test_key_is_customer_managed_with_rotation_and_no_wildcard_principal(resources: dict[str, Any]) -> None:
     key = resources["DatasetKey"]["Properties"]
     assert key["EnableKeyRotation"] is True
     for statement in key["KeyPolicy"]["Statement"]:
@@ -35,7 +37,7 @@ def test_key_is_customer_managed_with_rotation_and_no_wildcard_principal(resourc
             assert statement["Principal"] not in ("*", {"AWS": "*"})
 
 
-def test_key_policy_lets_the_bedrock_role_use_the_key_through_s3_and_bedrock_only(resources):
+def test_key_policy_lets_the_bedrock_role_use_the_key_through_s3_and_bedrock_only(resources: dict[str, Any]) -> None:
     statements = {s.get("Sid"): s for s in resources["DatasetKey"]["Properties"]["KeyPolicy"]["Statement"] if isinstance(s, dict)}
     bedrock = statements["BedrockServiceRoleUsesKeyThroughS3AndBedrock"]
     assert set(bedrock["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"}
@@ -43,7 +45,7 @@ def test_key_policy_lets_the_bedrock_role_use_the_key_through_s3_and_bedrock_onl
     assert "s3." in services and "bedrock." in services
 
 
-def test_data_bucket_is_sse_kms_with_our_key_private_versioned_and_evented(resources):
+def test_data_bucket_is_sse_kms_with_our_key_private_versioned_and_evented(resources: dict[str, Any]) -> None:
     props = resources["DataBucket"]["Properties"]
     rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
     assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["DatasetKey", "Arn"]}}
@@ -59,12 +61,12 @@ def test_data_bucket_is_sse_kms_with_our_key_private_versioned_and_evented(resou
     assert props["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": "AccessLogsBucket"}
 
 
-def test_access_log_bucket_uses_sse_s3_because_server_access_logs_cannot_target_sse_kms(resources):
+def test_access_log_bucket_uses_sse_s3_because_server_access_logs_cannot_target_sse_kms(resources: dict[str, Any]) -> None:
     rule = resources["AccessLogsBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
 
 
-def test_bucket_policy_denies_plain_http_on_bucket_and_objects_and_puts_with_another_key(resources):
+def test_bucket_policy_denies_plain_http_on_bucket_and_objects_and_puts_with_another_key(resources: dict[str, Any]) -> None:
     statements = {
         s["Sid"]: s
         for s in resources["DataBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
@@ -80,7 +82,7 @@ def test_bucket_policy_denies_plain_http_on_bucket_and_objects_and_puts_with_ano
     }
 
 
-def test_bedrock_service_role_trust_stops_the_confused_deputy(resources):
+def test_bedrock_service_role_trust_stops_the_confused_deputy(resources: dict[str, Any]) -> None:
     statement = resources["BedrockServiceRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert len(statement) == 1
     assert statement[0]["Principal"] == {"Service": "bedrock.amazonaws.com"}
@@ -88,7 +90,7 @@ def test_bedrock_service_role_trust_stops_the_confused_deputy(resources):
     assert "model-customization-job/*" in json.dumps(statement[0]["Condition"]["ArnLike"]["aws:SourceArn"])
 
 
-def test_no_security_group_is_open_to_the_world_and_no_internet_route_exists(resources):
+def test_no_security_group_is_open_to_the_world_and_no_internet_route_exists(resources: dict[str, Any]) -> None:
     for name, group in of_type(resources, "AWS::EC2::SecurityGroup").items():
         for rule in group["Properties"].get("SecurityGroupIngress", []):
             assert rule.get("CidrIp") != "0.0.0.0/0" and rule.get("CidrIpv6") != "::/0", name
@@ -96,7 +98,7 @@ def test_no_security_group_is_open_to_the_world_and_no_internet_route_exists(res
         assert not of_type(resources, kind), kind
 
 
-def test_s3_gateway_endpoint_policy_names_only_the_data_bucket(resources):
+def test_s3_gateway_endpoint_policy_names_only_the_data_bucket(resources: dict[str, Any]) -> None:
     policy = resources["S3GatewayEndpoint"]["Properties"]["PolicyDocument"]
     for statement in policy["Statement"]:
         for resource in statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]:
@@ -104,18 +106,18 @@ def test_s3_gateway_endpoint_policy_names_only_the_data_bucket(resources):
             assert "DataBucket" in json.dumps(resource)
 
 
-def test_kms_endpoint_has_private_dns_and_https_only_from_the_vpc(resources):
+def test_kms_endpoint_has_private_dns_and_https_only_from_the_vpc(resources: dict[str, Any]) -> None:
     assert resources["KmsInterfaceEndpoint"]["Properties"]["PrivateDnsEnabled"] is True
     ingress = resources["KmsEndpointSecurityGroup"]["Properties"]["SecurityGroupIngress"]
     assert [(r["IpProtocol"], r["FromPort"], r["ToPort"], r["CidrIp"]) for r in ingress] == [("tcp", 443, 443, {"Ref": "VpcCidr"})]
 
 
-def test_one_private_subnet_per_availability_zone(resources):
+def test_one_private_subnet_per_availability_zone(resources: dict[str, Any]) -> None:
     zones = [s["Properties"]["AvailabilityZone"]["Fn::Select"][0] for s in of_type(resources, "AWS::EC2::Subnet").values()]
     assert sorted(zones) == [0, 1, 2]
 
 
-def test_table_topic_and_queue_use_the_customer_key(resources):
+def test_table_topic_and_queue_use_the_customer_key(resources: dict[str, Any]) -> None:
     table = resources["RunsTable"]["Properties"]
     assert table["SSESpecification"]["KMSMasterKeyId"] == {"Fn::GetAtt": ["DatasetKey", "Arn"]}
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
@@ -124,7 +126,7 @@ def test_table_topic_and_queue_use_the_customer_key(resources):
     assert resources["EventsDeadLetterQueue"]["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["DatasetKey", "Arn"]}
 
 
-def test_state_machine_is_standard_traced_encrypted_and_logs_no_execution_data(resources):
+def test_state_machine_is_standard_traced_encrypted_and_logs_no_execution_data(resources: dict[str, Any]) -> None:
     props = resources["PipelineStateMachine"]["Properties"]
     assert props["StateMachineType"] == "STANDARD"
     assert props["LoggingConfiguration"]["IncludeExecutionData"] is False
@@ -132,7 +134,7 @@ def test_state_machine_is_standard_traced_encrypted_and_logs_no_execution_data(r
     assert props["EncryptionConfiguration"]["Type"] == "CUSTOMER_MANAGED_KMS_KEY"
 
 
-def test_rules_match_the_right_events_and_have_retry_and_dead_letter_queue(resources):
+def test_rules_match_the_right_events_and_have_retry_and_dead_letter_queue(resources: dict[str, Any]) -> None:
     rules = of_type(resources, "AWS::Events::Rule")
     patterns = {name: r["Properties"]["EventPattern"] for name, r in rules.items() if "EventPattern" in r["Properties"]}
     s3_rule = next(p for p in patterns.values() if p["source"] == ["aws.s3"])
@@ -150,7 +152,7 @@ def test_rules_match_the_right_events_and_have_retry_and_dead_letter_queue(resou
     assert schedules == ["rate(15 minutes)"]  # the reconciler
 
 
-def test_pass_role_names_each_role_and_the_one_service_it_may_go_to(resources):
+def test_pass_role_names_each_role_and_the_one_service_it_may_go_to(resources: dict[str, Any]) -> None:
     statements = resources["PipelineFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
     passes = {
         json.dumps(s["Resource"]): s["Condition"]["StringEquals"]["iam:PassedToService"]
@@ -164,7 +166,7 @@ def test_pass_role_names_each_role_and_the_one_service_it_may_go_to(resources):
     }
 
 
-def test_the_ttl_scheduler_role_may_only_invoke_the_teardown_function(resources):
+def test_the_ttl_scheduler_role_may_only_invoke_the_teardown_function(resources: dict[str, Any]) -> None:
     role = resources["TtlSchedulerRole"]["Properties"]
     [trust] = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
@@ -173,23 +175,24 @@ def test_the_ttl_scheduler_role_may_only_invoke_the_teardown_function(resources)
     assert (allow["Action"], allow["Resource"]) == ("lambda:InvokeFunction", {"Fn::GetAtt": ["TeardownFunction", "Arn"]})
 
 
-def test_every_function_runs_python_3_13_with_tracing(resources):
+def test_every_function_runs_python_3_13_with_tracing(resources: dict[str, Any]) -> None:
     for name, function in of_type(resources, "AWS::Lambda::Function").items():
         assert function["Properties"]["Runtime"] == "python3.13", name
         assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}, name
 
 
 @pytest.fixture(scope="module")
-def asl():
-    return json.loads((ROOT / "statemachine" / "pipeline.asl.json").read_text())
+def asl() -> dict[str, Any]:
+    asl: dict[str, Any] = json.loads((ROOT / "statemachine" / "pipeline.asl.json").read_text())
+    return asl
 
 
-def test_every_placeholder_in_the_asl_is_substituted_by_the_template(resources, asl):
+def test_every_placeholder_in_the_asl_is_substituted_by_the_template(resources: dict[str, Any], asl: dict[str, Any]) -> None:
     placeholders = set(re.findall(r"\$\{(\w+)\}", json.dumps(asl)))
     assert placeholders == set(resources["PipelineStateMachine"]["Properties"]["DefinitionSubstitutions"])
 
 
-def test_every_wait_and_task_token_state_takes_its_duration_from_the_input(asl):
+def test_every_wait_and_task_token_state_takes_its_duration_from_the_input(asl: dict[str, Any]) -> None:
     for name, state in asl["States"].items():
         if state["Type"] == "Wait":
             assert "SecondsPath" in state, name
@@ -198,7 +201,7 @@ def test_every_wait_and_task_token_state_takes_its_duration_from_the_input(asl):
             assert any("States.Timeout" in c["ErrorEquals"] for c in state["Catch"]), name
 
 
-def test_every_task_retries_transient_errors_and_catches_into_a_notified_fail(asl):
+def test_every_task_retries_transient_errors_and_catches_into_a_notified_fail(asl: dict[str, Any]) -> None:
     states = asl["States"]
     for name, state in states.items():
         if state["Type"] == "Task":
@@ -208,7 +211,7 @@ def test_every_task_retries_transient_errors_and_catches_into_a_notified_fail(as
     assert states["NotifyFailure"]["Next"] == "RunFailed"
 
 
-def test_the_asynchronously_invoked_functions_have_a_dead_letter_queue(resources):
+def test_the_asynchronously_invoked_functions_have_a_dead_letter_queue(resources: dict[str, Any]) -> None:
     for name in (
         "TriggerFunction",
         "CompleteTrainingJobFunction",

@@ -11,7 +11,6 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 from local.emulator import approval_request
 from local.lambda_runtime import load_handler
 
@@ -27,6 +26,7 @@ from secure_finetune.approval import (
     secret_digest,
 )
 from secure_finetune.notifications import ApprovalNeeded
+from secure_finetune.service_errors import Throttled
 from secure_finetune.state import DeploymentPlan, PipelineState, TrainingResult
 from secure_finetune.steps.approval import request_approval
 from tests.unit.fakes import CONFIG, FakeDeps, FakeMachine
@@ -85,15 +85,22 @@ def trained_state(plan: DeploymentPlan | None = PLAN) -> dict[str, Any]:
 
 def issue(store: ApprovalStore, deps: FakeDeps, plan: DeploymentPlan | None = PLAN) -> str:
     """Run the RequestApproval handler; returns the secret, as the approver receives it."""
-    REQUEST_APPROVAL({"state": trained_state(plan), "taskToken": TOKEN}, Context(), deps=deps, store=store)
+    deps.approvals = store
+    REQUEST_APPROVAL({"state": trained_state(plan), "taskToken": TOKEN}, Context(), deps=deps)
     return link_secret(deps)
 
 
 def issue_expired(store: ApprovalStore, deps: FakeDeps) -> str:
     state = PipelineState.model_validate(trained_state())
     # issued long enough ago that its deadline has passed
-    request_approval(state, TOKEN, deps, store, now=time.time() - state.timing.approval_timeout_seconds - 1)  # type: ignore[arg-type]
+    deps.approvals = store
+    request_approval(state, TOKEN, deps, now=time.time() - state.timing.approval_timeout_seconds - 1)
     return link_secret(deps)
+
+
+def status_of(store: ApprovalStore, secret: str) -> ApprovalStatus | None:
+    record = store.get(secret_digest(secret))
+    return None if record is None else record.status
 
 
 def link_secret(deps: FakeDeps) -> str:
@@ -103,7 +110,8 @@ def link_secret(deps: FakeDeps) -> str:
 
 
 def call(store: ApprovalStore, deps: FakeDeps, method: str, secret: str, body: str | None = None, **kwargs: Any) -> dict[str, Any]:
-    response: dict[str, Any] = APPROVAL_API(approval_request(method, secret, body, **kwargs), Context(), deps=deps, store=store)
+    deps.approvals = store
+    response: dict[str, Any] = APPROVAL_API(approval_request(method, secret, body, **kwargs), Context(), deps=deps)
     return response
 
 
@@ -117,7 +125,7 @@ def post(store: ApprovalStore, deps: FakeDeps, secret: str, decision: str = "app
 
 class BrokenMachine(FakeMachine):
     def succeed(self, token: str, output: Any) -> bool:
-        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "SendTaskSuccess")
+        raise Throttled("ThrottlingException", "SendTaskSuccess")
 
 
 # ---------------------------------------------------------------- bad input first
@@ -133,7 +141,7 @@ class BrokenMachine(FakeMachine):
         pytest.param("digest", id="the-stored-digest"),  # a leaked table row is not a link
     ],
 )
-def test_a_forged_or_unknown_secret_gets_404_and_decides_nothing(store, forged):
+def test_a_forged_or_unknown_secret_gets_404_and_decides_nothing(store: ApprovalStore, forged: str) -> None:
     deps = new_deps()
     secret = issue(store, deps)
     if forged == "digest":
@@ -145,7 +153,7 @@ def test_a_forged_or_unknown_secret_gets_404_and_decides_nothing(store, forged):
     assert get(store, deps, secret)["statusCode"] == 200  # the real link still works
 
 
-def test_a_replayed_post_gets_409_showing_the_first_decision_and_answers_nothing_more(store):
+def test_a_replayed_post_gets_409_showing_the_first_decision_and_answers_nothing_more(store: ApprovalStore) -> None:
     deps = new_deps()
     secret = issue(store, deps)
     assert post(store, deps, secret, "approve")["statusCode"] == 200
@@ -158,7 +166,7 @@ def test_a_replayed_post_gets_409_showing_the_first_decision_and_answers_nothing
     assert get(store, deps, secret)["statusCode"] == 409  # the page shows it is spent
 
 
-def test_a_post_after_the_deadline_gets_410_and_answers_nothing(store):
+def test_a_post_after_the_deadline_gets_410_and_answers_nothing(store: ApprovalStore) -> None:
     deps = new_deps()
     secret = issue_expired(store, deps)
 
@@ -168,10 +176,10 @@ def test_a_post_after_the_deadline_gets_410_and_answers_nothing(store):
     assert response["statusCode"] == 410
     assert "Link expired" in response["body"]
     assert deps.machine.answers == []
-    assert store.get(secret_digest(secret)).status is ApprovalStatus.PENDING  # type: ignore[union-attr]
+    assert status_of(store, secret) is ApprovalStatus.PENDING
 
 
-def test_opening_the_link_decides_nothing_however_often_it_is_opened(store):
+def test_opening_the_link_decides_nothing_however_often_it_is_opened(store: ApprovalStore) -> None:
     deps = new_deps()
     secret = issue(store, deps)
 
@@ -179,7 +187,7 @@ def test_opening_the_link_decides_nothing_however_often_it_is_opened(store):
 
     assert first["statusCode"] == second["statusCode"] == 200
     assert deps.machine.answers == []
-    assert store.get(secret_digest(secret)).status is ApprovalStatus.PENDING  # type: ignore[union-attr]
+    assert status_of(store, secret) is ApprovalStatus.PENDING
     assert post(store, deps, secret, "approve")["statusCode"] == 200
 
 
@@ -195,7 +203,7 @@ def test_opening_the_link_decides_nothing_however_often_it_is_opened(store):
         ("decision=approve", "text/plain"),
     ],
 )
-def test_an_invalid_decision_is_400_and_leaves_the_link_usable(store, body, content_type):
+def test_an_invalid_decision_is_400_and_leaves_the_link_usable(store: ApprovalStore, body: str, content_type: str) -> None:
     deps = new_deps()
     secret = issue(store, deps)
 
@@ -207,7 +215,7 @@ def test_an_invalid_decision_is_400_and_leaves_the_link_usable(store, body, cont
 
 
 @pytest.mark.parametrize("method", ["HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"])
-def test_methods_other_than_get_and_post_get_405_and_decide_nothing(store, method):
+def test_methods_other_than_get_and_post_get_405_and_decide_nothing(store: ApprovalStore, method: str) -> None:
     deps = new_deps()
     secret = issue(store, deps)
 
@@ -216,10 +224,10 @@ def test_methods_other_than_get_and_post_get_405_and_decide_nothing(store, metho
     assert response["statusCode"] == 405
     assert response["multiValueHeaders"]["Allow"] == ["GET, POST"]
     assert deps.machine.answers == []
-    assert store.get(secret_digest(secret)).status is ApprovalStatus.PENDING  # type: ignore[union-attr]
+    assert status_of(store, secret) is ApprovalStatus.PENDING
 
 
-def test_no_secret_task_token_or_digest_in_any_page_or_log(store, caplog):
+def test_no_secret_task_token_or_digest_in_any_page_or_log(store: ApprovalStore, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     caplog.set_level(logging.DEBUG, logger="secure-finetune")  # whatever POWERTOOLS_LOG_LEVEL says
     deps = new_deps()
@@ -242,7 +250,7 @@ def test_no_secret_task_token_or_digest_in_any_page_or_log(store, caplog):
     assert any(secret_digest(secret)[:12] in text for _, text in logged)  # the digest prefix is how a log line names a link
 
 
-def test_every_response_carries_the_security_headers(store):
+def test_every_response_carries_the_security_headers(store: ApprovalStore) -> None:
     deps = new_deps()
     secret = issue(store, deps)
     responses = [
@@ -260,7 +268,7 @@ def test_every_response_carries_the_security_headers(store):
         assert headers["Content-Type"] == "text/html; charset=utf-8"
 
 
-def test_only_the_digest_of_the_secret_is_stored_and_the_item_is_purged_after_30_days(store):
+def test_only_the_digest_of_the_secret_is_stored_and_the_item_is_purged_after_30_days(store: ApprovalStore) -> None:
     deps = new_deps()
     secret = issue(store, deps)
 
@@ -273,18 +281,18 @@ def test_only_the_digest_of_the_secret_is_stored_and_the_item_is_purged_after_30
     assert item["status"]["S"] == "PENDING"
 
 
-def test_a_failed_answer_to_the_pipeline_reopens_the_link_for_a_retry(store):
+def test_a_failed_answer_to_the_pipeline_reopens_the_link_for_a_retry(store: ApprovalStore) -> None:
     deps = new_deps()
     secret = issue(store, deps)
     broken = new_deps(machine=BrokenMachine())
 
     assert post(store, broken, secret, "approve")["statusCode"] == 500
-    assert store.get(secret_digest(secret)).status is ApprovalStatus.PENDING  # type: ignore[union-attr]
+    assert status_of(store, secret) is ApprovalStatus.PENDING
     assert post(store, deps, secret, "approve")["statusCode"] == 200
     assert deps.machine.answers[0][0] == "success"
 
 
-def test_a_decision_after_the_run_stopped_waiting_says_it_changed_nothing(store):
+def test_a_decision_after_the_run_stopped_waiting_says_it_changed_nothing(store: ApprovalStore) -> None:
     deps = new_deps()
     secret = issue(store, deps)
     deps.machine.closed.add(TOKEN)  # the wait timed out or the execution was aborted
@@ -296,7 +304,7 @@ def test_a_decision_after_the_run_stopped_waiting_says_it_changed_nothing(store)
     assert "Approved" not in response["body"]
 
 
-def test_the_summary_keeps_known_ids_and_finite_numbers_only():
+def test_the_summary_keeps_known_ids_and_finite_numbers_only() -> None:
     raw = {
         "modelUnits": 2,
         "ttlHours": float("nan"),
@@ -309,7 +317,7 @@ def test_the_summary_keeps_known_ids_and_finite_numbers_only():
     assert clean_summary(raw) == {"modelUnits": 2, "mode": "provisioned"}
 
 
-def test_the_review_page_escapes_everything_and_loads_nothing_from_elsewhere():
+def test_the_review_page_escapes_everything_and_loads_nothing_from_elsewhere() -> None:
     page = review_page({"runId": '"><script>x()</script>', "modelUnits": 1}, decide_by=2_000_000_000, now=1_999_996_400)
 
     assert "<script>" not in page.html
@@ -326,13 +334,13 @@ def test_the_review_page_escapes_everything_and_loads_nothing_from_elsewhere():
         ("http://127.0.0.1:3000", False),
     ],
 )
-def test_an_approval_link_is_https_only_plain_http_solely_to_loopback_when_allowed(base_url, loopback_allowed):
+def test_an_approval_link_is_https_only_plain_http_solely_to_loopback_when_allowed(base_url: str, loopback_allowed: bool) -> None:
     with pytest.raises(ValueError, match="https"):
         approval_link(base_url, "s", allow_loopback_http=loopback_allowed)
     assert approval_link("http://127.0.0.1:3000/", "s", allow_loopback_http=True) == "http://127.0.0.1:3000/approvals/s"
 
 
-def test_a_form_decision_is_exactly_approve_or_reject():
+def test_a_form_decision_is_exactly_approve_or_reject() -> None:
     form = "application/x-www-form-urlencoded; charset=UTF-8"
     assert decision_from_form("decision=approve", form) is Decision.APPROVE
     assert decision_from_form("decision=reject", form) is Decision.REJECT
@@ -342,12 +350,14 @@ def test_a_form_decision_is_exactly_approve_or_reject():
 # ---------------------------------------------------------------- happy paths
 
 
-def test_requesting_approval_stores_the_link_and_tells_the_owners_what_would_be_bought(store):
+def test_requesting_approval_stores_the_link_and_tells_the_owners_what_would_be_bought(store: ApprovalStore) -> None:
     deps = new_deps()
 
-    result = REQUEST_APPROVAL({"state": trained_state(), "taskToken": TOKEN}, Context(), deps=deps, store=store)
+    deps.approvals = store
+    result = REQUEST_APPROVAL({"state": trained_state(), "taskToken": TOKEN}, Context(), deps=deps)
 
     (message,) = deps.notifier.sent
+    assert isinstance(message, ApprovalNeeded)
     secret = link_secret(deps)
     record = store.get(secret_digest(secret))
     assert record is not None and record.task_token == TOKEN and record.run_id == RUN
@@ -364,27 +374,31 @@ def test_requesting_approval_stores_the_link_and_tells_the_owners_what_would_be_
     assert record.summary["modelArn"] == MODEL_ARN and record.summary["baseModel"] == "meta.llama3-1-8b-instruct-v1:0"
 
 
-def test_the_review_page_shows_what_would_be_bought_and_until_when(store):
+def test_the_review_page_shows_what_would_be_bought_and_until_when(store: ApprovalStore) -> None:
     deps = new_deps()
     secret = issue(store, deps)
 
     body = get(store, deps, secret)["body"]
+    message = deps.notifier.sent[0]
+    assert isinstance(message, ApprovalNeeded)
 
-    for shown in (RUN, "default", MODEL_ARN, "Model units", "4 hours, then deleted", "$60.50", "$242.00", deps.notifier.sent[0].expires_at):
+    for shown in (RUN, "default", MODEL_ARN, "Model units", "4 hours, then deleted", "$60.50", "$242.00", message.expires_at):
         assert shown in body
     assert 'name="decision" value="approve"' in body and 'name="decision" value="reject"' in body
 
 
-def test_a_run_without_a_deployment_plan_still_gets_a_link_with_the_profiles_figures(store):
+def test_a_run_without_a_deployment_plan_still_gets_a_link_with_the_profiles_figures(store: ApprovalStore) -> None:
     deps = new_deps()
 
     secret = issue(store, deps, plan=None)
 
-    assert deps.notifier.sent[0].estimated_hourly_cost_usd is None
+    message = deps.notifier.sent[0]
+    assert isinstance(message, ApprovalNeeded)
+    assert message.estimated_hourly_cost_usd is None
     assert "unknown (no sourced price for this model)" in get(store, deps, secret)["body"]
 
 
-def test_approve_answers_the_wait_with_success_once_and_records_where_it_came_from(store):
+def test_approve_answers_the_wait_with_success_once_and_records_where_it_came_from(store: ApprovalStore) -> None:
     deps = new_deps()
     secret = issue(store, deps)
 
@@ -398,7 +412,7 @@ def test_approve_answers_the_wait_with_success_once_and_records_where_it_came_fr
     assert record.decided_by == {"sourceIp": "203.0.113.7", "userAgent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"}
 
 
-def test_reject_fails_the_wait_with_approval_rejected(store):
+def test_reject_fails_the_wait_with_approval_rejected(store: ApprovalStore) -> None:
     deps = new_deps()
     secret = issue(store, deps)
 
@@ -406,4 +420,4 @@ def test_reject_fails_the_wait_with_approval_rejected(store):
 
     assert response["statusCode"] == 200 and "Rejected" in response["body"]
     assert deps.machine.answers == [("failure", ("DeploymentFailed", "APPROVAL_REJECTED"))]
-    assert store.get(secret_digest(secret)).status is ApprovalStatus.REJECTED  # type: ignore[union-attr]
+    assert status_of(store, secret) is ApprovalStatus.REJECTED

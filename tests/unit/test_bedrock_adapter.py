@@ -35,7 +35,8 @@ class Wire:
     """Answers every CreateModelCustomizationJob sent on the wire: ``throttled`` 429s, then the job."""
 
     def __init__(self, throttled: int) -> None:
-        self.throttled, self.sent = throttled, []
+        self.throttled = throttled
+        self.sent: list[str] = []
 
     def __call__(self, request: object, **_: object) -> AWSResponse:
         self.sent.append(json.loads(request.body)["clientRequestToken"])  # type: ignore[attr-defined]

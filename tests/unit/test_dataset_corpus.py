@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ BUCKET = "data-bucket"
 FT, CPT, DISTILL = CustomizationType.FINE_TUNING, CustomizationType.CONTINUED_PRE_TRAINING, CustomizationType.DISTILLATION
 
 
-def rules(model: str, kind: CustomizationType = FT, **changes) -> DatasetRules:
+def rules(model: str, kind: CustomizationType = FT, **changes: Any) -> DatasetRules:
     teacher = changes.pop("teacher", None)
     base = DatasetRules.for_run(find_model(model), kind, FileRole.TRAINING, media_bucket=BUCKET, teacher=teacher)
     return replace(base, **changes)
@@ -37,26 +38,26 @@ DISTILL_NOVA = rules("amazon.nova-lite-v1:0", DISTILL, teacher="amazon.nova-pro-
 DISTILL_LLAMA = rules("meta.llama3-1-8b-instruct-v1:0", DISTILL, teacher="meta.llama3-1-405b-instruct-v1:0")
 
 
-def line(record) -> bytes:
+def line(record: object) -> bytes:
     return (json.dumps(record) + "\n").encode()
 
 
-def conv(*turns, system=None, **extra):
+def conv(*turns: tuple[str, object], system: object = None, **extra: object) -> dict[str, object]:
     record = {"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": r, "content": c} for r, c in turns], **extra}
     if system is not None:
         record["system"] = system
     return record
 
 
-def text(value):
+def text(value: str) -> list[dict[str, str]]:
     return [{"text": value}]
 
 
-def image(uri=f"s3://{BUCKET}/media/a.png", fmt="png"):
+def image(uri: str = f"s3://{BUCKET}/media/a.png", fmt: str = "png") -> dict[str, object]:
     return {"image": {"format": fmt, "source": {"s3Location": {"uri": uri, "bucketOwner": "111122223333"}}}}
 
 
-def video(uri=f"s3://{BUCKET}/media/a.mp4"):
+def video(uri: str = f"s3://{BUCKET}/media/a.mp4") -> dict[str, object]:
     return {"video": {"format": "mp4", "source": {"s3Location": {"uri": uri}}}}
 
 
@@ -307,18 +308,18 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_corpus(case: Case):
+def test_corpus(case: Case) -> None:
     report = validate_dataset(iter([case.data[i : i + 4096] for i in range(0, len(case.data), 4096)] or [b""]), case.rules)
     assert tuple(sorted(report.errors_by_code)) == case.codes, case.basis
     assert report.accepted is (case.codes == ())
 
 
-def test_too_many_records_in_one_file():
+def test_too_many_records_in_one_file() -> None:
     report = validate_dataset(iter([line(PC) * 3]), replace(LLAMA31, max_records=2))
     assert report.errors_by_code == {"TOO_MANY_RECORDS": 1}
 
 
-def test_record_bounds_span_training_and_validation_files():
+def test_record_bounds_span_training_and_validation_files() -> None:
     llama = find_model("meta.llama3-1-8b-instruct-v1:0")
     assert [c for c, _ in record_count_problems(llama, FT, 60, 39)] == [ReasonCode.TOO_FEW_RECORDS]
     assert record_count_problems(llama, FT, 60, 40) == []
@@ -327,7 +328,7 @@ def test_record_bounds_span_training_and_validation_files():
     assert [c for c, _ in record_count_problems(nova2, FT, 100, 10)] == [ReasonCode.SCHEMA_MISMATCH]
 
 
-def test_pii_warns_by_default_and_blocks_when_the_profile_says_so():
+def test_pii_warns_by_default_and_blocks_when_the_profile_says_so() -> None:
     data = line({"prompt": "mail jane.doe@example.com card 4111 1111 1111 1111", "completion": "ok"})
     warned = validate_dataset(iter([data]), LLAMA31)
     assert warned.accepted and warned.warnings_by_code == {"PII_FOUND": 1}
@@ -335,25 +336,25 @@ def test_pii_warns_by_default_and_blocks_when_the_profile_says_so():
     assert blocked.errors_by_code == {"SENSITIVE_DATA": 1}
 
 
-def test_secrets_only_warn_when_the_profile_says_warn():
+def test_secrets_only_warn_when_the_profile_says_warn() -> None:
     data = line({"prompt": "AKIAIOSFODNN7EXAMPLE", "completion": "c"})
     assert validate_dataset(iter([data]), replace(LLAMA31, secrets_block=False)).warnings_by_code == {"SECRET_FOUND": 1}
 
 
-def test_duplicates_and_near_limit_records_are_warnings_not_errors():
+def test_duplicates_and_near_limit_records_are_warnings_not_errors() -> None:
     long = {"prompt": "a" * int(16_000 * 3 * 0.95), "completion": "c"}
     report = validate_dataset(iter([line(PC) * 2 + line(long)]), LLAMA31)
     assert report.accepted
     assert report.warnings_by_code == {"DUPLICATE_RECORD": 1, "NEAR_TOKEN_LIMIT": 1}
 
 
-def test_stats_estimate_tokens_on_the_safe_side():
+def test_stats_estimate_tokens_on_the_safe_side() -> None:
     report = validate_dataset(iter([line({"prompt": "a" * 300, "completion": "b" * 300})]), LLAMA31)
     assert report.stats.estimated_tokens == 200  # 600 chars / 3: real English runs ~4 chars a token
     assert report.stats.records == 1
 
 
-def test_every_dataset_reason_code_has_a_case():
+def test_every_dataset_reason_code_has_a_case() -> None:
     dataset_codes = {
         ReasonCode.DATASET_EMPTY, ReasonCode.DATASET_TOO_LARGE, ReasonCode.DATASET_NOT_UTF8, ReasonCode.DATASET_BOM,
         ReasonCode.DATASET_COMPRESSED_OR_BINARY, ReasonCode.DATASET_NUL_BYTE, ReasonCode.LINE_TOO_LONG, ReasonCode.LINE_BLANK,
@@ -366,19 +367,19 @@ def test_every_dataset_reason_code_has_a_case():
     # MEDIA_* codes need the media objects, not the JSONL: test_media.py has one case per code.
 
 
-def test_every_format_has_an_accepted_and_a_rejected_case():
+def test_every_format_has_an_accepted_and_a_rejected_case() -> None:
     for fmt in DatasetFormat:
         outcomes = {case.codes == () for case in CASES if case.rules.format is fmt}
         assert outcomes == {True, False}, fmt
 
 
-def test_a_literal_backslash_u0000_is_text_not_a_nul():
+def test_a_literal_backslash_u0000_is_text_not_a_nul() -> None:
     data = line({"prompt": "in C, write \\u0000 for NUL", "completion": "ok"})
     assert b"\\\\u0000" in data
     assert validate_dataset(iter([data]), LLAMA31).accepted
 
 
-def test_the_validation_split_is_deterministic_capped_and_loses_no_line():
+def test_the_validation_split_is_deterministic_capped_and_loses_no_line() -> None:
     from secure_finetune.dataset import split_lines
 
     data = b"".join(line({"prompt": f"q{i}", "completion": "a"}) for i in range(1000))

@@ -8,13 +8,15 @@ numbers, memchr-led reserved-string search, lines sliced from their chunk, the s
 import hashlib
 import json
 import threading
+from collections.abc import Iterator
 from dataclasses import replace
+from typing import cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from secure_finetune.dataset import DatasetRules, FileRole, validate_dataset
+from secure_finetune.dataset import DatasetReport, DatasetRules, FileRole, validate_dataset
 from secure_finetune.models import CustomizationType, DatasetFormat, find_model
 
 LLAMA = DatasetRules.for_run(find_model("meta.llama3-1-8b-instruct-v1:0"), CustomizationType.FINE_TUNING, FileRole.TRAINING, "b")
@@ -22,7 +24,7 @@ NOVA = DatasetRules.for_run(find_model("amazon.nova-lite-v1:0"), CustomizationTy
 HAIKU = DatasetRules.for_run(find_model("anthropic.claude-3-haiku-20240307-v1:0"), CustomizationType.FINE_TUNING, FileRole.TRAINING, "b")
 
 
-def report(data: bytes, rules: DatasetRules = LLAMA, chunk: int = 4096):
+def report(data: bytes, rules: DatasetRules = LLAMA, chunk: int = 4096) -> DatasetReport:
     return validate_dataset(iter([data[i : i + chunk] for i in range(0, len(data), chunk)] or [b""]), rules)
 
 
@@ -50,7 +52,7 @@ def pc(prompt: str, completion: str = "ok") -> bytes:
         (b" [] ", {"LINE_NOT_OBJECT": 1}),
     ],
 )
-def test_whitespace_and_trailing_data_take_the_full_decoder(line, expected):
+def test_whitespace_and_trailing_data_take_the_full_decoder(line: bytes, expected: dict[str, int]) -> None:
     assert codes(line + b"\n") == expected
 
 
@@ -64,7 +66,7 @@ def test_whitespace_and_trailing_data_take_the_full_decoder(line, expected):
         rb'{"prompt": "a", "completion": [{"k": 1}, {"k": 1, "k": 1}]}',
     ],
 )
-def test_duplicate_keys_are_found_however_they_are_written(line):
+def test_duplicate_keys_are_found_however_they_are_written(line: bytes) -> None:
     assert codes(line + b"\n") == {"DUPLICATE_KEY": 1}
 
 
@@ -82,7 +84,7 @@ def test_duplicate_keys_are_found_however_they_are_written(line):
         (b'{"prompt": "a", "completion": [' + b"9" * 4301 + b"]}", "NON_FINITE_NUMBER"),
     ],
 )
-def test_escapes_and_numbers_the_scanner_lets_through_are_still_rejected(line, expected):
+def test_escapes_and_numbers_the_scanner_lets_through_are_still_rejected(line: bytes, expected: str) -> None:
     assert codes(line + b"\n") == {expected: 1}
 
 
@@ -94,11 +96,11 @@ def test_escapes_and_numbers_the_scanner_lets_through_are_still_rejected(line, e
         '{"prompt": "raw UTF-8: é 日本 \U0001f600", "completion": "c"}'.encode(),
     ],
 )
-def test_well_formed_escapes_are_accepted(line):
+def test_well_formed_escapes_are_accepted(line: bytes) -> None:
     assert codes(line + b"\n") == {}
 
 
-def test_a_parse_level_problem_wins_over_a_schema_problem_on_the_same_line():
+def test_a_parse_level_problem_wins_over_a_schema_problem_on_the_same_line() -> None:
     # Extra field (schema) and a lone surrogate (parse): the parse problem is the one reported.
     assert codes(rb'{"prompt": "a", "completion": "c", "x": "\ud800"}' + b"\n") == {"LONE_SURROGATE": 1}
 
@@ -120,7 +122,7 @@ def test_a_parse_level_problem_wins_over_a_schema_problem_on_the_same_line():
         "AKIAIOSFODNN7EXAMPLE",  # the whole text
     ],
 )
-def test_every_secret_pattern_is_still_found(text):
+def test_every_secret_pattern_is_still_found(text: str) -> None:
     assert report(pc(text), replace(LLAMA, secrets_block=False)).warnings_by_code == {"SECRET_FOUND": 1}
 
 
@@ -134,7 +136,7 @@ def test_every_secret_pattern_is_still_found(text):
         "order 12-34 of 2024-05-03, 10:30, call 555 0100",
     ],
 )
-def test_lookalikes_are_not_secrets_or_pii(text):
+def test_lookalikes_are_not_secrets_or_pii(text: str) -> None:
     assert report(pc(text)).warnings_by_code == {}
 
 
@@ -149,11 +151,11 @@ def test_lookalikes_are_not_secrets_or_pii(text):
         "mail jane.doe@example.com",
     ],
 )
-def test_cards_and_emails_are_still_found(text):
+def test_cards_and_emails_are_still_found(text: str) -> None:
     assert report(pc(text)).warnings_by_code == {"PII_FOUND": 1}
 
 
-def test_a_card_that_fails_luhn_is_not_pii():
+def test_a_card_that_fails_luhn_is_not_pii() -> None:
     assert report(pc("card 4111 1111 1111 1112")).warnings_by_code == {}
 
 
@@ -176,14 +178,14 @@ def test_a_card_that_fails_luhn_is_not_pii():
         ("<b>bold</b> [x]", False),
     ],
 )
-def test_nova_reserved_strings(text, reserved):
+def test_nova_reserved_strings(text: str, reserved: bool) -> None:
     line = {"schemaVersion": "bedrock-conversation-2024", "messages": [
         {"role": "user", "content": [{"text": "q"}]}, {"role": "assistant", "content": [{"text": text}]},
     ]}  # fmt: skip
     assert codes((json.dumps(line) + "\n").encode(), NOVA) == ({"SCHEMA_MISMATCH": 1} if reserved else {})
 
 
-def test_a_reserved_string_written_with_escapes_is_found():
+def test_a_reserved_string_written_with_escapes_is_found() -> None:
     line = rb'{"schemaVersion": "bedrock-conversation-2024", "messages": [{"role": "user", "content": [{"text": "User\u003a hi"}]},'
     line += rb' {"role": "assistant", "content": [{"text": "ok"}]}]}'
     assert codes(line + b"\n", NOVA) == {"SCHEMA_MISMATCH": 1}
@@ -192,13 +194,13 @@ def test_a_reserved_string_written_with_escapes_is_found():
 @pytest.mark.parametrize(
     ("content", "reserved"), [("a\nHuman: b", True), ("\nAssistant: b", True), ("Human: b", False), ("a\nHuman b", False)]
 )
-def test_claude_reserved_turn_markers(content, reserved):
+def test_claude_reserved_turn_markers(content: str, reserved: bool) -> None:
     line = {"messages": [{"role": "user", "content": content}, {"role": "assistant", "content": "c"}]}
     assert codes((json.dumps(line) + "\n").encode(), HAIKU) == ({"SCHEMA_MISMATCH": 1} if reserved else {})
 
 
 @pytest.mark.parametrize("blank", ["", " ", "\n\t", "\u3000", "\u2028"])
-def test_whitespace_only_texts_are_empty(blank):
+def test_whitespace_only_texts_are_empty(blank: str) -> None:
     assert codes(pc(blank)) == {"SCHEMA_MISMATCH": 1}
 
 
@@ -216,7 +218,7 @@ LINES = st.lists(
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(LINES, st.booleans(), st.integers(min_value=1, max_value=5000))
-def test_the_report_does_not_depend_on_how_the_stream_is_chunked(lines, final_newline, chunk):
+def test_the_report_does_not_depend_on_how_the_stream_is_chunked(lines: list[bytes], final_newline: bool, chunk: int) -> None:
     data = b"".join(lines)
     if not final_newline:
         data = data.rstrip(b"\n")
@@ -233,12 +235,12 @@ def test_the_report_does_not_depend_on_how_the_stream_is_chunked(lines, final_ne
         (b"\x1f\x8b", "DATASET_COMPRESSED_OR_BINARY"),
     ],
 )
-def test_a_bom_or_magic_number_split_over_tiny_first_chunks_is_still_seen(data, code):
+def test_a_bom_or_magic_number_split_over_tiny_first_chunks_is_still_seen(data: bytes, code: str) -> None:
     for size in (1, 2, 5):
         assert code in report(data, chunk=size).errors_by_code
 
 
-def test_oversized_lines_at_chunk_edges_are_skipped_and_counted_once():
+def test_oversized_lines_at_chunk_edges_are_skipped_and_counted_once() -> None:
     from secure_finetune.dataset import MAX_LINE_BYTES
 
     huge = b'{"prompt": "' + b"a" * MAX_LINE_BYTES + b'", "completion": "c"}\n'
@@ -249,7 +251,7 @@ def test_oversized_lines_at_chunk_edges_are_skipped_and_counted_once():
         assert result.records == 2
 
 
-def test_large_chunks_are_hashed_on_the_worker_in_order():
+def test_large_chunks_are_hashed_on_the_worker_in_order() -> None:
     data = b"".join(pc(f"record {i}") for i in range(40_000))  # ~1.3 MB
     for size in (64 * 1024, 100_000, 1 << 20):
         chunks = [data[i : i + size] for i in range(0, len(data), size)]
@@ -258,25 +260,26 @@ def test_large_chunks_are_hashed_on_the_worker_in_order():
         assert (result.accepted, result.records) == (True, 40_000)
 
 
-def test_a_reused_buffer_is_copied_before_the_next_read():
+def test_a_reused_buffer_is_copied_before_the_next_read() -> None:
     data = b"".join(pc(f"record {i}") for i in range(20_000))
 
-    def readinto_chunks():  # one bytearray, refilled for every chunk
+    def readinto_chunks() -> Iterator[bytearray]:  # one bytearray, refilled for every chunk
         buffer = bytearray(100_000)
         for start in range(0, len(data), len(buffer)):
             piece = data[start : start + len(buffer)]
             buffer[: len(piece)] = piece
             yield buffer if len(piece) == len(buffer) else buffer[: len(piece)]
 
-    result = validate_dataset(readinto_chunks(), replace(LLAMA, max_records=None))
+    # A bytearray reader is a bytes-like stream at run time: what the copy before the next read guards against.
+    result = validate_dataset(cast("Iterator[bytes]", readinto_chunks()), replace(LLAMA, max_records=None))
     assert (result.accepted, result.records) == (True, 20_000)
     assert result.sha256 == hashlib.sha256(data).hexdigest()
 
 
-def test_a_failing_stream_raises_and_leaves_no_hashing_thread_behind():
+def test_a_failing_stream_raises_and_leaves_no_hashing_thread_behind() -> None:
     before = threading.active_count()
 
-    def chunks():
+    def chunks() -> Iterator[bytes]:
         yield pc("a") * 10_000  # large enough for the worker
         raise OSError("connection reset")
 
@@ -285,5 +288,5 @@ def test_a_failing_stream_raises_and_leaves_no_hashing_thread_behind():
     assert threading.active_count() == before
 
 
-def test_the_format_shorthand_still_works():
+def test_the_format_shorthand_still_works() -> None:
     assert validate_dataset(iter([pc("a")]), DatasetFormat.PROMPT_COMPLETION).accepted

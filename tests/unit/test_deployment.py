@@ -30,7 +30,7 @@ MODEL_ARN = "arn:aws:bedrock:us-east-1:111122223333:custom-model/m1"
 KEY = CONFIG.key_arn
 
 
-def state(base_model="amazon.nova-micro-v1:0", **profile) -> PipelineState:
+def state(base_model: str = "amazon.nova-micro-v1:0", **profile: object) -> PipelineState:
     catalog = ProfileCatalog.model_validate({"version": "v", "profiles": {"default": {"base_model": base_model, **profile}}})
     settings = resolve_settings(catalog, None, {}, StackLimits(max_model_units=2))
     return training_state().model_copy(
@@ -41,7 +41,7 @@ def state(base_model="amazon.nova-micro-v1:0", **profile) -> PipelineState:
     )
 
 
-def deps(**bedrock) -> FakeDeps:
+def deps(**bedrock: object) -> FakeDeps:
     fake = FakeDeps(config=CONFIG.model_copy(update={"max_model_units": 2}))
     fake.bedrock.models[RUN] = {"modelKmsKeyArn": KEY, "jobArn": JOB_ARN}
     for name, value in bedrock.items():
@@ -56,13 +56,13 @@ def planned(s: PipelineState, d: FakeDeps) -> PipelineState:
 # ---------------------------------------------------------------- bad input first
 
 
-def test_a_model_that_offers_no_chosen_option_stops_before_anything_is_bought():
+def test_a_model_that_offers_no_chosen_option_stops_before_anything_is_bought() -> None:
     # Llama 3.3 70B: on-demand only in the registry
     with pytest.raises(DeploymentFailed, match="NO_DEPLOYMENT_OPTION:provisioned-throughput-not-offered"):
         plan_deployment(state("meta.llama3-3-70b-instruct-v1:0", deployment="provisioned-throughput"), deps())
 
 
-def test_short_no_commitment_capacity_stops_with_what_is_free_and_needed():
+def test_short_no_commitment_capacity_stops_with_what_is_free_and_needed() -> None:
     d = deps(units_elsewhere=1)
     with pytest.raises(DeploymentFailed, match="THROUGHPUT_CAPACITY_SHORT:1-free-2-needed"):
         plan_deployment(state(model_units=2), d)
@@ -70,14 +70,14 @@ def test_short_no_commitment_capacity_stops_with_what_is_free_and_needed():
     assert d.bucket.documents[f"reports/{RUN}/deployment.json"]["plan"]["modelUnits"] == 2  # the report says what was asked
 
 
-def test_a_model_under_another_key_blocks_the_purchase_with_gr_job_07():
+def test_a_model_under_another_key_blocks_the_purchase_with_gr_job_07() -> None:
     d = deps()
     d.bedrock.models[RUN] = {"modelKmsKeyArn": "arn:aws:kms:us-east-1:111122223333:key/other", "jobArn": JOB_ARN}
     with pytest.raises(DeploymentFailed, match="GUARDRAIL_FAILED:GR-JOB-07"):
         plan_deployment(state(), d)
 
 
-def test_a_failed_smoke_test_deletes_what_was_bought_and_keeps_no_text():
+def test_a_failed_smoke_test_deletes_what_was_bought_and_keeps_no_text() -> None:
     s, d = state(smoke_test_prompts=["secret question"]), deps()
     d.runtime = FakeRuntime(answer="   ")
     s = planned(s, d)
@@ -86,13 +86,15 @@ def test_a_failed_smoke_test_deletes_what_was_bought_and_keeps_no_text():
         smoke_test(s, d)
     failure = Failure(error="DeploymentFailed", cause=json.dumps({"errorMessage": str(stopped.value)}))
     notify_failure(s.model_copy(update={"failure": failure}), d)  # the Catch's next state
+    assert s.deployment is not None
     assert d.bedrock.deleted == [s.deployment.arn]
     report = d.bucket.documents[f"reports/{RUN}/smoke.json"]
     assert report["kept"] is False and "secret question" not in str(report)
 
 
-def test_a_profile_may_keep_the_throughput_after_a_failed_smoke_test():
+def test_a_profile_may_keep_the_throughput_after_a_failed_smoke_test() -> None:
     s, d = state(keep_on_smoke_failure=True), deps()  # no profile prompts: taken from the data
+    assert s.dataset is not None
     d.bucket.documents[s.dataset.training_uri.removeprefix("s3://data-bucket/")] = b'{"prompt": "p", "completion": "c"}\n'
     d.runtime = FakeRuntime(error=TimeoutError())
     s = planned(s, d)
@@ -103,10 +105,11 @@ def test_a_profile_may_keep_the_throughput_after_a_failed_smoke_test():
     assert d.bucket.documents[f"reports/{RUN}/smoke.json"]["results"][0]["error"] == "TimeoutError"
 
 
-def test_a_failed_throughput_stops_the_run_with_its_failure_message_in_the_report_only():
+def test_a_failed_throughput_stops_the_run_with_its_failure_message_in_the_report_only() -> None:
     s, d = state(), deps()
     s = planned(s, d)
     s = s.model_copy(update={"deployment": deploy(s, d)})
+    assert s.deployment is not None
     d.bedrock.throughputs[s.deployment.arn].update(status="Failed", failureMessage="capacity")
     with pytest.raises(DeploymentFailed, match=r"^THROUGHPUT_FAILED$"):
         check_deployment(s, d)
@@ -125,14 +128,14 @@ def test_a_failed_throughput_stops_the_run_with_its_failure_message_in_the_repor
         (b'{"messages": [{"role": "assistant", "content": "x"}]}', None),
     ],
 )
-def test_smoke_prompts_come_from_the_users_turn_of_each_format(line, prompt):
+def test_smoke_prompts_come_from_the_users_turn_of_each_format(line: bytes, prompt: str | None) -> None:
     assert prompt_of(line) == prompt
 
 
 # ---------------------------------------------------------------- the good path
 
 
-def test_the_plan_prices_the_throughput_before_anything_is_spent():
+def test_the_plan_prices_the_throughput_before_anything_is_spent() -> None:
     s, d = state(model_units=2, ttl_hours=4), deps()
     plan = plan_deployment(s, d)
     assert (plan.mode, plan.model_units, plan.estimated_hourly_cost_usd, plan.estimated_cost_over_ttl_usd) == (
@@ -144,12 +147,12 @@ def test_the_plan_prices_the_throughput_before_anything_is_spent():
     assert d.bedrock.throughputs == {}  # planning buys nothing
 
 
-def test_a_stack_price_overrides_the_table_and_an_unknown_price_stays_unknown():
+def test_a_stack_price_overrides_the_table_and_an_unknown_price_stays_unknown() -> None:
     assert hourly_cost("amazon.nova-micro-v1:0", 1, 10.0) == 10.0
     assert hourly_cost("meta.llama3-1-8b-instruct-v1:0", 1, None) is None
 
 
-def test_an_existing_throughput_for_the_model_is_reused_not_bought_twice():
+def test_an_existing_throughput_for_the_model_is_reused_not_bought_twice() -> None:
     s, d = state(), deps(units_elsewhere=2)  # no free capacity, but nothing new is needed
     existing = d.bedrock.create_throughput("other-run-aaaaaaaaaaaa", MODEL_ARN, 1, {})
     s = planned(s, d)
@@ -157,16 +160,17 @@ def test_an_existing_throughput_for_the_model_is_reused_not_bought_twice():
     assert len(d.bedrock.throughputs) == 1
 
 
-def test_on_demand_where_the_model_offers_only_that():
+def test_on_demand_where_the_model_offers_only_that() -> None:
     s, d = state("meta.llama3-3-70b-instruct-v1:0"), deps()
     s = planned(s, d)
+    assert s.plan is not None
     assert (s.plan.mode, s.plan.estimated_hourly_cost_usd) == ("on-demand", None)  # billed per token
     result = deploy(s, d)
     d.bedrock.deployments[result.arn]["status"] = "Active"
     assert check_deployment(s.model_copy(update={"deployment": result}), d).status == "Ready"
 
 
-def test_the_purchase_schedules_its_teardown_and_announce_tells_the_owner_how_to_call_the_model():
+def test_the_purchase_schedules_its_teardown_and_announce_tells_the_owner_how_to_call_the_model() -> None:
     s, d = state(ttl_hours=4), deps()
     s = planned(s, d)
     bought = deploy(s, d, now=datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
@@ -184,7 +188,7 @@ def test_the_purchase_schedules_its_teardown_and_announce_tells_the_owner_how_to
     assert f"reports/{RUN}/index.html" in d.bucket.documents
 
 
-def test_a_ttl_of_zero_schedules_nothing():
+def test_a_ttl_of_zero_schedules_nothing() -> None:
     s, d = state(ttl_hours=0), deps()
     s = planned(s, d)
     s = s.model_copy(update={"deployment": deploy(s, d).model_copy(update={"status": "Ready"})})
@@ -193,7 +197,7 @@ def test_a_ttl_of_zero_schedules_nothing():
     assert d.notifier.sent[0].delete_at is None
 
 
-def test_teardown_warns_then_deletes_once():
+def test_teardown_warns_then_deletes_once() -> None:
     d = deps()
     arn = d.bedrock.create_throughput(RUN, MODEL_ARN, 1, {})
     d.runs.runs[RUN] = {"status": "SUCCEEDED", "provisionedModelArn": arn, "profile": "default", "deleteAt": "2026-11-24T16:00:00Z"}
@@ -204,13 +208,13 @@ def test_teardown_warns_then_deletes_once():
     assert d.bedrock.throughputs == {} and d.scheduler.cancelled == [RUN, RUN]
 
 
-def test_teardown_of_a_run_that_deployed_nothing_changes_nothing():
+def test_teardown_of_a_run_that_deployed_nothing_changes_nothing() -> None:
     d = deps()
     assert tear_down(RUN, "delete", d) == "nothing deployed"
     assert d.notifier.sent == []
 
 
-def test_a_train_only_run_ends_at_the_plan_with_its_report_and_nothing_bought():
+def test_a_train_only_run_ends_at_the_plan_with_its_report_and_nothing_bought() -> None:
     d = deps()
     plan = plan_deployment(state(deployment="none"), d)
     assert (plan.mode, plan.model_units, plan.approval_required) == ("none", 0, False)
@@ -220,12 +224,12 @@ def test_a_train_only_run_ends_at_the_plan_with_its_report_and_nothing_bought():
     assert d.bedrock.throughputs == {}
 
 
-def test_the_plan_travels_on_the_wire_in_camel_case():
+def test_the_plan_travels_on_the_wire_in_camel_case() -> None:
     plan = DeploymentPlan(mode="none", model_arn="m", model_units=0, ttl_hours=0, approval_required=False, report="r")
     assert plan.wire()["approvalRequired"] is False
 
 
-def test_the_message_before_the_purchase_says_what_it_will_cost():
+def test_the_message_before_the_purchase_says_what_it_will_cost() -> None:
     from secure_finetune.steps.deployment import next_step
 
     assert next_step(state(model_units=2, ttl_hours=4).settings, None) == (
@@ -236,7 +240,7 @@ def test_the_message_before_the_purchase_says_what_it_will_cost():
     assert next_step(state(deployment="none").settings, None) == "no deployment (the profile trains only)"
 
 
-def test_a_refused_delete_is_asked_again_later_and_the_owner_told_it_still_bills():
+def test_a_refused_delete_is_asked_again_later_and_the_owner_told_it_still_bills() -> None:
     d = deps(refused_deletes=1)
     arn = d.bedrock.create_throughput(RUN, MODEL_ARN, 1, {})
     d.runs.runs[RUN] = {"status": "SUCCEEDED", "provisionedModelArn": arn, "profile": "default"}
@@ -256,7 +260,7 @@ def test_a_refused_delete_is_asked_again_later_and_the_owner_told_it_still_bills
     assert [n.milestone for n in d.notifier.sent] == [Milestone.TEARDOWN_FAILED, Milestone.TORN_DOWN]
 
 
-def test_after_the_last_retry_the_owner_is_told_to_delete_it_by_hand():
+def test_after_the_last_retry_the_owner_is_told_to_delete_it_by_hand() -> None:
     d = deps(refused_deletes=99)
     arn = d.bedrock.create_throughput(RUN, MODEL_ARN, 1, {})
     d.runs.runs[RUN] = {"status": "SUCCEEDED", "provisionedModelArn": arn, "profile": "default"}
@@ -271,7 +275,7 @@ def test_after_the_last_retry_the_owner_is_told_to_delete_it_by_hand():
     assert d.notifier.sent[-1].retry_at is None and arn in d.notifier.sent[-1].delete_by_hand
 
 
-def test_a_refusal_while_a_retry_waits_starts_no_second_chain():
+def test_a_refusal_while_a_retry_waits_starts_no_second_chain() -> None:
     d = deps(refused_deletes=2)
     arn = d.bedrock.create_throughput(RUN, MODEL_ARN, 1, {})
     d.runs.runs[RUN] = {"status": "FAILED", "provisionedModelArn": arn, "profile": "default"}
@@ -282,7 +286,7 @@ def test_a_refusal_while_a_retry_waits_starts_no_second_chain():
     assert [(attempt, why) for _, attempt, _, why in d.scheduler.retries] == [(1, "THROUGHPUT_FAILED")]  # its reason kept
 
 
-def test_the_teardown_function_times_a_retry_from_its_schedules_own_time():
+def test_the_teardown_function_times_a_retry_from_its_schedules_own_time() -> None:
     # Scheduler fills in <aws.scheduler.scheduled-time>; the retry is 15 min after the later of it and the clock
     from local.lambda_runtime import load_handler
 
@@ -297,7 +301,7 @@ def test_the_teardown_function_times_a_retry_from_its_schedules_own_time():
     assert d.scheduler.retries == [(RUN, 1, datetime(2030, 1, 1, 10, 15, tzinfo=UTC), "time-to-live reached")]
 
 
-def test_a_failed_deployment_whose_teardown_is_refused_still_tells_the_owner_and_writes_the_report():
+def test_a_failed_deployment_whose_teardown_is_refused_still_tells_the_owner_and_writes_the_report() -> None:
     d = deps(refused_deletes=1)
     s = planned(state(), d)
     failure = Failure(error="DeploymentFailed", cause=json.dumps({"errorMessage": "THROUGHPUT_FAILED"}))
@@ -308,7 +312,7 @@ def test_a_failed_deployment_whose_teardown_is_refused_still_tells_the_owner_and
     assert f"reports/{RUN}/index.html" in d.bucket.documents and len(d.scheduler.retries) == 1
 
 
-def test_an_unexpected_error_after_the_purchase_still_tears_it_down():
+def test_an_unexpected_error_after_the_purchase_still_tears_it_down() -> None:
     # e.g. the smoke-test function crashed (Catch States.ALL): not a deployment error, still billing
     s, d = state(ttl_hours=0), deps()  # no time-to-live schedule would ever delete it
     s = planned(s, d)
@@ -318,7 +322,7 @@ def test_an_unexpected_error_after_the_purchase_still_tears_it_down():
     assert d.bedrock.throughputs == {} and Milestone.TORN_DOWN in [n.milestone for n in d.notifier.sent]
 
 
-def test_a_run_aborted_while_deploying_has_what_it_bought_torn_down():
+def test_a_run_aborted_while_deploying_has_what_it_bought_torn_down() -> None:
     from secure_finetune.steps.training import stop_job_of_aborted_run
 
     d = deps()

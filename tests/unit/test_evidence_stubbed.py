@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -9,7 +10,7 @@ from botocore.stub import Stubber
 
 from secure_finetune.adapters.clients import client
 from secure_finetune.adapters.evidence import EvidenceReader, no_public_access
-from secure_finetune.guardrails import PRE_LAUNCH_CHECKS, Check, Evidence, Status, evaluate
+from secure_finetune.guardrails import PRE_LAUNCH_CHECKS, BucketEvidence, Check, Evidence, Status, evaluate
 from tests.unit.test_guardrails import good
 
 ACCOUNT = "111122223333"
@@ -31,7 +32,7 @@ BUCKET_READS = (
 )
 
 
-def bucket_evidence_when_every_read_fails(code: str, status: int):
+def bucket_evidence_when_every_read_fails(code: str, status: int) -> BucketEvidence:
     with Stubber(client("s3")) as s3:
         s3.add_client_error(
             "head_bucket", service_error_code=code, http_status_code=status, expected_params={"Bucket": "b", "ExpectedBucketOwner": ACCOUNT}
@@ -43,19 +44,19 @@ def bucket_evidence_when_every_read_fails(code: str, status: int):
     return evidence
 
 
-def test_a_bucket_owned_by_another_account_is_not_ours():
+def test_a_bucket_owned_by_another_account_is_not_ours() -> None:
     evidence = bucket_evidence_when_every_read_fails("403", 403)
     assert evidence.owned is False
     assert evidence.encryption_rules is None and evidence.policy is None  # unknown: the checks block
 
 
-def test_a_throttled_head_bucket_is_unknown_not_a_pass():
+def test_a_throttled_head_bucket_is_unknown_not_a_pass() -> None:
     evidence = bucket_evidence_when_every_read_fails("SlowDown", 503)
     assert evidence.owned is None
     assert evidence.versioning is None and evidence.lifecycle_prefixes is None
 
 
-def test_simulate_principal_policy_answers_are_kept_per_probe():
+def test_simulate_principal_policy_answers_are_kept_per_probe() -> None:
     probes = [("s3:GetObject", "arn:aws:s3:::b/validated/x"), ("s3:DeleteObject", "arn:aws:s3:::b/validated/x")]
     with Stubber(client("iam")) as iam:
         for (action, resource), decision in zip(probes, ("allowed", "implicitDeny"), strict=True):
@@ -68,7 +69,7 @@ def test_simulate_principal_policy_answers_are_kept_per_probe():
     assert result == [(*probes[0], "allowed"), (*probes[1], "implicitDeny")]
 
 
-def test_access_denied_on_simulation_is_unknown():
+def test_access_denied_on_simulation_is_unknown() -> None:
     with Stubber(client("iam")) as iam:
         iam.add_client_error("simulate_principal_policy", service_error_code="AccessDenied", http_status_code=403)
         assert EvidenceReader(ACCOUNT, "us-east-1").simulate(ROLE, [("s3:GetObject", "arn:aws:s3:::b/x")]) is None
@@ -90,7 +91,7 @@ NO_PUBLIC_ACCESS_PASS = {
 }
 
 
-def test_check_no_public_access_is_asked_with_the_policy_and_its_resource_type():
+def test_check_no_public_access_is_asked_with_the_policy_and_its_resource_type() -> None:
     policy = {"Version": "2012-10-17", "Statement": [PUBLIC_STATEMENT]}
     with Stubber(client("accessanalyzer")) as analyzer:
         analyzer.add_response(
@@ -102,13 +103,13 @@ def test_check_no_public_access_is_asked_with_the_policy_and_its_resource_type()
     assert answer == {k: v for k, v in NO_PUBLIC_ACCESS_FAIL.items() if k != "ResponseMetadata"}
 
 
-def test_a_bucket_without_a_policy_needs_no_analyzer_call_and_an_unreadable_one_is_unknown():
+def test_a_bucket_without_a_policy_needs_no_analyzer_call_and_an_unreadable_one_is_unknown() -> None:
     with Stubber(client("accessanalyzer")):  # any call would fail: none is expected
         assert no_public_access({}, "AWS::S3::Bucket") == {"result": "PASS", "message": "no policy statements to analyze", "reasons": []}
         assert no_public_access(None, "AWS::S3::Bucket") is None
 
 
-def test_access_denied_on_check_no_public_access_is_unknown_and_blocks():
+def test_access_denied_on_check_no_public_access_is_unknown_and_blocks() -> None:
     with Stubber(client("accessanalyzer")) as analyzer:
         analyzer.add_client_error("check_no_public_access", service_error_code="AccessDeniedException", http_status_code=403)
         answer = no_public_access({"Statement": [PUBLIC_STATEMENT]}, "AWS::S3::Bucket")
@@ -119,7 +120,7 @@ def test_access_denied_on_check_no_public_access_is_unknown_and_blocks():
     assert finding.status is Status.UNKNOWN and finding.blocks
 
 
-def test_the_key_policy_goes_to_access_analyzer_as_a_kms_key_policy_and_a_fail_fails_gr_kms_03():
+def test_the_key_policy_goes_to_access_analyzer_as_a_kms_key_policy_and_a_fail_fails_gr_kms_03() -> None:
     key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/k1"
     # a policy our own parse accepts (the wildcard is bound by kms:CallerAccount); Access Analyzer has the last word
     policy = {
@@ -151,7 +152,7 @@ def test_the_key_policy_goes_to_access_analyzer_as_a_kms_key_policy_and_a_fail_f
     assert finding.status is Status.FAIL and "Access Analyzer" in finding.explanation
 
 
-def test_the_trust_policy_goes_to_access_analyzer_as_an_assume_role_policy():
+def test_the_trust_policy_goes_to_access_analyzer_as_an_assume_role_policy() -> None:
     trust = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "bedrock.amazonaws.com"}, "Action": "sts:AssumeRole"}],
@@ -172,8 +173,8 @@ def test_the_trust_policy_goes_to_access_analyzer_as_an_assume_role_policy():
     assert evidence.access_not_granted is None and evidence.policy_findings is None  # not asked for
 
 
-def test_check_access_not_granted_asks_once_per_denied_probe_on_the_union_of_the_inline_policies():
-    policies = [
+def test_check_access_not_granted_asks_once_per_denied_probe_on_the_union_of_the_inline_policies() -> None:
+    policies: list[dict[str, Any]] = [
         {
             "Version": "2012-10-17",
             "Statement": [{"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/validated/*"}],
@@ -214,7 +215,7 @@ def test_check_access_not_granted_asks_once_per_denied_probe_on_the_union_of_the
     assert result == [(*denied[0], "PASS"), (*denied[1], "FAIL")]
 
 
-def test_throttled_check_access_not_granted_is_unknown():
+def test_throttled_check_access_not_granted_is_unknown() -> None:
     with Stubber(client("accessanalyzer")) as analyzer:
         analyzer.add_client_error("check_access_not_granted", service_error_code="ThrottlingException", http_status_code=429)
         assert (
@@ -222,7 +223,7 @@ def test_throttled_check_access_not_granted_is_unknown():
         )
 
 
-def test_validate_policy_findings_are_read_across_pages_for_each_policy():
+def test_validate_policy_findings_are_read_across_pages_for_each_policy() -> None:
     pass_role = {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}
     finding = {
         "findingDetails": "Using the iam:PassRole action with wildcards (*) in the resource can be overly permissive because it allows "
@@ -246,6 +247,7 @@ def test_validate_policy_findings_are_read_across_pages_for_each_policy():
         analyzer.add_response("validate_policy", {"findings": [suggestion], "nextToken": "t2"}, expected)
         analyzer.add_response("validate_policy", {"findings": [finding]}, {**expected, "nextToken": "t2"})
         findings = EvidenceReader(ACCOUNT, "us-east-1").policy_findings([{"Version": "2012-10-17", "Statement": [pass_role]}])
+    assert findings is not None
     assert [(f["policy"], f["findingType"], f["issueCode"]) for f in findings] == [
         (0, "SUGGESTION", "EMPTY_OBJECT_PRINCIPAL"),
         (0, "SECURITY_WARNING", "PASS_ROLE_WITH_STAR_IN_RESOURCE"),
@@ -256,7 +258,7 @@ def test_validate_policy_findings_are_read_across_pages_for_each_policy():
     assert result.status is Status.FAIL and "PASS_ROLE_WITH_STAR_IN_RESOURCE" in result.explanation
 
 
-def test_access_denied_on_validate_policy_is_unknown():
+def test_access_denied_on_validate_policy_is_unknown() -> None:
     with Stubber(client("accessanalyzer")) as analyzer:
         analyzer.add_client_error("validate_policy", service_error_code="AccessDeniedException", http_status_code=403)
         assert EvidenceReader(ACCOUNT, "us-east-1").policy_findings([{"Statement": []}]) is None
@@ -265,7 +267,7 @@ def test_access_denied_on_validate_policy_is_unknown():
 # ---------------------------------------------------------------- GR-CTX-02: what moto cannot show
 
 
-def test_a_bucket_in_another_region_fails_the_owner_check():
+def test_a_bucket_in_another_region_fails_the_owner_check() -> None:
     with Stubber(client("s3")) as s3:
         s3.add_response(
             "head_bucket",
@@ -282,7 +284,7 @@ def test_a_bucket_in_another_region_fails_the_owner_check():
     assert finding.status is Status.FAIL
 
 
-def test_a_bucket_owned_by_another_account_fails_the_owner_check():
+def test_a_bucket_owned_by_another_account_fails_the_owner_check() -> None:
     evidence = bucket_evidence_when_every_read_fails("403", 403)
     data = good()
     data["bucket"].update(owned=evidence.owned, region="us-east-1")
@@ -290,7 +292,7 @@ def test_a_bucket_owned_by_another_account_fails_the_owner_check():
     assert finding.status is Status.FAIL
 
 
-def _role_response(trust: dict) -> dict:
+def _role_response(trust: dict[str, Any]) -> dict[str, Any]:
     return {
         "Role": {
             "Path": "/",
@@ -307,7 +309,7 @@ def check_named(check_id: str) -> Check:
     return next(check for check in PRE_LAUNCH_CHECKS if check.id == check_id)
 
 
-def test_settings_that_are_not_configured_are_answers_not_unknowns():
+def test_settings_that_are_not_configured_are_answers_not_unknowns() -> None:
     """No public access block, no ownership controls, no default encryption, no policy: S3 says so
     with an error code; each is a definite FAIL (or "not public"), not a read that failed."""
     absent = {

@@ -23,11 +23,11 @@ from secure_finetune.steps.failure import reason_of
         ("Lambda.ServiceException", None, "INTERNAL_ERROR:Lambda.ServiceException"),
     ],
 )
-def test_every_failure_maps_to_a_reason_code(error, cause, reason):
+def test_every_failure_maps_to_a_reason_code(error: str, cause: str | None, reason: str) -> None:
     assert str(reason_of(error, cause)) == reason
 
 
-def test_rendered_message_fits_sns_and_carries_filter_attributes():
+def test_rendered_message_fits_sns_and_carries_filter_attributes() -> None:
     event = DatasetRejected(
         run_id="r-" + "x" * 60,
         profile="support-bot",
@@ -48,7 +48,7 @@ def test_rendered_message_fits_sns_and_carries_filter_attributes():
     assert "line=3, code=LINE_BLANK" in message.body
 
 
-def test_every_milestone_has_a_model():
+def test_every_milestone_has_a_model() -> None:
     # A milestone without a model fails on the tag; one with a model fails on its missing fields.
     for milestone in Milestone:
         with pytest.raises(ValueError) as caught:
@@ -56,14 +56,14 @@ def test_every_milestone_has_a_model():
         assert "run_id" in str(caught.value)
 
 
-def test_gr_ops_02_every_milestone_field_is_content_free_and_a_free_text_field_fails():
-    from secure_finetune.guardrails import OPS_CHECKS, StackEvidence, evaluate
+def test_gr_ops_02_every_milestone_field_is_content_free_and_a_free_text_field_fails() -> None:
+    from secure_finetune.guardrails import OPS_CHECKS, Finding, StackEvidence, evaluate
     from secure_finetune.notifications import milestone_fields
 
     fields = milestone_fields()
     assert set(fields) == {m.value for m in Milestone}
 
-    def judged(notification_fields):
+    def judged(notification_fields: dict[str, tuple[str, ...]] | None) -> Finding:
         evidence = StackEvidence(account="1", function_policies={}, rules={}, notification_fields=notification_fields)
         return next(f for f in evaluate(evidence, OPS_CHECKS) if f.id == "GR-OPS-02")
 
@@ -72,7 +72,7 @@ def test_gr_ops_02_every_milestone_field_is_content_free_and_a_free_text_field_f
     assert judged(None).status.value == "UNKNOWN"
 
 
-def test_costs_read_as_dollars_and_an_unknown_cost_says_so():
+def test_costs_read_as_dollars_and_an_unknown_cost_says_so() -> None:
     from secure_finetune.notifications import JobStarted, ThroughputReady
 
     common = {"run_id": "r", "profile": "p", "dataset": "s3://b/k?versionId=v"}

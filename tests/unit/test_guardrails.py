@@ -16,10 +16,10 @@ from secure_finetune.guardrails import (
     Evidence,
     Severity,
     Status,
+    access_probes,
     blocking_reason,
     evaluate,
 )
-from secure_finetune.guardrails.checks import access_probes
 
 ACCOUNT, REGION, BUCKET = "111122223333", "us-east-1", "data-bucket"
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k1"
@@ -254,13 +254,13 @@ def failing(data: dict[str, Any]) -> set[str]:
     return {f.id for f in evaluate(evidence(data)) if f.status is not Status.PASS}
 
 
-def test_the_secure_setup_passes_every_blocking_check():
+def test_the_secure_setup_passes_every_blocking_check() -> None:
     findings = evaluate(evidence(good()))
     assert [f.id for f in findings if f.status is not Status.PASS] == []
     assert blocking_reason(findings) is None
 
 
-def test_a_check_marked_per_run_needs_the_run_and_the_others_never_read_it():
+def test_a_check_marked_per_run_needs_the_run_and_the_others_never_read_it() -> None:
     # what `finetune preflight` has: the stack, but no event, object, validator report or job request
     no_run = {
         **good(),
@@ -277,7 +277,7 @@ def test_a_check_marked_per_run_needs_the_run_and_the_others_never_read_it():
     assert {f.id for f in without if f.status is Status.PASS} & per_run == set()
 
 
-def test_the_catalogue_has_every_required_blocking_entry_with_metadata():
+def test_the_catalogue_has_every_required_blocking_entry_with_metadata() -> None:
     required = (
         [f"GR-CTX-0{i}" for i in (1, 2, 3)]
         + [f"GR-OBJ-0{i}" for i in range(1, 9)]
@@ -382,7 +382,7 @@ BREAKS = [
 
 
 @pytest.mark.parametrize(("check_id", "path", "value"), BREAKS, ids=[f"{c}:{p}" for c, p, _ in BREAKS])
-def test_breaking_one_control_fails_that_check_and_blocks(check_id, path, value):
+def test_breaking_one_control_fails_that_check_and_blocks(check_id: str, path: str, value: object) -> None:
     failed = failing(broken(path, value))
     assert check_id in failed
     # a change may also touch a check that reads the same fact (the job's key feeds KMS-05, the
@@ -390,11 +390,11 @@ def test_breaking_one_control_fails_that_check_and_blocks(check_id, path, value)
     assert failed <= {check_id, "GR-KMS-05", "GR-JOB-01", "GR-JOB-03"}
 
 
-def test_every_blocking_check_has_a_breaking_case():
+def test_every_blocking_check_has_a_breaking_case() -> None:
     assert {c.id for c in PRE_LAUNCH_CHECKS} - {"GR-OBJ-07"} <= {case[0] for case in BREAKS}
 
 
-def test_malware_check_applies_only_when_the_stack_says_scanning_is_on():
+def test_malware_check_applies_only_when_the_stack_says_scanning_is_on() -> None:
     data = good()
     assert "GR-OBJ-07" not in failing(data)
     data["malware_scan_enabled"] = True
@@ -425,18 +425,18 @@ def test_malware_check_applies_only_when_the_stack_says_scanning_is_on():
         ("job_request", "GR-JOB-01"),
     ],
 )
-def test_evidence_that_cannot_be_read_is_unknown_and_blocks(path, unknown):
+def test_evidence_that_cannot_be_read_is_unknown_and_blocks(path: str, unknown: str) -> None:
     findings = {f.id: f for f in evaluate(evidence(broken(path, None)))}
     assert findings[unknown].status is Status.UNKNOWN
     assert findings[unknown].blocks
 
 
-def test_every_failure_says_how_to_fix_it():
+def test_every_failure_says_how_to_fix_it() -> None:
     for finding in evaluate(evidence(broken("bucket.ownership", "ObjectWriter"))):
         assert (finding.fix is None) is (finding.status is Status.PASS)
 
 
-def test_a_bucket_policy_allowing_another_account_is_flagged_even_with_the_tls_deny():
+def test_a_bucket_policy_allowing_another_account_is_flagged_even_with_the_tls_deny() -> None:
     data = good()
     data["bucket"]["policy"]["Statement"].append({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{B}/*"})
     assert "GR-S3-08" in failing(data)
@@ -475,13 +475,13 @@ def ops_good() -> dict[str, Any]:
     }
 
 
-def ops_failing(data):
+def ops_failing(data: dict[str, Any]) -> set[str]:
     from secure_finetune.guardrails import OPS_CHECKS, StackEvidence
 
     return {f.id for f in evaluate(StackEvidence.model_validate(data), OPS_CHECKS) if f.status is not Status.PASS}
 
 
-def test_the_stacks_plumbing_passes_the_ops_checks():
+def test_the_stacks_plumbing_passes_the_ops_checks() -> None:
     assert ops_failing(ops_good()) == set()
 
 
@@ -496,7 +496,7 @@ def test_the_stacks_plumbing_passes_the_ops_checks():
         ("GR-OPS-08", "rules.r1.targets", [{"Arn": "x"}]),
     ],
 )
-def test_breaking_the_plumbing_fails_its_ops_check(check_id, path, value):
+def test_breaking_the_plumbing_fails_its_ops_check(check_id: str, path: str, value: object) -> None:
     data = broken(path, value, ops_good())
     assert ops_failing(data) == {check_id}
 
@@ -521,7 +521,7 @@ def warn_good() -> dict[str, Any]:
     return data
 
 
-def warned(data) -> set[str]:
+def warned(data: dict[str, Any]) -> set[str]:
     from secure_finetune.guardrails import WARN_CHECKS
 
     findings = evaluate(evidence(data), WARN_CHECKS)
@@ -529,7 +529,7 @@ def warned(data) -> set[str]:
     return {f.id for f in findings if f.status is not Status.PASS}
 
 
-def test_the_secure_setup_raises_no_warning():
+def test_the_secure_setup_raises_no_warning() -> None:
     assert warned(warn_good()) == set()
 
 
@@ -548,13 +548,13 @@ def test_the_secure_setup_raises_no_warning():
         ("GR-IAM-06", "service_role.tags", {}),
     ],
 )
-def test_each_warning_names_its_weakness(check_id, path, value):
+def test_each_warning_names_its_weakness(check_id: str, path: str, value: object) -> None:
     data = broken(path, value, warn_good())
     assert warned(data) == {check_id}
 
 
 @pytest.mark.parametrize("path", ["bucket.public_access_check", "key.public_access_check", "service_role.trust_public_access_check"])
-def test_an_access_analyzer_answer_other_than_pass_or_fail_is_unknown(path):
+def test_an_access_analyzer_answer_other_than_pass_or_fail_is_unknown(path: str) -> None:
     findings = evaluate(evidence(broken(path, {"result": "IN_PROGRESS", "message": "", "reasons": []})))
     assert {f.id for f in findings if f.status is Status.UNKNOWN} == {
         {
@@ -565,18 +565,18 @@ def test_an_access_analyzer_answer_other_than_pass_or_fail_is_unknown(path):
     }
 
 
-def test_access_analyzer_must_have_checked_every_denied_probe():
+def test_access_analyzer_must_have_checked_every_denied_probe() -> None:
     partial = not_granted()[:-1]  # one probe never checked
     findings = {f.id: f for f in evaluate(evidence(broken("service_role.access_not_granted", partial)))}
     assert findings["GR-IAM-03"].status is Status.UNKNOWN
 
 
-def test_access_analyzer_findings_other_than_pass_role_leave_the_launcher_check_alone():
+def test_access_analyzer_findings_other_than_pass_role_leave_the_launcher_check_alone() -> None:
     suggestion = {"policy": 0, "findingType": "SUGGESTION", "issueCode": "EMPTY_ARRAY_CONDITION", "findingDetails": "..."}
     assert "GR-IAM-05" not in failing(broken("launcher_role.policy_findings", [suggestion]))
 
 
-def test_a_parse_failure_is_reported_even_when_access_analyzer_could_not_run():
+def test_a_parse_failure_is_reported_even_when_access_analyzer_could_not_run() -> None:
     data = broken("bucket.public_access_check", None)
     data["bucket"]["policy"]["Statement"][1]["Principal"] = "*"
     assert {f.id: f.status for f in evaluate(evidence(data))}["GR-S3-08"] is Status.FAIL
@@ -598,7 +598,7 @@ def pass_role(resource: str, service: str | None) -> dict[str, Any]:
 SCHEDULER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/s-ttl-scheduler"
 
 
-def test_the_launcher_may_pass_another_named_role_to_its_own_service():
+def test_the_launcher_may_pass_another_named_role_to_its_own_service() -> None:
     assert "GR-IAM-05" not in failing(with_launcher_statement(pass_role(SCHEDULER_ROLE, "scheduler.amazonaws.com")))
 
 
@@ -612,11 +612,11 @@ def test_the_launcher_may_pass_another_named_role_to_its_own_service():
         pass_role(SCHEDULER_ROLE, "*.amazonaws.com"),
     ],
 )
-def test_the_launcher_passes_nothing_loosely(statement):
+def test_the_launcher_passes_nothing_loosely(statement: dict[str, Any]) -> None:
     assert "GR-IAM-05" in failing(with_launcher_statement(statement))
 
 
-def test_a_launcher_that_cannot_pass_the_service_role_fails():
+def test_a_launcher_that_cannot_pass_the_service_role_fails() -> None:
     data = good()
     data["launcher_role"]["inline_policies"][0]["Statement"] = [pass_role(SCHEDULER_ROLE, "scheduler.amazonaws.com")]
     assert "GR-IAM-05" in failing(data)

@@ -64,12 +64,12 @@ def test_a_stop_before_any_spend_counts_as_rejected_as_well_as_failed(capsys: py
     assert emitted(capsys) == {"RunsFailed": 1, "RunsRejected": 1}
 
 
-def test_a_started_run_is_counted(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_started_run_is_counted(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     event = json.loads((FUNCTIONS.parent / "events" / "s3-object-created.json").read_text())
     event["detail"]["bucket"]["name"] = "data-bucket"
     event["detail"]["object"]["key"] = "incoming/support.jsonl"
     deps = FakeDeps()
-    deps.bucket.resolve_key = lambda key, version, etag: None  # type: ignore[attr-defined]
-    deps.machine.start = lambda name, document: True  # type: ignore[attr-defined]
+    monkeypatch.setattr(deps.bucket, "resolve_key", lambda key, version, etag: None)
+    monkeypatch.setattr(deps.machine, "start", lambda name, document: True)
     load_handler(FUNCTIONS / "trigger")(event, CONTEXT, deps=deps)
     assert emitted(capsys) == {"RunsStarted": 1}

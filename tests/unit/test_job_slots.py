@@ -17,12 +17,12 @@ def slots(moto_runs_table: str) -> JobSlots:
 
 
 def deps_with(slots: JobSlots) -> FakeDeps:
-    return FakeDeps(slots=slots)  # type: ignore[arg-type]
+    return FakeDeps(slots=slots)
 
 
 def queue(deps: FakeDeps, run: str) -> list[str]:
     state = training_state()
-    return wait_for_job_slot(state.model_copy(update={"run": state.run.model_copy(update={"run_id": run})}), f"token-{run}", deps)  # type: ignore[arg-type]
+    return wait_for_job_slot(state.model_copy(update={"run": state.run.model_copy(update={"run_id": run})}), f"token-{run}", deps)
 
 
 def test_never_more_holders_than_the_limit_and_a_retried_acquire_keeps_its_slot(slots: JobSlots) -> None:

@@ -9,15 +9,25 @@ registry (models.py) holds them.
 from __future__ import annotations
 
 import json
+from typing import Any, cast
 
 import pytest
 from botocore.stub import Stubber
 
 from secure_finetune import dataset
 from secure_finetune.adapters.s3 import DataBucket
-from secure_finetune.dataset import DatasetRules, FileRole, MediaReference, validate_dataset
-from secure_finetune.media import HEAD_BYTES, MediaObject, image_dimensions, media_problems, with_media_problems
-from secure_finetune.models import MB, CustomizationType, find_model
+from secure_finetune.dataset import (
+    HEAD_BYTES,
+    DatasetRules,
+    FileRole,
+    MediaObject,
+    MediaReference,
+    image_dimensions,
+    media_problems,
+    validate_dataset,
+    with_media_problems,
+)
+from secure_finetune.models import MB, CustomizationType, MediaRules, find_model
 from secure_finetune.reasons import DatasetInvalid, ReasonCode
 from secure_finetune.runs import Step, report_key
 from secure_finetune.settings import ProfileCatalog, StackLimits, resolve_settings
@@ -26,10 +36,10 @@ from secure_finetune.steps.validate import validate_run_dataset
 from tests.unit.conftest import DATA_BUCKET
 from tests.unit.fakes import CONFIG, FakeDeps
 
-LLAMA_VISION = find_model("meta.llama3-2-11b-instruct-v1:0").media  # 10 MB, 10-8192 px per side
-NOVA = find_model("amazon.nova-lite-v1:0").media  # 10 MB images, 50 MB videos, no pixel limits
-CANVAS = find_model("amazon.nova-canvas-v1:0").media  # 50 MB, 512-4096 px, 12,582,912 px, 1:4-4:1
-EMBED = find_model("amazon.titan-embed-image-v1").media  # 5 MB, 128-4096 px
+LLAMA_VISION = cast(MediaRules, find_model("meta.llama3-2-11b-instruct-v1:0").media)  # 10 MB, 10-8192 px per side
+NOVA = cast(MediaRules, find_model("amazon.nova-lite-v1:0").media)  # 10 MB images, 50 MB videos, no pixel limits
+CANVAS = cast(MediaRules, find_model("amazon.nova-canvas-v1:0").media)  # 50 MB, 512-4096 px, 12,582,912 px, 1:4-4:1
+EMBED = cast(MediaRules, find_model("amazon.titan-embed-image-v1").media)  # 5 MB, 128-4096 px
 BUCKET = DATA_BUCKET
 
 
@@ -86,7 +96,7 @@ def image_object(data: bytes, line: int = 3, size: int | None = None) -> MediaOb
     return MediaObject(ref(line), size=len(data) if size is None else size, head=data[:HEAD_BYTES])
 
 
-def codes(problems) -> list[tuple[int, str]]:
+def codes(problems: list[tuple[int, ReasonCode, str]]) -> list[tuple[int, str]]:
     return [(line, code.value) for line, code, _ in problems]
 
 
@@ -114,41 +124,41 @@ def codes(problems) -> list[tuple[int, str]]:
     ],
     ids=lambda head: repr(head[:12]),
 )
-def test_an_unreadable_header_has_no_dimensions(head: bytes):
+def test_an_unreadable_header_has_no_dimensions(head: bytes) -> None:
     assert image_dimensions(head) is None
 
 
-def test_a_jpeg_whose_frame_header_lies_beyond_the_head_is_unreadable_and_rejected():
+def test_a_jpeg_whose_frame_header_lies_beyond_the_head_is_unreadable_and_rejected() -> None:
     data = jpeg(640, 480, metadata_bytes=HEAD_BYTES)  # EXIF/ICC metadata push the SOF past 64 KiB
     assert image_dimensions(data) == (640, 480)  # the whole file does tell ...
     assert image_dimensions(data[:HEAD_BYTES]) is None  # ... its head does not: fail closed
     assert codes(media_problems([image_object(data)], LLAMA_VISION)) == [(3, "MEDIA_UNREADABLE")]
 
 
-def test_an_image_without_a_head_is_unreadable_where_pixel_limits_apply():
+def test_an_image_without_a_head_is_unreadable_where_pixel_limits_apply() -> None:
     assert codes(media_problems([MediaObject(ref(), size=1_000)], CANVAS)) == [(3, "MEDIA_UNREADABLE")]
 
 
-def test_an_empty_object_is_unreadable():
+def test_an_empty_object_is_unreadable() -> None:
     assert codes(media_problems([image_object(b"")], NOVA)) == [(3, "MEDIA_UNREADABLE")]
 
 
-def test_a_missing_object_is_not_found():
+def test_a_missing_object_is_not_found() -> None:
     assert codes(media_problems([MediaObject(ref(7), size=None)], NOVA)) == [(7, "MEDIA_NOT_FOUND")]
 
 
-def test_an_image_over_the_byte_limit_is_too_large():
+def test_an_image_over_the_byte_limit_is_too_large() -> None:
     problems = media_problems([image_object(png(100, 100), size=10 * MB + 1)], NOVA)
     assert codes(problems) == [(3, "MEDIA_TOO_LARGE")]
     assert "10000000" in problems[0][2]
 
 
-def test_a_video_over_the_byte_limit_is_too_large():
+def test_a_video_over_the_byte_limit_is_too_large() -> None:
     video = MediaObject(ref(4, "video", "mp4"), size=50 * MB + 1)
     assert codes(media_problems([video], NOVA)) == [(4, "MEDIA_TOO_LARGE")]
 
 
-def test_embeddings_take_5_mb_where_llama_takes_10():
+def test_embeddings_take_5_mb_where_llama_takes_10() -> None:
     big = image_object(png(200, 200), size=6 * MB)
     assert codes(media_problems([big], EMBED)) == [(3, "MEDIA_TOO_LARGE")]
     assert media_problems([big], LLAMA_VISION) == []
@@ -183,7 +193,7 @@ def test_embeddings_take_5_mb_where_llama_takes_10():
         "embed-big",
     ],
 )
-def test_dimensions_outside_the_documented_range_are_rejected(data: bytes, rules):
+def test_dimensions_outside_the_documented_range_are_rejected(data: bytes, rules: MediaRules) -> None:
     assert codes(media_problems([image_object(data)], rules)) == [(3, "MEDIA_DIMENSIONS_OUT_OF_RANGE")]
 
 
@@ -204,7 +214,7 @@ def test_dimensions_outside_the_documented_range_are_rejected(data: bytes, rules
     ],
     ids=["png", "gif", "webp-vp8", "webp-vp8l", "webp-vp8x", "jpeg", "jpeg-fill", "jpeg-metadata"],
 )
-def test_dimensions_are_read_from_each_format(data: bytes, size: tuple[int, int]):
+def test_dimensions_are_read_from_each_format(data: bytes, size: tuple[int, int]) -> None:
     assert image_dimensions(data[:HEAD_BYTES]) == size
 
 
@@ -218,20 +228,20 @@ def test_dimensions_are_read_from_each_format(data: bytes, size: tuple[int, int]
         (png(128, 4096), EMBED),
     ],
 )
-def test_images_within_the_documented_limits_pass(data: bytes, rules):
+def test_images_within_the_documented_limits_pass(data: bytes, rules: MediaRules) -> None:
     assert media_problems([image_object(data)], rules) == []
 
 
-def test_nova_documents_no_pixel_limits_so_only_bytes_are_checked():
+def test_nova_documents_no_pixel_limits_so_only_bytes_are_checked() -> None:
     assert media_problems([MediaObject(ref(), size=10 * MB)], NOVA) == []
     assert media_problems([MediaObject(ref(2, "video", "mp4"), size=50 * MB, seconds=90.0)], NOVA) == []
 
 
-def test_dimensions_read_earlier_stand_in_for_the_head():
+def test_dimensions_read_earlier_stand_in_for_the_head() -> None:
     assert codes(media_problems([MediaObject(ref(), size=100, dimensions=(5, 5))], LLAMA_VISION)) == [(3, "MEDIA_DIMENSIONS_OUT_OF_RANGE")]
 
 
-def test_messages_carry_no_object_name():
+def test_messages_carry_no_object_name() -> None:
     problems = media_problems([MediaObject(ref(7), size=None), image_object(png(5, 5))], LLAMA_VISION)
     assert all("media/" not in message and "s3://" not in message for _, _, message in problems)
 
@@ -253,7 +263,7 @@ NOVA_RULES = DatasetRules.for_run(
 )
 
 
-def test_the_report_keeps_each_distinct_media_uri_once_with_its_first_line_and_never_serializes_it():
+def test_the_report_keeps_each_distinct_media_uri_once_with_its_first_line_and_never_serializes_it() -> None:
     a, b = f"s3://{BUCKET}/media/a.png", f"s3://{BUCKET}/media/b.png"
     data = conversation_line(a) + b'{"bad json\n' + conversation_line(b, a) + conversation_line(b)
     report = validate_dataset(iter([data]), NOVA_RULES)
@@ -262,15 +272,15 @@ def test_the_report_keeps_each_distinct_media_uri_once_with_its_first_line_and_n
     assert "media" not in report.model_dump() and "media/" not in report.model_dump_json()
 
 
-def test_the_report_caps_the_media_uris_it_keeps(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(dataset, "MAX_MEDIA_REFERENCES", 2)
+def test_the_report_caps_the_media_uris_it_keeps(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dataset.checker, "MAX_MEDIA_REFERENCES", 2)
     data = b"".join(conversation_line(f"s3://{BUCKET}/media/{n}.png") for n in range(3))
     report = validate_dataset(iter([data]), NOVA_RULES)
     assert [r.line for r in report.media] == [1, 2]
     assert report.media_truncated
 
 
-def test_media_problems_fold_into_the_errors_by_line_and_reject_the_report():
+def test_media_problems_fold_into_the_errors_by_line_and_reject_the_report() -> None:
     a, b = f"s3://{BUCKET}/media/a.png", f"s3://{BUCKET}/media/b.png"
     report = validate_dataset(iter([conversation_line(a) + conversation_line(b)]), NOVA_RULES)
     assert report.accepted
@@ -281,7 +291,7 @@ def test_media_problems_fold_into_the_errors_by_line_and_reject_the_report():
     assert str(folded.reason()) == "DATASET_INVALID:MEDIA_NOT_FOUND"
 
 
-def test_folded_media_errors_are_capped_per_code_with_the_total_kept():
+def test_folded_media_errors_are_capped_per_code_with_the_total_kept() -> None:
     report = validate_dataset(iter([conversation_line(f"s3://{BUCKET}/media/a.png")]), NOVA_RULES)
     folded = with_media_problems(report, [(n, ReasonCode.MEDIA_TOO_LARGE, "too large") for n in range(1, 31)], "5 not checked")
     assert folded.error_count == 30 and len(folded.errors) == dataset.ERRORS_KEPT_PER_CODE
@@ -293,7 +303,7 @@ def test_folded_media_errors_are_capped_per_code_with_the_total_kept():
 OWNER = "111122223333"
 
 
-def test_peek_heads_then_reads_a_pinned_range_naming_the_bucket_owner(offline_aws):
+def test_peek_heads_then_reads_a_pinned_range_naming_the_bucket_owner(offline_aws: None) -> None:
     data = DataBucket(BUCKET, OWNER, "arn:aws:kms:us-east-1:111122223333:key/k")
     with Stubber(data._s3) as stub:
         stub.add_response(
@@ -311,7 +321,7 @@ def test_peek_heads_then_reads_a_pinned_range_naming_the_bucket_owner(offline_aw
         stub.assert_no_pending_responses()
 
 
-def _body(data: bytes):
+def _body(data: bytes) -> object:
     from io import BytesIO
 
     from botocore.response import StreamingBody
@@ -319,7 +329,7 @@ def _body(data: bytes):
     return StreamingBody(BytesIO(data), len(data))
 
 
-def run_state(s3, lines: list[bytes]) -> PipelineState:
+def run_state(s3: Any, lines: list[bytes]) -> PipelineState:
     key = "incoming/vision.jsonl"
     version = s3.put_object(Bucket=BUCKET, Key=key, Body=b"".join(lines))["VersionId"]
     catalog = ProfileCatalog.model_validate({"version": "v", "profiles": {"default": {"base_model": "meta.llama3-2-11b-instruct-v1:0"}}})
@@ -330,7 +340,7 @@ def run_state(s3, lines: list[bytes]) -> PipelineState:
     )
 
 
-def vision_lines_with_two_bad_media(s3) -> list[bytes]:
+def vision_lines_with_two_bad_media(s3: Any) -> list[bytes]:
     """Llama 3.2 vision data (100 records) whose line 3 shows a 5x5 PNG and line 7 a missing one."""
     s3.put_object(Bucket=BUCKET, Key="media/tiny.png", Body=png(5, 5))
     s3.put_object(Bucket=BUCKET, Key="media/ok.png", Body=png(600, 400))
@@ -340,13 +350,13 @@ def vision_lines_with_two_bad_media(s3) -> list[bytes]:
     return lines
 
 
-def test_the_step_rejects_a_dataset_whose_media_break_the_limits_with_their_lines(moto_bucket):
+def test_the_step_rejects_a_dataset_whose_media_break_the_limits_with_their_lines(moto_bucket: tuple[Any, DataBucket, str]) -> None:
     s3, bucket, key_arn = moto_bucket
     state = run_state(s3, vision_lines_with_two_bad_media(s3))
-    deps = FakeDeps(config=CONFIG.model_copy(update={"key_arn": key_arn}), bucket=bucket)  # type: ignore[arg-type]
+    deps = FakeDeps(config=CONFIG.model_copy(update={"key_arn": key_arn}), bucket=bucket)
     # When the step validates it
     with pytest.raises(DatasetInvalid) as stopped:
-        validate_run_dataset(state, deps)  # type: ignore[arg-type]
+        validate_run_dataset(state, deps)
     # Then the run is DATASET_INVALID and the report names each line and code
     assert str(stopped.value).startswith("DATASET_INVALID:MEDIA_")
     report = bucket.get_json(report_key(state.run.run_id, Step.VALIDATION))["training"]
@@ -354,12 +364,12 @@ def test_the_step_rejects_a_dataset_whose_media_break_the_limits_with_their_line
     assert "media/" not in json.dumps(report)
 
 
-def test_the_step_accepts_a_dataset_whose_media_are_within_the_limits(moto_bucket):
+def test_the_step_accepts_a_dataset_whose_media_are_within_the_limits(moto_bucket: tuple[Any, DataBucket, str]) -> None:
     s3, bucket, key_arn = moto_bucket
     s3.put_object(Bucket=BUCKET, Key="media/ok.jpg", Body=jpeg(600, 400))
     state = run_state(s3, [conversation_line(f"s3://{BUCKET}/media/ok.jpg")] * 100)
-    deps = FakeDeps(config=CONFIG.model_copy(update={"key_arn": key_arn}), bucket=bucket)  # type: ignore[arg-type]
-    result = validate_run_dataset(state, deps)  # type: ignore[arg-type]
+    deps = FakeDeps(config=CONFIG.model_copy(update={"key_arn": key_arn}), bucket=bucket)
+    result = validate_run_dataset(state, deps)
     assert result.records == 100 and result.training_uri.startswith(f"s3://{BUCKET}/validated/")
 
 
@@ -374,9 +384,9 @@ MEDIA_CASES = [
 ]
 
 
-def test_every_media_reason_code_has_a_case():
+def test_every_media_reason_code_has_a_case() -> None:
     # The corpus (test_dataset_corpus.py) feeds JSONL only; these codes need objects, so they are covered here.
-    produced = set()
+    produced: set[ReasonCode] = set()
     for item, rules, expected in MEDIA_CASES:
         [(_, code, _)] = media_problems([item], rules)
         assert code is expected

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import struct
+from typing import Any, cast
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from secure_finetune.media import HEAD_BYTES, MediaObject, media_problems, video_seconds
-from secure_finetune.models import find_model
+from secure_finetune.adapters.s3 import DataBucket
+from secure_finetune.dataset import HEAD_BYTES, MediaObject, media_problems, video_seconds
+from secure_finetune.models import MediaRules, find_model
 from secure_finetune.reasons import DatasetInvalid
 from secure_finetune.runs import Step, report_key
 from secure_finetune.settings import ProfileCatalog, StackLimits, resolve_settings
@@ -25,7 +27,7 @@ from tests.unit.conftest import DATA_BUCKET
 from tests.unit.fakes import CONFIG, FakeDeps
 from tests.unit.test_media import codes, ref
 
-NOVA = find_model("amazon.nova-lite-v1:0").media
+NOVA = cast(MediaRules, find_model("amazon.nova-lite-v1:0").media)  # Nova Lite has media rules
 
 
 # ---------------------------------------------------------------- containers, by hand
@@ -104,18 +106,18 @@ def seconds_of(data: bytes) -> float | None:
     ],
     ids=["empty", "text", "cut", "no-moov", "no-mvhd", "mkv-without-duration", "timescale-0", "fragmented", "mkv-zero", "empty-moov"],
 )
-def test_a_container_that_does_not_tell_its_duration_reads_none(data):
+def test_a_container_that_does_not_tell_its_duration_reads_none(data: bytes) -> None:
     assert seconds_of(data) is None
 
 
-def test_an_unreadable_duration_is_rejected_where_the_model_limits_it():
+def test_an_unreadable_duration_is_rejected_where_the_model_limits_it() -> None:
     video = MediaObject(ref(4, "video", "mp4"), size=1_000, seconds=None)
     problems = media_problems([video], NOVA)
     assert codes(problems) == [(4, "MEDIA_UNREADABLE")]
     assert "duration" in problems[0][2]
 
 
-def test_a_video_longer_than_90_seconds_is_too_long_and_says_by_how_much():
+def test_a_video_longer_than_90_seconds_is_too_long_and_says_by_how_much() -> None:
     problems = media_problems([MediaObject(ref(4, "video", "mp4"), size=1_000, seconds=95.5)], NOVA)
     assert codes(problems) == [(4, "MEDIA_TOO_LONG")]
     assert "95.5 s; at most 90 s" in problems[0][2]
@@ -125,11 +127,11 @@ def test_a_video_longer_than_90_seconds_is_too_long_and_says_by_how_much():
 # ---------------------------------------------------------------- durations read
 
 
-def test_a_fast_start_mp4_tells_its_duration_from_its_head():
+def test_a_fast_start_mp4_tells_its_duration_from_its_head() -> None:
     assert seconds_of(mp4(30)) == 30.0
 
 
-def test_an_mp4_whose_index_follows_the_media_is_read_from_box_headers_only():
+def test_an_mp4_whose_index_follows_the_media_is_read_from_box_headers_only() -> None:
     data = mp4(95.5, fast_start=False, media_bytes=2_000_000, version=1, large_mdat=True)
     reads = Reads(data)
     assert video_seconds(reads, len(data)) == 95.5
@@ -137,12 +139,12 @@ def test_an_mp4_whose_index_follows_the_media_is_read_from_box_headers_only():
 
 
 @pytest.mark.parametrize(("float_bytes", "scale"), [(8, 1_000_000), (4, 1_000_000), (8, 100_000)])
-def test_a_matroska_or_webm_tells_its_duration_in_its_info(float_bytes, scale):
+def test_a_matroska_or_webm_tells_its_duration_in_its_info(float_bytes: int, scale: int) -> None:
     assert seconds_of(mkv(42.25, float_bytes=float_bytes, scale=scale)) == pytest.approx(42.25, abs=0.01)
     assert seconds_of(mkv(42.25, doc=b"webm", float_bytes=float_bytes, scale=scale)) == pytest.approx(42.25, abs=0.01)
 
 
-def test_a_live_segment_of_unknown_size_is_still_read():
+def test_a_live_segment_of_unknown_size_is_still_read() -> None:
     assert seconds_of(mkv(12.0, live=True)) == 12.0
 
 
@@ -163,7 +165,7 @@ def video_line(uri: str, fmt: str = "mp4") -> bytes:
     return (json.dumps(record) + "\n").encode()
 
 
-def test_the_step_names_each_video_too_long_empty_or_unreadable_on_its_line(moto_bucket):
+def test_the_step_names_each_video_too_long_empty_or_unreadable_on_its_line(moto_bucket: tuple[Any, DataBucket, str]) -> None:
     # Given Nova Lite video data (8 records): line 2 shows a 95 s MP4 whose index follows 200 KB of media
     s3, bucket, key_arn = moto_bucket
     s3.put_object(Bucket=DATA_BUCKET, Key="media/short.mp4", Body=mp4(30))
@@ -187,10 +189,10 @@ def test_the_step_names_each_video_too_long_empty_or_unreadable_on_its_line(moto
         timing=Timing(training_timeout_seconds=60, job_slot_timeout_seconds=60, throughput_poll_seconds=1, throughput_max_polls=3),
         registered=Registered(settings=resolve_settings(catalog, None, {}, StackLimits())),
     )
-    deps = FakeDeps(config=CONFIG.model_copy(update={"key_arn": key_arn, "bucket": DATA_BUCKET}), bucket=bucket)  # type: ignore[arg-type]
+    deps = FakeDeps(config=CONFIG.model_copy(update={"key_arn": key_arn, "bucket": DATA_BUCKET}), bucket=bucket)
     # When the step validates it
     with pytest.raises(DatasetInvalid, match="DATASET_INVALID:MEDIA_"):
-        validate_run_dataset(state, deps)  # type: ignore[arg-type]
+        validate_run_dataset(state, deps)
     # Then the long, the empty and the unreadable lines are named (the 30 s MP4 and the 60 s WebM pass)
     report = bucket.get_json(report_key(state.run.run_id, Step.VALIDATION))["training"]
     assert [(e["line"], e["code"]) for e in report["errors"]] == [(2, "MEDIA_TOO_LONG"), (4, "MEDIA_UNREADABLE"), (5, "MEDIA_UNREADABLE")]
@@ -203,7 +205,7 @@ _CONTAINERS = [mp4(30), mp4(95, fast_start=False, media_bytes=2_000, version=1, 
 
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(_CONTAINERS), st.lists(st.tuples(st.integers(min_value=0), st.integers(0, 255)), max_size=8))
-def test_a_damaged_container_reads_a_duration_or_none_and_never_raises(container, damage):
+def test_a_damaged_container_reads_a_duration_or_none_and_never_raises(container: bytes, damage: list[tuple[int, int]]) -> None:
     data = bytearray(container)
     for position, value in damage:
         data[position % len(data)] = value
@@ -213,6 +215,6 @@ def test_a_damaged_container_reads_a_duration_or_none_and_never_raises(container
 
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from([b"", b"\x00\x00\x00\x18ftyp", b"\x1a\x45\xdf\xa3"]), st.binary(max_size=512))
-def test_random_bytes_behind_a_container_magic_never_raise(magic, tail):
+def test_random_bytes_behind_a_container_magic_never_raise(magic: bytes, tail: bytes) -> None:
     seconds = seconds_of(magic + tail)
     assert seconds is None or seconds >= 0

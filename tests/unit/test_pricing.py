@@ -15,12 +15,12 @@ def _figures(price: Price) -> dict[str, float | None]:
 
 
 @pytest.mark.parametrize(("model_id", "price"), ENTRIES, ids=[model_id for model_id, _ in ENTRIES])
-def test_every_key_is_a_registry_model_id(model_id, price):
+def test_every_key_is_a_registry_model_id(model_id: str, price: Price) -> None:
     assert find_model(model_id).model_id == model_id
 
 
 @pytest.mark.parametrize(("model_id", "price"), ENTRIES, ids=[model_id for model_id, _ in ENTRIES])
-def test_every_sourced_figure_is_positive(model_id, price):
+def test_every_sourced_figure_is_positive(model_id: str, price: Price) -> None:
     figures = _figures(price)
     assert any(value is not None for value in figures.values()), "an entry with no figure at all should not exist"
     for name, value in figures.items():
@@ -28,28 +28,28 @@ def test_every_sourced_figure_is_positive(model_id, price):
 
 
 @pytest.mark.parametrize(("model_id", "price"), ENTRIES, ids=[model_id for model_id, _ in ENTRIES])
-def test_every_entry_names_its_source_date_and_region(model_id, price):
+def test_every_entry_names_its_source_date_and_region(model_id: str, price: Price) -> None:
     assert price.source.strip()
     assert price.as_of.strip()
     assert price.region.strip()
 
 
-def test_training_cost_is_tokens_over_a_thousand_times_epochs_times_the_price():
+def test_training_cost_is_tokens_over_a_thousand_times_epochs_times_the_price() -> None:
     # Llama 3.1 8B: $0.00149 per 1k tokens (cloud-custodian fixture README, 2026-07-28).
     assert PRICES["meta.llama3-1-8b-instruct-v1:0"].training_per_1k_tokens == 0.00149
     assert training_cost("meta.llama3-1-8b-instruct-v1:0", 1_000_000, 2) == round(1_000_000 / 1000 * 2 * 0.00149, 4) == 2.98
 
 
-def test_training_cost_scales_with_epochs_for_another_sourced_model():
+def test_training_cost_scales_with_epochs_for_another_sourced_model() -> None:
     # Nova 2 Lite: $0.00378 per 1k tokens (pricing.py, its cited Price List copy): 250 x 3 x 0.00378
     assert PRICES["amazon.nova-2-lite-v1:0"].training_per_1k_tokens == 0.00378
     assert training_cost("amazon.nova-2-lite-v1:0", 250_000, 3) == 2.835
 
 
-def test_a_model_without_a_sourced_price_has_no_estimate_rather_than_a_guess():
+def test_a_model_without_a_sourced_price_has_no_estimate_rather_than_a_guess() -> None:
     assert training_cost("anthropic.claude-3-haiku-20240307-v1:0", 1_000_000, 2) is None
 
 
-def test_a_model_with_throughput_but_no_training_figure_has_no_training_estimate():
+def test_a_model_with_throughput_but_no_training_figure_has_no_training_estimate() -> None:
     assert PRICES["amazon.nova-pro-v1:0"].training_per_1k_tokens is None
     assert training_cost("amazon.nova-pro-v1:0", 1_000_000, 2) is None

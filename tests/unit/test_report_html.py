@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from secure_finetune.adapters.s3 import DataBucket
 from secure_finetune.dataset import DatasetFormat, FileRole, validate_dataset
 from secure_finetune.guardrails import PRE_LAUNCH_CHECKS, PURCHASE_CHECKS, WARN_CHECKS, Finding, Status, findings_document
 from secure_finetune.report_html import TRAINING_COLOUR, VALIDATION_COLOUR, load_run_documents, render_run_report, write_run_report
@@ -130,8 +131,8 @@ def polylines(page: str) -> list[list[str]]:
 HOSTILE = '<script>alert("x")</script>'
 
 
-def test_hostile_strings_are_escaped_everywhere():
-    documents = {
+def test_hostile_strings_are_escaped_everywhere() -> None:
+    documents: dict[str, dict[str, Any]] = {
         "register": {"run": {"key": HOSTILE, "bucket": "b'\"&"}, "settings": {"profile": HOSTILE, "hyperparameters": {HOSTILE: HOSTILE}}},
         "validation": {
             "training": {"accepted": False, "errors": [{"line": 3, "code": HOSTILE, "message": HOSTILE}], "errors_by_code": {HOSTILE: 1}},
@@ -147,7 +148,7 @@ def test_hostile_strings_are_escaped_everywhere():
     assert "b&#x27;&quot;&amp;" in page
 
 
-def test_malformed_documents_render_without_raising():
+def test_malformed_documents_render_without_raising() -> None:
     documents: dict[str, Any] = {
         "register": {"run": "not a mapping", "settings": None},
         "validation": {"training": "x", "validation": [], "runProblems": 5, "cost": []},
@@ -167,27 +168,27 @@ def test_malformed_documents_render_without_raising():
     assert "WEIRD" not in page
 
 
-def test_no_documents_means_every_section_not_reached():
+def test_no_documents_means_every_section_not_reached() -> None:
     page = render_run_report({}, run_id="r1")
     for title in ("Run", "Dataset", "Guardrails", "Training", "Deployment", "Smoke test"):
         assert "not reached" in section(page, title), title
     assert "no cost figures" in section(page, "Costs")
 
 
-def test_non_finite_and_mismatched_points_are_dropped():
+def test_non_finite_and_mismatched_points_are_dropped() -> None:
     page = render_run_report({"metrics": {"training": {"steps": [1, 2, 3, 4], "losses": [2.0, float("nan"), 1.0]}}}, run_id="r")
     assert [len(p) for p in polylines(page)] == [2]
 
 
-def test_a_single_point_and_a_flat_curve_still_draw():
+def test_a_single_point_and_a_flat_curve_still_draw() -> None:
     page = render_run_report({"metrics": {"training": {"steps": [5], "losses": [0.7]}}}, run_id="r")
     assert [len(p) for p in polylines(page)] == [1] and "<circle" in page
     flat = render_run_report({"metrics": {"training": {"steps": [1, 2, 3], "losses": [0.0, 0.0, 0.0]}}}, run_id="r")
     assert all(re.fullmatch(r"[\d.]+,[\d.]+", p) for p in polylines(flat)[0])
 
 
-def test_content_like_fields_are_withheld():
-    documents = {
+def test_content_like_fields_are_withheld() -> None:
+    documents: dict[str, dict[str, Any]] = {
         "training": {"jobArn": "arn:job", "status": "Failed", "failureMessage": FAILURE_QUOTE},
         "smoke": {"passed": False, "answers": ["Ledgerly answer one"], "prompt": SECRET_PROMPT, "answerLengths": [3, 4]},
     }
@@ -199,7 +200,7 @@ def test_content_like_fields_are_withheld():
 # ---------------------------------------------------------------- real runs
 
 
-def test_a_full_run_renders_every_section():
+def test_a_full_run_renders_every_section() -> None:
     page = render_run_report(full_run(), run_id=RUN)
     assert "not reached" not in page
     summary = text_of(section(page, "Summary"))
@@ -219,7 +220,7 @@ def test_a_full_run_renders_every_section():
     assert "Prompts 3" in smoke and "Passed yes" in smoke and "Latency ms 812; 640; 701" in smoke and "120; 88; 143" in smoke
 
 
-def test_guardrail_table_counts_and_the_fix_of_a_failed_check():
+def test_guardrail_table_counts_and_the_fix_of_a_failed_check() -> None:
     page = render_run_report(full_run(), run_id=RUN)
     guardrails = section(page, "Guardrails")
     total = len(PRE_LAUNCH_CHECKS) + len(WARN_CHECKS)
@@ -232,7 +233,7 @@ def test_guardrail_table_counts_and_the_fix_of_a_failed_check():
     assert "Fix:" not in guardrails.replace(row.group(0), "")  # passes carry no fix
 
 
-def test_costs_are_shown_as_dollars():
+def test_costs_are_shown_as_dollars() -> None:
     costs = text_of(section(render_run_report(full_run(), run_id=RUN), "Costs"))
     assert "Estimated training (validation) $12.35" in costs
     assert "Estimated hourly cost (deployment) $20.50" in costs
@@ -240,7 +241,7 @@ def test_costs_are_shown_as_dollars():
     assert "Price source" in costs
 
 
-def test_the_loss_chart_has_one_point_per_step_a_legend_and_a_title():
+def test_the_loss_chart_has_one_point_per_step_a_legend_and_a_title() -> None:
     page = render_run_report(full_run(), run_id=RUN)
     training = section(page, "Training")
     assert [len(p) for p in polylines(training)] == [len(TRAIN_LOSSES), len(VALID_LOSSES)]
@@ -252,7 +253,7 @@ def test_the_loss_chart_has_one_point_per_step_a_legend_and_a_title():
     assert f"{max(VALID_LOSSES):.4g}" in labels and f"{min(TRAIN_LOSSES):.4g}" in labels and "1" in labels and "40" in labels
 
 
-def test_a_rejected_run_shows_its_errors_and_stops_there():
+def test_a_rejected_run_shows_its_errors_and_stops_there() -> None:
     page = render_run_report(rejected_run(), run_id=RUN)
     summary = text_of(section(page, "Summary"))
     assert "Dataset validation rejected" in summary and "Guardrails not reached" in summary
@@ -264,7 +265,7 @@ def test_a_rejected_run_shows_its_errors_and_stops_there():
 
 
 @pytest.mark.parametrize("documents", [full_run(), rejected_run()], ids=["full", "rejected"])
-def test_the_page_is_self_contained_and_carries_no_dataset_content(documents):
+def test_the_page_is_self_contained_and_carries_no_dataset_content(documents: dict[str, dict[str, Any]]) -> None:
     page = render_run_report(documents, run_id=RUN)
     assert not re.search(r"<script|<link|<img|<iframe|\bsrc=|https?://|url\(", page)
     assert "Content-Security-Policy" in page
@@ -281,15 +282,16 @@ def test_the_page_is_self_contained_and_carries_no_dataset_content(documents):
 
 def as_stored(documents: dict[str, Any]) -> dict[str, Any]:
     """What put_json stores (keys sorted) and the loader reads back."""
-    return json.loads(json.dumps(documents, sort_keys=True))
+    stored: dict[str, Any] = json.loads(json.dumps(documents, sort_keys=True))
+    return stored
 
 
 @pytest.fixture
-def s3_bucket(moto_bucket):
+def s3_bucket(moto_bucket: tuple[Any, DataBucket, str]) -> DataBucket:
     return moto_bucket[1]  # the shared moto data bucket (conftest), named BUCKET here too
 
 
-def test_write_run_report_stores_index_html_beside_the_documents(s3_bucket):
+def test_write_run_report_stores_index_html_beside_the_documents(s3_bucket: DataBucket) -> None:
     for step, document in rejected_run().items():
         s3_bucket.put_json(f"reports/{RUN}/{step}.json", document)
     s3_bucket._s3.put_object(Bucket=BUCKET, Key=f"reports/{RUN}/smoke.json", Body=b"{not json")
@@ -301,8 +303,8 @@ def test_write_run_report_stores_index_html_beside_the_documents(s3_bucket):
     assert stored["Body"].read().decode() == render_run_report(as_stored(rejected_run()), run_id=RUN)
 
 
-def test_finetune_report_writes_the_page_locally(s3_bucket, tmp_path, capsys):
-    from secure_finetune.cli import main
+def test_finetune_report_writes_the_page_locally(s3_bucket: DataBucket, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from finetune_cli.main import main
 
     for step, document in full_run().items():
         s3_bucket.put_json(f"reports/{RUN}/{step}.json", document)
@@ -312,16 +314,20 @@ def test_finetune_report_writes_the_page_locally(s3_bucket, tmp_path, capsys):
     assert out.read_text() == render_run_report(as_stored(full_run()), run_id=RUN)
 
 
-def test_finetune_report_of_an_unknown_run_is_a_usage_error(s3_bucket, tmp_path, capsys):
-    from secure_finetune.cli import main
+def test_finetune_report_of_an_unknown_run_is_a_usage_error(
+    s3_bucket: DataBucket, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from finetune_cli.main import main
 
     assert main(["report", "no-such-run", "--bucket", BUCKET, "--output", str(tmp_path / "x.html")]) == 2
     assert "no report documents" in capsys.readouterr().out
     assert not (tmp_path / "x.html").exists()
 
 
-def test_finetune_report_of_a_bucket_it_cannot_read_says_so(s3_bucket, tmp_path, capsys):
-    from secure_finetune.cli import main
+def test_finetune_report_of_a_bucket_it_cannot_read_says_so(
+    s3_bucket: DataBucket, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from finetune_cli.main import main
 
     assert main(["report", RUN, "--bucket", "no-such-bucket", "--output", str(tmp_path / "x.html")]) == 2
     assert "cannot read s3://no-such-bucket/reports/" in " ".join(capsys.readouterr().out.split())

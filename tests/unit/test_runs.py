@@ -30,51 +30,50 @@ BEDROCK_S3_KEY = re.compile(r"^(?:[-!_*'().a-z0-9A-Z]+/)*[-!_*'().a-z0-9A-Z]+$")
         "incoming/" + "a" * 900 + ".jsonl",
     ],
 )
-def test_run_id_fits_every_name_pattern(key):
+def test_run_id_fits_every_name_pattern(key: str) -> None:
     rid = run_id("bucket", key, "v1")
     for pattern in (JOB_NAME, MODEL_NAME, CLIENT_TOKEN, EXECUTION_NAME):
         assert pattern.match(rid), (pattern.pattern, rid)
     assert len(rid) <= 63
 
 
-def test_run_id_is_stable_for_a_version_and_differs_between_versions():
+def test_run_id_is_stable_for_a_version_and_differs_between_versions() -> None:
     assert run_id("b", "incoming/x.jsonl", "v1") == run_id("b", "incoming/x.jsonl", "v1")
     assert run_id("b", "incoming/x.jsonl", "v1") != run_id("b", "incoming/x.jsonl", "v2")
     assert run_id("b", "incoming/x.jsonl", "v1") != run_id("c", "incoming/x.jsonl", "v1")
 
 
-def test_derived_keys_match_bedrocks_s3_uri_pattern():
+def test_derived_keys_match_bedrocks_s3_uri_pattern() -> None:
     for derived in (validated_key("ab" * 32, "incoming/t/My data+=v2.jsonl"), quarantine_key("r-1", "incoming/a b.jsonl")):
         assert BEDROCK_S3_KEY.match(derived), derived
 
 
-def test_validation_files_belong_to_their_training_file():
+def test_validation_files_belong_to_their_training_file() -> None:
     assert is_validation_file("incoming/p/x.validation.jsonl")
     assert not is_validation_file("incoming/p/x.jsonl")
     assert validation_key_for("incoming/p/x.jsonl") == "incoming/p/x.validation.jsonl"
 
 
-def test_profile_comes_from_the_first_sub_prefix():
+def test_profile_comes_from_the_first_sub_prefix() -> None:
     assert profile_of("incoming/support-bot/x.jsonl") == "support-bot"
     assert profile_of("incoming/support-bot/deeper/x.jsonl") == "support-bot"
     assert profile_of("incoming/x.jsonl") is None
 
 
-def test_the_run_table_finds_only_waits_older_than_the_cutoff(moto_runs_table, monkeypatch):
+def test_the_run_table_finds_only_waits_older_than_the_cutoff(moto_runs_table: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # What the reconciler and the overdue-training alarm read (createdAt <= now - age, on moto's DynamoDB)
     import time
 
-    from secure_finetune.adapters import runs_table
     from secure_finetune.adapters.runs_table import RunTable
     from secure_finetune.runs import Step
 
     table, start = RunTable(moto_runs_table), time.time()
-    monkeypatch.setattr(runs_table.time, "time", lambda: start)
+    monkeypatch.setattr("secure_finetune.adapters.runs_table.time.time", lambda: start)
     table.put_token("old", Step.TRAINING, "t-old")
-    monkeypatch.setattr(runs_table.time, "time", lambda: start + 600)
+    monkeypatch.setattr("secure_finetune.adapters.runs_table.time.time", lambda: start + 600)
     table.put_token("new", Step.TRAINING, "t-new")
     table.put_token("queued", Step.APPROVAL, "t-approval")  # another step's wait is never a training wait
-    monkeypatch.setattr(runs_table.time, "time", lambda: start + 900)
+    monkeypatch.setattr("secure_finetune.adapters.runs_table.time.time", lambda: start + 900)
     assert table.waiting_since(Step.TRAINING, 900) == ["old"]
     assert sorted(table.waiting_since(Step.TRAINING, 300)) == ["new", "old"]
     assert table.waiting_since(Step.TRAINING, 901) == []

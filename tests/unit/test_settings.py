@@ -20,35 +20,35 @@ CATALOG = ProfileCatalog.model_validate(
 LIMITS = StackLimits(max_model_units=2, max_ttl_hours=24)
 
 
-def rejected(profile, tags, limits=LIMITS):
+def rejected(profile: str | None, tags: dict[str, str], limits: StackLimits = LIMITS) -> str:
     with pytest.raises(RunRejected) as caught:
         resolve_settings(CATALOG, profile, tags, limits)
     return str(caught.value)
 
 
-def test_unknown_profile_is_rejected_with_its_name():
+def test_unknown_profile_is_rejected_with_its_name() -> None:
     assert rejected("nope", {}) == "UNKNOWN_PROFILE:nope"
 
 
-def test_profile_name_in_the_reason_is_reduced_to_a_safe_alphabet():
+def test_profile_name_in_the_reason_is_reduced_to_a_safe_alphabet() -> None:
     assert rejected("a b/é", {}) == "UNKNOWN_PROFILE:a_b__"
 
 
-def test_a_finetune_tag_outside_the_allow_list_is_rejected():
+def test_a_finetune_tag_outside_the_allow_list_is_rejected() -> None:
     assert rejected(None, {"finetune-approval": "false"}) == "OVERRIDE_NOT_ALLOWED:finetune-approval"
 
 
 @pytest.mark.parametrize(("tag", "value"), [("finetune-epochCount", "-1"), ("finetune-model-units", "two"), ("finetune-ttl-hours", "-3")])
-def test_an_allowed_tag_with_a_bad_value_is_rejected(tag, value):
+def test_an_allowed_tag_with_a_bad_value_is_rejected(tag: str, value: str) -> None:
     assert rejected(None, {tag: value}) == f"OVERRIDE_INVALID:{tag}"
 
 
-def test_more_model_units_than_the_stack_cap_is_rejected():
+def test_more_model_units_than_the_stack_cap_is_rejected() -> None:
     assert rejected("big", {}) == "THROUGHPUT_CAP_EXCEEDED:3-over-2"
     assert rejected(None, {"finetune-model-units": "5"}).startswith(ReasonCode.THROUGHPUT_CAP_EXCEEDED.value)
 
 
-def test_allowed_tags_override_and_other_tags_are_ignored():
+def test_allowed_tags_override_and_other_tags_are_ignored() -> None:
     settings = resolve_settings(CATALOG, None, {"finetune-epochCount": "4", "team": "x", "finetune-ttl-hours": "2"}, LIMITS)
     assert settings.hyperparameters == {"epochCount": "4"}
     assert settings.ttl_hours == 2
@@ -56,12 +56,12 @@ def test_allowed_tags_override_and_other_tags_are_ignored():
     assert (settings.profile, settings.profiles_version) == ("default", "t1")
 
 
-def test_time_to_live_is_clamped_to_the_stack_maximum():
+def test_time_to_live_is_clamped_to_the_stack_maximum() -> None:
     settings = resolve_settings(CATALOG, "big", {}, StackLimits(max_model_units=3, max_ttl_hours=24))
     assert settings.ttl_hours == 24
 
 
-def test_a_profile_must_name_a_known_model_and_a_type_it_supports():
+def test_a_profile_must_name_a_known_model_and_a_type_it_supports() -> None:
     with pytest.raises(ValueError):
         ProfileCatalog.model_validate({"version": "x", "profiles": {"p": {"base_model": "acme.unknown"}}})
     with pytest.raises(ValueError):
@@ -73,7 +73,7 @@ def test_a_profile_must_name_a_known_model_and_a_type_it_supports():
         )
 
 
-def test_the_deployed_profiles_file_is_valid_and_has_a_default():
+def test_the_deployed_profiles_file_is_valid_and_has_a_default() -> None:
     catalog = load_catalog(ROOT / "config" / "profiles.toml")
     assert "default" in catalog.profiles
     assert catalog.version

@@ -4,7 +4,9 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any, Self
 
 import boto3
 import pytest
@@ -31,6 +33,9 @@ from secure_finetune.notifications import (
     render,
 )
 from secure_finetune.slack import slack_message
+
+if TYPE_CHECKING:
+    from secure_finetune.adapters.slack import SlackNotifier
 
 RUN = {
     "run_id": "x-0123456789abcdef0123",
@@ -71,7 +76,7 @@ EXAMPLES = [
 HOOK_PATH = "/services/T000/B000/secret-token"
 
 
-def texts(payload):
+def texts(payload: dict[str, Any]) -> Iterator[tuple[str, int]]:
     """Every text a person could see in the payload, with the limit that applies to it."""
     yield payload["text"], 40_000
     for block in payload["blocks"]:
@@ -87,7 +92,7 @@ def texts(payload):
                 yield element["text"], 3000
 
 
-def assert_within_limits(payload):
+def assert_within_limits(payload: dict[str, Any]) -> None:
     assert len(payload["blocks"]) <= 50
     assert all(len(block.get("fields", [])) <= 10 for block in payload["blocks"])
     for text, limit in texts(payload):
@@ -97,7 +102,7 @@ def assert_within_limits(payload):
 # --- bad input first -------------------------------------------------------------------------------
 
 
-def test_user_influenced_strings_are_escaped_so_they_cannot_mention_or_link():
+def test_user_influenced_strings_are_escaped_so_they_cannot_mention_or_link() -> None:
     # Given a profile and a reason an uploader can influence, carrying Slack control sequences
     event = RunFailed(**{**RUN, "profile": "a&b<!channel>"}, reason="<https://evil.example|click> & more", step="RegisterRun")
 
@@ -122,7 +127,7 @@ def test_user_influenced_strings_are_escaped_so_they_cannot_mention_or_link():
         "https://" + "a" * 3000 + ".example.com/",  # too long to link safely
     ],
 )
-def test_a_value_that_is_not_a_safe_https_url_is_shown_escaped_never_as_a_link(link):
+def test_a_value_that_is_not_a_safe_https_url_is_shown_escaped_never_as_a_link(link: str) -> None:
     payload = slack_message(ApprovalNeeded(**RUN, estimated_hourly_cost_usd=1, approve_link=link))
     approve = next(b["text"]["text"] for b in payload["blocks"] if b.get("text", {}).get("text", "").startswith("*Approve link*"))
     value = approve.split("\n", 1)[1]
@@ -130,19 +135,19 @@ def test_a_value_that_is_not_a_safe_https_url_is_shown_escaped_never_as_a_link(l
     assert_within_limits(payload)
 
 
-def test_an_s3_value_with_odd_characters_links_to_the_console_with_an_encoded_key():
+def test_an_s3_value_with_odd_characters_links_to_the_console_with_an_encoded_key() -> None:
     event = RunFailed(**{**RUN, "dataset": "s3://data-bucket/incoming/a|b>c&d.jsonl?versionId=v1"}, reason="X", step="s")
     dataset = slack_message(event)["blocks"][1]["fields"][2]["text"]
     assert dataset.startswith("*Dataset*\n<https://s3.console.aws.amazon.com/s3/object/data-bucket?prefix=incoming/a%7Cb%3Ec%26d.jsonl|")
     assert dataset.endswith("|s3://data-bucket/incoming/a¦b&gt;c&amp;d.jsonl?versionId=v1>")  # "|" would end the label
 
 
-def test_an_s3_value_with_an_invalid_bucket_name_is_not_linked():
+def test_an_s3_value_with_an_invalid_bucket_name_is_not_linked() -> None:
     event = RunFailed(**{**RUN, "dataset": "s3://Not_A>Bucket/k"}, reason="X", step="s")
     assert slack_message(event)["blocks"][1]["fields"][2]["text"] == "*Dataset*\n`s3://Not_A&gt;Bucket/k`"
 
 
-def test_long_values_and_long_lists_are_truncated_with_an_ellipsis_within_block_kit_limits():
+def test_long_values_and_long_lists_are_truncated_with_an_ellipsis_within_block_kit_limits() -> None:
     # Given huge, escape-heavy values and far more errors than a message can show
     event = DatasetRejected(
         **{**RUN, "run_id": "&" * 5000, "profile": "<" * 5000, "dataset": "s3://b/" + "&" * 5000},
@@ -163,8 +168,9 @@ def test_long_values_and_long_lists_are_truncated_with_an_ellipsis_within_block_
     assert "…" in payload["blocks"][1]["fields"][0]["text"]
 
 
-def test_an_event_with_more_facts_than_blocks_keeps_within_fifty_blocks_and_says_how_many_were_left_out():
-    many = create_model("Many", __base__=MilestoneEvent, **{f"fact_{n:02}": (int, n) for n in range(80)})
+def test_an_event_with_more_facts_than_blocks_keeps_within_fifty_blocks_and_says_how_many_were_left_out() -> None:
+    facts: dict[str, Any] = {f"fact_{n:02}": (int, n) for n in range(80)}
+    many = create_model("Many", __base__=MilestoneEvent, **facts)
     payload = slack_message(many(milestone=Milestone.RUN_FAILED, **RUN))
     assert len(payload["blocks"]) == 50
     assert_within_limits(payload)
@@ -174,12 +180,12 @@ def test_an_event_with_more_facts_than_blocks_keeps_within_fifty_blocks_and_says
 # --- shape per milestone ---------------------------------------------------------------------------
 
 
-def test_there_is_one_example_per_milestone():
+def test_there_is_one_example_per_milestone() -> None:
     assert {event.milestone for event in EXAMPLES} == set(Milestone)
 
 
 @pytest.mark.parametrize("event", EXAMPLES, ids=lambda e: e.milestone.value)
-def test_every_milestone_renders_header_run_fields_one_section_per_fact_and_a_context_line(event):
+def test_every_milestone_renders_header_run_fields_one_section_per_fact_and_a_context_line(event: MilestoneEvent) -> None:
     payload = slack_message(event)
 
     assert payload["text"] == render(event).subject
@@ -194,7 +200,7 @@ def test_every_milestone_renders_header_run_fields_one_section_per_fact_and_a_co
     assert_within_limits(payload)
 
 
-def test_the_payload_carries_only_the_event_fields_no_dataset_content():
+def test_the_payload_carries_only_the_event_fields_no_dataset_content() -> None:
     # The event is the only input: each fact section is one of the event's fields, nothing else.
     for event in EXAMPLES:
         payload = slack_message(event)
@@ -202,7 +208,7 @@ def test_the_payload_carries_only_the_event_fields_no_dataset_content():
         assert len(payload["blocks"]) == 3 + len(event.facts())
 
 
-def test_lists_are_bullets_costs_are_dollars_and_links_are_slack_links():
+def test_lists_are_bullets_costs_are_dollars_and_links_are_slack_links() -> None:
     rejected = slack_message(EXAMPLES[0])["blocks"]
     assert "*First errors*\n• line=3, code=LINE_BLANK\n• line=9, code=LINE_INVALID_JSON" in [
         b.get("text", {}).get("text") for b in rejected
@@ -228,13 +234,13 @@ def test_lists_are_bullets_costs_are_dollars_and_links_are_slack_links():
 class Hook:
     """A loopback webhook: answers with the queued statuses, records what it received."""
 
-    def __init__(self):
-        self.replies = []  # (status, headers, delay seconds)
-        self.received = []
+    def __init__(self) -> None:
+        self.replies: list[tuple[int, dict[str, str], float]] = []  # (status, headers, delay seconds)
+        self.received: list[tuple[str, str, bytes]] = []
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 hook.received.append((self.path, self.headers["Content-Type"], body))
                 status, headers, delay = hook.replies.pop(0) if hook.replies else (200, {}, 0)
@@ -245,7 +251,7 @@ class Hook:
                 self.end_headers()
                 self.wfile.write(b"ok")
 
-            def log_message(self, *args):
+            def log_message(self, *args: Any) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -253,35 +259,37 @@ class Hook:
         self.url = f"http://127.0.0.1:{self.server.server_port}{HOOK_PATH}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
 
 
 @pytest.fixture
-def aws(offline_aws):
+def aws(offline_aws: None) -> Iterator[Any]:
     with mock_aws():
         yield boto3.client("secretsmanager")
 
 
 @pytest.fixture
-def hook():
+def hook() -> Iterator[Hook]:
     with Hook() as server:
         yield server
 
 
-def notifier_for(secrets, secret_value, **options):
+def notifier_for(secrets: Any, secret_value: str, **options: Any) -> "SlackNotifier":
     from secure_finetune.adapters.slack import SlackNotifier
 
     arn = secrets.create_secret(Name="finetune/slack-webhook", SecretString=secret_value)["ARN"]
     return SlackNotifier(arn, **{"allow_loopback_http": True, "sleep": lambda s: None, **options})
 
 
-def test_a_plain_http_webhook_is_refused_unless_loopback_is_explicitly_allowed(aws, hook, caplog):
+def test_a_plain_http_webhook_is_refused_unless_loopback_is_explicitly_allowed(
+    aws: Any, hook: Hook, caplog: pytest.LogCaptureFixture
+) -> None:
     notifier = notifier_for(aws, hook.url, allow_loopback_http=False)
     notifier.send(EXAMPLES[2])
     assert hook.received == []
@@ -289,7 +297,7 @@ def test_a_plain_http_webhook_is_refused_unless_loopback_is_explicitly_allowed(a
     assert HOOK_PATH not in caplog.text
 
 
-def test_loopback_allowed_means_loopback_only():
+def test_loopback_allowed_means_loopback_only() -> None:
     from secure_finetune.urls import url_allowed as webhook_url_allowed
 
     assert webhook_url_allowed("https://hooks.slack.com/services/T/B/x", allow_loopback_http=False)
@@ -301,7 +309,7 @@ def test_loopback_allowed_means_loopback_only():
     assert not webhook_url_allowed("https:///no-host", allow_loopback_http=False)
 
 
-def test_a_missing_secret_is_a_counted_warning_not_an_error(aws, caplog):
+def test_a_missing_secret_is_a_counted_warning_not_an_error(aws: Any, caplog: pytest.LogCaptureFixture) -> None:
     from secure_finetune.adapters.slack import SlackNotifier
 
     notifier = SlackNotifier("arn:aws:secretsmanager:us-east-1:111122223333:secret:nope-AbCdEf")
@@ -311,7 +319,7 @@ def test_a_missing_secret_is_a_counted_warning_not_an_error(aws, caplog):
     assert "slack notification not sent" in caplog.text
 
 
-def test_the_webhook_url_is_read_from_secrets_manager_and_the_json_payload_posted(aws, hook):
+def test_the_webhook_url_is_read_from_secrets_manager_and_the_json_payload_posted(aws: Any, hook: Hook) -> None:
     # Given the webhook URL kept in a Secrets Manager secret
     notifier = notifier_for(aws, hook.url)
 
@@ -326,7 +334,7 @@ def test_the_webhook_url_is_read_from_secrets_manager_and_the_json_payload_poste
     assert notifier.failures == 0
 
 
-def test_a_json_secret_with_a_url_key_is_accepted_and_the_secret_is_cached(aws, hook):
+def test_a_json_secret_with_a_url_key_is_accepted_and_the_secret_is_cached(aws: Any, hook: Hook) -> None:
     notifier = notifier_for(aws, json.dumps({"url": hook.url}))
     notifier.send(EXAMPLES[2])
     aws.put_secret_value(SecretId="finetune/slack-webhook", SecretString="https://elsewhere.invalid/")
@@ -334,8 +342,8 @@ def test_a_json_secret_with_a_url_key_is_accepted_and_the_secret_is_cached(aws, 
     assert [path for path, _, _ in hook.received] == [HOOK_PATH, HOOK_PATH]
 
 
-def test_a_500_is_retried_once_after_retry_after_capped(aws, hook):
-    waits = []
+def test_a_500_is_retried_once_after_retry_after_capped(aws: Any, hook: Hook) -> None:
+    waits: list[float] = []
     hook.replies = [(500, {"Retry-After": "30"}, 0), (200, {}, 0)]
     notifier = notifier_for(aws, hook.url, sleep=waits.append, max_retry_wait_seconds=2.0)
 
@@ -346,8 +354,8 @@ def test_a_500_is_retried_once_after_retry_after_capped(aws, hook):
     assert notifier.failures == 0
 
 
-def test_a_429_twice_gives_up_after_one_retry_with_a_warning(aws, hook, caplog):
-    waits = []
+def test_a_429_twice_gives_up_after_one_retry_with_a_warning(aws: Any, hook: Hook, caplog: pytest.LogCaptureFixture) -> None:
+    waits: list[float] = []
     hook.replies = [(429, {"Retry-After": "1"}, 0), (429, {}, 0), (200, {}, 0)]
     notifier = notifier_for(aws, hook.url, sleep=waits.append)
 
@@ -360,7 +368,7 @@ def test_a_429_twice_gives_up_after_one_retry_with_a_warning(aws, hook, caplog):
     assert "HTTP 429" in caplog.text
 
 
-def test_a_404_is_swallowed_with_a_warning_that_never_shows_the_webhook_url(aws, hook, caplog):
+def test_a_404_is_swallowed_with_a_warning_that_never_shows_the_webhook_url(aws: Any, hook: Hook, caplog: pytest.LogCaptureFixture) -> None:
     hook.replies = [(404, {}, 0)]
     notifier = notifier_for(aws, hook.url)
 
@@ -374,7 +382,7 @@ def test_a_404_is_swallowed_with_a_warning_that_never_shows_the_webhook_url(aws,
     assert all(HOOK_PATH not in str(record.__dict__) for record in caplog.records)
 
 
-def test_a_redirect_is_not_followed(aws, hook):
+def test_a_redirect_is_not_followed(aws: Any, hook: Hook) -> None:
     hook.replies = [(302, {"Location": hook.url + "/moved"}, 0)]
     notifier = notifier_for(aws, hook.url)
     notifier.send(EXAMPLES[2])
@@ -382,7 +390,7 @@ def test_a_redirect_is_not_followed(aws, hook):
     assert notifier.failures == 1
 
 
-def test_a_slow_webhook_times_out_without_failing_the_step(aws, hook, caplog):
+def test_a_slow_webhook_times_out_without_failing_the_step(aws: Any, hook: Hook, caplog: pytest.LogCaptureFixture) -> None:
     hook.replies = [(200, {}, 1.0)]
     notifier = notifier_for(aws, hook.url, timeout_seconds=0.2)
 
@@ -399,36 +407,37 @@ def test_a_slow_webhook_times_out_without_failing_the_step(aws, hook, caplog):
 
 
 class Recorder:
-    def __init__(self, error=None):
-        self.sent, self.error = [], error
+    def __init__(self, error: Exception | None = None) -> None:
+        self.sent: list[MilestoneEvent] = []
+        self.error = error
 
-    def send(self, event):
+    def send(self, event: MilestoneEvent) -> None:
         self.sent.append(event)
         if self.error:
             raise self.error
 
 
-def test_fan_out_sends_to_every_notifier():
+def test_fan_out_sends_to_every_notifier() -> None:
     first, second = Recorder(), Recorder()
     FanOutNotifier(first, second).send(EXAMPLES[2])
     assert first.sent == second.sent == [EXAMPLES[2]]
 
 
-def test_fan_out_still_tells_the_others_then_raises_the_system_of_record_failure():
+def test_fan_out_still_tells_the_others_then_raises_the_system_of_record_failure() -> None:
     sns, slack = Recorder(error=RuntimeError("sns down")), Recorder()
     with pytest.raises(RuntimeError, match="sns down"):
         FanOutNotifier(sns, slack).send(EXAMPLES[2])
     assert slack.sent == [EXAMPLES[2]]
 
 
-def test_fan_out_with_a_failing_slack_webhook_does_not_raise(aws, hook):
+def test_fan_out_with_a_failing_slack_webhook_does_not_raise(aws: Any, hook: Hook) -> None:
     hook.replies = [(500, {}, 0), (500, {}, 0)]
     sns, slack = Recorder(), notifier_for(aws, hook.url)
     FanOutNotifier(sns, slack).send(EXAMPLES[2])
     assert sns.sent == [EXAMPLES[2]] and slack.failures == 1
 
 
-def test_a_small_or_unknown_cost_reads_the_same_in_slack_as_in_the_e_mail():
+def test_a_small_or_unknown_cost_reads_the_same_in_slack_as_in_the_e_mail() -> None:
     from secure_finetune.notifications import JobStarted, render
 
     common = {"run_id": "r", "profile": "p", "dataset": "s3://b/k?versionId=v", "job_arn": "arn:j", "base_model": "m"}
@@ -438,7 +447,7 @@ def test_a_small_or_unknown_cost_reads_the_same_in_slack_as_in_the_e_mail():
         assert any(shown in text for text in texts) and f"estimated_training_cost_usd: {shown}" in render(event).body
 
 
-def test_every_fact_reads_the_same_in_slack_the_e_mail_and_the_report():
+def test_every_fact_reads_the_same_in_slack_the_e_mail_and_the_report() -> None:
     # one formatter (notifications.shown): e-mail said "2.0" and "True" where Slack said "2" and "yes"
     from secure_finetune.notifications import ApprovalNeeded, render, shown
     from secure_finetune.report_html import _value as report_cell

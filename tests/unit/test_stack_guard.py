@@ -18,15 +18,15 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 from local.lambda_runtime import load_handler
 
 from secure_finetune.adapters.cloudformation import stack_status
-from secure_finetune.adapters.run_scan import deployed_runs
 from secure_finetune.adapters.runs_table import RunTable
 from secure_finetune.notifications import Milestone
+from secure_finetune.runs import RunRecord
+from secure_finetune.service_errors import Denied
 from secure_finetune.steps.stack_guard import BillingRun, billing_runs, listing
-from tests.unit.fakes import FakeDeps
+from tests.unit.fakes import FakeDeps, FakeRuns
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = "finetune-prod"
@@ -133,7 +133,7 @@ def deployed_run(deps: FakeDeps, run: str, *, on_demand: bool = False, **fields:
 
 
 def guard_deps() -> FakeDeps:
-    return FakeDeps(runs=RunTable("runs"))  # type: ignore[arg-type]
+    return FakeDeps(runs=RunTable("runs"))
 
 
 def request(request_type: str, url: str, properties: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
@@ -224,7 +224,7 @@ def test_a_scan_error_fails_the_deletion_with_a_short_reason(aws: None, cfn: Clo
 
 def test_a_stack_status_error_fails_the_deletion(aws: None, cfn: CloudFormation) -> None:
     def denied(stack_id: str) -> str:
-        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "DescribeStacks")
+        raise Denied("AccessDenied", "DescribeStacks")
 
     invoke(request("Delete", cfn.url), guard_deps(), denied)
     assert cfn.answer["Status"] == "FAILED"
@@ -234,15 +234,14 @@ def test_a_stack_status_error_fails_the_deletion(aws: None, cfn: CloudFormation)
 def test_a_hung_scan_is_answered_failed_before_the_function_times_out(cfn: CloudFormation) -> None:
     release = threading.Event()
 
-    class HungDeps:
-        @property
-        def config(self) -> Any:
+    class HungRuns(FakeRuns):
+        def deployed_runs(self) -> list[RunRecord]:
             release.wait(30)  # a scan that never returns in time
             raise RuntimeError("released")
 
     started = time.monotonic()
     # 10.5 s left: the answer is due 10 s before the timeout, i.e. within half a second.
-    invoke(request("Delete", cfn.url), HungDeps(), status_is(DELETING), Context(remaining_ms=10_500))
+    invoke(request("Delete", cfn.url), FakeDeps(runs=HungRuns()), status_is(DELETING), Context(remaining_ms=10_500))
     release.set()
     assert time.monotonic() - started < 5
     assert cfn.answer["Status"] == "FAILED"
@@ -302,7 +301,8 @@ def test_a_stack_deletion_tears_down_every_billing_run_once_and_skips_torn_down_
         (Milestone.TORN_DOWN, "run-a", "stack deleted"),
         (Milestone.TORN_DOWN, "run-b", "stack deleted"),
     ]
-    assert deps.runs.get_run("run-a")["tornDownAt"]  # type: ignore[index]
+    record = deps.runs.get_run("run-a")
+    assert record is not None and record.torn_down_at
 
 
 def test_deleting_the_stack_again_after_a_partial_teardown_finishes_the_rest(aws: None, cfn: CloudFormation) -> None:
@@ -335,7 +335,7 @@ def test_one_failed_teardown_does_not_stop_the_others_but_fails_the_deletion(aws
 
     def delete_throughput(arn: str) -> bool:
         if arn == broken:
-            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "DeleteProvisionedModelThroughput")
+            raise Denied("AccessDeniedException", "DeleteProvisionedModelThroughput")
         return delete(arn)
 
     deps.bedrock.delete_throughput = delete_throughput  # type: ignore[method-assign]
@@ -381,11 +381,10 @@ def test_a_delete_that_is_not_a_stack_deletion_keeps_the_runs(aws: None, cfn: Cl
 
 def test_billing_runs_are_run_records_with_an_arn_and_no_teardown_in_run_order() -> None:
     records = [
-        {"pk": "RUN#b", "sk": "RUN", "deploymentArn": "arn:d"},
-        {"pk": "RUN#a", "sk": "RUN", "provisionedModelArn": "arn:p"},
-        {"pk": "RUN#c", "sk": "RUN", "provisionedModelArn": "arn:c", "tornDownAt": "2026-11-20T10:00:00Z"},
-        {"pk": "RUN#e", "sk": "RUN"},
-        {"pk": "RUN#a", "sk": "TOKEN#training", "provisionedModelArn": "arn:x"},
+        RunRecord(run_id="b", deployment_arn="arn:d"),
+        RunRecord(run_id="a", provisioned_model_arn="arn:p"),
+        RunRecord(run_id="c", provisioned_model_arn="arn:c", torn_down_at="2026-11-20T10:00:00Z"),
+        RunRecord(run_id="e"),
     ]
     assert billing_runs(records) == [BillingRun("a", "arn:p"), BillingRun("b", "arn:d")]
 
@@ -394,12 +393,12 @@ def test_the_scan_returns_run_records_with_an_arn_only(aws: None) -> None:
     put_item("RUN#a", "RUN", provisionedModelArn="arn:p", status="SUCCEEDED")
     put_item("RUN#b", "RUN", deploymentArn="arn:d", tornDownAt="2026-11-20T10:00:00Z")
     put_item("RUN#c", "RUN", status="FAILED")
-    put_item("RUN#a", "TOKEN#training", taskToken="t")
+    put_item("RUN#a", "TOKEN#training", taskToken="t", provisionedModelArn="arn:x")  # not a run record
     put_item("LOCK#job-slots", "SLOT#0", runId="a")
-    found = sorted(deployed_runs("runs"), key=lambda record: record["pk"])
+    found = sorted(RunTable("runs").deployed_runs(), key=lambda record: record.run_id)
     assert found == [
-        {"pk": "RUN#a", "sk": "RUN", "provisionedModelArn": "arn:p"},
-        {"pk": "RUN#b", "sk": "RUN", "deploymentArn": "arn:d", "tornDownAt": "2026-11-20T10:00:00Z"},
+        RunRecord(run_id="a", provisioned_model_arn="arn:p"),
+        RunRecord(run_id="b", deployment_arn="arn:d", torn_down_at="2026-11-20T10:00:00Z"),
     ]
 
 

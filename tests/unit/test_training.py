@@ -1,9 +1,11 @@
 """Launch request, drift check and the completion callback (with fakes of our ports)."""
 
 import re
+from typing import Any
 
 import pytest
 
+from secure_finetune.adapters.bedrock import training_job
 from secure_finetune.events import BedrockJobStateChange
 from secure_finetune.runs import Step
 from secure_finetune.settings import ProfileCatalog, StackLimits, resolve_settings
@@ -37,7 +39,7 @@ def state() -> PipelineState:
     )
 
 
-def test_the_job_request_runs_in_our_vpc_with_our_key_and_deterministic_names():
+def test_the_job_request_runs_in_our_vpc_with_our_key_and_deterministic_names() -> None:
     request = job_request(state(), CONFIG)
     assert request["vpcConfig"] == {"subnetIds": ["subnet-1", "subnet-2"], "securityGroupIds": ["sg-1"]}
     assert request["customModelKmsKeyId"] == CONFIG.key_arn
@@ -58,14 +60,20 @@ def test_the_job_request_runs_in_our_vpc_with_our_key_and_deterministic_names():
         ({"roleArn": "arn:aws:iam::111122223333:role/other"}, "role"),
     ],
 )
-def test_drift_names_what_bedrock_recorded_differently(recorded_change, problem):
+def test_drift_names_what_bedrock_recorded_differently(recorded_change: dict[str, Any], problem: str) -> None:
     request = job_request(state(), CONFIG)
-    recorded = {"vpcConfig": request["vpcConfig"], "outputModelKmsKeyArn": CONFIG.key_arn, "roleArn": CONFIG.service_role_arn}
-    assert drift(recorded, request) == []
-    assert problem in drift({**recorded, **recorded_change}, request)
+    recorded = {
+        "jobArn": "arn:j",
+        "status": "InProgress",
+        "vpcConfig": request["vpcConfig"],
+        "outputModelKmsKeyArn": CONFIG.key_arn,
+        "roleArn": CONFIG.service_role_arn,
+    }
+    assert drift(training_job(recorded), request) == []
+    assert problem in drift(training_job({**recorded, **recorded_change}), request)
 
 
-def event(status="Completed", account="111122223333", region="us-east-1", job=RUN):
+def event(status: str = "Completed", account: str = "111122223333", region: str = "us-east-1", job: str = RUN) -> BedrockJobStateChange:
     return BedrockJobStateChange.model_validate(
         {
             "version": "0",
@@ -81,7 +89,7 @@ def event(status="Completed", account="111122223333", region="us-east-1", job=RU
     )
 
 
-def waiting_deps(job_status="Completed", failure_message=None):
+def waiting_deps(job_status: str = "Completed", failure_message: str | None = None) -> FakeDeps:
     deps = FakeDeps()
     deps.runs.put_token(RUN, Step.TRAINING, "token-1")
     deps.bedrock.jobs[RUN] = {
@@ -95,21 +103,21 @@ def waiting_deps(job_status="Completed", failure_message=None):
 
 
 @pytest.mark.parametrize("other", [{"account": "999999999999"}, {"region": "eu-west-1"}, {"job": "not-ours"}])
-def test_events_from_elsewhere_or_for_unknown_jobs_are_ignored(other):
+def test_events_from_elsewhere_or_for_unknown_jobs_are_ignored(other: dict[str, str]) -> None:
     deps = waiting_deps()
     outcome = complete_training_job(event(**other), deps)
     assert outcome.startswith("ignored")
     assert deps.machine.answers == []
 
 
-def test_the_api_is_the_truth_not_the_event():
+def test_the_api_is_the_truth_not_the_event() -> None:
     # Given the event says Completed but the job is still running
     deps = waiting_deps(job_status="InProgress")
     assert complete_training_job(event("Completed"), deps) == "ignored: job is InProgress"
     assert deps.machine.answers == []
 
 
-def test_completed_job_answers_success_once_and_a_duplicate_event_is_harmless():
+def test_completed_job_answers_success_once_and_a_duplicate_event_is_harmless() -> None:
     deps = waiting_deps()
     assert complete_training_job(event(), deps) == "answered Completed"
     assert complete_training_job(event(), deps).startswith("ignored")  # token gone
@@ -117,7 +125,7 @@ def test_completed_job_answers_success_once_and_a_duplicate_event_is_harmless():
     assert deps.machine.answers[0][1]["outputModelArn"].endswith("custom-model/m/abc")
 
 
-def test_failed_job_answers_failure_with_a_reason_code_and_keeps_the_failure_message_out_of_it():
+def test_failed_job_answers_failure_with_a_reason_code_and_keeps_the_failure_message_out_of_it() -> None:
     deps = waiting_deps(job_status="Failed", failure_message='Input size exceeded for record starting with {"prompt": "secret')
     complete_training_job(event("Failed"), deps)
     kind, (error, reason) = deps.machine.answers[0]
@@ -126,7 +134,7 @@ def test_failed_job_answers_failure_with_a_reason_code_and_keeps_the_failure_mes
     assert "secret" in report["failureMessage"]  # kept in the encrypted report only
 
 
-def test_the_sample_bedrock_event_in_events_parses():
+def test_the_sample_bedrock_event_in_events_parses() -> None:
     import json
     from pathlib import Path
 
@@ -135,7 +143,7 @@ def test_the_sample_bedrock_event_in_events_parses():
     assert (parsed.detail.job_status, parsed.detail_type) == ("Completed", "Model Customization Job State Change")
 
 
-def test_a_distillation_request_names_the_teacher_from_the_settings():
+def test_a_distillation_request_names_the_teacher_from_the_settings() -> None:
     catalog = ProfileCatalog.model_validate(
         {
             "version": "v",
@@ -159,7 +167,7 @@ def test_a_distillation_request_names_the_teacher_from_the_settings():
     }
 
 
-def test_the_metrics_gate_names_what_failed():
+def test_the_metrics_gate_names_what_failed() -> None:
     from secure_finetune.training_metrics import gate_problems, parse_loss_curve
 
     falling = parse_loss_curve("step_number,epoch_number,training_loss\n0,0,2.0\n1,0,1.0\n")
@@ -170,7 +178,7 @@ def test_the_metrics_gate_names_what_failed():
     assert gate_problems(rising, None, False) == []
 
 
-def test_the_validation_loss_gate_fails_closed_without_a_validation_series():
+def test_the_validation_loss_gate_fails_closed_without_a_validation_series() -> None:
     from secure_finetune.training_metrics import gate_problems, parse_loss_curve
 
     falling = parse_loss_curve("step_number,epoch_number,training_loss\n0,0,2.0\n1,0,1.0\n")
@@ -181,7 +189,7 @@ def test_the_validation_loss_gate_fails_closed_without_a_validation_series():
     assert gate_problems(falling, None, True, None, None) == []
 
 
-def test_the_reconciler_answers_waits_whose_job_ended_and_leaves_running_ones():
+def test_the_reconciler_answers_waits_whose_job_ended_and_leaves_running_ones() -> None:
     from secure_finetune.steps.training import reconcile_training_waits
 
     deps = waiting_deps()

@@ -16,5 +16,5 @@ from secure_finetune.steps.trigger import ignore_reason
         ("ours", "incoming/" + "a" * 1100 + ".jsonl", True),
     ],
 )
-def test_only_training_files_under_incoming_of_our_bucket_start_runs(bucket, key, ignored):
+def test_only_training_files_under_incoming_of_our_bucket_start_runs(bucket: str, key: str, ignored: bool) -> None:
     assert (ignore_reason(bucket, key, "ours") is not None) is ignored

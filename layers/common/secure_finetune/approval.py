@@ -79,6 +79,22 @@ class ApprovalRecord:
     decided_by: dict[str, str] | None = None
 
 
+class ApprovalNotFound(Exception):
+    """No approval was issued for this secret (or it was purged)."""
+
+
+class ApprovalExpired(Exception):
+    def __init__(self, record: ApprovalRecord) -> None:
+        super().__init__("the decision deadline has passed")
+        self.record = record
+
+
+class ApprovalAlreadyDecided(Exception):
+    def __init__(self, record: ApprovalRecord) -> None:
+        super().__init__(f"already {record.status.value}")
+        self.record = record
+
+
 def new_secret() -> str:
     return secrets.token_urlsafe(SECRET_BYTES)
 

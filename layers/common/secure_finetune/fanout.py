@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .notifications import MilestoneEvent, Notifier
+from .notifications import MilestoneEvent
+from .ports import Notifier
 
 
 class FanOutNotifier:

@@ -62,7 +62,7 @@ class MediaRules:
 
 
 @dataclass(frozen=True)
-class BaseModel:
+class FoundationModel:
     model_id: str  # the foundation-model id, without context suffix
     customization_id: str  # the id (with context suffix) CreateModelCustomizationJob takes
     name: str
@@ -176,11 +176,11 @@ _TEACHERS = (
 )
 
 
-def _llama(model_id: str, suffix: str, name: str, fmt: DatasetFormat, **extra: object) -> BaseModel:
+def _llama(model_id: str, suffix: str, name: str, fmt: DatasetFormat, **extra: object) -> FoundationModel:
     formats = {FT: fmt}
     if extra.get("distillation_teachers"):
         formats[DISTILL] = DatasetFormat.DISTILLATION_PROMPTS
-    return BaseModel(
+    return FoundationModel(
         model_id=model_id,
         customization_id=f"{model_id}:{suffix}",
         name=name,
@@ -193,8 +193,8 @@ def _llama(model_id: str, suffix: str, name: str, fmt: DatasetFormat, **extra: o
     )
 
 
-def _nova(model_id: str, suffix: str, name: str, media: MediaRules | None, teachers: tuple[str, ...], **extra: object) -> BaseModel:
-    return BaseModel(
+def _nova(model_id: str, suffix: str, name: str, media: MediaRules | None, teachers: tuple[str, ...], **extra: object) -> FoundationModel:
+    return FoundationModel(
         model_id=model_id,
         customization_id=f"{model_id}:{suffix}",
         name=name,
@@ -213,8 +213,8 @@ def _nova(model_id: str, suffix: str, name: str, media: MediaRules | None, teach
     )
 
 
-def _titan_text(model_id: str, suffix: str, name: str) -> BaseModel:
-    return BaseModel(
+def _titan_text(model_id: str, suffix: str, name: str) -> FoundationModel:
+    return FoundationModel(
         model_id=model_id,
         customization_id=f"{model_id}:0:{suffix}",
         name=name,
@@ -228,10 +228,10 @@ def _titan_text(model_id: str, suffix: str, name: str) -> BaseModel:
     )
 
 
-def _image_generator(model_id: str, name: str, hyperparameters: dict[str, Hyperparameter], hp_source: str) -> BaseModel:
+def _image_generator(model_id: str, name: str, hyperparameters: dict[str, Hyperparameter], hp_source: str) -> FoundationModel:
     # [UG model-customization-prepare]: 5-10,000 images; prompt 3-1,024 chars; JPEG/PNG <= 50 MB,
     # 512-4096 px, <= 12,582,912 px in all, aspect ratio 1:4 to 4:1; no validation dataset.
-    return BaseModel(
+    return FoundationModel(
         model_id=model_id,
         customization_id=model_id,
         name=name,
@@ -254,7 +254,7 @@ def _image_generator(model_id: str, name: str, hyperparameters: dict[str, Hyperp
     )
 
 
-_MODELS: tuple[BaseModel, ...] = (
+_MODELS: tuple[FoundationModel, ...] = (
     _llama(
         "meta.llama3-1-8b-instruct-v1:0",
         "128k",
@@ -290,7 +290,7 @@ _MODELS: tuple[BaseModel, ...] = (
     _llama(
         "meta.llama3-2-11b-instruct-v1:0", "128k", "Meta Llama 3.2 11B Vision Instruct", DatasetFormat.CONVERSATION, media=_LLAMA_IMAGES
     ),
-    BaseModel(
+    FoundationModel(
         model_id="meta.llama3-2-90b-instruct-v1:0",
         customization_id="meta.llama3-2-90b-instruct-v1:0:128k",
         name="Meta Llama 3.2 90B Vision Instruct",
@@ -316,7 +316,7 @@ _MODELS: tuple[BaseModel, ...] = (
     _nova("amazon.nova-pro-v1:0", "300k", "Amazon Nova Pro", _NOVA_MEDIA, ("us.amazon.nova-premier-v1:0",)),
     # Nova 2 Lite SFT: "a validation set will not be supported" [UG nova-2-sft-data-prep].
     _nova("amazon.nova-2-lite-v1:0", "256k", "Amazon Nova 2 Lite", _NOVA_MEDIA, (), validation_allowed=False),
-    BaseModel(
+    FoundationModel(
         model_id="anthropic.claude-3-haiku-20240307-v1:0",
         customization_id="anthropic.claude-3-haiku-20240307-v1:0:200k",
         name="Anthropic Claude 3 Haiku",
@@ -330,7 +330,7 @@ _MODELS: tuple[BaseModel, ...] = (
     ),
     _titan_text("amazon.titan-text-express-v1", "8k", "Amazon Titan Text G1 - Express"),  # 4,096 tokens at batch 1; 2,048 at 2-4
     _titan_text("amazon.titan-text-lite-v1", "4k", "Amazon Titan Text G1 - Lite"),  # 4,096 tokens at batch 1-2; 2,048 at 3-6
-    BaseModel(
+    FoundationModel(
         model_id="amazon.titan-text-premier-v1:0",
         customization_id="amazon.titan-text-premier-v1:0:32k",
         name="Amazon Titan Text Premier",
@@ -344,7 +344,7 @@ _MODELS: tuple[BaseModel, ...] = (
     ),
     _image_generator("amazon.titan-image-generator-v2:0", "Amazon Titan Image Generator G1 v2", _TITAN_IMAGE_HP, "UG cm-hp-titan-image"),
     _image_generator("amazon.nova-canvas-v1:0", "Amazon Nova Canvas", _NOVA_CANVAS_HP, "UG cm-hp-nova-canvas"),
-    BaseModel(
+    FoundationModel(
         model_id="amazon.titan-embed-image-v1",
         customization_id="amazon.titan-embed-image-v1:0",
         name="Amazon Titan Multimodal Embeddings G1",
@@ -371,7 +371,7 @@ def _bare(identifier: str) -> str:
     return identifier.rsplit("foundation-model/", 1)[-1].rsplit("/", 1)[-1]
 
 
-def find_model(identifier: str) -> BaseModel:
+def find_model(identifier: str) -> FoundationModel:
     """Accept the ids users pass: with or without the ``:<context>`` suffix, or a model ARN."""
     wanted = _bare(identifier)
     for model in _MODELS:
@@ -388,7 +388,7 @@ def find_teacher(identifier: str) -> Teacher:
     raise UnknownModel(identifier)
 
 
-def known_models() -> tuple[BaseModel, ...]:
+def known_models() -> tuple[FoundationModel, ...]:
     return _MODELS
 
 
@@ -396,11 +396,11 @@ def known_teachers() -> tuple[Teacher, ...]:
     return _TEACHERS
 
 
-def records_bounds(model: BaseModel, customization: CustomizationType) -> RecordBounds:
+def records_bounds(model: FoundationModel, customization: CustomizationType) -> RecordBounds:
     return _DISTILL_RECORDS if customization is CustomizationType.DISTILLATION else model.records
 
 
-def hyperparameter_problems(model: BaseModel, values: dict[str, str]) -> list[str]:
+def hyperparameter_problems(model: FoundationModel, values: dict[str, str]) -> list[str]:
     """Names of hyperparameters the model does not take or whose value is out of its range."""
     problems = []
     for name, value in values.items():

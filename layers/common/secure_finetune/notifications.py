@@ -33,7 +33,7 @@ import math
 import re
 import typing
 from enum import StrEnum
-from typing import Annotated, Literal, Protocol
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -286,9 +286,3 @@ def flat(item: object) -> str:
     if isinstance(item, dict):
         return ", ".join(f"{k}={v}" for k, v in item.items())
     return str(item)
-
-
-class Notifier(Protocol):
-    """The port every step uses to tell owners; adapters: SNS (here), Slack (issue 6)."""
-
-    def send(self, event: MilestoneEvent) -> None: ...

@@ -44,7 +44,7 @@ class ReasonCode(StrEnum):
     TOO_FEW_RECORDS = "TOO_FEW_RECORDS"
     SENSITIVE_DATA = "SENSITIVE_DATA"
     MALWARE = "MALWARE"
-    # Media objects a dataset references (read from S3 after the stream: secure_finetune.media)
+    # Media objects a dataset references (read from S3 after the stream: secure_finetune.dataset.media)
     MEDIA_NOT_FOUND = "MEDIA_NOT_FOUND"  # no such object in the data bucket
     MEDIA_TOO_LARGE = "MEDIA_TOO_LARGE"  # bytes above the model's per-image / per-video limit
     MEDIA_DIMENSIONS_OUT_OF_RANGE = "MEDIA_DIMENSIONS_OUT_OF_RANGE"  # side, pixel count or aspect ratio

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
-from .adapters.s3 import DataBucket
 from .notifications import label, number_text, shown
+from .ports import DataBucketPort
 from .pricing import usd
 from .runs import REPORTS_PREFIX
 
@@ -66,7 +66,7 @@ def render_run_report(documents: Mapping[str, Mapping[str, object]], *, run_id: 
     )
 
 
-def load_run_documents(bucket: DataBucket, run_id: str) -> dict[str, Mapping[str, object]]:
+def load_run_documents(bucket: DataBucketPort, run_id: str) -> dict[str, Mapping[str, object]]:
     """``reports/<run>/<step>.json`` for every step that wrote one (unreadable JSON counts as missing)."""
     documents: dict[str, Mapping[str, object]] = {}
     for step in STEPS:
@@ -84,7 +84,7 @@ def report_html_key(run_id: str) -> str:
     return f"{REPORTS_PREFIX}{run_id}/index.html"
 
 
-def write_run_report(bucket: DataBucket, run_id: str) -> str:
+def write_run_report(bucket: DataBucketPort, run_id: str) -> str:
     """Render the run's report and store it beside its documents (SSE-KMS, our key); returns its s3:// URI."""
     page = render_run_report(load_run_documents(bucket, run_id), run_id=run_id)
     return bucket.put_text(report_html_key(run_id), page, "text/html; charset=utf-8")

@@ -50,6 +50,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import PurePosixPath
 
+from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic.alias_generators import to_camel
+
 INCOMING_PREFIX = "incoming/"
 VALIDATED_PREFIX = "validated/"
 QUARANTINE_PREFIX = "quarantine/"
@@ -76,6 +79,8 @@ class Step(StrEnum):
 
 
 class RunStatus(StrEnum):
+    """Where a run is; the run record's ``status``."""
+
     REGISTERED = "REGISTERED"
     VALIDATED = "VALIDATED"
     TRAINING = "TRAINING"
@@ -172,3 +177,58 @@ def profile_of(key: str) -> str | None:
     """``incoming/<profile>/<file>.jsonl`` -> ``<profile>``; directly under incoming/ -> None."""
     parts = key.removeprefix(INCOMING_PREFIX).split("/")
     return parts[0] if len(parts) > 1 else None
+
+
+class RunChanges(BaseModel):
+    """Fields a step writes on the run record (camelCase attributes, stored as strings)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid")
+
+    bucket: str | None = None
+    object_key: str | None = None
+    version_id: str | None = None
+    profile: str | None = None
+    profiles_version: str | None = None
+    reason: str | None = None
+    job_arn: str | None = None
+    output_model_arn: str | None = None
+    provisioned_model_arn: str | None = None
+    deployment_arn: str | None = None
+    delete_at: str | None = None  # ISO-8601 UTC, or "never" (no time-to-live)
+    torn_down_at: str | None = None
+    teardown_retries: int | None = None
+    teardown_retry_at: str | None = None
+
+    def attributes(self) -> dict[str, str]:
+        """The set fields as the table's attribute names and string values."""
+        return {name: str(value) for name, value in self.model_dump(by_alias=True, exclude_none=True).items()}
+
+
+class RunRecord(RunChanges):
+    """The run record as read back: what every cleanup path and the operator tools rely on."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore")
+
+    run_id: str
+    status: RunStatus = RunStatus.REGISTERED
+    created_at: int | None = None
+    updated_at: int | None = None
+
+    @field_validator("teardown_retries", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def bought_arn(self) -> str | None:
+        """The throughput or deployment the run bought (None: nothing)."""
+        return self.provisioned_model_arn or self.deployment_arn or None
+
+    @property
+    def dataset_uri(self) -> str:
+        return f"s3://{self.bucket}/{self.object_key}?versionId={self.version_id}"
+
+    @classmethod
+    def from_attributes(cls, attributes: dict[str, str]) -> RunRecord:
+        """A table item (flattened to strings) as a record; the run id comes from its key."""
+        return cls.model_validate({**attributes, "runId": attributes.get("pk", "").removeprefix(run_pk(""))})

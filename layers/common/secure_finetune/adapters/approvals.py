@@ -7,12 +7,12 @@ answer "who approved this?", short enough not to keep task tokens around.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from ..approval import ApprovalRecord, ApprovalStatus, Decision, Summary
+from ..approval import ApprovalAlreadyDecided, ApprovalExpired, ApprovalNotFound, ApprovalRecord, ApprovalStatus, Decision, Summary
+from ..service_errors import ConditionFailed
 from .clients import client
 
 APPROVAL_SK = "APPROVAL"
@@ -21,22 +21,6 @@ PURGE_AFTER_SECONDS = 30 * 24 * 3600
 
 def approval_pk(digest: str) -> str:
     return f"APPROVAL#{digest}"
-
-
-class ApprovalNotFound(Exception):
-    """No approval was issued for this secret (or it was purged)."""
-
-
-class ApprovalExpired(Exception):
-    def __init__(self, record: ApprovalRecord) -> None:
-        super().__init__("the decision deadline has passed")
-        self.record = record
-
-
-class ApprovalAlreadyDecided(Exception):
-    def __init__(self, record: ApprovalRecord) -> None:
-        super().__init__(f"already {record.status.value}")
-        self.record = record
 
 
 class ApprovalStore:
@@ -82,9 +66,7 @@ class ApprovalStore:
                 },
                 ReturnValues="ALL_NEW",
             )["Attributes"]
-        except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+        except ConditionFailed:
             current = self.get(digest)  # why the condition failed
             if current is None:
                 raise ApprovalNotFound from None
@@ -95,7 +77,7 @@ class ApprovalStore:
 
     def reopen(self, digest: str, decided_at: int) -> None:
         """Undo our own decision when the pipeline could not be told, so the approver can retry."""
-        try:
+        with contextlib.suppress(ConditionFailed):  # decided again since: the newer decision stands
             self._ddb.update_item(
                 TableName=self.table,
                 Key=self._key(digest),
@@ -104,9 +86,6 @@ class ApprovalStore:
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues={":pending": {"S": ApprovalStatus.PENDING.value}, ":at": {"N": str(decided_at)}},
             )
-        except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
 
     @staticmethod
     def _key(digest: str) -> dict[str, Any]:

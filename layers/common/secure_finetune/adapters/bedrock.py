@@ -1,16 +1,60 @@
-"""Bedrock control plane: customization jobs and provisioned throughput."""
+"""Bedrock control plane: customization jobs and provisioned throughput, as the domain's typed views."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from ..ports import Deployment, JobStatus, Throughput, TrainingJob
+from ..service_errors import AlreadyExists, Invalid, NotFound, ServiceError, Throttled
 from .clients import client
 
-_THROTTLED = ("ThrottlingException", "TooManyRequestsException")
+
+def training_job(response: dict[str, Any]) -> TrainingJob:
+    """``GetModelCustomizationJob``'s response as a ``TrainingJob``."""
+    vpc = response.get("vpcConfig") or {}
+    return TrainingJob(
+        arn=str(response.get("jobArn", "")),
+        status=JobStatus(response["status"]),
+        role_arn=response.get("roleArn"),
+        subnet_ids=tuple(vpc.get("subnetIds", ())),
+        security_group_ids=tuple(vpc.get("securityGroupIds", ())),
+        output_model_kms_key_arn=response.get("outputModelKmsKeyArn"),
+        output_model_arn=response.get("outputModelArn"),
+        output_uri=str((response.get("outputDataConfig") or {}).get("s3Uri", "")),
+        created=_moment(response.get("creationTime")),
+        ended=_moment(response.get("endTime")),
+        failure_message=response.get("failureMessage"),
+    )
+
+
+def throughput(response: dict[str, Any]) -> Throughput:
+    """A ``ProvisionedModelSummary`` or ``GetProvisionedModelThroughput`` response as a ``Throughput``."""
+    return Throughput(
+        arn=str(response["provisionedModelArn"]),
+        model_arn=str(response.get("modelArn", "")),
+        status=str(response.get("status", "")),
+        model_units=int(response.get("modelUnits") or 0),
+        commitment=response.get("commitmentDuration"),
+        failure_message=response.get("failureMessage"),
+    )
+
+
+def deployment(response: dict[str, Any]) -> Deployment:
+    """``GetCustomModelDeployment``'s response as a ``Deployment``."""
+    return Deployment(
+        arn=str(response.get("customModelDeploymentArn", "")),
+        status=str(response.get("status", "")),
+        failure_message=response.get("failureMessage"),
+    )
+
+
+def _moment(value: object) -> datetime | None:
+    return value if isinstance(value, datetime) else None
 
 
 class Bedrock:
@@ -28,38 +72,34 @@ class Bedrock:
         for attempt in range(self.attempts):
             try:
                 return str(self._creates.create_model_customization_job(**request)["jobArn"])
-            except ClientError as err:
-                code = err.response["Error"]["Code"]
-                if code in ("ResourceInUseException", "ConflictException"):
-                    return str(self.get_job(request["jobName"])["jobArn"])
-                if code not in _THROTTLED or attempt == self.attempts - 1:
+            except AlreadyExists:
+                return self.get_job(request["jobName"]).arn
+            except Throttled:
+                if attempt == self.attempts - 1:
                     raise
                 time.sleep(min(self.base_delay_seconds * 2**attempt, 30) * random.uniform(0.5, 1.0))
         raise AssertionError("unreachable")
 
-    def get_job(self, name: str) -> dict[str, Any]:
+    def get_job(self, name: str) -> TrainingJob:
         # Always by name (= the run id): the name is ours, and the emulator cannot route ARNs.
-        job: dict[str, Any] = self._bedrock.get_model_customization_job(jobIdentifier=name)
-        return job
+        return training_job(self._bedrock.get_model_customization_job(jobIdentifier=name))
 
     def get_custom_model(self, name: str) -> dict[str, Any] | None:
+        """GetCustomModel as AWS returns it: evidence the purchase checks judge (GR-JOB-07)."""
         try:
             # By name (= the run id), as for jobs.
             model: dict[str, Any] = self._bedrock.get_custom_model(modelIdentifier=name)
-        except ClientError:
+        except ServiceError:
             return None  # unknown evidence: GR-JOB-07 blocks
         return model
 
     def stop_job(self, name: str) -> None:
-        try:
+        with contextlib.suppress(Invalid):  # the job already finished
             self._bedrock.stop_model_customization_job(jobIdentifier=name)
-        except ClientError as err:
-            if err.response["Error"]["Code"] != "ValidationException":  # already finished
-                raise
 
-    def find_throughput(self, model_arn: str) -> dict[str, Any] | None:
+    def find_throughput(self, model_arn: str) -> Throughput | None:
         summaries = self._bedrock.list_provisioned_model_throughputs(modelArnEquals=model_arn).get("provisionedModelSummaries", [])
-        alive = [s for s in summaries if s.get("status") in ("Creating", "InService", "Updating")]
+        alive = [found for found in map(throughput, summaries) if found.alive]
         return alive[0] if alive else None
 
     def create_throughput(self, name: str, model_arn: str, model_units: int, tags: dict[str, str]) -> str:
@@ -72,9 +112,8 @@ class Bedrock:
         )  # no commitmentDuration: no-commitment, deletable at any time
         return str(response["provisionedModelArn"])
 
-    def get_throughput(self, arn: str) -> dict[str, Any]:
-        throughput: dict[str, Any] = self._bedrock.get_provisioned_model_throughput(provisionedModelId=arn)
-        return throughput
+    def get_throughput(self, arn: str) -> Throughput:
+        return throughput(self._bedrock.get_provisioned_model_throughput(provisionedModelId=arn))
 
     def delete_throughput(self, arn: str) -> bool:
         """Delete; False when it was already gone (teardown is idempotent)."""
@@ -83,12 +122,8 @@ class Bedrock:
     def no_commitment_units_in_use(self) -> int:
         """Model units held by the account's live no-commitment throughputs (any model)."""
         paginator = self._bedrock.get_paginator("list_provisioned_model_throughputs")
-        return sum(
-            summary.get("modelUnits", 0)
-            for page in paginator.paginate()
-            for summary in page.get("provisionedModelSummaries", [])
-            if summary.get("status") in ("Creating", "InService", "Updating") and not summary.get("commitmentDuration")
-        )
+        summaries = (throughput(summary) for page in paginator.paginate() for summary in page.get("provisionedModelSummaries", []))
+        return sum(found.model_units for found in summaries if found.alive and not found.commitment)
 
     def create_deployment(self, name: str, model_arn: str, tags: dict[str, str]) -> str:
         response = self._bedrock.create_custom_model_deployment(
@@ -99,21 +134,18 @@ class Bedrock:
         )
         return str(response["customModelDeploymentArn"])
 
-    def get_deployment(self, arn: str) -> dict[str, Any]:
-        deployment: dict[str, Any] = self._bedrock.get_custom_model_deployment(customModelDeploymentIdentifier=arn)
-        return deployment
+    def get_deployment(self, arn: str) -> Deployment:
+        return deployment(self._bedrock.get_custom_model_deployment(customModelDeploymentIdentifier=arn))
 
     def delete_deployment(self, arn: str) -> bool:
         return _deleted(self._bedrock.delete_custom_model_deployment, customModelDeploymentIdentifier=arn)
 
 
-def _deleted(delete: Any, **identifier: str) -> bool:
+def _deleted(delete: Callable[..., Any], **identifier: str) -> bool:
     try:
         delete(**identifier)
-    except ClientError as err:
-        if err.response["Error"]["Code"] == "ResourceNotFoundException":
-            return False
-        raise
+    except NotFound:
+        return False
     return True
 
 

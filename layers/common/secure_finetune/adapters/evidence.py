@@ -14,23 +14,22 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError
 
-from ..guardrails import BucketEvidence, Evidence, KeyEvidence, NetworkEvidence, ObjectEvidence, RoleEvidence
-from ..guardrails.checks import access_probes
+from ..guardrails import BucketEvidence, Evidence, KeyEvidence, NetworkEvidence, ObjectEvidence, RoleEvidence, access_probes
 from ..observability import logger
+from ..service_errors import ServiceError, error_code
 from .clients import client
 
 T = TypeVar("T")
-_EVIDENCE_ERRORS = (ClientError, BotoCoreError, KeyError, ValueError, TypeError, SyntaxError)
+_EVIDENCE_ERRORS = (ServiceError, BotoCoreError, KeyError, ValueError, TypeError, SyntaxError)
 
 
 def _read(what: str, call: Callable[[], T]) -> T | None:
     try:
         return call()
     except _EVIDENCE_ERRORS as err:
-        code = err.response["Error"]["Code"] if isinstance(err, ClientError) else type(err).__name__
-        logger.warning("evidence unavailable", evidence=what, error=code)
+        logger.warning("evidence unavailable", evidence=what, error=error_code(err))
         return None
 
 
@@ -52,8 +51,8 @@ def _unless_absent(call: Callable[[], T], absent: str, meaning: T) -> Callable[[
     def read() -> T:
         try:
             return call()
-        except ClientError as err:
-            if err.response["Error"]["Code"] == absent:
+        except ServiceError as err:
+            if err.code == absent:
                 return meaning
             raise
 
@@ -96,8 +95,8 @@ def _identity_document(policies: list[dict[str, Any]]) -> str:
 def _lifecycle_prefixes(s3: Any, owner: dict[str, str]) -> list[str]:
     try:
         rules = s3.get_bucket_lifecycle_configuration(**owner)["Rules"]
-    except ClientError as err:
-        if err.response["Error"]["Code"] == "NoSuchLifecycleConfiguration":
+    except ServiceError as err:
+        if err.code == "NoSuchLifecycleConfiguration":
             return []
         raise
     return [rule.get("Filter", {}).get("Prefix", rule.get("Prefix", "")) for rule in rules if rule.get("Status") == "Enabled"]
@@ -142,11 +141,11 @@ class EvidenceReader:
         try:
             head = s3.head_bucket(**owner)
             owned = True
-        except ClientError as err:
+        except ServiceError as err:
             head = None
             # 403 with ExpectedBucketOwner: another account owns the bucket (or we may not look): block
-            owned = False if err.response["Error"]["Code"] in ("403", "AccessDenied") else None
-            logger.warning("evidence unavailable", evidence="HeadBucket", error=err.response["Error"]["Code"])
+            owned = False if err.code in ("403", "AccessDenied") else None
+            logger.warning("evidence unavailable", evidence="HeadBucket", error=err.code)
         region = None
         if head is not None:
             region = head.get("BucketRegion") or head["ResponseMetadata"]["HTTPHeaders"].get("x-amz-bucket-region")
@@ -155,8 +154,8 @@ class EvidenceReader:
         def policy() -> dict[str, Any]:
             try:
                 return policy_document(s3.get_bucket_policy(**owner)["Policy"])
-            except ClientError as err:
-                if err.response["Error"]["Code"] == "NoSuchBucketPolicy":
+            except ServiceError as err:
+                if err.code == "NoSuchBucketPolicy":
                     return {}
                 raise
 

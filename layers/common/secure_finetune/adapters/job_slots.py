@@ -10,25 +10,11 @@ release racing an acquire never hand one slot to two runs.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
-from botocore.exceptions import ClientError
-
+from ..ports import SlotsView, Waiter
 from ..runs import JOB_SLOTS_PK, slot_sk, waiter_sk
+from ..service_errors import ConditionFailed
 from .clients import client
-
-
-@dataclass(frozen=True)
-class Waiter:
-    run_id: str
-    task_token: str
-    enqueued_at_ms: int
-
-
-@dataclass(frozen=True)
-class SlotsView:
-    holders: dict[int, str]  # slot number -> run id
-    waiters: list[Waiter]  # oldest first
 
 
 class JobSlots:
@@ -76,10 +62,8 @@ class JobSlots:
                     },
                     ConditionExpression="attribute_not_exists(pk)",
                 )
-            except ClientError as err:
-                if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                    continue  # taken since we looked
-                raise
+            except ConditionFailed:
+                continue  # taken since we looked
             return number
         return None
 
@@ -95,10 +79,8 @@ class JobSlots:
                     ConditionExpression="runId = :run",
                     ExpressionAttributeValues={":run": {"S": run_id}},
                 )
-            except ClientError as err:
-                if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                    return False  # released concurrently
-                raise
+            except ConditionFailed:
+                return False  # released concurrently
             return True
         return False
 
@@ -126,10 +108,8 @@ class JobSlots:
                 Key={"pk": {"S": JOB_SLOTS_PK}, "sk": {"S": waiter_sk(run_id)}},
                 ConditionExpression="attribute_exists(sk)",
             )
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
+        except ConditionFailed:
+            return False
         return True
 
     def dequeue(self, run_id: str) -> None:

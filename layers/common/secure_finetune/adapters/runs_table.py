@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from ..runs import RUN_SK, RunStatus, Step, run_pk, token_sk
+from ..runs import RUN_SK, RunChanges, RunRecord, RunStatus, Step, run_pk, token_sk
+from ..service_errors import ConditionFailed
 from .clients import client
 
+_DEPLOYED_FIELDS = ("pk", "sk", "provisionedModelArn", "deploymentArn", "tornDownAt")
 TOKEN_TTL_SECONDS = 30 * 24 * 3600  # a token outlives the longest wait; then DynamoDB drops it
 
 
@@ -23,21 +23,20 @@ class RunTable:
         self.table = table
         self._ddb = client("dynamodb")
 
-    def create_run(self, run_id: str, fields: dict[str, str]) -> bool:
+    def create_run(self, run_id: str, changes: RunChanges) -> bool:
         """Insert the run once; False when it already exists (a retried step)."""
         item = {"pk": {"S": run_pk(run_id)}, "sk": {"S": RUN_SK}, "status": {"S": RunStatus.REGISTERED.value}}
-        item.update({name: {"S": value} for name, value in fields.items()})
+        item.update({name: {"S": value} for name, value in changes.attributes().items()})
         item["createdAt"] = {"N": str(int(time.time()))}
         try:
             self._ddb.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
+        except ConditionFailed:
+            return False
         return True
 
-    def set_status(self, run_id: str, status: RunStatus | None, **fields: str) -> None:
-        """Set the status (None: keep it, e.g. a teardown of a finished run) and ``fields``."""
+    def set_status(self, run_id: str, status: RunStatus | None, changes: RunChanges | None = None) -> None:
+        """Set the status (None: keep it, e.g. a teardown of a finished run) and ``changes``."""
+        fields = changes.attributes() if changes else {}
         names = {"#updatedAt": "updatedAt"}
         values: dict[str, Any] = {":now": {"N": str(int(time.time()))}}
         sets = ["#updatedAt = :now"]
@@ -56,11 +55,11 @@ class RunTable:
             ExpressionAttributeValues=values,
         )
 
-    def get_run(self, run_id: str) -> dict[str, str] | None:
+    def get_run(self, run_id: str) -> RunRecord | None:
         item = self._ddb.get_item(TableName=self.table, Key={"pk": {"S": run_pk(run_id)}, "sk": {"S": RUN_SK}}, ConsistentRead=True).get(
             "Item"
         )
-        return None if item is None else flatten(item)
+        return None if item is None else RunRecord.from_attributes(flatten(item))
 
     def put_token(self, run_id: str, step: Step, token: str) -> None:
         self._ddb.put_item(
@@ -100,3 +99,24 @@ class RunTable:
         ):
             runs += [item["pk"]["S"].removeprefix("RUN#") for item in page.get("Items", [])]
         return runs
+
+    def deployed_runs(self) -> list[RunRecord]:
+        """Every run record with a throughput or deployment ARN.
+
+        A strongly consistent scan: the table holds one item per run plus a few tokens and leases,
+        and an ARN written a moment ago must not be missed. ``tornDownAt`` is returned, not filtered
+        here, so the domain decides what still bills.
+        """
+        names = {f"#{field}": field for field in _DEPLOYED_FIELDS}
+        paginator = self._ddb.get_paginator("scan")
+        records: list[RunRecord] = []
+        for page in paginator.paginate(
+            TableName=self.table,
+            ConsistentRead=True,
+            FilterExpression="#sk = :run AND (attribute_exists(#provisionedModelArn) OR attribute_exists(#deploymentArn))",
+            ProjectionExpression=", ".join(names),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":run": {"S": RUN_SK}},
+        ):
+            records += [RunRecord.from_attributes(flatten(item)) for item in page.get("Items", [])]
+        return records

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from botocore.exceptions import ClientError
-
+from ..ports import ObjectVersion
+from ..service_errors import ConditionFailed, NotFound, ServiceError
 from .clients import client
 
 CHUNK_BYTES = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class ObjectVersion:
-    key: str
-    version_id: str
-    etag: str
-    size: int
-    sse: str | None
-    kms_key: str | None
 
 
 class DataBucket:
@@ -38,8 +27,10 @@ class DataBucket:
             args["VersionId"] = version_id
         try:
             head = self._s3.head_object(**args)
-        except ClientError as err:
-            if err.response["Error"]["Code"] in ("404", "NoSuchKey", "NoSuchVersion", "400"):
+        except NotFound:
+            return None
+        except ServiceError as err:
+            if err.code == "400":  # what HEAD answers for a malformed version id: no such version
                 return None
             raise
         return ObjectVersion(
@@ -85,10 +76,8 @@ class DataBucket:
                 Range=f"bytes={start}-{start + length - 1}",
                 ExpectedBucketOwner=self.owner,
             )["Body"]
-        except ClientError as err:
-            if err.response["Error"]["Code"] in ("404", "NoSuchKey", "412", "PreconditionFailed", "416", "InvalidRange"):
-                return None
-            raise
+        except (NotFound, ConditionFailed):  # gone, replaced (If-Match) or shorter than asked
+            return None
         try:
             return bytes(body.read())
         finally:
@@ -143,10 +132,8 @@ class DataBucket:
     def get_text(self, key: str) -> str | None:
         try:
             body = self._s3.get_object(Bucket=self.bucket, Key=key, ExpectedBucketOwner=self.owner)["Body"]
-        except ClientError as err:
-            if err.response["Error"]["Code"] in ("404", "NoSuchKey"):
-                return None
-            raise
+        except NotFound:
+            return None
         return str(body.read().decode("utf-8"))
 
     def first_lines(self, key: str, limit: int, max_bytes: int = 1 << 20) -> list[bytes]:
@@ -157,6 +144,9 @@ class DataBucket:
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
+
+    def upload(self, key: str) -> StreamingUpload:
+        return StreamingUpload(self, key)
 
 
 class StreamingUpload:

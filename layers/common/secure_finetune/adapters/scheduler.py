@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime
 
-from botocore.exceptions import ClientError
-
+from ..service_errors import AlreadyExists, NotFound
 from .clients import client
 
 MAX_RETRIES = 9  # retry schedules r1..r9: one digit keeps every name within 64 characters
@@ -38,15 +38,12 @@ class TeardownScheduler:
 
     def cancel_teardown(self, run_id: str) -> None:
         for kind in ("w", "d", *(f"r{n}" for n in range(1, MAX_RETRIES + 1))):
-            try:
+            with contextlib.suppress(NotFound):
                 self._scheduler.delete_schedule(Name=schedule_name(run_id, kind), GroupName=self.group)
-            except ClientError as err:
-                if err.response["Error"]["Code"] != "ResourceNotFoundException":
-                    raise
 
     def _once(self, run_id: str, kind: str, moment: datetime, why: str | None = None) -> None:
         name = schedule_name(run_id, kind)
-        try:
+        with contextlib.suppress(AlreadyExists):  # a retried step: already scheduled
             self._scheduler.create_schedule(
                 Name=name,
                 GroupName=self.group,
@@ -70,6 +67,3 @@ class TeardownScheduler:
                 },
                 ClientToken=name,
             )
-        except ClientError as err:
-            if err.response["Error"]["Code"] != "ConflictException":  # a retried step: already scheduled
-                raise

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import json
 
-from botocore.exceptions import ClientError
-
+from ..service_errors import AlreadyAnswered, AlreadyExists
 from .clients import client
-
-# A duplicate or late answer is not an error: the wait already ended one way or another.
-_ALREADY_ANSWERED = ("TaskTimedOut", "TaskDoesNotExist", "InvalidToken")
 
 
 class StateMachine:
@@ -21,19 +17,15 @@ class StateMachine:
         """Start one execution per name; False when that name already ran (a duplicate event)."""
         try:
             self._sfn.start_execution(stateMachineArn=self.arn, name=name, input=json.dumps(document))
-        except ClientError as err:
-            if err.response["Error"]["Code"] == "ExecutionAlreadyExists":
-                return False
-            raise
+        except AlreadyExists:
+            return False
         return True
 
     def succeed(self, token: str, output: dict[str, object]) -> bool:
         try:
             self._sfn.send_task_success(taskToken=token, output=json.dumps(output))
-        except ClientError as err:
-            if err.response["Error"]["Code"] in _ALREADY_ANSWERED:
-                return False
-            raise
+        except AlreadyAnswered:  # a duplicate or late answer: the wait already ended one way or another
+            return False
         return True
 
     def fail(self, token: str, error: str, reason: str) -> bool:
@@ -41,8 +33,6 @@ class StateMachine:
         cause = json.dumps({"errorType": error, "errorMessage": reason})
         try:
             self._sfn.send_task_failure(taskToken=token, error=error, cause=cause)
-        except ClientError as err:
-            if err.response["Error"]["Code"] in _ALREADY_ANSWERED:
-                return False
-            raise
+        except AlreadyAnswered:  # a duplicate or late answer: the wait already ended one way or another
+            return False
         return True

@@ -1,33 +1,13 @@
-"""Guardrails as code: the catalogue (checks.py) judging live evidence (evidence.py), fail closed."""
+"""Guardrails as code: the catalogue (catalogue.py) of rules (rules/) judging live evidence (evidence.py), fail closed."""
 
 from __future__ import annotations
 
-from ..reasons import Reason, ReasonCode
-from .checks import (
-    OPS_CHECKS,
-    PRE_LAUNCH_CHECKS,
-    PURCHASE_CHECKS,
-    WARN_CHECKS,
-    Check,
-    Finding,
-    PurchaseEvidence,
-    Severity,
-    StackEvidence,
-    Status,
-    evaluate,
-)
+from .catalogue import OPS_CHECKS, PRE_LAUNCH_CHECKS, PURCHASE_CHECKS, WARN_CHECKS, evaluate
 from .evidence import BucketEvidence, Evidence, KeyEvidence, NetworkEvidence, ObjectEvidence, RoleEvidence
-
-
-def blocking_reason(findings: list[Finding]) -> Reason | None:
-    blocked = [f.id for f in findings if f.blocks]
-    return Reason(ReasonCode.GUARDRAIL_FAILED, ",".join(blocked)) if blocked else None
-
-
-def findings_document(findings: list[Finding]) -> dict[str, object]:
-    """The report section every judging step writes (reports/<run>/<step>.json)."""
-    return {"findings": [f.model_dump(mode="json") for f in findings]}
-
+from .framework import Check, Finding, Severity, Status, blocking_reason, findings_document
+from .rules.iam import access_probes
+from .rules.ops import StackEvidence
+from .rules.purchase import PurchaseEvidence
 
 __all__ = [
     "OPS_CHECKS",
@@ -46,6 +26,7 @@ __all__ = [
     "Severity",
     "StackEvidence",
     "Status",
+    "access_probes",
     "blocking_reason",
     "evaluate",
     "findings_document",

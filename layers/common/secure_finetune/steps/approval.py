@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import time
 
-from ..adapters.approvals import ApprovalAlreadyDecided, ApprovalExpired, ApprovalNotFound, ApprovalStore
 from ..approval import (
+    ApprovalAlreadyDecided,
+    ApprovalExpired,
+    ApprovalNotFound,
     ApprovalStatus,
     Decision,
     Page,
@@ -36,7 +38,6 @@ def request_approval(
     state: PipelineState,
     task_token: str,
     deps: Dependencies,
-    store: ApprovalStore,
     *,
     now: float | None = None,
 ) -> str:
@@ -62,7 +63,7 @@ def request_approval(
     link = approval_link(deps.config.approval_base_url, secret, allow_loopback_http=deps.config.emulator)
     digest = secret_digest(secret)
     # Stored before it is sent: a link in a mailbox always has its record.
-    store.create(digest, run.run_id, task_token, decide_by, facts)
+    deps.approvals.create(digest, run.run_id, task_token, decide_by, facts)
     deps.notifier.send(
         ApprovalNeeded(
             run_id=run.run_id,
@@ -80,9 +81,9 @@ def request_approval(
     return digest
 
 
-def review(secret: str, now: int, store: ApprovalStore) -> Page:
+def review(secret: str, now: int, deps: Dependencies) -> Page:
     """What GET shows. Reads only: link scanners open it before any person does."""
-    record = store.get(secret_digest(secret)) if looks_like_secret(secret) else None
+    record = deps.approvals.get(secret_digest(secret)) if looks_like_secret(secret) else None
     if record is None:
         return not_found_page()
     if record.status is not ApprovalStatus.PENDING:
@@ -92,19 +93,17 @@ def review(secret: str, now: int, store: ApprovalStore) -> Page:
     return review_page(record.summary, record.decide_by, now)
 
 
-def decide(secret: str, decision: Decision, decided_by: dict[str, str], *, now: int, deps: Dependencies, store: ApprovalStore) -> Page:
+def decide(secret: str, decision: Decision, decided_by: dict[str, str], *, now: int, deps: Dependencies) -> Page:
     """The POST: take the link's one decision, then answer the run's wait."""
     if not looks_like_secret(secret):
         return not_found_page()
-    return decide_digest(secret_digest(secret), decision, decided_by, now=now, deps=deps, store=store)
+    return decide_digest(secret_digest(secret), decision, decided_by, now=now, deps=deps)
 
 
-def decide_digest(
-    digest: str, decision: Decision, decided_by: dict[str, str], *, now: int, deps: Dependencies, store: ApprovalStore
-) -> Page:
+def decide_digest(digest: str, decision: Decision, decided_by: dict[str, str], *, now: int, deps: Dependencies) -> Page:
     """Decide by the stored digest (the CLI path has no secret, only IAM rights to the table)."""
     try:
-        record = store.decide(digest, decision, now, decided_by)
+        record = deps.approvals.decide(digest, decision, now, decided_by)
     except ApprovalNotFound:
         return not_found_page()
     except ApprovalAlreadyDecided as err:
@@ -117,7 +116,7 @@ def decide_digest(
         else:
             answered = deps.machine.fail(record.task_token, DeploymentFailed.__name__, str(Reason(ReasonCode.APPROVAL_REJECTED)))
     except Exception:
-        store.reopen(digest, now)  # the pipeline never heard it: the link must stay usable
+        deps.approvals.reopen(digest, now)  # the pipeline never heard it: the link must stay usable
         raise
     # The audit line: what was decided, for which run, from where (not who: see approval.py).
     logger.info(

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from botocore.exceptions import ClientError
 
 from ..guardrails import PURCHASE_CHECKS, PurchaseEvidence, blocking_reason, evaluate, findings_document
 from ..models import find_model
@@ -21,7 +20,8 @@ from ..notifications import TeardownFailed, ThroughputReady, TornDown, TtlWarnin
 from ..pricing import price_of, usd
 from ..reasons import DeploymentFailed, Reason, ReasonCode
 from ..report_html import write_run_report
-from ..runs import RunStatus, Step, iso_utc, report_key
+from ..runs import RunChanges, RunRecord, RunStatus, Step, iso_utc, report_key
+from ..service_errors import error_code
 from ..settings import RunSettings
 from ..state import DeploymentPlan, DeploymentResult, PipelineState, SmokeResult
 from ..wiring import Dependencies
@@ -131,20 +131,19 @@ def deploy(state: PipelineState, deps: Dependencies, now: datetime | None = None
     if plan.mode == PROVISIONED:
         existing = deps.bedrock.find_throughput(plan.model_arn)
         # Never buy twice for one model; the request token makes a retried call idempotent too.
-        if existing:
-            arn = existing["provisionedModelArn"]
-        else:
-            arn = deps.bedrock.create_throughput(run.run_id, plan.model_arn, plan.model_units, tags)
-        bought = {"provisionedModelArn": arn}
+        arn = existing.arn if existing else deps.bedrock.create_throughput(run.run_id, plan.model_arn, plan.model_units, tags)
+        bought = RunChanges(provisioned_model_arn=arn)
     else:
-        bought = {"deploymentArn": (arn := deps.bedrock.create_deployment(run.run_id, plan.model_arn, tags))}
+        bought = RunChanges(deployment_arn=(arn := deps.bedrock.create_deployment(run.run_id, plan.model_arn, tags)))
     delete_at = None
     if plan.ttl_hours > 0:
         now = now or datetime.now(UTC)
         delete_at = now + timedelta(hours=plan.ttl_hours)
         warn_at = max(now, delete_at - timedelta(minutes=deps.config.ttl_warning_minutes))
         deps.scheduler.schedule_teardown(run.run_id, warn_at=warn_at, delete_at=delete_at)
-    deps.runs.set_status(run.run_id, RunStatus.DEPLOYING, deleteAt=iso_utc(delete_at) if delete_at else "never", **bought)
+    deps.runs.set_status(
+        run.run_id, RunStatus.DEPLOYING, bought.model_copy(update={"delete_at": iso_utc(delete_at) if delete_at else "never"})
+    )
     return DeploymentResult(arn=arn, mode=plan.mode, status="Creating", polls=0, delete_at=iso_utc(delete_at) if delete_at else None)
 
 
@@ -152,11 +151,11 @@ def check_deployment(state: PipelineState, deps: Dependencies) -> DeploymentResu
     current = state.deployment
     assert current is not None, "deploy before polling"
     found = deps.bedrock.get_throughput(current.arn) if current.mode == PROVISIONED else deps.bedrock.get_deployment(current.arn)
-    status, polls = str(found["status"]), current.polls + 1
+    status, polls = found.status, current.polls + 1
     if status == "Failed":
         # failureMessage goes to the encrypted report; NotifyFailure passes it on shortened (a throughput's
         # failure names capacity or permissions, never records, unlike a training job's).
-        failure = {"failureMessage": found.get("failureMessage")}
+        failure = {"failureMessage": found.failure_message}
         deps.bucket.put_json(report_key(state.run.run_id, Step.DEPLOYMENT), _with(deps, state, failure))
         code = ReasonCode.THROUGHPUT_FAILED if current.mode == PROVISIONED else ReasonCode.DEPLOYMENT_FAILED
         raise DeploymentFailed(Reason(code))
@@ -268,18 +267,17 @@ def tear_down(
 
     A refused delete is asked again on a schedule and the owner told it still bills; with
     ``retry_later=False`` (the stack is being deleted, and its scheduler with it) it raises."""
-    record = deps.runs.get_run(run_id) or {}
-    arn = record.get("provisionedModelArn") or record.get("deploymentArn")
-    if not arn:
+    record = deps.runs.get_run(run_id)
+    arn = record.bought_arn if record else None
+    if record is None or arn is None:
         return "nothing deployed"
-    dataset = f"s3://{record.get('bucket')}/{record.get('objectKey')}?versionId={record.get('versionId')}"
-    common = {"run_id": run_id, "profile": record.get("profile", ""), "dataset": dataset}
+    common = {"run_id": run_id, "profile": record.profile or "", "dataset": record.dataset_uri}
     if action == "warn":
-        if record.get("tornDownAt"):
+        if record.torn_down_at:
             return "already torn down"
-        deps.notifier.send(TtlWarning(**common, provisioned_model_arn=arn, delete_at=record.get("deleteAt", "")))
+        deps.notifier.send(TtlWarning(**common, provisioned_model_arn=arn, delete_at=record.delete_at or ""))
         return "warned"
-    mode = PROVISIONED if record.get("provisionedModelArn") else ON_DEMAND
+    mode = PROVISIONED if record.provisioned_model_arn else ON_DEMAND
     try:
         deleted = _delete(mode, arn, deps)
     except Exception as err:  # whatever refused the delete, it still bills: ask again, tell the owner
@@ -287,9 +285,9 @@ def tear_down(
             raise
         return _delete_failed(deps, err, record=record, mode=mode, arn=arn, why=why, common=common, now=now or datetime.now(UTC))
     deps.scheduler.cancel_teardown(run_id)
-    if record.get("tornDownAt"):
+    if record.torn_down_at:
         return "already torn down"
-    deps.runs.set_status(run_id, None, tornDownAt=iso_utc(datetime.now(UTC)))  # the run's outcome stays as it was
+    deps.runs.set_status(run_id, None, RunChanges(torn_down_at=iso_utc(datetime.now(UTC))))  # the run's outcome stays as it was
     deps.notifier.send(TornDown(**common, provisioned_model_arn=arn, why=why))
     return "deleted" if deleted else "was already gone"
 
@@ -299,10 +297,10 @@ def _delete(mode: str, arn: str, deps: Dependencies) -> bool:
 
 
 def _delete_failed(
-    deps: Dependencies, err: Exception, *, record: dict[str, Any], mode: str, arn: str, why: str, common: dict[str, str], now: datetime
+    deps: Dependencies, err: Exception, *, record: RunRecord, mode: str, arn: str, why: str, common: dict[str, str], now: datetime
 ) -> str:
-    run_id, retries = common["run_id"], int(record.get("teardownRetries") or 0)
-    retry_at = record.get("teardownRetryAt") or None
+    run_id, retries = common["run_id"], record.teardown_retries or 0
+    retry_at = record.teardown_retry_at or None
     if retry_at is not None and retry_at > iso_utc(now):
         pass  # a retry is already on its way (e.g. `finetune teardown` while one waits): one chain only
     elif retries < TEARDOWN_RETRIES:
@@ -310,10 +308,10 @@ def _delete_failed(
         at = now + timedelta(minutes=FIRST_RETRY_MINUTES * 2 ** (retries - 1))
         deps.scheduler.schedule_retry(run_id, retries, at, why)
         retry_at = iso_utc(at)
-        deps.runs.set_status(run_id, None, teardownRetries=str(retries), teardownRetryAt=retry_at)
+        deps.runs.set_status(run_id, None, RunChanges(teardown_retries=retries, teardown_retry_at=retry_at))
     else:
         retry_at = None
-    code = error_name(err)
+    code = error_code(err)
     delete_by_hand = _DELETE_BY_HAND[mode].format(region=deps.config.region, arn=arn)
     deps.notifier.send(
         TeardownFailed(**common, provisioned_model_arn=arn, why=why, error=code, retry_at=retry_at, delete_by_hand=delete_by_hand)
@@ -321,11 +319,6 @@ def _delete_failed(
     return f"{DELETE_FAILED} ({code}); " + (f"asked again at {retry_at}" if retry_at else "no retry left: delete it by hand")
 
 
-def error_name(err: Exception) -> str:
-    """The service's error code (an id), never its message: messages can quote what was sent."""
-    return str(err.response["Error"]["Code"]) if isinstance(err, ClientError) else type(err).__name__
-
-
-def _with(deps: Dependencies, state: PipelineState, extra: dict[str, object]) -> dict[str, object]:
+def _with(deps: Dependencies, state: PipelineState, extra: Mapping[str, object]) -> dict[str, object]:
     """The deployment report so far (findings + plan), plus ``extra``."""
     return {**deps.bucket.get_json(report_key(state.run.run_id, Step.DEPLOYMENT)), **extra}

@@ -8,7 +8,7 @@ from ..dataset import FileRole
 from ..notifications import DatasetRejected, FailedCheck, GuardrailFailed, JobFailed, LineError, MilestoneEvent, RunFailed
 from ..reasons import STOP_ERRORS, Reason, ReasonCode
 from ..report_html import write_run_report
-from ..runs import RunStatus, Step, profile_of, report_key
+from ..runs import RunChanges, RunStatus, Step, profile_of, report_key
 from ..settings import DEFAULT_PROFILE
 from ..state import PipelineState
 from ..wiring import Dependencies
@@ -60,7 +60,7 @@ def notify_failure(state: PipelineState, deps: Dependencies) -> dict[str, str]:
     # Before settings exist (e.g. UNKNOWN_PROFILE), name the profile the key asked for.
     profile = state.registered.settings.profile if state.registered else profile_of(run.key) or DEFAULT_PROFILE
     event = _milestone(state, deps, reason, str(step), profile)
-    deps.runs.set_status(run.run_id, RunStatus.FAILED, reason=str(reason))
+    deps.runs.set_status(run.run_id, RunStatus.FAILED, RunChanges(reason=str(reason)))
     release_job_slot(run.run_id, deps)  # a stopped run holds no slot and waits in no queue
     deps.notifier.send(event)
     if not _kept_on_purpose(state, reason):
@@ -99,7 +99,8 @@ def _milestone(state: PipelineState, deps: Dependencies, reason: Reason, step: s
         failed = tuple(FailedCheck(id=f["id"], fix=f["fix"] or "") for f in findings if f["status"] != "PASS" and f["severity"] == "block")
         return GuardrailFailed(**common, reason=str(reason), failed=failed, report=deps.bucket.uri(key))
     if step == Step.TRAINING:
-        job_arn = state.training.job_arn if state.training else (deps.runs.get_run(run.run_id) or {}).get("jobArn")
+        record = None if state.training else deps.runs.get_run(run.run_id)
+        job_arn = state.training.job_arn if state.training else record.job_arn if record else None
         return JobFailed(**common, reason=str(reason), job_arn=job_arn)
     failure_message = None
     if step == Step.DEPLOYMENT:

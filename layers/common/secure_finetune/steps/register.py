@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..reasons import Reason, ReasonCode, RunRejected
-from ..runs import Step, profile_of, report_key, validation_key_for
+from ..runs import RunChanges, Step, profile_of, report_key, validation_key_for
 from ..settings import load_catalog, resolve_settings
 from ..state import PipelineState, Registered, ValidationFile
 from ..wiring import Dependencies
@@ -29,13 +29,13 @@ def register_run(state: PipelineState, deps: Dependencies) -> Registered:
     )
     deps.runs.create_run(
         run.run_id,
-        {
-            "bucket": run.bucket,
-            "objectKey": run.key,
-            "versionId": run.version_id,
-            "profile": settings.profile,
-            "profilesVersion": settings.profiles_version,
-        },
+        RunChanges(
+            bucket=run.bucket,
+            object_key=run.key,
+            version_id=run.version_id,
+            profile=settings.profile,
+            profiles_version=settings.profiles_version,
+        ),
     )
     deps.bucket.put_json(report_key(run.run_id, Step.REGISTER), {"run": run.wire(), **registered.wire()})
     return registered

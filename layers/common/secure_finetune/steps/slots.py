@@ -52,7 +52,7 @@ def release_job_slot(run_id: str, deps: Dependencies) -> list[str]:
 def reclaim_job_slots(deps: Dependencies) -> list[str]:
     """Reconciler: free slots whose run is finished (a release lost to a crash), then serve the queue."""
     for holder in set(deps.slots.view().holders.values()):
-        record = deps.runs.get_run(holder) or {}
-        if record.get("status") in _DONE or not record:
+        record = deps.runs.get_run(holder)
+        if record is None or record.status in _DONE:
             deps.slots.release(holder)
     return hand_out_free_slots(deps)

@@ -10,14 +10,14 @@ fails the deletion: a FAILED answer stops CloudFormation, a silent SUCCESS would
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from ..adapters.run_scan import deployed_runs
 from ..observability import logger
-from ..runs import RUN_SK, run_pk
+from ..runs import RunRecord
+from ..service_errors import error_code
 from ..wiring import Dependencies
-from .deployment import error_name, tear_down
+from .deployment import tear_down
 
 DELETE, REFUSE = "delete", "refuse"
 MODES = (DELETE, REFUSE)
@@ -32,14 +32,14 @@ class BillingRun:
     arn: str
 
 
-def billing_runs(records: Iterable[Mapping[str, str]]) -> list[BillingRun]:
+def billing_runs(records: Iterable[RunRecord]) -> list[BillingRun]:
     """Runs that hold a throughput or deployment not yet torn down, in run id order."""
     found = []
     for record in records:
-        arn = record.get("provisionedModelArn") or record.get("deploymentArn")
-        if record.get("sk") != RUN_SK or not arn or record.get("tornDownAt"):
+        arn = record.bought_arn
+        if not arn or record.torn_down_at:
             continue
-        found.append(BillingRun(record.get("pk", "").removeprefix(run_pk("")), arn))
+        found.append(BillingRun(record.run_id, arn))
     return sorted(found, key=lambda run: run.run_id)
 
 
@@ -84,14 +84,13 @@ def guard_stack_delete(
     deps: Dependencies,
     *,
     stack_name: str,
-    scan: Callable[[str], list[dict[str, str]]] = deployed_runs,
     out_of_time: Callable[[], bool] = lambda: False,
     reason_bytes: int = REASON_BYTES,
 ) -> tuple[str, str]:
     """(``SUCCESS`` | ``FAILED``, reason) for the stack deletion, after tearing down or refusing."""
     if mode not in MODES:
         return FAILED, _cut(f"OnStackDelete must be delete or refuse, not {mode[:40]!r}; nothing was deleted.", reason_bytes)
-    runs = billing_runs(scan(deps.config.table))
+    runs = billing_runs(deps.runs.deployed_runs())
     if not runs:
         return SUCCESS, "No run holds a throughput or deployment."
     # The full list goes to the log: the reason may have to stop at "and N more".
@@ -108,7 +107,7 @@ def guard_stack_delete(
         try:
             outcome = tear_down(run.run_id, DELETE, deps, why="stack deleted", retry_later=False)
         except Exception as err:  # one failure must not stop the others; it fails the deletion below
-            logger.warning("teardown failed", run=run.run_id, error=error_name(err))
+            logger.warning("teardown failed", run=run.run_id, error=error_code(err))
             failed.append(run)
             continue
         logger.info("torn down", run=run.run_id, outcome=outcome)

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-
-from botocore.exceptions import ClientError
 
 from ..config import StackConfig
 from ..events import BedrockJobStateChange
 from ..models import find_model
 from ..notifications import JobFinished, JobStarted
 from ..observability import logger
+from ..ports import JobStatus, TrainingJob
 from ..reasons import JobQuotaBusy, Reason, ReasonCode, TrainingFailed
-from ..runs import RunStatus, Step, output_prefix, report_key
+from ..runs import RunChanges, RunStatus, Step, output_prefix, report_key
+from ..service_errors import Denied, Invalid, NotFound, QuotaExceeded, ServiceError, error_code
 from ..state import MetricsResult, PipelineState, TrainingResult
 from ..training_metrics import VALIDATION_METRICS_FILES, LossCurve, MetricsUnreadable, gate_problems, metrics_key, parse_loss_curve
 from ..wiring import Dependencies
@@ -64,17 +63,16 @@ def _tag_value(value: str) -> str:
     return "".join(c if c.isalnum() or c in " ._:/=+@-" else "_" for c in value)[:256]
 
 
-def drift(recorded: dict[str, Any], request: dict[str, Any]) -> list[str]:
+def drift(recorded: TrainingJob, request: dict[str, Any]) -> list[str]:
     """What Bedrock recorded differently from what we asked (GR-JOB-06, minimal)."""
     problems = []
-    vpc = recorded.get("vpcConfig") or {}
-    if sorted(vpc.get("subnetIds", [])) != sorted(request["vpcConfig"]["subnetIds"]):
+    if sorted(recorded.subnet_ids) != sorted(request["vpcConfig"]["subnetIds"]):
         problems.append("subnets")
-    if sorted(vpc.get("securityGroupIds", [])) != sorted(request["vpcConfig"]["securityGroupIds"]):
+    if sorted(recorded.security_group_ids) != sorted(request["vpcConfig"]["securityGroupIds"]):
         problems.append("security-groups")
-    if recorded.get("outputModelKmsKeyArn") != request["customModelKmsKeyId"]:
+    if recorded.output_model_kms_key_arn != request["customModelKmsKeyId"]:
         problems.append("kms-key")
-    if recorded.get("roleArn") != request["roleArn"]:
+    if recorded.role_arn != request["roleArn"]:
         problems.append("role")
     return problems
 
@@ -86,18 +84,15 @@ def start_training_job(state: PipelineState, task_token: str, deps: Dependencies
     request = job_request(state, deps.config)
     try:
         job_arn = deps.bedrock.create_job(request)
-    except ClientError as err:
-        code = err.response["Error"]["Code"]
-        if code in ("ValidationException", "AccessDeniedException", "ResourceNotFoundException"):
-            raise TrainingFailed(Reason(ReasonCode.JOB_REJECTED, code)) from None
-        if code == "ServiceQuotaExceededException":  # jobs outside the pipeline hold the quota
-            raise JobQuotaBusy(Reason(ReasonCode.JOB_QUOTA_EXCEEDED)) from None
-        raise
+    except (Invalid, Denied, NotFound) as err:
+        raise TrainingFailed(Reason(ReasonCode.JOB_REJECTED, err.code)) from None
+    except QuotaExceeded:  # jobs outside the pipeline hold the quota
+        raise JobQuotaBusy(Reason(ReasonCode.JOB_QUOTA_EXCEEDED)) from None
     drifted = drift(deps.bedrock.get_job(run.run_id), request)
     if drifted:
         deps.bedrock.stop_job(run.run_id)
         raise TrainingFailed(Reason(ReasonCode.JOB_DRIFT, ",".join(drifted)))
-    deps.runs.set_status(run.run_id, RunStatus.TRAINING, jobArn=job_arn)
+    deps.runs.set_status(run.run_id, RunStatus.TRAINING, RunChanges(job_arn=job_arn))
     deps.notifier.send(
         JobStarted(
             run_id=run.run_id,
@@ -112,7 +107,7 @@ def start_training_job(state: PipelineState, task_token: str, deps: Dependencies
     return job_arn
 
 
-_FAILED_REASONS = {"Failed": ReasonCode.JOB_FAILED, "Stopped": ReasonCode.JOB_STOPPED}
+_FAILED_REASONS = {JobStatus.FAILED: ReasonCode.JOB_FAILED, JobStatus.STOPPED: ReasonCode.JOB_STOPPED}
 
 
 def complete_training_job(event: BedrockJobStateChange, deps: Dependencies) -> str:
@@ -131,34 +126,28 @@ def answer_training_wait(run_id: str, deps: Dependencies) -> str:
     if token is None:
         return "ignored: not a job this pipeline is waiting for"
     job = deps.bedrock.get_job(run_id)  # the event is a trigger; the API is the truth
-    status = job.get("status")
-    if status == "Completed":
+    status = job.status
+    if status is JobStatus.COMPLETED:
         result = TrainingResult(
-            job_arn=job["jobArn"],
-            status=status,
-            output_model_arn=job.get("outputModelArn"),
-            output_uri=job["outputDataConfig"]["s3Uri"],
-            training_seconds=_seconds_between(job.get("creationTime"), job.get("endTime")),
+            job_arn=job.arn,
+            status=status.value,
+            output_model_arn=job.output_model_arn,
+            output_uri=job.output_uri,
+            training_seconds=job.training_seconds,
         )
         answered = deps.machine.succeed(token, result.wire())
     elif status in _FAILED_REASONS:
         # failureMessage can quote a record, so it goes to the encrypted report, not the message.
         deps.bucket.put_json(
             report_key(run_id, Step.TRAINING),
-            {"jobArn": job["jobArn"], "status": status, "failureMessage": job.get("failureMessage")},
+            {"jobArn": job.arn, "status": status.value, "failureMessage": job.failure_message},
         )
         answered = deps.machine.fail(token, TrainingFailed.__name__, str(Reason(_FAILED_REASONS[status])))
     else:
-        return f"ignored: job is {status}"
+        return f"ignored: job is {status.value}"
     deps.runs.delete_token(run_id, Step.TRAINING)
     release_job_slot(run_id, deps)  # the job has ended: the next queued run may start its own
-    return f"{ANSWERED} {status}" if answered else f"already answered ({status})"
-
-
-def _seconds_between(start: object, end: object) -> float | None:
-    if isinstance(start, datetime) and isinstance(end, datetime):
-        return round((end - start).total_seconds(), 1)
-    return None
+    return f"{ANSWERED} {status.value}" if answered else f"already answered ({status.value})"
 
 
 @dataclass(frozen=True)
@@ -199,10 +188,10 @@ def stop_job_of_aborted_run(run_id: str, deps: Dependencies) -> str:
         return "ignored: the run was not training" if torn == "nothing deployed" else f"torn down: {torn}"
     try:
         deps.bedrock.stop_job(run_id)
-    except ClientError as err:
-        return f"could not stop: {err.response['Error']['Code']}"
+    except ServiceError as err:
+        return f"could not stop: {err.code}"
     deps.runs.delete_token(run_id, Step.TRAINING)
-    deps.runs.set_status(run_id, RunStatus.FAILED, reason="JOB_STOPPED:aborted")
+    deps.runs.set_status(run_id, RunStatus.FAILED, RunChanges(reason="JOB_STOPPED:aborted"))
     release_job_slot(run_id, deps)
     return "stopped"
 
@@ -211,8 +200,8 @@ def stop_training_job(state: PipelineState, deps: Dependencies) -> None:
     """After the wait timed out: stop the job if it still runs (a timeout does not cancel it)."""
     try:
         deps.bedrock.stop_job(state.run.run_id)
-    except ClientError as err:
-        logger.warning("could not stop the job", error=err.response["Error"]["Code"])
+    except ServiceError as err:
+        logger.warning("could not stop the job", error=error_code(err))
 
 
 def _validation_curve(state: PipelineState, deps: Dependencies) -> LossCurve | None:
@@ -254,7 +243,7 @@ def read_training_metrics(state: PipelineState, deps: Dependencies) -> MetricsRe
     )
     if problems:
         raise TrainingFailed(Reason(ReasonCode.METRICS_GATE_FAILED, ",".join(problems)))
-    deps.runs.set_status(run.run_id, RunStatus.TRAINED, outputModelArn=training.output_model_arn or "")
+    deps.runs.set_status(run.run_id, RunStatus.TRAINED, RunChanges(output_model_arn=training.output_model_arn or ""))
     deps.notifier.send(
         JobFinished(
             run_id=run.run_id,

@@ -5,10 +5,24 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ..adapters.s3 import DataBucket, StreamingUpload
-from ..dataset import DatasetReport, DatasetRules, FileRole, MediaReference, record_count_problems, split_lines, validate_dataset
-from ..media import HEAD_BYTES, MediaObject, checks_dimensions, image_dimensions, media_problems, video_seconds, with_media_problems
+from ..dataset import (
+    HEAD_BYTES,
+    DatasetReport,
+    DatasetRules,
+    FileRole,
+    MediaObject,
+    MediaReference,
+    checks_dimensions,
+    image_dimensions,
+    media_problems,
+    record_count_problems,
+    split_lines,
+    validate_dataset,
+    video_seconds,
+    with_media_problems,
+)
 from ..models import Hyperparameter, MediaRules, find_model, records_bounds
+from ..ports import DataBucketPort
 from ..pricing import price_of, training_cost
 from ..reasons import DatasetInvalid, Reason, ReasonCode
 from ..runs import Step, quarantine_key, report_key, validated_key
@@ -87,7 +101,9 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
     )
 
 
-def check_media_objects(bucket: DataBucket, report: DatasetReport, rules: MediaRules, budget: int = MEDIA_OBJECTS_PER_RUN) -> DatasetReport:
+def check_media_objects(
+    bucket: DataBucketPort, report: DatasetReport, rules: MediaRules, budget: int = MEDIA_OBJECTS_PER_RUN
+) -> DatasetReport:
     """Size, and where the model documents them, image dimensions and video duration of the referenced objects;
     also ``finetune validate``'s, so a laptop and the pipeline give one verdict."""
     checked = report.media[:budget]
@@ -100,8 +116,8 @@ def check_media_objects(bucket: DataBucket, report: DatasetReport, rules: MediaR
     return with_media_problems(report, media_problems(objects, rules), unchecked)
 
 
-def _read_media(bucket: DataBucket, reference: MediaReference, rules: MediaRules) -> MediaObject:
-    prefix = f"s3://{bucket.bucket}/"
+def _read_media(bucket: DataBucketPort, reference: MediaReference, rules: MediaRules) -> MediaObject:
+    prefix = bucket.uri("")
     if not reference.uri.startswith(prefix):  # the validator already rejects these; never read elsewhere
         return MediaObject(reference, size=None)
     key = reference.uri.removeprefix(prefix)
@@ -147,7 +163,7 @@ def _carve_validation(
 ) -> dict[FileRole, str] | None:
     """Stream the accepted version again into validated/<sha256>/ as a training and a validation file."""
     targets = {role: validated_key(training.sha256, key.removesuffix(".jsonl") + f".{role.value}.jsonl") for role in FileRole}
-    writers = {role: StreamingUpload(deps.bucket, target) for role, target in targets.items()}
+    writers = {role: deps.bucket.upload(target) for role, target in targets.items()}
     lines = dict.fromkeys(FileRole, 0)
     try:
         for role, line in split_lines(deps.bucket.stream(key, version), fraction, max_validation):

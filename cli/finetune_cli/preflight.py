@@ -10,13 +10,20 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from .adapters.clients import client
-from .adapters.evidence import EvidenceReader, policy_document
-from .guardrails import OPS_CHECKS, PRE_LAUNCH_CHECKS, WARN_CHECKS, Evidence, Finding, ObjectEvidence, StackEvidence, evaluate
-from .guardrails.checks import access_probes
-from .notifications import milestone_fields
+from finetune_cli import aws
+from finetune_cli.aws import AwsCallFailed
+from secure_finetune.guardrails import (
+    OPS_CHECKS,
+    PRE_LAUNCH_CHECKS,
+    WARN_CHECKS,
+    Evidence,
+    Finding,
+    ObjectEvidence,
+    StackEvidence,
+    access_probes,
+    evaluate,
+)
+from secure_finetune.notifications import milestone_fields
 
 
 @dataclass(frozen=True)
@@ -34,10 +41,8 @@ class Target:
 
 
 def target_from_stack(stack_name: str, base_model: str, customization_type: str = "FINE_TUNING") -> Target:
-    cloudformation = client("cloudformation")
-    stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
-    resources = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
+    outputs = aws.stack_outputs(stack_name)
+    resources = aws.stack_resources(stack_name)
     launcher = next((r["PhysicalResourceId"] for r in resources if r.get("LogicalResourceId") == "PipelineFunctionRole"), None)
     return Target(
         bucket=outputs["DataBucketName"],
@@ -45,7 +50,7 @@ def target_from_stack(stack_name: str, base_model: str, customization_type: str 
         subnet_ids=tuple(outputs["JobSubnetIds"].split(",")),
         security_group_ids=tuple(outputs["JobSecurityGroupIds"].split(",")),
         service_role_arn=outputs["BedrockServiceRoleArn"],
-        launcher_role_arn=client("iam").get_role(RoleName=launcher)["Role"]["Arn"] if launcher else None,
+        launcher_role_arn=aws.role_arn(launcher) if launcher else None,
         base_model=base_model,
         customization_type=customization_type,
         functions=tuple(r["PhysicalResourceId"] for r in resources if r.get("ResourceType") == "AWS::Lambda::Function"),
@@ -59,18 +64,17 @@ def _stack_evidence(account: str, target: Target) -> StackEvidence | None:
 
     def function_policy(name: str) -> dict[str, Any] | None:
         try:
-            return policy_document(client("lambda").get_policy(FunctionName=name)["Policy"])
-        except ClientError as err:
-            return {} if err.response["Error"]["Code"] == "ResourceNotFoundException" else None
+            return aws.function_policy(name)
+        except AwsCallFailed as err:
+            return {} if err.code == "ResourceNotFoundException" else None
 
     def rule(name: str) -> dict[str, Any]:
-        events = client("events")
-        pattern = json.loads(events.describe_rule(Name=name).get("EventPattern") or "{}")  # {} = a schedule
-        return {"pattern": pattern, "targets": events.list_targets_by_rule(Rule=name)["Targets"]}
+        pattern = json.loads(aws.rule_pattern(name) or "{}")  # {} = a schedule
+        return {"pattern": pattern, "targets": aws.rule_targets(name)}
 
     try:
         rules: dict[str, dict[str, Any]] | None = {name: rule(name) for name in target.rules}
-    except (ClientError, KeyError, ValueError):
+    except (AwsCallFailed, KeyError, ValueError):
         rules = None
     return StackEvidence(
         account=account,
@@ -81,8 +85,8 @@ def _stack_evidence(account: str, target: Target) -> StackEvidence | None:
 
 
 def audit(target: Target) -> list[Finding]:
-    account = client("sts").get_caller_identity()["Account"]
-    reader = EvidenceReader(account, client("sts").meta.region_name)
+    reader = aws.evidence_reader()
+    account = reader.account
     evidence = Evidence(
         account=account,
         region=reader.region,

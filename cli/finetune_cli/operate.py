@@ -12,12 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from .adapters.clients import client
-from .adapters.runs_table import RunTable
-from .adapters.stepfunctions import StateMachine
-from .runs import Step, report_key
+from finetune_cli import aws
+from finetune_cli.aws import AwsCallFailed
+from secure_finetune.runs import Step, report_key
 
 _ATTEMPT = re.compile(r"^(?P<run>.+?)-a(?P<n>[0-9]+)$")
 
@@ -31,8 +28,7 @@ class Stack:
 
     @classmethod
     def named(cls, name: str) -> Stack:
-        stack = client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        outputs = aws.stack_outputs(name)
         return cls(outputs["StateMachineArn"], outputs["RunsTableName"], outputs["DataBucketName"], outputs["TeardownFunctionName"])
 
     def execution_arn(self, run_id: str) -> str:
@@ -40,7 +36,7 @@ class Stack:
 
 
 def list_runs(stack: Stack, limit: int = 20) -> list[dict[str, str]]:
-    executions = client("stepfunctions").list_executions(stateMachineArn=stack.state_machine_arn, maxResults=limit)["executions"]
+    executions = aws.list_executions(stack.state_machine_arn, limit)
     return [
         {
             "run": execution["name"],
@@ -54,9 +50,8 @@ def list_runs(stack: Stack, limit: int = 20) -> list[dict[str, str]]:
 
 def run_status(stack: Stack, run_id: str) -> dict[str, Any]:
     """Steps taken, the run record (job, throughput, deadline) and the costs known so far."""
-    sfn = client("stepfunctions")
-    execution = sfn.describe_execution(executionArn=stack.execution_arn(run_id))
-    history = sfn.get_execution_history(executionArn=stack.execution_arn(run_id), maxResults=1000)["events"]
+    execution = aws.describe_execution(stack.execution_arn(run_id))
+    history = aws.execution_history(stack.execution_arn(run_id), max_results=1000)
     steps = [event["stateEnteredEventDetails"]["name"] for event in history if event["type"].endswith("StateEntered")]
     return {
         "run": run_id,
@@ -71,9 +66,9 @@ def run_status(stack: Stack, run_id: str) -> dict[str, Any]:
 def cancel_run(stack: Stack, run_id: str) -> str:
     """Stop the execution; the rule on ABORTED executions stops its job and frees its job slot."""
     try:
-        client("stepfunctions").stop_execution(executionArn=stack.execution_arn(run_id), cause="cancelled with finetune cancel")
-    except ClientError as err:
-        if err.response["Error"]["Code"] == "ExecutionDoesNotExist":
+        aws.stop_execution(stack.execution_arn(run_id), cause="cancelled with finetune cancel")
+    except AwsCallFailed as err:
+        if err.code == "ExecutionDoesNotExist":
             return "no such run"
         raise
     return "cancelled"
@@ -83,11 +78,10 @@ def retry_run(stack: Stack, run_id: str) -> str:
     """A new attempt for the same dataset version: ``<run>-a<n>`` names the execution, the job and the model."""
     original = _ATTEMPT.match(run_id)
     base = original["run"] if original else run_id
-    document = json.loads(client("stepfunctions").describe_execution(executionArn=stack.execution_arn(run_id))["input"])
-    machine = StateMachine(stack.state_machine_arn)
+    document = json.loads(aws.describe_execution(stack.execution_arn(run_id))["input"])
     for attempt in range(2, 100):  # the first name Step Functions has not run yet (it refuses a taken one)
         document["run"]["runId"] = new_id = f"{base}-a{attempt}"
-        if machine.start(new_id, document):
+        if aws.start_execution(stack.state_machine_arn, new_id, document):
             return new_id
     raise RuntimeError(f"{base} has had 99 attempts")
 
@@ -95,15 +89,15 @@ def retry_run(stack: Stack, run_id: str) -> str:
 def teardown_run(stack: Stack, run_id: str) -> dict[str, Any]:
     """Delete the run's throughput or deployment now, through the stack's teardown function."""
     payload = {"runId": run_id, "action": "delete", "why": "torn down with finetune teardown"}
-    response = client("lambda").invoke(FunctionName=stack.teardown_function, Payload=json.dumps(payload).encode())
-    answer: dict[str, Any] = json.loads(response["Payload"].read())
-    if response.get("FunctionError"):
+    answer: dict[str, Any]
+    answer, function_error = aws.invoke(stack.teardown_function, payload)
+    if function_error:
         raise RuntimeError(f"teardown failed: {answer.get('errorType', 'error')}")
     return answer
 
 
 def _run_record(stack: Stack, run_id: str) -> dict[str, str]:
-    record = RunTable(stack.table).get_run(run_id) or {}
+    record = aws.run_record(stack.table, run_id) or {}
     return {name: value for name, value in record.items() if name not in ("pk", "sk")}
 
 
@@ -119,8 +113,8 @@ def _costs(stack: Stack, run_id: str) -> dict[str, float | None]:
 
 def _document(stack: Stack, key: str) -> dict[str, Any]:
     try:
-        body = client("s3").get_object(Bucket=stack.bucket, Key=key)["Body"]
-    except ClientError:
+        body = aws.object_bytes(stack.bucket, key)
+    except AwsCallFailed:
         return {}
-    document: dict[str, Any] = json.loads(body.read())
+    document: dict[str, Any] = json.loads(body)
     return document

@@ -16,6 +16,7 @@ deployed stack read-only against the account-level guardrails: exit 0 when no bl
 ``report`` renders a run's report documents (``reports/RUN/*.json``) into one self-contained HTML page.
 ``runs``, ``status``, ``cancel``, ``retry`` and ``teardown`` operate runs of a deployed stack with
 the caller's IAM rights (see ``operate.py``); each takes ``--endpoint-url`` for an emulator.
+Every AWS call of this package goes through ``aws.py``.
 """
 
 from __future__ import annotations
@@ -32,12 +33,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
-from .dataset import DatasetReport, DatasetRules, FileRole, validate_dataset
-from .models import CustomizationType, UnknownModel, find_model
-from .settings import load_catalog
+from secure_finetune.dataset import DatasetReport, DatasetRules, FileRole, validate_dataset
+from secure_finetune.models import CustomizationType, UnknownModel, find_model
+from secure_finetune.settings import load_catalog
 
 T = TypeVar("T")
-DEFAULT_PROFILES = Path(__file__).resolve().parents[3] / "config" / "profiles.toml"
+DEFAULT_PROFILES = Path(__file__).resolve().parents[2] / "config" / "profiles.toml"
 CHUNK = 1024 * 1024
 
 
@@ -48,11 +49,11 @@ class UsageError(Exception):
 def _source(location: str) -> tuple[Iterator[bytes], int, str | None]:
     """(chunks, size, bucket) of a local file or an s3:// object."""
     if location.startswith("s3://"):
-        import boto3  # only when reading from S3
+        from finetune_cli import aws  # boto3 only when reading from S3
 
         bucket, _, key = location.removeprefix("s3://").partition("/")
-        body = boto3.client("s3").get_object(Bucket=bucket, Key=key)
-        return body["Body"].iter_chunks(CHUNK), int(body["ContentLength"]), bucket
+        stream, size = aws.read_object(bucket, key, CHUNK)
+        return stream, size, bucket
     path = Path(location)
     if not path.is_file():
         raise UsageError(f"no such file: {location}")
@@ -160,35 +161,27 @@ def _checks_media(args: argparse.Namespace) -> bool:
 
 def _use_endpoint(url: str | None) -> None:
     """``--endpoint-url`` (e.g. a moto server): every client made from here on goes there."""
-    import os
+    from finetune_cli import aws
 
-    from .adapters.clients import reset_clients
-
-    if url:
-        os.environ["AWS_ENDPOINT_URL"] = url
-        reset_clients()  # a client cached earlier would still point at AWS
+    aws.use_endpoint(url)
 
 
 def _read_own_bucket(bucket: str, what: str, read: Callable[[Any], T]) -> T:
     """``read(DataBucket)`` on a bucket of the caller's account (read-only: no key needed), as the
     pipeline reads it (GR-CTX-02); AWS errors become usage errors naming ``what`` was read."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from .adapters.clients import client
-    from .adapters.s3 import DataBucket
+    from finetune_cli import aws
 
     try:
-        owner = client("sts").get_caller_identity()["Account"]
-        return read(DataBucket(bucket, owner, key_arn=""))
-    except ClientError as err:  # e.g. AccessDenied: a missing object reads as 403 without s3:ListBucket
-        raise UsageError(f"cannot read {what} as its owner: {err.response['Error']['Code']}") from None
-    except BotoCoreError as err:
+        return aws.read_own_bucket(bucket, read)
+    except aws.AwsCallFailed as err:  # e.g. AccessDenied: a missing object reads as 403 without s3:ListBucket
+        raise UsageError(f"cannot read {what} as its owner: {err.code}") from None
+    except aws.AwsUnreachable as err:
         raise UsageError(str(err)) from None
 
 
 def _with_media_checked(report: DatasetReport, rules: DatasetRules) -> DatasetReport:
     """The pipeline's own media check (existence, size, image dimensions, video duration) on the media bucket."""
-    from .steps.validate import check_media_objects
+    from secure_finetune.steps.validate import check_media_objects
 
     assert rules.media is not None and rules.media_bucket is not None
     media = rules.media
@@ -198,7 +191,7 @@ def _with_media_checked(report: DatasetReport, rules: DatasetRules) -> DatasetRe
 
 def _report(args: argparse.Namespace) -> int:
     """Render ``reports/<RUN>/*.json`` into one self-contained HTML page on this machine."""
-    from .report_html import load_run_documents, render_run_report
+    from secure_finetune.report_html import load_run_documents, render_run_report
 
     _use_endpoint(args.endpoint_url)  # e.g. the demo's moto server
     where = f"s3://{args.bucket}/reports/{args.run}/"
@@ -228,9 +221,9 @@ def _profiles(args: argparse.Namespace, console: Console) -> int:
 
 
 def _preflight(args: argparse.Namespace, console: Console) -> int:
-    from .guardrails import findings_document
-    from .models import find_model
-    from .preflight import Target, audit, target_from_stack
+    from finetune_cli.preflight import Target, audit, target_from_stack
+    from secure_finetune.guardrails import findings_document
+    from secure_finetune.models import find_model
 
     _use_endpoint(args.endpoint_url)
     model = find_model(args.model).model_id
@@ -272,9 +265,8 @@ def print_findings(console: Console, findings: list[Any], emulated: set[str]) ->
 
 
 def _operate(args: argparse.Namespace, console: Console) -> int:
-    from botocore.exceptions import ClientError
-
-    from . import operate
+    from finetune_cli import operate
+    from finetune_cli.aws import AwsCallFailed
 
     _use_endpoint(args.endpoint_url)
     try:
@@ -295,13 +287,13 @@ def _operate(args: argparse.Namespace, console: Console) -> int:
         if args.command == "retry":
             console.print(f"started {escape(operate.retry_run(stack, args.run))}")
             return 0
-        from .steps.deployment import DELETE_FAILED
+        from secure_finetune.steps.deployment import DELETE_FAILED
 
         outcome = str(operate.teardown_run(stack, args.run).get("outcome"))
         console.print(f"{escape(args.run)}: {escape(outcome)}")
         return 1 if outcome.startswith(DELETE_FAILED) else 0  # still billing: not a success
-    except ClientError as err:
-        raise UsageError(f"{args.command} {getattr(args, 'run', '')}: {err.response['Error']['Code']}") from None
+    except AwsCallFailed as err:
+        raise UsageError(f"{args.command} {getattr(args, 'run', '')}: {err.code}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

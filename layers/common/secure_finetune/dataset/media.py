@@ -1,7 +1,7 @@
 """Limits on the media objects a dataset references: bytes per object, image pixel dimensions and
 video duration.
 
-The JSONL stream only shows references (``dataset.py`` checks their format, count and place);
+The JSONL stream only shows references (``checker.py`` checks their format, count and place);
 these limits need the objects. The pipeline reads each referenced object's size (HEAD) and, where
 the model documents pixel limits, its first ``HEAD_BYTES`` (a range GET); everything here is pure
 and works on those plain values. Problems carry a line, a reason code and a content-free message:
@@ -22,9 +22,9 @@ import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .dataset import DatasetReport, LineProblem, MediaReference, ProblemCollector, WarningCode
-from .models import MediaRules
-from .reasons import ReasonCode
+from ..models import MediaRules
+from ..reasons import ReasonCode
+from .report import DatasetReport, LineProblem, MediaReference, ProblemCollector, WarningCode
 
 HEAD_BYTES = 64 * 1024
 

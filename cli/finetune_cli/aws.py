@@ -1,0 +1,186 @@
+"""The CLI's own AWS calls: the only module of ``finetune_cli`` that imports boto3 or botocore.
+
+Small reads and writes with the caller's IAM rights, on the pipeline's own adapters where they
+exist (``secure_finetune.adapters``). Their exceptions stay in here: an error answer from AWS
+(botocore's ``ClientError``, or the domain's ``ServiceError`` that ``adapters.clients`` raises for
+it) leaves as ``AwsCallFailed`` with its error code; no answer at all (no credentials, no endpoint,
+a timeout) as ``AwsUnreachable`` with botocore's message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from secure_finetune.adapters.clients import client, reset_clients
+from secure_finetune.adapters.evidence import EvidenceReader, policy_document
+from secure_finetune.adapters.runs_table import flatten
+from secure_finetune.adapters.s3 import DataBucket
+from secure_finetune.adapters.stepfunctions import StateMachine
+from secure_finetune.runs import RUN_SK, run_pk
+from secure_finetune.service_errors import ServiceError
+
+T = TypeVar("T")
+
+
+class AwsCallFailed(Exception):
+    """AWS answered with an error; ``code`` is its error code (e.g. ``AccessDenied``)."""
+
+    def __init__(self, code: str, operation: str = "") -> None:
+        super().__init__(f"{operation}: {code}" if operation else code)
+        self.code = code
+        self.operation = operation
+
+
+class AwsUnreachable(Exception):
+    """No answer from AWS (no credentials, no endpoint, a timeout); the message is botocore's."""
+
+
+@contextmanager
+def _answers() -> Iterator[None]:
+    try:
+        yield
+    except ClientError as err:
+        raise AwsCallFailed(str(err.response["Error"]["Code"]), err.operation_name) from err
+    except ServiceError as err:
+        raise AwsCallFailed(err.code, err.operation) from err
+    except BotoCoreError as err:
+        raise AwsUnreachable(str(err)) from err
+
+
+def use_endpoint(url: str | None) -> None:
+    """``--endpoint-url`` (e.g. a moto server): every client made from here on goes there."""
+    if url:
+        os.environ["AWS_ENDPOINT_URL"] = url
+        reset_clients()  # a client cached earlier would still point at AWS
+
+
+# ---------------------------------------------------------------- S3
+def read_object(bucket: str, key: str, chunk_size: int) -> tuple[Iterator[bytes], int]:
+    """(chunks, size) of an object, read with the caller's rights."""
+    with _answers():
+        body = boto3.client("s3").get_object(Bucket=bucket, Key=key)
+
+    def chunks() -> Iterator[bytes]:
+        with _answers():
+            yield from body["Body"].iter_chunks(chunk_size)
+
+    return chunks(), int(body["ContentLength"])
+
+
+def read_own_bucket(bucket: str, read: Callable[[DataBucket], T]) -> T:
+    """``read(DataBucket)`` on a bucket of the caller's account, as the pipeline reads it (the
+    caller's account as expected owner; read-only: no key needed). Errors inside ``read`` too
+    leave as ``AwsCallFailed``/``AwsUnreachable``."""
+    with _answers():
+        owner = str(client("sts").get_caller_identity()["Account"])
+        return read(DataBucket(bucket, owner, key_arn=""))
+
+
+def object_bytes(bucket: str, key: str) -> bytes:
+    with _answers():
+        body = client("s3").get_object(Bucket=bucket, Key=key)["Body"]
+    data: bytes = body.read()
+    return data
+
+
+# ---------------------------------------------------------------- the account and the stack
+def evidence_reader() -> EvidenceReader:
+    """The pipeline's read-only evidence gatherer for the caller's account and region (its reads
+    never raise: an unreadable piece is None, judged UNKNOWN)."""
+    with _answers():
+        account = str(client("sts").get_caller_identity()["Account"])
+        return EvidenceReader(account, client("sts").meta.region_name)
+
+
+def stack_outputs(stack_name: str) -> dict[str, str]:
+    with _answers():
+        stack = client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def stack_resources(stack_name: str) -> list[dict[str, Any]]:
+    with _answers():
+        resources: list[dict[str, Any]] = client("cloudformation").describe_stack_resources(StackName=stack_name)["StackResources"]
+    return resources
+
+
+def role_arn(role_name: str) -> str:
+    with _answers():
+        return str(client("iam").get_role(RoleName=role_name)["Role"]["Arn"])
+
+
+def function_policy(function_name: str) -> dict[str, Any]:
+    """The function's resource policy (``ResourceNotFoundException`` when it has none)."""
+    with _answers():
+        policy = client("lambda").get_policy(FunctionName=function_name)["Policy"]
+    return policy_document(policy)
+
+
+def rule_pattern(rule_name: str) -> str | None:
+    """An EventBridge rule's event pattern (JSON text); None for a schedule."""
+    with _answers():
+        pattern: str | None = client("events").describe_rule(Name=rule_name).get("EventPattern")
+    return pattern
+
+
+def rule_targets(rule_name: str) -> list[dict[str, Any]]:
+    with _answers():
+        targets: list[dict[str, Any]] = client("events").list_targets_by_rule(Rule=rule_name)["Targets"]
+    return targets
+
+
+# ---------------------------------------------------------------- runs
+def list_executions(state_machine_arn: str, limit: int) -> list[dict[str, Any]]:
+    with _answers():
+        executions: list[dict[str, Any]] = client("stepfunctions").list_executions(stateMachineArn=state_machine_arn, maxResults=limit)[
+            "executions"
+        ]
+    return executions
+
+
+def describe_execution(execution_arn: str) -> dict[str, Any]:
+    with _answers():
+        execution: dict[str, Any] = client("stepfunctions").describe_execution(executionArn=execution_arn)
+    return execution
+
+
+def execution_history(execution_arn: str, max_results: int = 1000) -> list[dict[str, Any]]:
+    with _answers():
+        events: list[dict[str, Any]] = client("stepfunctions").get_execution_history(executionArn=execution_arn, maxResults=max_results)[
+            "events"
+        ]
+    return events
+
+
+def stop_execution(execution_arn: str, cause: str) -> None:
+    with _answers():
+        client("stepfunctions").stop_execution(executionArn=execution_arn, cause=cause)
+
+
+def start_execution(state_machine_arn: str, name: str, document: dict[str, Any]) -> bool:
+    """Start an execution under ``name``; False when that name already ran."""
+    with _answers():
+        return StateMachine(state_machine_arn).start(name, document)
+
+
+def run_record(table: str, run_id: str) -> dict[str, str] | None:
+    """The run record's attributes as stored (string values, ``pk``/``sk`` included), or None."""
+    with _answers():
+        item = client("dynamodb").get_item(TableName=table, Key={"pk": {"S": run_pk(run_id)}, "sk": {"S": RUN_SK}}, ConsistentRead=True)
+    found = item.get("Item")
+    return None if found is None else flatten(found)
+
+
+def invoke(function_name: str, payload: dict[str, Any]) -> tuple[Any, str | None]:
+    """(the function's JSON answer, its ``FunctionError`` or None) of a synchronous invoke."""
+    with _answers():
+        response = client("lambda").invoke(FunctionName=function_name, Payload=json.dumps(payload).encode())
+        answer = response["Payload"].read()
+    return json.loads(answer), response.get("FunctionError")

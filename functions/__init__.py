@@ -1,0 +1,1 @@
+"""The Lambda handlers, one folder (code URI) per function."""

@@ -1,0 +1,1 @@
+"""Lambda handler package (the function's code URI)."""

@@ -1,0 +1,153 @@
+"""One line's checks: the strict parse, its format's shape, the model's limits, the media it
+references (format, count, place) and the warnings (token limit, duplicates, secrets, PII)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..reasons import ReasonCode
+from .formats import Literals, Record, record_shape
+from .report import CHARS_PER_TOKEN_BEDROCK, MediaReference, Problem, ProblemCollector, WarningCode
+from .rules import DatasetRules
+from .sensitive import sensitive
+from .stream import BOM
+from .strict_json import parse_record
+
+MAX_MEDIA_REFERENCES = 10_000  # distinct media URIs a report keeps for the object checks (media.py)
+NEAR_LIMIT = 0.9
+
+
+@dataclass
+class Tally:
+    records: int = 0
+    tokens: int = 0
+    max_tokens: int = 0
+    images: int = 0
+    videos: int = 0
+    seen: set[int] = field(default_factory=set)
+
+
+class LineChecker:
+    def __init__(self, rules: DatasetRules, errors: ProblemCollector, warnings: ProblemCollector, tally: Tally) -> None:
+        self.rules = rules
+        self.errors = errors
+        self.warnings = warnings
+        self.tally = tally
+        self.shape: Callable[[dict[str, Any], Record], None] = record_shape(rules.format, rules.single_turn)
+        self.reserved = Literals(rules.reserved_strings) if rules.reserved_strings else None
+        self.near_limit = None if rules.max_tokens is None else rules.max_tokens * NEAR_LIMIT
+        self.media_kinds: set[str] = set()
+        self.first_media_line: dict[str, int] = {}
+        self.media_references: dict[str, MediaReference] = {}  # by URI, first line wins
+        self.media_truncated = False
+
+    def line(self, raw: bytes, line: int, offset: int) -> None:
+        if line == 1 and raw.startswith(BOM):
+            raw, offset = raw[len(BOM) :], offset + len(BOM)  # reported once for the file; check the rest
+        try:
+            record = parse_record(raw)
+            found = Record()
+            self.shape(record, found)
+            self._limits(found)
+            if found.media:
+                self._media(found, line)
+                self._remember_media(found, line, offset)
+        except Problem as problem:
+            self.errors.add(line, offset + problem.offset, problem.code, problem.message)
+            return
+        tally = self.tally
+        tally.records += 1
+        tokens = found.safe_tokens()
+        tally.tokens += tokens
+        tally.max_tokens = max(tally.max_tokens, tokens)
+        self._warnings(raw, found, line, offset, tokens)
+
+    def _limits(self, found: Record) -> None:
+        rules = self.rules
+        if found.reasoning and not rules.reasoning_allowed:
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, "reasoningContent is supported by Nova 2 Lite only")
+        if self.reserved is not None and any(map(self.reserved, found.texts)):
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, "text contains a string reserved by the model (e.g. 'Assistant:')")
+        if rules.max_text_chars is not None and found.caption is not None:
+            length = len(found.caption)
+            if length > rules.max_text_chars or length < (rules.min_text_chars or 0):
+                raise Problem(ReasonCode.SCHEMA_MISMATCH, f"caption must be {rules.min_text_chars}-{rules.max_text_chars} characters")
+        quota = CHARS_PER_TOKEN_BEDROCK
+        if rules.max_input_tokens is not None and found.input_chars > rules.max_input_tokens * quota:
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, f"input exceeds {rules.max_input_tokens} tokens (Bedrock's character quota)")
+        if rules.max_output_tokens is not None and found.output_chars > rules.max_output_tokens * quota:
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, f"output exceeds {rules.max_output_tokens} tokens (Bedrock's character quota)")
+        if rules.max_tokens is not None and found.input_chars + found.output_chars > rules.max_tokens * quota:
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, f"record exceeds {rules.max_tokens} tokens (Bedrock's character quota)")
+
+    def _media(self, found: Record, line: int) -> None:
+        if not found.media:
+            return
+        media = self.rules.media
+        if media is None:
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, "this model does not take images or videos")
+        images = [m for m in found.media if m.kind == "image"]
+        videos = [m for m in found.media if m.kind == "video"]
+        if media.max_images_per_record is not None and len(images) > media.max_images_per_record:
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, f"more than {media.max_images_per_record} images in a record")
+        if media.max_videos_per_record is not None and len(videos) > media.max_videos_per_record:
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, f"more than {media.max_videos_per_record} video in a record")
+        for item in found.media:
+            allowed = media.image_formats if item.kind == "image" else media.video_formats
+            if item.format not in allowed:
+                raise Problem(ReasonCode.SCHEMA_MISMATCH, f"{item.kind} format must be one of {', '.join(allowed) or 'none'}")
+            self._location(item.uri)
+            self.media_kinds.add(item.kind)
+            self.first_media_line.setdefault(item.kind, line)
+        self.tally.images += len(images)
+        self.tally.videos += len(videos)
+
+    def _remember_media(self, found: Record, line: int, offset: int) -> None:
+        # Only records with media get here (rare), so the text hot path pays nothing.
+        references = self.media_references
+        for item in found.media:
+            if item.uri in references:
+                continue
+            if len(references) >= MAX_MEDIA_REFERENCES:
+                self.media_truncated = True
+                return
+            references[item.uri] = MediaReference(uri=item.uri, line=line, byte_offset=offset, kind=item.kind, format=item.format)
+
+    def _location(self, uri: str) -> None:
+        match = re.fullmatch(r"s3://([a-z0-9][-.a-z0-9]{1,61}[a-z0-9])/([-!_*'().a-zA-Z0-9/]+)", uri)
+        if match is None:
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, "media URI must be s3://bucket/key with only [-!_*'().a-zA-Z0-9/] in the key")
+        if self.rules.media_bucket is None:
+            return
+        bucket, key = match.groups()
+        if bucket != self.rules.media_bucket or not key.startswith(self.rules.media_prefix):
+            raise Problem(ReasonCode.SCHEMA_MISMATCH, f"media must sit in the data bucket under {self.rules.media_prefix}")
+
+    def _warnings(self, raw: bytes, found: Record, line: int, offset: int, tokens: int) -> None:
+        rules = self.rules
+        if self.near_limit is not None and tokens > self.near_limit:
+            self.warnings.add(line, offset, WarningCode.NEAR_TOKEN_LIMIT, f"~{tokens} tokens estimated; the limit is {rules.max_tokens}")
+        # Python's own 64-bit hash: a false "duplicate" needs a collision (~n^2/2^65), and this
+        # is only a warning; a cryptographic digest would cost a third of the validator's time.
+        fingerprint = hash(raw.rstrip(b"\r"))
+        seen = self.tally.seen
+        if fingerprint in seen:
+            self.warnings.add(line, offset, WarningCode.DUPLICATE_RECORD, "identical to an earlier record")
+        seen.add(fingerprint)
+        if found.schema_version is not None and found.schema_version != "bedrock-conversation-2024":
+            self.warnings.add(line, offset, WarningCode.SCHEMA_VERSION, "schemaVersion is not bedrock-conversation-2024")
+        secret, pii = sensitive(raw)
+        if secret:
+            self.warnings.add(line, offset, WarningCode.SECRET_FOUND, "looks like a private key or a cloud access key")
+        if pii:
+            self.warnings.add(line, offset, WarningCode.PII_FOUND, "looks like an e-mail address or a card number")
+
+    def finish(self) -> None:
+        if len(self.media_kinds) > 1 and self.rules.media is not None and self.rules.media.video_formats:
+            line = max(self.first_media_line.values())
+            self.errors.add(line, 0, ReasonCode.SCHEMA_MISMATCH, "a dataset cannot mix images and videos")
+        if self.media_kinds and self.rules.media_bucket is None:
+            self.warnings.add(0, 0, WarningCode.MEDIA_NOT_CHECKED, "media location not checked: the data bucket is unknown")

@@ -1,0 +1,68 @@
+"""What a file is checked against: its role in the run and the model's rules, as plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ..models import CustomizationType, DatasetFormat, FoundationModel, MediaRules, find_teacher, records_bounds
+
+
+class FileRole(StrEnum):
+    TRAINING = "training"
+    VALIDATION = "validation"
+
+
+@dataclass(frozen=True)
+class DatasetRules:
+    """Everything the validator needs to know about a file, as plain values."""
+
+    format: DatasetFormat
+    role: FileRole = FileRole.TRAINING
+    max_tokens: int | None = None
+    max_input_tokens: int | None = None
+    max_output_tokens: int | None = None
+    min_text_chars: int | None = None
+    max_text_chars: int | None = None
+    max_bytes: int | None = None
+    max_records: int | None = None  # for this file alone
+    media: MediaRules | None = None
+    media_bucket: str | None = None  # media must live in this bucket under media_prefix
+    media_prefix: str = "media/"
+    reserved_strings: tuple[str, ...] = ()
+    reasoning_allowed: bool = False  # Nova 2 Lite: reasoningContent in assistant turns
+    single_turn: bool = False  # distillation with an Anthropic/Llama teacher
+    secrets_block: bool = True
+    pii_block: bool = False
+
+    @classmethod
+    def for_run(  # noqa: PLR0917 - plain values, named at every call
+        cls,
+        model: FoundationModel,
+        customization: CustomizationType,
+        role: FileRole,
+        media_bucket: str | None,
+        teacher: str | None = None,
+        secrets_block: bool = True,
+        pii_block: bool = False,
+    ) -> DatasetRules:
+        bounds = records_bounds(model, customization)
+        per_file = bounds.max_training if role is FileRole.TRAINING else bounds.max_validation
+        return cls(
+            format=model.formats[customization],
+            role=role,
+            max_tokens=model.max_tokens_per_record,
+            max_input_tokens=model.max_input_tokens,
+            max_output_tokens=model.max_output_tokens,
+            min_text_chars=model.min_text_chars,
+            max_text_chars=model.max_text_chars,
+            max_bytes=model.max_training_bytes if role is FileRole.TRAINING else model.max_validation_bytes,
+            max_records=per_file or bounds.max_total,
+            media=model.media,
+            media_bucket=media_bucket,
+            reserved_strings=model.reserved_strings,
+            reasoning_allowed=model.model_id.startswith("amazon.nova-2"),
+            single_turn=teacher is not None and not find_teacher(teacher).multi_turn,
+            secrets_block=secrets_block,
+            pii_block=pii_block,
+        )
