@@ -56,7 +56,7 @@ lock: .venv-bootstrap/.stamp ## Re-pin requirements/*.txt from requirements/*.in
 	$(UV) pip compile --quiet --python-version 3.11 --generate-hashes requirements/checkov.in -o requirements/checkov.txt
 
 # ---------------------------------------------------------------- checks
-lint: $(VENV)/.stamp ## ruff (lint + format check) and mypy on the domain package
+lint: $(VENV)/.stamp ## ruff (lint + format check) and mypy strict (domain, CLI, handlers, emulator, tests)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -91,8 +91,8 @@ test: lint template-lint checkov unit integration browser build ## Everything CI
 demo: $(VENV)/.stamp ## Whole pipeline on the emulator (DEMO_ARGS="--scenario invalid|job-failed|lost-event|approval|ttl" or "--dataset F")
 	$(PYTHON) -m local.demo $(DEMO_ARGS)
 
-bench: $(VENV)/.stamp ## Validator MB/s and peak RSS vs baselines (own processes, same run); state transitions
-	$(PYTHON) -m bench.run
+bench: $(VENV)/.stamp ## Handler import time vs import boto3; validator MB/s and peak RSS vs baselines (own processes, same run); state transitions (BENCH_ARGS="--only imports")
+	$(PYTHON) -m bench.run $(BENCH_ARGS)
 
 clean: ## Remove environments and build output
 	rm -rf .venv .venv-sam .venv-checkov .venv-bootstrap $(ASL_DIR)/node_modules .aws-sam .mypy_cache .ruff_cache

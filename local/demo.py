@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from finetune_cli.main import print_findings
+from finetune_cli.main import FINDING_COLUMNS, finding_row, findings_table
 from finetune_cli.preflight import audit, target_from_stack
 
 from . import scheduler_standin
@@ -124,7 +124,13 @@ def _show_stack(pipeline: LocalPipeline, seconds: float) -> None:
 def _show_preflight(pipeline: LocalPipeline) -> None:
     """`finetune preflight --stack <this stack>`, in-process against the emulated account."""
     findings = audit(target_from_stack(pipeline.stack.name, "meta.llama3-1-8b-instruct-v1:0"))
-    print_findings(console, findings, set(pipeline.emulated_checks))
+    # The CLI's table, each row whose evidence came from a stand-in here (not AWS's answer) labelled.
+    status = FINDING_COLUMNS.index("status")
+    rows = [finding_row(finding) for finding in findings]
+    for row, finding in zip(rows, findings, strict=True):
+        if finding.id in pipeline.emulated_checks:
+            row[status] += " (emulated)"
+    console.print(findings_table(rows))
 
 
 def _summary(section: Any) -> str:
@@ -187,7 +193,7 @@ def _show_notifications(pipeline: LocalPipeline) -> None:
         table.add_row(message["milestone"] or "", escape(message["subject"] or ""))
     console.print(table)
     received = len(pipeline.slack.messages)
-    console.print(f"Slack webhook (a real HTTP server on loopback, its URL in Secrets Manager) received {received} messages")
+    console.print(f"Slack webhook (a real HTTPS server on loopback, its URL in Secrets Manager) received {received} messages")
     shown = ("DATASET_REJECTED", "GUARDRAIL_FAILED", "JOB_FAILED", "RUN_FAILED", "THROUGHPUT_READY")
     for message in messages:
         if message["milestone"] in shown:

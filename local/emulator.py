@@ -3,7 +3,8 @@
 Used by ``make demo`` (local/demo.py) and the emulator tests. Labelled stand-ins:
 ``moto_patches`` (Lambda/EventBridge/Step Functions glue), ``lambda_runtime`` (handlers
 in-process), ``bedrock_standin`` (job lifecycle, provisioned throughput), ``stack``
-(deploying the real template).
+(deploying the real template), ``slack_inbox`` on ``loopback_tls`` (Slack's webhook, https on
+loopback with a certificate this process trusts).
 """
 
 from __future__ import annotations
@@ -18,16 +19,17 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import boto3
 from moto import mock_aws
 
 from secure_finetune.adapters.clients import reset_clients
-from secure_finetune.runs import run_id
+from secure_finetune.reports import Report
+from secure_finetune.runs import report_key, run_id
 
-from . import access_analyzer_standin, iam_standin, moto_patches, scheduler_standin
+from . import access_analyzer_standin, iam_standin, loopback_tls, moto_patches, scheduler_standin
 from .bedrock_standin import BedrockStandIn, Scenario
 from .lambda_runtime import InProcessLambdas
 from .slack_inbox import SlackInbox
@@ -35,6 +37,7 @@ from .stack import DeployedStack, deploy
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
+R = TypeVar("R", bound=Report)
 # Short waits so a run takes seconds; they reach the state machine through the template's
 # parameters -> function environment -> execution input, like any deployment's would.
 FAST_PARAMETERS = {"TrainingTimeoutSeconds": "60", "JobSlotTimeoutSeconds": "120", "ThroughputPollSeconds": "1", "ThroughputMaxPolls": "10"}
@@ -79,9 +82,10 @@ class LocalPipeline:
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_NAMESPACE": "SecureFinetuneLocal",
                 "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
-                "FINETUNE_EMULATOR": "1",
                 # Metrics are CloudWatch EMF lines on stdout; the emulator has no log sink to read them.
                 "POWERTOOLS_METRICS_DISABLED": "true",
+                # The Slack inbox serves https with a throwaway CA: this process trusts it (loopback_tls).
+                **loopback_tls.trusted_environment(),
             }
         )
         moto_patches.install()
@@ -102,8 +106,11 @@ class LocalPipeline:
         for content in self.stack.layer_content.values():
             shutil.copytree(content, self._opt, dirs_exist_ok=True)
         self.lambdas = InProcessLambdas(Path(self._opt))
+        functions = boto3.client("lambda")
         for logical_id, code in self.stack.function_code.items():
-            self.lambdas.register(self.stack.physical_ids[logical_id], logical_id, code)
+            physical = self.stack.physical_ids[logical_id]
+            environment = functions.get_function_configuration(FunctionName=physical).get("Environment", {}).get("Variables", {})
+            self.lambdas.register(physical, logical_id, code, environment)
         moto_patches.set_invoker(self.lambdas)
         self.bedrock.install()
         iam_standin.install()
@@ -254,9 +261,10 @@ class LocalPipeline:
         """Run the TTL schedules due at ``now`` (moto stores schedules but has no clock)."""
         return scheduler_standin.fire_due(REGION, now)
 
-    def report(self, run: str, step: str) -> dict[str, Any]:
-        body = boto3.client("s3").get_object(Bucket=self.bucket, Key=f"reports/{run}/{step}.json")["Body"]
-        return dict(json.loads(body.read()))
+    def report(self, run: str, model: type[R]) -> R:
+        """The run's report document of ``model``'s step, read through the model (as the pipeline reads it)."""
+        body = boto3.client("s3").get_object(Bucket=self.bucket, Key=report_key(run, model.step))["Body"]
+        return model.model_validate_json(body.read())
 
     def keys(self, prefix: str) -> list[str]:
         listed = boto3.client("s3").list_objects_v2(Bucket=self.bucket, Prefix=prefix)

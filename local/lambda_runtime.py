@@ -13,12 +13,12 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
-
-from secure_finetune.config import stack_config
 
 
 class Handler(Protocol):
@@ -49,7 +49,32 @@ class LambdaContext:
         return 300_000
 
 
-def load_handler(code_dir: Path) -> Handler:
+@contextmanager
+def environment_set(variables: dict[str, str]) -> Iterator[None]:
+    """``variables`` set in ``os.environ`` for the block, then the old values back.
+
+    Other threads (the Bedrock stand-in, moto's interpreter) read os.environ meanwhile, so it is
+    never cleared and no key is removed: a function's keys are set, and afterwards those that
+    existed get their old values back; keys new to the process stay (each is specific to one
+    function, e.g. STATE_MACHINE_ARN, and harmless to the others). The whole environment is
+    restored when the LocalPipeline exits.
+    """
+    saved = {k: os.environ[k] for k in variables if k in os.environ}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+def load_handler(code_dir: Path, environment: dict[str, str] | None = None) -> Handler:
+    """Import ``code_dir/app.py`` as the Lambda runtime does, with ``environment`` set while it
+    imports (each handler validates the settings it reads at import, i.e. at cold start)."""
+    with environment_set(environment or {}):
+        return _import_handler(code_dir)
+
+
+def _import_handler(code_dir: Path) -> Handler:
     spec = importlib.util.spec_from_file_location(f"functions_{code_dir.name}", code_dir / "app.py")
     assert spec and spec.loader
     module: ModuleType = importlib.util.module_from_spec(spec)
@@ -65,22 +90,23 @@ class InProcessLambdas:
         self.handlers: dict[str, tuple[str, Handler]] = {}  # physical name -> (logical id, handler)
         self.invocations: list[Invocation] = []
         self._lock = threading.RLock()
+        self._loaded: dict[str, tuple[Path, dict[str, Any]]] = {}  # physical name -> (code, environment at import)
 
-    def register(self, physical_name: str, logical_id: str, code_dir: Path) -> None:
-        self.handlers[physical_name] = (logical_id, load_handler(code_dir))
+    def register(self, physical_name: str, logical_id: str, code_dir: Path, environment: dict[str, Any]) -> None:
+        """Import the handler with its function's environment set, as Lambda's Init phase does: each
+        handler validates the settings it reads at import."""
+        with self._lock, environment_set(self._mounted(environment)):
+            self.handlers[physical_name] = (logical_id, load_handler(code_dir))
+            self._loaded[physical_name] = (code_dir, dict(environment))
 
     def __call__(self, function: Any, event: dict[str, Any]) -> Any:
+        code_dir, imported_with = self._loaded[function.function_name]
+        if (function.environment_vars or {}) != imported_with:
+            # UpdateFunctionConfiguration gives the function new execution environments in Lambda:
+            # the next invocation is a cold start that reads the new settings.
+            self.register(function.function_name, self.handlers[function.function_name][0], code_dir, function.environment_vars or {})
         logical_id, handler = self.handlers[function.function_name]
-        with self._lock:
-            # Other threads (the Bedrock stand-in, moto's interpreter) read os.environ meanwhile, so it
-            # is never cleared and no key is removed: a function's keys are set, and afterwards those
-            # that existed get their old values back; keys new to the process stay (each is specific to
-            # one function, e.g. STATE_MACHINE_ARN, and harmless to the others). The whole environment
-            # is restored when the LocalPipeline exits.
-            wanted = {k: self._mount(v) for k, v in (function.environment_vars or {}).items()}
-            saved = {k: os.environ[k] for k in wanted if k in os.environ}
-            os.environ.update(wanted)
-            stack_config.cache_clear()  # each function reads its own environment, as in its own sandbox
+        with self._lock, environment_set(self._mounted(function.environment_vars or {})):
             started = time.time()
             error = None
             try:
@@ -90,8 +116,9 @@ class InProcessLambdas:
                 raise
             finally:
                 self.invocations.append(Invocation(logical_id, started, time.time() - started, error))
-                os.environ.update(saved)
-                stack_config.cache_clear()
+
+    def _mounted(self, variables: dict[str, Any]) -> dict[str, str]:
+        return {name: self._mount(value) for name, value in variables.items()}
 
     def _mount(self, value: object) -> str:
         # Lambda environment values are strings (moto keeps CloudFormation's numbers as numbers).

@@ -1,4 +1,4 @@
-"""Emulator stand-in: eight small fixes to moto 5.2.5 so the real stack runs in-process.
+"""Emulator stand-in: nine small fixes to moto 5.2.5 so the real stack runs in-process.
 
 1. Lambda invoke (``use_docker: False``) runs our Python handler instead of echoing.
 2. ``SendTaskFailure`` keeps its ``cause`` (moto drops it).
@@ -17,6 +17,11 @@
    interrupted task then finishes the execution as FAILED.
 8. An execution that ends sends AWS's "Step Functions Execution Status Change" event to the
    default bus (moto sends none), so the rule on ABORTED runs sees a cancelled run.
+9. A policy given to CloudFormation as an object (a role's inline ``Policies``, a VPC endpoint's
+   ``PolicyDocument``) is stored as JSON, as IAM and EC2 store it: moto keeps the object, so
+   ``GetRolePolicy`` and ``DescribeVpcEndpoints`` answer its Python repr. The statements an
+   ``Fn::If`` left out (``AWS::NoValue``, which moto resolves to None) are dropped, as
+   CloudFormation drops them.
 """
 
 from __future__ import annotations
@@ -32,9 +37,11 @@ from moto.awslambda.utils import get_backend as lambda_backend
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.responses import EmptyResult
 from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
+from moto.ec2.models.vpcs import VPCEndPoint
 from moto.events.models import Rule, events_backends
 from moto.events.utils import EventMessageType
 from moto.iam.access_control import PermissionResult
+from moto.iam.models import Role
 from moto.s3.models import FakeBucket
 from moto.stepfunctions import models as sfn_models
 from moto.stepfunctions.parser.api import ExecutionStatus
@@ -55,6 +62,8 @@ _original_send = Rule.send_to_targets
 _original_rest_api_from_cfn = RestAPI.create_from_cloudformation_json
 _original_stop = ParserExecution.stop
 _original_terminated = BaseExecutionWorkerCommunication.terminated
+_original_put_role_policy = Role.put_policy
+_original_endpoint_from_cfn = VPCEndPoint.create_from_cloudformation_json
 
 
 def set_invoker(invoker: Invoker | None) -> None:
@@ -190,6 +199,30 @@ def _bucket_policy_not_enforced(self: Any, action: str, resource: str) -> Any:
     return PermissionResult.NEUTRAL
 
 
+def _policy_as_json(document: Any) -> Any:
+    """An object policy (only CloudFormation passes one; the APIs pass JSON text) as JSON text."""
+    if not isinstance(document, dict):
+        return document
+    statements = document.get("Statement")
+    if isinstance(statements, list):
+        document = {**document, "Statement": [statement for statement in statements if statement is not None]}
+    return json.dumps(document)
+
+
+def _role_policy_as_json(self: Any, policy_name: str, policy_json: Any) -> None:
+    _original_put_role_policy(self, policy_name, _policy_as_json(policy_json))
+
+
+@classmethod  # type: ignore[misc]
+def _endpoint_from_cfn(
+    cls: Any, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+) -> Any:
+    properties = cloudformation_json["Properties"]
+    if "PolicyDocument" in properties:
+        properties = {**properties, "PolicyDocument": _policy_as_json(properties["PolicyDocument"])}
+    return _original_endpoint_from_cfn(resource_name, {**cloudformation_json, "Properties": properties}, account_id, region_name, **kwargs)
+
+
 def install() -> None:
     """Patch moto's classes once per process (mock_aws still resets their data)."""
     global _done
@@ -205,4 +238,6 @@ def install() -> None:
         cast(Any, RestAPI).create_from_cloudformation_json = _rest_api_from_cfn
         cast(Any, ParserExecution).stop = _stop_wakes_task_token_waits
         cast(Any, BaseExecutionWorkerCommunication).terminated = _terminated_as_aws_ends_it
+        cast(Any, Role).put_policy = _role_policy_as_json
+        cast(Any, VPCEndPoint).create_from_cloudformation_json = _endpoint_from_cfn
         _done = True

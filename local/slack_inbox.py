@@ -1,15 +1,17 @@
-"""The emulator's Slack: a real HTTP server on loopback that records what the webhook receives.
+"""The emulator's Slack: a real HTTPS server on loopback that records what the webhook receives.
 
 The pipeline's SlackNotifier posts to it exactly as it would to hooks.slack.com (the URL comes
-from a Secrets Manager secret in the emulated account); only the host differs.
+from a Secrets Manager secret in the emulated account), over https with a certificate the process
+trusts (``loopback_tls``); only the host differs.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from .loopback_tls import LoopbackHTTPSServer
 
 
 class SlackInbox:
@@ -29,18 +31,15 @@ class SlackInbox:
             def log_message(self, *args: object) -> None:
                 pass  # keep the demo's output to what the pipeline did
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = LoopbackHTTPSServer(Handler)
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/services/T000/B000/local"
+        return f"{self._server.base_url}/services/T000/B000/local"
 
     def start(self) -> SlackInbox:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()

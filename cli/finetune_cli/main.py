@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -196,7 +196,7 @@ def _report(args: argparse.Namespace) -> int:
     _use_endpoint(args.endpoint_url)  # e.g. the demo's moto server
     where = f"s3://{args.bucket}/reports/{args.run}/"
     documents = _read_own_bucket(args.bucket, where, lambda bucket: load_run_documents(bucket, args.run))
-    if not documents:
+    if not documents.written():
         raise UsageError(f"no report documents under s3://{args.bucket}/reports/{args.run}/")
     output = args.output or Path(f"{args.run}.html")
     output.write_text(render_run_report(documents, run_id=args.run), encoding="utf-8")
@@ -222,8 +222,8 @@ def _profiles(args: argparse.Namespace, console: Console) -> int:
 
 def _preflight(args: argparse.Namespace, console: Console) -> int:
     from finetune_cli.preflight import Target, audit, target_from_stack
-    from secure_finetune.guardrails import findings_document
     from secure_finetune.models import find_model
+    from secure_finetune.reports import GuardrailsReport
 
     _use_endpoint(args.endpoint_url)
     model = find_model(args.model).model_id
@@ -247,21 +247,32 @@ def _preflight(args: argparse.Namespace, console: Console) -> int:
     findings = audit(target)
     blocking = [f for f in findings if f.blocks]
     if args.format == "json":
-        print(json.dumps({"blocking": len(blocking), **findings_document(findings)}, indent=2))
+        print(json.dumps({"blocking": len(blocking), **GuardrailsReport(findings=tuple(findings)).wire()}, indent=2))
     else:
-        print_findings(console, findings, set(args.emulated or ()))
+        print_findings(console, findings)
     return 1 if blocking else 0
 
 
-def print_findings(console: Console, findings: list[Any], emulated: set[str]) -> None:
-    """The guardrail table a person reads; rows whose evidence came from an emulator stand-in say so."""
-    table = Table("id", "severity", "status", "check", "why / fix", title="Guardrails")
-    colours = {"PASS": "green", "FAIL": "red", "UNKNOWN": "yellow"}
-    for finding in findings:
-        status = f"[{colours[finding.status.value]}]{finding.status.value}[/]" + (" (emulated)" if finding.id in emulated else "")
-        why = finding.explanation if finding.fix is None else f"{finding.explanation}. Fix: {finding.fix}"
-        table.add_row(finding.id, finding.severity.value, status, escape(finding.title), escape(why))
-    console.print(table)
+FINDING_COLUMNS = ("id", "severity", "status", "check", "why / fix")
+
+
+def print_findings(console: Console, findings: list[Any]) -> None:
+    """The guardrail table a person reads."""
+    console.print(findings_table(finding_row(finding) for finding in findings))
+
+
+def finding_row(finding: Any) -> list[str]:
+    """One finding's cells (rich markup), in ``FINDING_COLUMNS`` order."""
+    colour = {"PASS": "green", "FAIL": "red", "UNKNOWN": "yellow"}[finding.status.value]
+    why = finding.explanation if finding.fix is None else f"{finding.explanation}. Fix: {finding.fix}"
+    return [finding.id, finding.severity.value, f"[{colour}]{finding.status.value}[/]", escape(finding.title), escape(why)]
+
+
+def findings_table(rows: Iterable[list[str]]) -> Table:
+    table = Table(*FINDING_COLUMNS, title="Guardrails")
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 def _operate(args: argparse.Namespace, console: Console) -> int:
@@ -287,11 +298,11 @@ def _operate(args: argparse.Namespace, console: Console) -> int:
         if args.command == "retry":
             console.print(f"started {escape(operate.retry_run(stack, args.run))}")
             return 0
-        from secure_finetune.steps.deployment import DELETE_FAILED
+        from secure_finetune.teardown.tear_down import TeardownKind
 
-        outcome = str(operate.teardown_run(stack, args.run).get("outcome"))
-        console.print(f"{escape(args.run)}: {escape(outcome)}")
-        return 1 if outcome.startswith(DELETE_FAILED) else 0  # still billing: not a success
+        answer = operate.teardown_run(stack, args.run)
+        console.print(f"{escape(args.run)}: {escape(str(answer.get('outcome')))}")
+        return 1 if answer.get("kind") == TeardownKind.DELETE_FAILED else 0  # still billing: not a success
     except AwsCallFailed as err:
         raise UsageError(f"{args.command} {getattr(args, 'run', '')}: {err.code}") from None
 
@@ -330,7 +341,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="what the base model must offer (GR-CTX-03)",
     )
     preflight.add_argument("--endpoint-url", help="audit an emulator (e.g. a moto server) instead of AWS")
-    preflight.add_argument("--emulated", action="append", help=argparse.SUPPRESS)
     preflight.add_argument("--format", choices=("text", "json"), default="text")
     listing = commands.add_parser("profiles", help="list the run profiles")
     report = commands.add_parser("report", help="render a run's report (reports/RUN/*.json) as one HTML page")

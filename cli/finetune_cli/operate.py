@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from finetune_cli import aws
 from finetune_cli.aws import AwsCallFailed
-from secure_finetune.runs import Step, report_key
+from secure_finetune.reports import DeploymentReport, Report, ValidationDocument, parse_report
+from secure_finetune.runs import report_key
 
 _ATTEMPT = re.compile(r"^(?P<run>.+?)-a(?P<n>[0-9]+)$")
+R = TypeVar("R", bound=Report)
 
 
 @dataclass(frozen=True)
@@ -102,19 +104,20 @@ def _run_record(stack: Stack, run_id: str) -> dict[str, str]:
 
 
 def _costs(stack: Stack, run_id: str) -> dict[str, float | None]:
-    costs: dict[str, float | None] = {}
-    validation = _document(stack, report_key(run_id, Step.VALIDATION))
-    costs["estimatedTrainingCostUsd"] = (validation.get("cost") or {}).get("estimatedTrainingUsd")
-    plan = _document(stack, report_key(run_id, Step.DEPLOYMENT)).get("plan") or {}
-    costs["estimatedHourlyCostUsd"] = plan.get("estimatedHourlyCostUsd")
-    costs["estimatedCostOverTtlUsd"] = plan.get("estimatedCostOverTtlUsd")
-    return costs
+    validation = _document(stack, run_id, ValidationDocument)
+    deployment = _document(stack, run_id, DeploymentReport)
+    plan = deployment.plan if deployment is not None else None
+    return {
+        "estimatedTrainingCostUsd": validation.cost.estimated_training_usd if validation is not None else None,
+        "estimatedHourlyCostUsd": plan.estimated_hourly_cost_usd if plan is not None else None,
+        "estimatedCostOverTtlUsd": plan.estimated_cost_over_ttl_usd if plan is not None else None,
+    }
 
 
-def _document(stack: Stack, key: str) -> dict[str, Any]:
+def _document(stack: Stack, run_id: str, model: type[R]) -> R | None:
+    """The run's ``model`` report document (None: not written, not readable, or not that model)."""
     try:
-        body = aws.object_bytes(stack.bucket, key)
+        body = aws.object_bytes(stack.bucket, report_key(run_id, model.step))
     except AwsCallFailed:
-        return {}
-    document: dict[str, Any] = json.loads(body)
-    return document
+        return None
+    return parse_report(model, body)

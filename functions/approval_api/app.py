@@ -26,10 +26,18 @@ from secure_finetune.approval import (
     method_not_allowed_page,
     not_found_page,
 )
+from secure_finetune.approval.decisions import decide, review
+from secure_finetune.config import TableSettings
 from secure_finetune.observability import logger, tracer
 from secure_finetune.service_errors import ServiceError
-from secure_finetune.steps.approval import decide, review
 from secure_finetune.wiring import Dependencies
+
+
+class Env(TableSettings):
+    """The environment this function reads, validated at cold start (template.yaml sets exactly these)."""
+
+
+ENV = Env.from_environ()
 
 # At DEBUG, Powertools logs the route's arguments (the secret) and botocore the request bodies
 # (the task token): a DEBUG log level on this function must not leak either.
@@ -56,7 +64,7 @@ def _respond(page: Page, **headers: str) -> Response[str]:
 
 def _deps() -> Dependencies:
     deps: Dependencies | None = app.context.get("deps")
-    return deps or Dependencies.from_env()
+    return deps or Dependencies(ENV)
 
 
 @app.get(_PATH)

@@ -7,18 +7,26 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from secure_finetune.config import BucketSettings, JobSlotSettings, NotifySettings, ScheduleSettings
+from secure_finetune.deployment.deploy import announce_deployment
 from secure_finetune.observability import logger, metrics, tracer
 from secure_finetune.state import PipelineState
-from secure_finetune.steps.deployment import announce_deployment
 from secure_finetune.steps.failure import BEFORE_SPEND, notify_failure
 from secure_finetune.wiring import Dependencies
+
+
+class Env(BucketSettings, JobSlotSettings, NotifySettings, ScheduleSettings):
+    """The environment this function reads, validated at cold start (template.yaml sets exactly these)."""
+
+
+ENV = Env.from_environ()
 
 
 @logger.inject_lambda_context(correlation_id_path="state.run.runId")
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None) -> dict[str, Any]:
-    state, deps = PipelineState.model_validate(event["state"]), deps or Dependencies.from_env()
+    state, deps = PipelineState.model_validate(event["state"]), deps or Dependencies(ENV)
     if event["milestone"] == "THROUGHPUT_READY":
         announce_deployment(state, deps)
         metrics.add_metric(name="RunsSucceeded", unit=MetricUnit.Count, value=1)

@@ -11,19 +11,25 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from secure_finetune.adapters.cloudformation import stack_status
+from secure_finetune.config import Identity, NotifySettings, ScheduleSettings, TableSettings
 from secure_finetune.observability import logger, tracer
 from secure_finetune.service_errors import error_code
-from secure_finetune.steps.stack_guard import FAILED, MODES, SUCCESS, guard_stack_delete
+from secure_finetune.teardown.stack_guard import FAILED, MODES, SUCCESS, guard_stack_delete
 from secure_finetune.urls import url_allowed
 from secure_finetune.wiring import Dependencies
+
+
+class Env(Identity, TableSettings, NotifySettings, ScheduleSettings):
+    """The environment this function reads, validated at cold start (template.yaml sets exactly these)."""
+
+
+ENV = Env.from_environ()
 
 MAX_BODY_BYTES = 4096  # CloudFormation's limit for the whole response body
 ANSWER_MARGIN_SECONDS = 10.0  # answer this long before the Lambda timeout
@@ -58,7 +64,7 @@ def lambda_handler(
     event: dict[str, Any],
     context: LambdaContext,
     deps: Dependencies | None = None,
-    status_of: Callable[[str], str] = stack_status,
+    status_of: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - ANSWER_MARGIN_SECONDS
     event = event if isinstance(event, dict) else {}
@@ -71,12 +77,18 @@ def lambda_handler(
         logger.exception("request not parsed")
         return _send(event, _fallback_id(event), FAILED, f"Stack guard failed ({type(err).__name__}).", deadline)
     budget = MAX_BODY_BYTES - len(_encode(_answer(event, FAILED, "", request.physical_id))) - 16
-    status, reason = _within(deadline, lambda: _decide(request, deps, status_of, deadline, budget))
+    status, reason = _within(deadline, lambda: _decide(request, deps, status_of or _stack_status, deadline, budget))
     return _send(event, request.physical_id, status, reason, deadline)
 
 
 def _fallback_id(event: dict[str, Any]) -> str:
     return str(event.get("PhysicalResourceId") or event.get("LogicalResourceId") or "run-resources-guard")
+
+
+def _stack_status(stack_id: str) -> str:
+    from secure_finetune.adapters.cloudformation import stack_status  # boto3 only when a request needs it
+
+    return stack_status(stack_id)
 
 
 def _decide(
@@ -96,7 +108,7 @@ def _decide(
         return SUCCESS, f"Stack is {stack}, not being deleted: runs kept."
     return guard_stack_delete(
         str(mode) if mode is not None else "(missing)",
-        deps or Dependencies.from_env(),
+        deps or Dependencies(ENV),
         stack_name=request.stack_name,
         out_of_time=lambda: time.monotonic() > deadline - TEARDOWN_ALLOWANCE_SECONDS,
         reason_bytes=budget,
@@ -147,10 +159,12 @@ def _send(event: dict[str, Any], physical_id: str, status: str, reason: str, dea
         body = _encode(answer)
     url = str(event.get("ResponseURL", ""))
     logger.info("answering CloudFormation", status=answer["Status"], reason=answer["Reason"])
-    # CloudFormation sends a pre-signed https S3 URL; plain http only to loopback (tests, emulator).
-    if not url_allowed(url, allow_loopback_http=True):
+    # CloudFormation sends a pre-signed https S3 URL: nothing else is answered.
+    if not url_allowed(url):
         logger.error("no usable ResponseURL: CloudFormation will wait for the resource's ServiceTimeout")
         return {"Status": answer["Status"], "answered": False}
+    import urllib.request  # only when answering: keeps the cold start's import short
+
     end = deadline + ANSWER_MARGIN_SECONDS - 1  # the Lambda timeout, less a second
     for attempt in range(3):
         left = end - time.monotonic()

@@ -6,13 +6,21 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from secure_finetune.config import BucketSettings
 from secure_finetune.observability import logger, tracer
 from secure_finetune.state import PipelineState
 from secure_finetune.steps.validate import validate_run_dataset
 from secure_finetune.wiring import Dependencies
 
 
+class Env(BucketSettings):
+    """The environment this function reads, validated at cold start (template.yaml sets exactly these)."""
+
+
+ENV = Env.from_environ()
+
+
 @logger.inject_lambda_context(correlation_id_path="run.runId")
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependencies | None = None) -> dict[str, Any]:
-    return validate_run_dataset(PipelineState.model_validate(event), deps or Dependencies.from_env()).wire()
+    return validate_run_dataset(PipelineState.model_validate(event), deps or Dependencies(ENV)).wire()

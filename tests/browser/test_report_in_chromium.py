@@ -8,14 +8,14 @@ import subprocess
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from secure_finetune.guardrails import WARN_CHECKS
 from secure_finetune.report_html import TRAINING_COLOUR, VALIDATION_COLOUR, render_run_report
+from secure_finetune.reports import RunReports
 from tests.unit.test_report_html import RUN, full_run, rejected_run
 
 
-def write(tmp_path: Path, documents: dict[str, dict[str, Any]], name: str) -> Path:
+def write(tmp_path: Path, documents: RunReports, name: str) -> Path:
     page = tmp_path / f"{name}.html"
     page.write_text(render_run_report(documents, run_id=RUN), encoding="utf-8")
     return page

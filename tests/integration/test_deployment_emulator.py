@@ -13,6 +13,7 @@ from local.bedrock_standin import Scenario
 from local.emulator import LocalPipeline
 
 from finetune_cli.main import main as finetune
+from secure_finetune.reports import DeploymentReport, SmokeReport
 
 from .conftest import EVENTS
 from .test_pipeline import KEY, milestones, run
@@ -24,9 +25,10 @@ def test_the_plan_shows_the_cost_before_anything_is_bought_and_the_run_ends_read
     run_id = arn.rsplit(":", 1)[-1]
     names = [state.name for state in pipeline.timeline(arn)]
     assert names.index("PlanDeployment") < names.index("DeployModel") < names.index("SmokeTest") < names.index("NotifyModelReady")
-    plan = pipeline.report(run_id, "deployment")["plan"]
-    assert (plan["mode"], plan["modelUnits"], plan["ttlHours"]) == ("provisioned-throughput", 1, 4)
-    assert pipeline.report(run_id, "smoke")["passed"] is True
+    deployment = pipeline.report(run_id, DeploymentReport)
+    assert (deployment.plan.mode, deployment.plan.model_units, deployment.plan.ttl_hours) == ("provisioned-throughput", 1, 4)
+    assert deployment.deployment is not None and deployment.deployment.status == "Ready"
+    assert pipeline.report(run_id, SmokeReport).passed is True
     assert f"reports/{run_id}/index.html" in pipeline.keys(f"reports/{run_id}/")
     [ready] = [m for m in pipeline.notifications() if m["milestone"] == "THROUGHPUT_READY"]
     assert "example_call: aws bedrock-runtime converse" in ready["body"] and "delete_at: " in ready["body"]
@@ -101,7 +103,7 @@ def test_a_failed_smoke_test_tears_the_throughput_down(pipeline_with: Callable[.
     _, arn, result = run(pipeline, KEY, good_dataset)
     assert (result["status"], result["error"]) == ("FAILED", "SMOKE_TEST_FAILED:1-of-1")
     assert pipeline.bedrock.throughputs == {}
-    assert pipeline.report(arn.rsplit(":", 1)[-1], "smoke")["kept"] is False
+    assert pipeline.report(arn.rsplit(":", 1)[-1], SmokeReport).kept is False
 
 
 def test_the_time_to_live_warns_then_deletes_the_throughput(pipeline: LocalPipeline, good_dataset: bytes) -> None:
@@ -153,8 +155,8 @@ def test_a_model_offered_on_demand_is_deployed_and_smoke_tested_there(pipeline: 
     [deployment] = pipeline.bedrock.deployments
     assert pipeline.bedrock.throughputs == {}
     assert pipeline.bedrock.conversations == [deployment] * 3
-    plan = pipeline.report(arn.rsplit(":", 1)[-1], "deployment")["plan"]
-    assert (plan["mode"], plan["estimatedHourlyCostUsd"]) == ("on-demand", None)  # billed per token, not per hour
+    plan = pipeline.report(arn.rsplit(":", 1)[-1], DeploymentReport).plan
+    assert (plan.mode, plan.estimated_hourly_cost_usd) == ("on-demand", None)  # billed per token, not per hour
 
 
 def test_operating_runs_from_the_cli(pipeline: LocalPipeline, good_dataset: bytes, capsys: pytest.CaptureFixture[str]) -> None:

@@ -44,7 +44,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 import pytest
@@ -57,6 +57,7 @@ from finetune_cli.preflight import audit, target_from_stack
 from secure_finetune.adapters.clients import reset_clients
 from secure_finetune.adapters.evidence import policy_document
 from secure_finetune.guardrails import OPS_CHECKS, PRE_LAUNCH_CHECKS, PURCHASE_CHECKS, Severity
+from secure_finetune.reports import DeploymentReport, GuardrailsReport, Report, ValidationDocument
 from secure_finetune.runs import Step, report_key, run_id, validated_key
 from secure_finetune.state import DatasetResult, RunObject, TrainingResult
 
@@ -64,6 +65,7 @@ DATASET = (Path(__file__).resolve().parents[2] / "events" / "sample-dataset.json
 BASE_MODEL = "meta.llama3-1-8b-instruct-v1:0"
 ACCOUNT = "123456789012"  # moto's
 WORLD = "0.0.0.0/0"
+R = TypeVar("R", bound=Report)
 
 
 class _Accepted:
@@ -173,11 +175,11 @@ class Stack:
         if error is not None:
             assert error["errorType"] == "DatasetInvalid", error
             run = first["run"]
-            training = self.report(run["runId"], Step.VALIDATION)["training"]
+            training = self.report(run["runId"], ValidationDocument).training
             dataset = DatasetResult(
-                sha256=training["sha256"],
-                records=training["records"],
-                training_uri=f"s3://{self.bucket}/{validated_key(training['sha256'], run['key'])}",
+                sha256=training.sha256,
+                records=training.records,
+                training_uri=f"s3://{self.bucket}/{validated_key(training.sha256, run['key'])}",
                 report=f"s3://{self.bucket}/{report_key(run['runId'], Step.VALIDATION)}",
             ).wire()
         return {**state, "dataset": dataset}
@@ -185,17 +187,17 @@ class Stack:
     def run_of(self, key: str, body: bytes, **put: Any) -> dict[str, Any]:
         return self.prepare(self.upload(key, body, **put))
 
-    def report(self, run: str, step: Step) -> dict[str, Any]:
-        body = boto3.client("s3").get_object(Bucket=self.bucket, Key=report_key(run, step))["Body"]
-        return dict(json.loads(body.read()))
+    def report(self, run: str, model: type[R]) -> R:
+        body = boto3.client("s3").get_object(Bucket=self.bucket, Key=report_key(run, model.step))["Body"]
+        return model.model_validate_json(body.read())
 
     def judge(self, state: dict[str, Any]) -> Judged:
         """The VerifyGuardrails step on ``state``: its error and the statuses it reported."""
         boto3.client("s3").delete_object(Bucket=self.bucket, Key=report_key(state["run"]["runId"], Step.GUARDRAILS))
         _, error = self.invoke("VerifyGuardrailsFunction", state)
-        findings = self.report(state["run"]["runId"], Step.GUARDRAILS)["findings"]
+        findings = self.report(state["run"]["runId"], GuardrailsReport).findings
         return Judged(
-            statuses={f["id"]: f["status"] for f in findings if f["severity"] == Severity.BLOCK},
+            statuses={f.id: f.status.value for f in findings if f.severity is Severity.BLOCK},
             error_type=error["errorType"] if error else None,
             error=error["errorMessage"] if error else None,
         )
@@ -764,7 +766,11 @@ BREAKS = [
     Break("GR-KMS-01", key_disabled),
     Break("GR-KMS-01", key_pending_deletion),
     Break("GR-KMS-02", rotation_off),
-    Break("GR-KMS-03", key_policy_wildcard_principal),
+    Break(
+        "GR-KMS-03",
+        key_policy_wildcard_principal,
+        {"GR-KMS-04": "the same statement lets the service role decrypt directly, not through S3 or Bedrock"},
+    ),
     Break("GR-KMS-04", role_statement_without_via_service),
     Break("GR-KMS-05", role_may_use_a_second_key, {"GR-IAM-02": "the same statement gives the role KMS beyond the data key"}),
     Break("GR-NET-01", internet_gateway_route),
@@ -870,7 +876,7 @@ def buy(h: Stack, state: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]
     plan, error = h.invoke("PlanDeploymentFunction", state)
     if error is None:
         _, error = h.invoke("DeployModelFunction", {**state, "plan": plan})
-    statuses = {f["id"]: f["status"] for f in h.report(state["run"]["runId"], Step.DEPLOYMENT)["findings"]}
+    statuses = {f.id: f.status.value for f in h.report(state["run"]["runId"], DeploymentReport).findings}
     return statuses, error, len(h.pipeline.bedrock.throughputs) - before
 
 

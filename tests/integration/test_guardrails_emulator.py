@@ -8,6 +8,8 @@ import boto3
 import pytest
 from local.emulator import LocalPipeline
 
+from secure_finetune.reports import GuardrailsReport
+
 KEY = "incoming/support.jsonl"
 
 
@@ -21,12 +23,12 @@ def run(pipeline: LocalPipeline, dataset: bytes, **upload: str) -> tuple[str, di
 def test_the_deployed_template_passes_every_blocking_check(pipeline: LocalPipeline, good_dataset: bytes) -> None:
     run_id, result = run(pipeline, good_dataset)
     assert result["status"] == "SUCCEEDED", result.get("error")
-    findings = pipeline.report(run_id, "guardrails")["findings"]
-    blocking = [f for f in findings if f["severity"] == "block"]
+    findings = pipeline.report(run_id, GuardrailsReport).findings
+    blocking = [f for f in findings if f.severity == "block"]
     assert len(blocking) == 36
-    assert {f["id"]: f["status"] for f in blocking if f["status"] != "PASS"} == {}
+    assert {f.id: f.status for f in blocking if f.status != "PASS"} == {}
     # the one warning the template leaves: CloudFormation cannot empty a VPC's default security group
-    assert {f["id"] for f in findings if f["severity"] == "warn" and f["status"] != "PASS"} == {"GR-NET-08"}
+    assert {f.id for f in findings if f.severity == "warn" and f.status != "PASS"} == {"GR-NET-08"}
 
 
 def _other_key(pipeline: LocalPipeline) -> dict[str, str]:

@@ -11,6 +11,8 @@ import pytest
 from local.bedrock_standin import Scenario
 from local.emulator import ROOT, LocalPipeline
 
+from secure_finetune.reports import MetricsReport, RegisterReport, ValidationDocument
+
 KEY = "incoming/support.jsonl"
 
 
@@ -38,8 +40,8 @@ def test_a_valid_dataset_trains_in_the_vpc_with_our_key_and_ends_with_ready_thro
     # the same milestones reached Slack through the webhook kept in Secrets Manager
     assert [m["text"] for m in pipeline.slack.messages] == [n["subject"] for n in pipeline.notifications()]
     run_id = arn.rsplit(":", 1)[-1]
-    assert pipeline.report(run_id, "validation")["training"]["accepted"] is True
-    assert pipeline.report(run_id, "metrics")["training"]["final_loss"] == 0.91
+    assert pipeline.report(run_id, ValidationDocument).training.accepted is True
+    assert pipeline.report(run_id, MetricsReport).training.final_loss == 0.91
     assert len(pipeline.bedrock.throughputs) == 1
 
 
@@ -140,8 +142,8 @@ def test_keys_with_spaces_plus_percent_and_non_ascii_resolve_to_the_exact_object
     key = "incoming/a b+c%41ü.jsonl"
     version, arn, result = run(pipeline, key, good_dataset)
     assert result["status"] == "SUCCEEDED", result.get("error")
-    registered = pipeline.report(arn.rsplit(":", 1)[-1], "register")
-    assert (registered["run"]["key"], registered["run"]["versionId"]) == (key, version)
+    registered = pipeline.report(arn.rsplit(":", 1)[-1], RegisterReport)
+    assert (registered.run.key, registered.run.version_id) == (key, version)
 
 
 def test_the_emulator_answers_get_foundation_model_from_the_registry(pipeline: LocalPipeline) -> None:
@@ -172,7 +174,8 @@ def test_a_profile_with_a_validation_split_carves_a_deterministic_validation_set
     assert 0 < len(validation) < len(training)
     # and the job's validation loss series lands in the run's metrics report
     run_id = request["jobName"]
-    assert pipeline.report(run_id, "metrics")["validation"]["final_loss"] == pytest.approx(1.25)  # the stand-in: last epoch + 0.1
+    validation_curve = pipeline.report(run_id, MetricsReport).validation
+    assert validation_curve is not None and validation_curve.final_loss == pytest.approx(1.25)  # the stand-in: last epoch + 0.1
 
 
 def test_a_loss_that_does_not_fall_fails_the_metrics_gate_and_buys_nothing(

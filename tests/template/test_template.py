@@ -5,6 +5,7 @@ These also cover what the emulator cannot enforce (bucket-policy denies, alarms,
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,9 @@ import pytest
 from local.stack import translated_template
 
 ROOT = Path(__file__).resolve().parents[2]
+# logical id -> functions/<dir>, from the template itself (the translated one has zip locations)
+_FUNCTION = re.compile(r"\n  (\w+):\n    Type: AWS::Serverless::Function\n    Properties:\n(?:      .*\n)*?      CodeUri: functions/(\w+)")
+CODE_DIRS = dict(_FUNCTION.findall((ROOT / "template.yaml").read_text()))
 
 
 @pytest.fixture(scope="module")
@@ -221,3 +225,30 @@ def test_the_asynchronously_invoked_functions_have_a_dead_letter_queue(resources
     ):
         target = resources[name]["Properties"]["DeadLetterConfig"]["TargetArn"]
         assert target == {"Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]}, name
+
+
+def test_each_function_gets_exactly_the_environment_its_handler_reads(resources: dict[str, Any]) -> None:
+    # Given each handler's Env (validated at its cold start), when the template is translated,
+    # then every function sets exactly those variables: none missing, none it does not read.
+    from local.lambda_runtime import load_handler
+
+    from tests.unit.fakes import STACK_ENVIRONMENT
+
+    set_by_lambda = {"AWS_REGION"}  # the runtime's own
+    assert set(CODE_DIRS.values()) == {path.parent.name for path in (ROOT / "functions").glob("*/app.py")}
+    for name, function in of_type(resources, "AWS::Lambda::Function").items():
+        code = ROOT / "functions" / CODE_DIRS[name]
+        handler = load_handler(code, STACK_ENVIRONMENT)
+        env = sys.modules[f"functions_{code.name}"].Env
+        variables = set((function["Properties"].get("Environment") or {}).get("Variables", {}))
+        assert variables - {"POWERTOOLS_SERVICE_NAME"} == env.variables() - set_by_lambda, name
+        assert env.required_variables() - set_by_lambda <= variables, name
+        assert callable(handler)
+
+
+def test_no_function_is_given_an_empty_default_for_a_required_setting() -> None:
+    # A required ARN has no default at all: a function missing it fails at import, naming it.
+    from secure_finetune.config import StackConfig
+
+    for field_name, field in StackConfig.model_fields.items():
+        assert field.default != "", field_name

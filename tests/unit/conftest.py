@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
+from local import loopback_tls
 from moto import mock_aws
 
 from secure_finetune.adapters.clients import reset_clients
@@ -25,6 +26,13 @@ def offline_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     reset_clients()
     yield
     reset_clients()
+
+
+@pytest.fixture
+def trusted_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trust the certificate of the loopback https servers (``local/loopback_tls.py``), as the emulator does."""
+    for name, value in loopback_tls.trusted_environment().items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture

@@ -22,19 +22,23 @@ from secure_finetune.runs import RunChanges, RunRecord, RunStatus, Step, run_pk
 from secure_finetune.service_errors import Throttled
 from secure_finetune.wiring import Dependencies
 
-CONFIG = StackConfig.model_validate(
-    {
-        "EXPECTED_ACCOUNT": "111122223333",
-        "AWS_REGION": "us-east-1",
-        "DATA_BUCKET": "data-bucket",
-        "DATA_KEY_ARN": "arn:aws:kms:us-east-1:111122223333:key/k1",
-        "RUNS_TABLE": "runs",
-        "NOTIFY_TOPIC_ARN": "arn:aws:sns:us-east-1:111122223333:topic",
-        "BEDROCK_SERVICE_ROLE_ARN": "arn:aws:iam::111122223333:role/s-bedrock-job",
-        "JOB_SUBNET_IDS": "subnet-1,subnet-2",
-        "JOB_SECURITY_GROUP_IDS": "sg-1",
-    }
-)
+# What template.yaml would give the functions (a handler imports with it: see load_handler).
+STACK_ENVIRONMENT = {
+    "EXPECTED_ACCOUNT": "111122223333",
+    "AWS_REGION": "us-east-1",
+    "DATA_BUCKET": "data-bucket",
+    "DATA_KEY_ARN": "arn:aws:kms:us-east-1:111122223333:key/k1",
+    "RUNS_TABLE": "runs",
+    "NOTIFY_TOPIC_ARN": "arn:aws:sns:us-east-1:111122223333:topic",
+    "BEDROCK_SERVICE_ROLE_ARN": "arn:aws:iam::111122223333:role/s-bedrock-job",
+    "JOB_SUBNET_IDS": "subnet-1,subnet-2",
+    "JOB_SECURITY_GROUP_IDS": "sg-1",
+    "STATE_MACHINE_ARN": "arn:aws:states:us-east-1:111122223333:stateMachine:s-pipeline",
+    "TEARDOWN_FUNCTION_ARN": "arn:aws:lambda:us-east-1:111122223333:function:s-teardown",
+    "SCHEDULER_ROLE_ARN": "arn:aws:iam::111122223333:role/s-ttl-scheduler",
+    "APPROVAL_BASE_URL": "https://abc123.execute-api.us-east-1.amazonaws.com/approve",
+}
+CONFIG = StackConfig.model_validate(STACK_ENVIRONMENT)
 
 
 @dataclass

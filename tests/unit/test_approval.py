@@ -25,11 +25,11 @@ from secure_finetune.approval import (
     review_page,
     secret_digest,
 )
+from secure_finetune.approval.decisions import request_approval
 from secure_finetune.notifications import ApprovalNeeded
 from secure_finetune.service_errors import Throttled
 from secure_finetune.state import DeploymentPlan, PipelineState, TrainingResult
-from secure_finetune.steps.approval import request_approval
-from tests.unit.fakes import CONFIG, FakeDeps, FakeMachine
+from tests.unit.fakes import CONFIG, STACK_ENVIRONMENT, FakeDeps, FakeMachine
 from tests.unit.test_training import JOB_ARN, RUN
 from tests.unit.test_training import state as training_state
 
@@ -56,8 +56,8 @@ SECURITY_HEADERS = {
 }
 
 
-REQUEST_APPROVAL = load_handler(ROOT / "functions" / "request_approval")
-APPROVAL_API = load_handler(ROOT / "functions" / "approval_api")
+REQUEST_APPROVAL = load_handler(ROOT / "functions" / "request_approval", STACK_ENVIRONMENT)
+APPROVAL_API = load_handler(ROOT / "functions" / "approval_api", STACK_ENVIRONMENT)
 
 
 @dataclass
@@ -327,17 +327,24 @@ def test_the_review_page_escapes_everything_and_loads_nothing_from_elsewhere() -
 
 
 @pytest.mark.parametrize(
-    ("base_url", "loopback_allowed"),
+    "base_url",
     [
-        ("http://abc.execute-api.us-east-1.amazonaws.com/Prod", True),
-        ("https://x.example/Prod?next=evil", False),
-        ("http://127.0.0.1:3000", False),
+        "http://abc.execute-api.us-east-1.amazonaws.com/Prod",
+        "https://x.example/Prod?next=evil",
+        "https://x.example/Prod#fragment",
+        "http://127.0.0.1:3000",
+        "http://localhost:3000/Prod",
+        "https:///Prod",
     ],
 )
-def test_an_approval_link_is_https_only_plain_http_solely_to_loopback_when_allowed(base_url: str, loopback_allowed: bool) -> None:
+def test_an_approval_link_is_https_only_plain_http_is_refused_even_to_loopback(base_url: str) -> None:
     with pytest.raises(ValueError, match="https"):
-        approval_link(base_url, "s", allow_loopback_http=loopback_allowed)
-    assert approval_link("http://127.0.0.1:3000/", "s", allow_loopback_http=True) == "http://127.0.0.1:3000/approvals/s"
+        approval_link(base_url, "s")
+
+
+def test_an_approval_link_appends_the_secret_to_the_https_base_url() -> None:
+    base = "https://abc.execute-api.us-east-1.amazonaws.com/approve/"
+    assert approval_link(base, "s") == "https://abc.execute-api.us-east-1.amazonaws.com/approve/approvals/s"
 
 
 def test_a_form_decision_is_exactly_approve_or_reject() -> None:

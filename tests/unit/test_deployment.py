@@ -7,22 +7,17 @@ from datetime import UTC, datetime
 
 import pytest
 
+from secure_finetune.deployment.deploy import announce_deployment, check_deployment, deploy
+from secure_finetune.deployment.plan import hourly_cost, plan_deployment
+from secure_finetune.deployment.smoke import prompt_of, smoke_test
 from secure_finetune.notifications import Milestone
 from secure_finetune.reasons import DeploymentFailed
+from secure_finetune.reports import DeploymentReport, SmokeReport, read_report
 from secure_finetune.settings import ProfileCatalog, StackLimits, resolve_settings
 from secure_finetune.state import DeploymentPlan, Failure, PipelineState, Registered, SmokeResult, TrainingResult
-from secure_finetune.steps.deployment import (
-    announce_deployment,
-    check_deployment,
-    deploy,
-    hourly_cost,
-    plan_deployment,
-    prompt_of,
-    smoke_test,
-    tear_down,
-)
 from secure_finetune.steps.failure import notify_failure
-from tests.unit.fakes import CONFIG, FakeDeps, FakeRuntime
+from secure_finetune.teardown.tear_down import TeardownKind, TeardownOutcome, tear_down
+from tests.unit.fakes import CONFIG, STACK_ENVIRONMENT, FakeDeps, FakeRuntime
 from tests.unit.test_training import JOB_ARN, RUN
 from tests.unit.test_training import state as training_state
 
@@ -67,7 +62,8 @@ def test_short_no_commitment_capacity_stops_with_what_is_free_and_needed() -> No
     with pytest.raises(DeploymentFailed, match="THROUGHPUT_CAPACITY_SHORT:1-free-2-needed"):
         plan_deployment(state(model_units=2), d)
     assert d.bedrock.throughputs == {}
-    assert d.bucket.documents[f"reports/{RUN}/deployment.json"]["plan"]["modelUnits"] == 2  # the report says what was asked
+    report = read_report(d.bucket, RUN, DeploymentReport)
+    assert report is not None and report.plan.model_units == 2  # the report says what was asked
 
 
 def test_a_model_under_another_key_blocks_the_purchase_with_gr_job_07() -> None:
@@ -88,8 +84,8 @@ def test_a_failed_smoke_test_deletes_what_was_bought_and_keeps_no_text() -> None
     notify_failure(s.model_copy(update={"failure": failure}), d)  # the Catch's next state
     assert s.deployment is not None
     assert d.bedrock.deleted == [s.deployment.arn]
-    report = d.bucket.documents[f"reports/{RUN}/smoke.json"]
-    assert report["kept"] is False and "secret question" not in str(report)
+    report = read_report(d.bucket, RUN, SmokeReport)
+    assert report is not None and report.kept is False and "secret question" not in str(d.bucket.documents[f"reports/{RUN}/smoke.json"])
 
 
 def test_a_profile_may_keep_the_throughput_after_a_failed_smoke_test() -> None:
@@ -102,7 +98,8 @@ def test_a_profile_may_keep_the_throughput_after_a_failed_smoke_test() -> None:
     with pytest.raises(DeploymentFailed, match="SMOKE_TEST_FAILED"):
         smoke_test(s, d)
     assert d.bedrock.deleted == []
-    assert d.bucket.documents[f"reports/{RUN}/smoke.json"]["results"][0]["error"] == "TimeoutError"
+    report = read_report(d.bucket, RUN, SmokeReport)
+    assert report is not None and report.results[0].error == "TimeoutError" and report.kept is True
 
 
 def test_a_failed_throughput_stops_the_run_with_its_failure_message_in_the_report_only() -> None:
@@ -113,7 +110,8 @@ def test_a_failed_throughput_stops_the_run_with_its_failure_message_in_the_repor
     d.bedrock.throughputs[s.deployment.arn].update(status="Failed", failureMessage="capacity")
     with pytest.raises(DeploymentFailed, match=r"^THROUGHPUT_FAILED$"):
         check_deployment(s, d)
-    assert d.bucket.documents[f"reports/{RUN}/deployment.json"]["failureMessage"] == "capacity"
+    report = read_report(d.bucket, RUN, DeploymentReport)
+    assert report is not None and report.failure_message == "capacity" and report.plan == s.plan  # the plan is kept
 
 
 @pytest.mark.parametrize(
@@ -201,16 +199,16 @@ def test_teardown_warns_then_deletes_once() -> None:
     d = deps()
     arn = d.bedrock.create_throughput(RUN, MODEL_ARN, 1, {})
     d.runs.runs[RUN] = {"status": "SUCCEEDED", "provisionedModelArn": arn, "profile": "default", "deleteAt": "2026-11-24T16:00:00Z"}
-    assert tear_down(RUN, "warn", d) == "warned"
-    assert tear_down(RUN, "delete", d) == "deleted"
-    assert tear_down(RUN, "delete", d) == "already torn down"
+    assert tear_down(RUN, "warn", d) == TeardownOutcome(TeardownKind.WARNED, "warned")
+    assert tear_down(RUN, "delete", d) == TeardownOutcome(TeardownKind.DELETED, "deleted")
+    assert tear_down(RUN, "delete", d) == TeardownOutcome(TeardownKind.ALREADY_TORN_DOWN, "already torn down")
     assert [n.milestone for n in d.notifier.sent] == [Milestone.TTL_WARNING, Milestone.TORN_DOWN]
     assert d.bedrock.throughputs == {} and d.scheduler.cancelled == [RUN, RUN]
 
 
 def test_teardown_of_a_run_that_deployed_nothing_changes_nothing() -> None:
     d = deps()
-    assert tear_down(RUN, "delete", d) == "nothing deployed"
+    assert tear_down(RUN, "delete", d) == TeardownOutcome(TeardownKind.NOTHING_DEPLOYED, "nothing deployed")
     assert d.notifier.sent == []
 
 
@@ -230,7 +228,7 @@ def test_the_plan_travels_on_the_wire_in_camel_case() -> None:
 
 
 def test_the_message_before_the_purchase_says_what_it_will_cost() -> None:
-    from secure_finetune.steps.deployment import next_step
+    from secure_finetune.deployment.plan import next_step
 
     assert next_step(state(model_units=2, ttl_hours=4).settings, None) == (
         "2 model unit(s) of no-commitment throughput: $121.00/h, $484.00 in all; deleted after 4 h"
@@ -246,7 +244,8 @@ def test_a_refused_delete_is_asked_again_later_and_the_owner_told_it_still_bills
     d.runs.runs[RUN] = {"status": "SUCCEEDED", "provisionedModelArn": arn, "profile": "default"}
     before = datetime.now(UTC)
     outcome = tear_down(RUN, "delete", d)
-    assert outcome.startswith("delete failed (ThrottlingException); asked again at ")
+    assert outcome.kind is TeardownKind.DELETE_FAILED
+    assert outcome.text.startswith("delete failed (ThrottlingException); asked again at ")
     assert arn in d.bedrock.throughputs and d.scheduler.cancelled == []
     [(run, attempt, at, why)] = d.scheduler.retries
     assert (run, attempt, why) == (RUN, 1, "time-to-live reached") and 14 * 60 <= (at - before).total_seconds() <= 16 * 60
@@ -255,7 +254,7 @@ def test_a_refused_delete_is_asked_again_later_and_the_owner_told_it_still_bills
     assert failed.delete_by_hand == f"aws bedrock delete-provisioned-model-throughput --region us-east-1 --provisioned-model-id {arn}"
     assert "Rate exceeded" not in str(failed.model_dump())  # the service's code, not its message
     # the retry schedule fires and Bedrock answers this time
-    assert tear_down(RUN, "delete", d) == "deleted"
+    assert tear_down(RUN, "delete", d) == TeardownOutcome(TeardownKind.DELETED, "deleted")
     assert d.bedrock.throughputs == {} and d.scheduler.cancelled == [RUN]
     assert [n.milestone for n in d.notifier.sent] == [Milestone.TEARDOWN_FAILED, Milestone.TORN_DOWN]
 
@@ -271,7 +270,9 @@ def test_after_the_last_retry_the_owner_is_told_to_delete_it_by_hand() -> None:
     assert [(attempt, f"{at:%H:%M}") for _, attempt, at, _ in d.scheduler.retries] == [
         (1, "10:15"), (2, "10:45"), (3, "11:45"), (4, "13:45"), (5, "17:45"),
     ]  # fmt: skip
-    assert outcomes[-1] == "delete failed (ThrottlingException); no retry left: delete it by hand"
+    assert outcomes[-1] == TeardownOutcome(
+        TeardownKind.DELETE_FAILED, "delete failed (ThrottlingException); no retry left: delete it by hand"
+    )
     assert d.notifier.sent[-1].retry_at is None and arn in d.notifier.sent[-1].delete_by_hand
 
 
@@ -282,7 +283,7 @@ def test_a_refusal_while_a_retry_waits_starts_no_second_chain() -> None:
     first = tear_down(RUN, "delete", d, why="THROUGHPUT_FAILED", now=datetime(2030, 1, 1, 10, 0, tzinfo=UTC))
     # `finetune teardown` five minutes later meets the same refusal: it is told when the retry comes
     again = tear_down(RUN, "delete", d, why="torn down with finetune teardown", now=datetime(2030, 1, 1, 10, 5, tzinfo=UTC))
-    assert first.endswith("asked again at 2030-01-01T10:15:00Z") and again == first
+    assert first.text.endswith("asked again at 2030-01-01T10:15:00Z") and again == first
     assert [(attempt, why) for _, attempt, _, why in d.scheduler.retries] == [(1, "THROUGHPUT_FAILED")]  # its reason kept
 
 
@@ -295,9 +296,10 @@ def test_the_teardown_function_times_a_retry_from_its_schedules_own_time() -> No
     d = deps(refused_deletes=1)
     arn = d.bedrock.create_throughput(RUN, MODEL_ARN, 1, {})
     d.runs.runs[RUN] = {"status": "SUCCEEDED", "provisionedModelArn": arn, "profile": "default"}
-    handler = load_handler(FUNCTIONS / "teardown")
+    handler = load_handler(FUNCTIONS / "teardown", STACK_ENVIRONMENT)
     answer = handler({"runId": RUN, "action": "delete", "scheduledAt": "2030-01-01T10:00:00Z"}, CONTEXT, deps=d)
     assert answer["outcome"] == "delete failed (ThrottlingException); asked again at 2030-01-01T10:15:00Z"
+    assert answer["kind"] == "DELETE_FAILED"  # what `finetune teardown` branches on
     assert d.scheduler.retries == [(RUN, 1, datetime(2030, 1, 1, 10, 15, tzinfo=UTC), "time-to-live reached")]
 
 
@@ -323,7 +325,7 @@ def test_an_unexpected_error_after_the_purchase_still_tears_it_down() -> None:
 
 
 def test_a_run_aborted_while_deploying_has_what_it_bought_torn_down() -> None:
-    from secure_finetune.steps.training import stop_job_of_aborted_run
+    from secure_finetune.training.stop import stop_job_of_aborted_run
 
     d = deps()
     arn = d.bedrock.create_throughput(RUN, MODEL_ARN, 1, {})

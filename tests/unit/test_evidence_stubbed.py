@@ -9,7 +9,7 @@ import pytest
 from botocore.stub import Stubber
 
 from secure_finetune.adapters.clients import client
-from secure_finetune.adapters.evidence import EvidenceReader, no_public_access
+from secure_finetune.adapters.evidence import EvidenceReader, no_public_access, policy_document
 from secure_finetune.guardrails import PRE_LAUNCH_CHECKS, BucketEvidence, Check, Evidence, Status, evaluate
 from tests.unit.test_guardrails import good
 
@@ -342,3 +342,12 @@ def test_settings_that_are_not_configured_are_answers_not_unknowns() -> None:
         f.id: f.status for f in evaluate(Evidence.model_validate(data), [check_named(i) for i in ("GR-S3-01", "GR-S3-06", "GR-S3-07")])
     }
     assert statuses == {"GR-S3-01": Status.FAIL, "GR-S3-06": Status.FAIL, "GR-S3-07": Status.FAIL}
+
+
+def test_a_policy_is_read_as_aws_sends_it_json_or_url_encoded_json_and_nothing_else() -> None:
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}
+    assert policy_document(policy) == policy  # IAM's, decoded by botocore
+    assert policy_document(json.dumps(policy)) == policy  # S3, KMS, EC2
+    assert policy_document(quote(json.dumps(policy))) == policy  # IAM's wire form
+    with pytest.raises(ValueError):
+        policy_document(repr(policy))  # a Python repr is not a policy AWS sends

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from secure_finetune.notifications import NOTIFICATION, DatasetRejected, LineError, Milestone, render
+from secure_finetune.notifications import DatasetRejected, LineError, Milestone, notification_adapter, render
 from secure_finetune.steps.failure import reason_of
 
 
@@ -52,7 +52,7 @@ def test_every_milestone_has_a_model() -> None:
     # A milestone without a model fails on the tag; one with a model fails on its missing fields.
     for milestone in Milestone:
         with pytest.raises(ValueError) as caught:
-            NOTIFICATION.validate_python({"milestone": milestone.value})
+            notification_adapter().validate_python({"milestone": milestone.value})
         assert "run_id" in str(caught.value)
 
 
@@ -73,10 +73,10 @@ def test_gr_ops_02_every_milestone_field_is_content_free_and_a_free_text_field_f
 
 
 def test_costs_read_as_dollars_and_an_unknown_cost_says_so() -> None:
-    from secure_finetune.notifications import JobStarted, ThroughputReady
+    from secure_finetune.notifications import JobStarted, ModelReady
 
     common = {"run_id": "r", "profile": "p", "dataset": "s3://b/k?versionId=v"}
-    ready = render(ThroughputReady(**common, provisioned_model_arn="arn:pt", model_units=1, ttl_hours=2, estimated_hourly_cost_usd=60.5))
+    ready = render(ModelReady(**common, model_arn="arn:pt", model_units=1, ttl_hours=2, estimated_hourly_cost_usd=60.5))
     assert "estimated_hourly_cost_usd: $60.50" in ready.body
     job = {**common, "job_arn": "arn:j", "base_model": "m", "customization_type": "FINE_TUNING"}
     assert "estimated_training_cost_usd: $0.0125" in render(JobStarted(**job, estimated_training_cost_usd=0.0125)).body

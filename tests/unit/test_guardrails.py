@@ -173,7 +173,7 @@ def good() -> dict[str, Any]:
                 "sg-job": {
                     "GroupId": "sg-job",
                     "VpcId": "vpc-1",
-                    "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-job"}]}],
+                    "IpPermissions": [{"IpProtocol": "-1", "UserIdGroupPairs": [{"UserId": ACCOUNT, "GroupId": "sg-job"}]}],
                 },
                 "sg-kms": {
                     "GroupId": "sg-kms",
@@ -202,7 +202,11 @@ def good() -> dict[str, Any]:
                     "Statement": [
                         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": [f"{B}/validated/*", f"{B}/output/*"]},
                         {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{B}/output/*"},
-                        {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": KEY},
+                        {
+                            "Effect": "Allow",
+                            "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"],
+                            "Resource": KEY,
+                        },
                     ]
                 }
             ],
@@ -231,7 +235,7 @@ def good() -> dict[str, Any]:
         },
         "foundation_model": {"customizationsSupported": ["FINE_TUNING"], "modelLifecycle": {"status": "ACTIVE"}},
         "customization_type": "FINE_TUNING",
-        "validation": {"training": {"sha256": SHA, "errors_by_code": {}}, "runProblems": []},
+        "validation": {"training_sha256": SHA, "error_codes": {}},  # what validation.json says (adapters/evidence.py)
         "dataset_sha256": SHA,
         "job_request": {
             "jobName": "r-1",
@@ -320,10 +324,11 @@ BREAKS = [
     ("GR-OBJ-02", "object.etag", "e2"),
     ("GR-OBJ-02", "dataset_sha256", "cd" * 32),
     ("GR-OBJ-03", "object.key", "incoming/x\x07.jsonl"),
-    ("GR-OBJ-04", "validation.training.errors_by_code", {"DATASET_TOO_LARGE": 1}),
-    ("GR-OBJ-05", "validation.training.errors_by_code", {"DATASET_COMPRESSED_OR_BINARY": 1}),
-    ("GR-OBJ-06", "validation.runProblems", [{"code": "TOO_FEW_RECORDS", "line": 0}]),
-    ("GR-OBJ-08", "validation.training.errors_by_code", {"SENSITIVE_DATA": 2}),
+    ("GR-OBJ-02", "validation.training_sha256", "cd" * 32),
+    ("GR-OBJ-04", "validation.error_codes", {"DATASET_TOO_LARGE": 1}),
+    ("GR-OBJ-05", "validation.error_codes", {"DATASET_COMPRESSED_OR_BINARY": 1}),
+    ("GR-OBJ-06", "validation.error_codes", {"TOO_FEW_RECORDS": 1}),
+    ("GR-OBJ-08", "validation.error_codes", {"SENSITIVE_DATA": 2}),
     ("GR-S3-01", "bucket.encryption_rules", [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]),
     ("GR-S3-04", "bucket.policy.Statement.0.Condition", {}),
     ("GR-S3-06", "bucket.public_access_block.BlockPublicPolicy", False),
@@ -381,28 +386,23 @@ BREAKS = [
 ]
 
 
+# A break that also, rightly, fails another check reading the same statement: why.
+COUPLED = {
+    ("GR-KMS-03", "key.policy.Statement.0.Principal"): {"GR-KMS-04": "kms:* for everyone gives the service role every KMS action too"},
+}
+
+
 @pytest.mark.parametrize(("check_id", "path", "value"), BREAKS, ids=[f"{c}:{p}" for c, p, _ in BREAKS])
 def test_breaking_one_control_fails_that_check_and_blocks(check_id: str, path: str, value: object) -> None:
     failed = failing(broken(path, value))
     assert check_id in failed
     # a change may also touch a check that reads the same fact (the job's key feeds KMS-05, the
     # dataset hash names the training URI of JOB-03); nothing else moves
-    assert failed <= {check_id, "GR-KMS-05", "GR-JOB-01", "GR-JOB-03"}
+    assert failed <= {check_id, "GR-KMS-05", "GR-JOB-01", "GR-JOB-03", *COUPLED.get((check_id, path), {})}
 
 
 def test_every_blocking_check_has_a_breaking_case() -> None:
     assert {c.id for c in PRE_LAUNCH_CHECKS} - {"GR-OBJ-07"} <= {case[0] for case in BREAKS}
-
-
-def test_malware_check_applies_only_when_the_stack_says_scanning_is_on() -> None:
-    data = good()
-    assert "GR-OBJ-07" not in failing(data)
-    data["malware_scan_enabled"] = True
-    assert "GR-OBJ-07" in failing(data)  # no scan tag yet: unknown, blocks
-    data["object"]["tags"] = {"GuardDutyMalwareScanStatus": "THREATS_FOUND"}
-    assert "GR-OBJ-07" in failing(data)
-    data["object"]["tags"] = {"GuardDutyMalwareScanStatus": "NO_THREATS_FOUND"}
-    assert "GR-OBJ-07" not in failing(data)
 
 
 @pytest.mark.parametrize(
@@ -440,65 +440,6 @@ def test_a_bucket_policy_allowing_another_account_is_flagged_even_with_the_tls_d
     data = good()
     data["bucket"]["policy"]["Statement"].append({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{B}/*"})
     assert "GR-S3-08" in failing(data)
-
-
-def ops_good() -> dict[str, Any]:
-    from secure_finetune.notifications import milestone_fields
-
-    return {
-        "account": ACCOUNT,
-        "notification_fields": milestone_fields(),
-        "function_policies": {
-            "trigger": {
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "events.amazonaws.com"},
-                        "Action": "lambda:InvokeFunction",
-                        "Condition": {"ArnLike": {"AWS:SourceArn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/r1"}},
-                    }
-                ]
-            },
-            "notify": {},
-        },
-        "rules": {
-            "r1": {
-                "pattern": {
-                    "source": ["aws.bedrock"],
-                    "detail-type": ["Model Customization Job State Change"],
-                    "account": [ACCOUNT],
-                    "detail": {"jobStatus": ["Completed", "Failed", "Stopped"]},
-                },
-                "targets": [{"Arn": "x", "DeadLetterConfig": {"Arn": "dlq"}}],
-            }
-        },
-    }
-
-
-def ops_failing(data: dict[str, Any]) -> set[str]:
-    from secure_finetune.guardrails import OPS_CHECKS, StackEvidence
-
-    return {f.id for f in evaluate(StackEvidence.model_validate(data), OPS_CHECKS) if f.status is not Status.PASS}
-
-
-def test_the_stacks_plumbing_passes_the_ops_checks() -> None:
-    assert ops_failing(ops_good()) == set()
-
-
-@pytest.mark.parametrize(
-    ("check_id", "path", "value"),
-    [
-        ("GR-OPS-04", "function_policies.trigger.Statement.0.Principal", "*"),
-        ("GR-OPS-04", "function_policies.trigger.Statement.0.Condition", {}),
-        ("GR-OPS-04", "function_policies.notify", None),
-        ("GR-OPS-08", "rules.r1.pattern.detail", {"status": ["Completed"]}),
-        ("GR-OPS-08", "rules.r1.pattern.account", None),
-        ("GR-OPS-08", "rules.r1.targets", [{"Arn": "x"}]),
-    ],
-)
-def test_breaking_the_plumbing_fails_its_ops_check(check_id: str, path: str, value: object) -> None:
-    data = broken(path, value, ops_good())
-    assert ops_failing(data) == {check_id}
 
 
 def warn_good() -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 from local.lambda_runtime import LambdaContext, load_handler
 
 from secure_finetune.runs import RunStatus, Step
-from tests.unit.fakes import FakeDeps
+from tests.unit.fakes import STACK_ENVIRONMENT, FakeDeps
 from tests.unit.test_training import state as training_state
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
@@ -50,7 +50,7 @@ def test_the_reconciler_reports_the_queue_overdue_waits_and_recovered_events(cap
         deps.runs.put_token(run, Step.TRAINING, f"token-{run}")
         deps.runs.waiting_for[(run, Step.TRAINING.value)] = hours * 3600
         deps.bedrock.jobs[run] = {"status": "InProgress"}
-    handler = load_handler(FUNCTIONS / "reconcile_training")
+    handler = load_handler(FUNCTIONS / "reconcile_training", STACK_ENVIRONMENT)
     handler({}, CONTEXT, deps=deps)
     assert emitted(capsys) == {"QueuedRuns": 1, "OverdueTrainingWaits": 1, "LostEventsRecovered": 0}
 
@@ -58,7 +58,7 @@ def test_the_reconciler_reports_the_queue_overdue_waits_and_recovered_events(cap
 def test_a_stop_before_any_spend_counts_as_rejected_as_well_as_failed(capsys: pytest.CaptureFixture[str]) -> None:
     state = training_state().model_dump(mode="json", by_alias=True, exclude={"registered", "dataset"})
     state["failure"] = {"Error": "RunRejected", "Cause": json.dumps({"errorMessage": "UNKNOWN_PROFILE:nobody"})}
-    handler = load_handler(FUNCTIONS / "notify")
+    handler = load_handler(FUNCTIONS / "notify", STACK_ENVIRONMENT)
     outcome = handler({"milestone": "FAILURE", "state": state}, CONTEXT, deps=FakeDeps())
     assert (outcome["reason"], outcome["step"]) == ("UNKNOWN_PROFILE:nobody", "register")
     assert emitted(capsys) == {"RunsFailed": 1, "RunsRejected": 1}
@@ -71,5 +71,5 @@ def test_a_started_run_is_counted(capsys: pytest.CaptureFixture[str], monkeypatc
     deps = FakeDeps()
     monkeypatch.setattr(deps.bucket, "resolve_key", lambda key, version, etag: None)
     monkeypatch.setattr(deps.machine, "start", lambda name, document: True)
-    load_handler(FUNCTIONS / "trigger")(event, CONTEXT, deps=deps)
+    load_handler(FUNCTIONS / "trigger", STACK_ENVIRONMENT)(event, CONTEXT, deps=deps)
     assert emitted(capsys) == {"RunsStarted": 1}

@@ -6,7 +6,7 @@ import pytest
 
 from secure_finetune.adapters.job_slots import JobSlots
 from secure_finetune.runs import RunStatus
-from secure_finetune.steps.slots import hand_out_free_slots, reclaim_job_slots, release_job_slot, wait_for_job_slot
+from secure_finetune.training.slots import hand_out_free_slots, reclaim_job_slots, release_job_slot, wait_for_job_slot
 from tests.unit.fakes import FakeDeps
 from tests.unit.test_training import state as training_state
 

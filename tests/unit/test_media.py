@@ -29,7 +29,7 @@ from secure_finetune.dataset import (
 )
 from secure_finetune.models import MB, CustomizationType, MediaRules, find_model
 from secure_finetune.reasons import DatasetInvalid, ReasonCode
-from secure_finetune.runs import Step, report_key
+from secure_finetune.reports import ValidationDocument, read_report
 from secure_finetune.settings import ProfileCatalog, StackLimits, resolve_settings
 from secure_finetune.state import PipelineState, Registered, RunObject, Timing
 from secure_finetune.steps.validate import validate_run_dataset
@@ -359,9 +359,10 @@ def test_the_step_rejects_a_dataset_whose_media_break_the_limits_with_their_line
         validate_run_dataset(state, deps)
     # Then the run is DATASET_INVALID and the report names each line and code
     assert str(stopped.value).startswith("DATASET_INVALID:MEDIA_")
-    report = bucket.get_json(report_key(state.run.run_id, Step.VALIDATION))["training"]
-    assert [(e["line"], e["code"]) for e in report["errors"]] == [(3, "MEDIA_DIMENSIONS_OUT_OF_RANGE"), (7, "MEDIA_NOT_FOUND")]
-    assert "media/" not in json.dumps(report)
+    document = read_report(bucket, state.run.run_id, ValidationDocument)
+    assert document is not None
+    assert [(e.line, e.code) for e in document.training.errors] == [(3, "MEDIA_DIMENSIONS_OUT_OF_RANGE"), (7, "MEDIA_NOT_FOUND")]
+    assert "media/" not in json.dumps(document.wire())
 
 
 def test_the_step_accepts_a_dataset_whose_media_are_within_the_limits(moto_bucket: tuple[Any, DataBucket, str]) -> None:

@@ -19,7 +19,7 @@ from secure_finetune.adapters.s3 import DataBucket
 from secure_finetune.dataset import HEAD_BYTES, MediaObject, media_problems, video_seconds
 from secure_finetune.models import MediaRules, find_model
 from secure_finetune.reasons import DatasetInvalid
-from secure_finetune.runs import Step, report_key
+from secure_finetune.reports import ValidationDocument, read_report
 from secure_finetune.settings import ProfileCatalog, StackLimits, resolve_settings
 from secure_finetune.state import PipelineState, Registered, RunObject, Timing
 from secure_finetune.steps.validate import validate_run_dataset
@@ -194,8 +194,9 @@ def test_the_step_names_each_video_too_long_empty_or_unreadable_on_its_line(moto
     with pytest.raises(DatasetInvalid, match="DATASET_INVALID:MEDIA_"):
         validate_run_dataset(state, deps)
     # Then the long, the empty and the unreadable lines are named (the 30 s MP4 and the 60 s WebM pass)
-    report = bucket.get_json(report_key(state.run.run_id, Step.VALIDATION))["training"]
-    assert [(e["line"], e["code"]) for e in report["errors"]] == [(2, "MEDIA_TOO_LONG"), (4, "MEDIA_UNREADABLE"), (5, "MEDIA_UNREADABLE")]
+    document = read_report(bucket, state.run.run_id, ValidationDocument)
+    assert document is not None
+    assert [(e.line, e.code) for e in document.training.errors] == [(2, "MEDIA_TOO_LONG"), (4, "MEDIA_UNREADABLE"), (5, "MEDIA_UNREADABLE")]
 
 
 # ---------------------------------------------------------------- no bytes crash it

@@ -1,7 +1,7 @@
 """The HTML run report: hostile and malformed documents first, then the sections of real runs.
 
-``full_run`` / ``rejected_run`` build the documents with the steps' own models (validator report,
-guardrail findings, loss curve), so a change in what a step writes shows up here; the browser test
+``full_run`` / ``rejected_run`` build the documents with the report models the steps write
+(``secure_finetune.reports``), so a change in what a step writes shows up here; the browser test
 (tests/browser) renders the same full run in Chromium.
 """
 
@@ -16,11 +16,30 @@ from typing import Any
 import pytest
 
 from secure_finetune.adapters.s3 import DataBucket
-from secure_finetune.dataset import DatasetFormat, FileRole, validate_dataset
-from secure_finetune.guardrails import PRE_LAUNCH_CHECKS, PURCHASE_CHECKS, WARN_CHECKS, Finding, Status, findings_document
+from secure_finetune.dataset import DatasetFormat, validate_dataset
+from secure_finetune.dataset.report import LineProblem
+from secure_finetune.guardrails import PRE_LAUNCH_CHECKS, PURCHASE_CHECKS, WARN_CHECKS, Finding, Severity, Status
 from secure_finetune.report_html import TRAINING_COLOUR, VALIDATION_COLOUR, load_run_documents, render_run_report, write_run_report
+from secure_finetune.reports import (
+    DeploymentReport,
+    GateReport,
+    GuardrailsReport,
+    MetricsReport,
+    RegisterReport,
+    RunProblem,
+    RunReports,
+    SmokeAnswer,
+    SmokeReport,
+    TrainingCost,
+    TrainingFailureReport,
+    ValidationDocument,
+    write_report,
+)
+from secure_finetune.runs import Step
 from secure_finetune.settings import Profile, RunSettings
-from secure_finetune.training_metrics import parse_loss_curve
+from secure_finetune.state import DeploymentPlan, DeploymentResult, RunObject
+from secure_finetune.training.loss_curve import LossCurve, parse_loss_curve
+from tests.unit.fakes import FakeBucket
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 RUN = "support-bot-3f9a1c2e4b5d6a7f8e9d"
@@ -54,62 +73,74 @@ def findings(checks: tuple[Any, ...], failed: str | None = None) -> list[Finding
     ]
 
 
-def register_document() -> dict[str, Any]:
+def register_document() -> RegisterReport:
     profile = Profile(base_model="meta.llama3-1-8b-instruct-v1:0", smoke_test_prompts=(SECRET_PROMPT,), model_units=1, ttl_hours=4)
     settings = RunSettings(profile="support-bot", profiles_version="2026-09-01", overrides=(), **profile.model_dump())
-    run = {"runId": RUN, "bucket": BUCKET, "key": "incoming/support-bot/tickets.jsonl", "versionId": "v1", "etag": "e", "size": 17_034}
-    return {"run": run, "settings": settings.model_dump(mode="json", by_alias=True), "validationFile": None}
+    run = RunObject(run_id=RUN, bucket=BUCKET, key="incoming/support-bot/tickets.jsonl", version_id="v1", etag="e", size=17_034)
+    return RegisterReport(run=run, settings=settings)
 
 
-def validation_document(dataset: bytes) -> dict[str, Any]:
+def validation_document(dataset: bytes) -> ValidationDocument:
     report = validate_dataset([dataset], DatasetFormat.PROMPT_COMPLETION)
-    document: dict[str, Any] = {FileRole.TRAINING.value: report.model_dump(mode="json"), "runProblems": []}
     tokens = report.stats.estimated_tokens
-    document["cost"] = {
-        "estimatedTokens": tokens,
-        "epochs": 2,
-        "billedTokens": tokens * 2,
-        "estimatedTrainingUsd": 12.3456,
-        "priceSource": "cloud-custodian README (2026-07-28, us-west-2)",
-    }
-    return document
+    cost = TrainingCost(
+        estimated_tokens=tokens,
+        epochs=2,
+        billed_tokens=tokens * 2,
+        estimated_training_usd=12.3456,
+        price_source="cloud-custodian README (2026-07-28, us-west-2)",
+    )
+    return ValidationDocument(training=report, cost=cost)
 
 
-def full_run() -> dict[str, dict[str, Any]]:
+PLAN = DeploymentPlan(
+    mode="provisioned-throughput",
+    model_arn=f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model/{RUN}",
+    model_units=1,
+    ttl_hours=4,
+    approval_required=False,
+    estimated_hourly_cost_usd=20.5,
+    estimated_cost_over_ttl_usd=82.0,
+    report=f"s3://{BUCKET}/reports/{RUN}/deployment.json",
+)
+
+
+def full_run() -> RunReports:
     """Every step ran: deployed, smoke-tested; one warn check fails so the table has a FAIL row."""
     job = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:model-customization-job/{RUN}"
     curve = parse_loss_curve(training_csv(TRAIN_LOSSES))
     validation_curve = parse_loss_curve(training_csv(VALID_LOSSES, "validation_loss"), "validation_loss")
-    return {
-        "register": register_document(),
-        "validation": validation_document((EVENTS / "sample-dataset.jsonl").read_bytes()),
-        "guardrails": findings_document(findings(PRE_LAUNCH_CHECKS) + findings(WARN_CHECKS, failed=WARN_CHECKS[0].id)),
-        "metrics": {
-            "jobArn": job,
-            "outputModelArn": f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model/{RUN}",
-            "training": curve.model_dump(mode="json"),
-            "validation": validation_curve.model_dump(mode="json"),
-            "gate": {"maxFinalTrainingLoss": None, "requireLossDecrease": True, "problems": []},
-        },
-        "deployment": {
-            **findings_document(findings(PURCHASE_CHECKS)),
-            "throughput": {
-                "provisionedModelArn": f"arn:aws:bedrock:us-east-1:{ACCOUNT}:provisioned-model/abc123",
-                "status": "InService",
-                "polls": 3,
-                "modelUnits": 1,
-                "ttlHours": 4,
-                "deleteAt": "2026-09-02T14:00:00Z",
-                "estimatedHourlyCostUsd": 20.5,
-                "estimatedCostOverTtlUsd": 82.0,
-            },
-        },
-        "smoke": {"prompts": 3, "passed": True, "latencyMs": [812, 640, 701], "answerLengths": [120, 88, 143]},
-    }
+    bought = DeploymentResult(
+        arn=f"arn:aws:bedrock:us-east-1:{ACCOUNT}:provisioned-model/abc123",
+        mode="provisioned-throughput",
+        status="InService",
+        polls=3,
+        delete_at="2026-09-02T14:00:00Z",
+    )
+    answers = tuple(SmokeAnswer(answered=True, answer_chars=chars, latency_ms=ms) for chars, ms in ((120, 812), (88, 640), (143, 701)))
+    return RunReports(
+        register=register_document(),
+        validation=validation_document((EVENTS / "sample-dataset.jsonl").read_bytes()),
+        guardrails=GuardrailsReport(findings=(*findings(PRE_LAUNCH_CHECKS), *findings(WARN_CHECKS, failed=WARN_CHECKS[0].id))),
+        metrics=MetricsReport(
+            job_arn=job,
+            output_model_arn=f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model/{RUN}",
+            training=curve,
+            validation=validation_curve,
+            gate=GateReport(),
+        ),
+        deployment=DeploymentReport(findings=tuple(findings(PURCHASE_CHECKS)), plan=PLAN, deployment=bought, delete_at=bought.delete_at),
+        smoke=SmokeReport(passed=True, prompts=3, slowest_ms=812, results=answers, kept=True),
+    )
 
 
-def rejected_run() -> dict[str, dict[str, Any]]:
-    return {"register": register_document(), "validation": validation_document((EVENTS / "sample-dataset-invalid.jsonl").read_bytes())}
+def rejected_run() -> RunReports:
+    return RunReports(register=register_document(), validation=validation_document((EVENTS / "sample-dataset-invalid.jsonl").read_bytes()))
+
+
+def metrics_only(steps: tuple[int, ...], losses: tuple[float, ...]) -> RunReports:
+    curve = LossCurve(steps=steps, losses=losses, final_loss=losses[-1], best_loss=losses[-1])
+    return RunReports(metrics=MetricsReport(job_arn="arn:job", training=curve, gate=GateReport()))
 
 
 def section(page: str, title: str) -> str:
@@ -132,24 +163,48 @@ HOSTILE = '<script>alert("x")</script>'
 
 
 def test_hostile_strings_are_escaped_everywhere() -> None:
-    documents: dict[str, dict[str, Any]] = {
-        "register": {"run": {"key": HOSTILE, "bucket": "b'\"&"}, "settings": {"profile": HOSTILE, "hyperparameters": {HOSTILE: HOSTILE}}},
-        "validation": {
-            "training": {"accepted": False, "errors": [{"line": 3, "code": HOSTILE, "message": HOSTILE}], "errors_by_code": {HOSTILE: 1}},
-            "cost": {"priceSource": HOSTILE},
-        },
-        "guardrails": {"findings": [{"id": HOSTILE, "title": HOSTILE, "status": "FAIL", "severity": "block", "fix": HOSTILE}]},
-        "deployment": {"throughput": {"status": HOSTILE, "provisionedModelArn": '"><img src=x onerror=alert(1)>'}},
-        "smoke": {HOSTILE: HOSTILE, "results": [{HOSTILE: 1}]},
-    }
+    register, validation = register_document(), validation_document((EVENTS / "sample-dataset.jsonl").read_bytes())
+    hostile_finding = Finding(id=HOSTILE, title=HOSTILE, severity=Severity.BLOCK, status=Status.FAIL, explanation=HOSTILE, fix=HOSTILE)
+    injected = '"><img src=x onerror=alert(1)>'
+    documents = RunReports(
+        register=register.model_copy(
+            update={
+                "run": register.run.model_copy(update={"key": HOSTILE, "bucket": "b'\"&"}),
+                "settings": register.settings.model_copy(update={"profile": HOSTILE, "hyperparameters": {HOSTILE: HOSTILE}}),
+            }
+        ),
+        validation=validation.model_copy(
+            update={
+                "training": validation.training.model_copy(
+                    update={
+                        "accepted": False,
+                        "errors": (LineProblem(line=3, byte_offset=0, code=HOSTILE, message=HOSTILE),),
+                        "errors_by_code": {HOSTILE: 1},
+                    }
+                ),
+                "run_problems": (RunProblem(code=HOSTILE, message=HOSTILE),),
+                "cost": validation.cost.model_copy(update={"price_source": HOSTILE}),
+            }
+        ),
+        guardrails=GuardrailsReport(findings=(hostile_finding,)),
+        deployment=DeploymentReport(
+            findings=(hostile_finding,),
+            plan=PLAN.model_copy(update={"model_arn": injected, "mode": HOSTILE}),
+            deployment=DeploymentResult(arn=injected, mode=HOSTILE, status=HOSTILE, polls=1),
+        ),
+        smoke=SmokeReport(
+            passed=False, prompts=1, slowest_ms=1, results=(SmokeAnswer(answered=False, error=HOSTILE, latency_ms=1),), kept=False
+        ),
+    )
     page = render_run_report(documents, run_id=HOSTILE)
     assert "<script" not in page and "<img" not in page and "onerror=alert(1)>" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
     assert "b&#x27;&quot;&amp;" in page
 
 
-def test_malformed_documents_render_without_raising() -> None:
-    documents: dict[str, Any] = {
+def test_documents_that_do_not_read_as_their_models_count_as_missing() -> None:
+    bucket = FakeBucket()
+    malformed: dict[str, Any] = {
         "register": {"run": "not a mapping", "settings": None},
         "validation": {"training": "x", "validation": [], "runProblems": 5, "cost": []},
         "guardrails": {"findings": [1, None, "x", {"id": 5}, {"status": "WEIRD"}]},
@@ -157,44 +212,49 @@ def test_malformed_documents_render_without_raising() -> None:
         "metrics": {"training": {"steps": "abc", "losses": [float("nan"), "1", None, float("inf"), True]}, "gate": "x"},
         "deployment": {"throughput": [], "findings": {}},
         "smoke": "oops",
-        "cost": {"totalUsd": "12", "otherUsd": float("nan")},
-        "unknown-step": {"a": 1},
     }
+    for step, document in malformed.items():
+        bucket.put_json(f"reports/{RUN}/{step}.json", document)
+    documents = load_run_documents(bucket, RUN)
+    assert documents.written() == []
     page = render_run_report(documents, run_id="r")
-    assert "no loss series" in section(page, "Training")
-    assert "not reached" in section(page, "Smoke test")  # a document that is not an object counts as missing
-    assert "unknown (no sourced price for this model)" in section(page, "Costs")
-    assert "2 UNKNOWN" in section(page, "Guardrails")  # findings without a known status are not passes
+    for title in ("Run", "Dataset", "Guardrails", "Training", "Deployment", "Smoke test"):
+        assert "not reached" in section(page, title), title
+    assert "Guardrails not reached" in text_of(section(page, "Summary"))  # findings without a known status never pass
     assert "WEIRD" not in page
 
 
 def test_no_documents_means_every_section_not_reached() -> None:
-    page = render_run_report({}, run_id="r1")
+    page = render_run_report(RunReports(), run_id="r1")
     for title in ("Run", "Dataset", "Guardrails", "Training", "Deployment", "Smoke test"):
         assert "not reached" in section(page, title), title
     assert "no cost figures" in section(page, "Costs")
 
 
 def test_non_finite_and_mismatched_points_are_dropped() -> None:
-    page = render_run_report({"metrics": {"training": {"steps": [1, 2, 3, 4], "losses": [2.0, float("nan"), 1.0]}}}, run_id="r")
+    page = render_run_report(metrics_only((1, 2, 3, 4), (2.0, float("nan"), 1.0)), run_id="r")
     assert [len(p) for p in polylines(page)] == [2]
 
 
 def test_a_single_point_and_a_flat_curve_still_draw() -> None:
-    page = render_run_report({"metrics": {"training": {"steps": [5], "losses": [0.7]}}}, run_id="r")
+    page = render_run_report(metrics_only((5,), (0.7,)), run_id="r")
     assert [len(p) for p in polylines(page)] == [1] and "<circle" in page
-    flat = render_run_report({"metrics": {"training": {"steps": [1, 2, 3], "losses": [0.0, 0.0, 0.0]}}}, run_id="r")
+    flat = render_run_report(metrics_only((1, 2, 3), (0.0, 0.0, 0.0)), run_id="r")
     assert all(re.fullmatch(r"[\d.]+,[\d.]+", p) for p in polylines(flat)[0])
 
 
 def test_content_like_fields_are_withheld() -> None:
-    documents: dict[str, dict[str, Any]] = {
-        "training": {"jobArn": "arn:job", "status": "Failed", "failureMessage": FAILURE_QUOTE},
-        "smoke": {"passed": False, "answers": ["Ledgerly answer one"], "prompt": SECRET_PROMPT, "answerLengths": [3, 4]},
-    }
-    page = render_run_report(documents, run_id="r")
+    bucket = FakeBucket()
+    write_report(bucket, RUN, TrainingFailureReport(job_arn="arn:job", status="Failed", failure_message=FAILURE_QUOTE))
+    write_report(bucket, RUN, DeploymentReport(findings=(), plan=PLAN, failure_message=FAILURE_QUOTE))
+    # A smoke document carrying content (SmokeTest never writes any) loses it when read through its model.
+    smoke = {"passed": False, "prompts": 1, "slowestMs": 3, "kept": False, "prompt": SECRET_PROMPT}
+    smoke["results"] = [{"answered": True, "answerChars": 19, "latencyMs": 3, "answer": "Ledgerly answer one"}]
+    bucket.put_json(f"reports/{RUN}/smoke.json", smoke)
+    page = render_run_report(load_run_documents(bucket, RUN), run_id="r")
     assert FAILURE_QUOTE not in page and SECRET_PROMPT not in page and "Ledgerly answer one" not in page
-    assert "1 (not shown)" in page and "3; 4" in page
+    assert "withheld here" in section(page, "Training") and "Failure message (not shown)" in text_of(section(page, "Deployment"))
+    assert "Answer chars Answered Latency ms 19 yes 3" in text_of(section(page, "Smoke test"))
 
 
 # ---------------------------------------------------------------- real runs
@@ -217,7 +277,8 @@ def test_a_full_run_renders_every_section() -> None:
     deployment = text_of(section(page, "Deployment"))
     assert "provisioned-model/abc123" in deployment and "InService" in deployment and "2026-09-02T14:00:00Z" in deployment
     smoke = text_of(section(page, "Smoke test"))
-    assert "Prompts 3" in smoke and "Passed yes" in smoke and "Latency ms 812; 640; 701" in smoke and "120; 88; 143" in smoke
+    assert "Prompts 3" in smoke and "Passed yes" in smoke and "Slowest ms 812" in smoke
+    assert "Answer chars Answered Latency ms 120 yes 812 88 yes 640 143 yes 701" in smoke
 
 
 def test_guardrail_table_counts_and_the_fix_of_a_failed_check() -> None:
@@ -265,7 +326,7 @@ def test_a_rejected_run_shows_its_errors_and_stops_there() -> None:
 
 
 @pytest.mark.parametrize("documents", [full_run(), rejected_run()], ids=["full", "rejected"])
-def test_the_page_is_self_contained_and_carries_no_dataset_content(documents: dict[str, dict[str, Any]]) -> None:
+def test_the_page_is_self_contained_and_carries_no_dataset_content(documents: RunReports) -> None:
     page = render_run_report(documents, run_id=RUN)
     assert not re.search(r"<script|<link|<img|<iframe|\bsrc=|https?://|url\(", page)
     assert "Content-Security-Policy" in page
@@ -280,38 +341,32 @@ def test_the_page_is_self_contained_and_carries_no_dataset_content(documents: di
 # ---------------------------------------------------------------- S3 round trip (moto)
 
 
-def as_stored(documents: dict[str, Any]) -> dict[str, Any]:
-    """What put_json stores (keys sorted) and the loader reads back."""
-    stored: dict[str, Any] = json.loads(json.dumps(documents, sort_keys=True))
-    return stored
-
-
 @pytest.fixture
 def s3_bucket(moto_bucket: tuple[Any, DataBucket, str]) -> DataBucket:
     return moto_bucket[1]  # the shared moto data bucket (conftest), named BUCKET here too
 
 
 def test_write_run_report_stores_index_html_beside_the_documents(s3_bucket: DataBucket) -> None:
-    for step, document in rejected_run().items():
-        s3_bucket.put_json(f"reports/{RUN}/{step}.json", document)
+    for document in rejected_run().documents():
+        write_report(s3_bucket, RUN, document)
     s3_bucket._s3.put_object(Bucket=BUCKET, Key=f"reports/{RUN}/smoke.json", Body=b"{not json")
-    assert set(load_run_documents(s3_bucket, RUN)) == {"register", "validation"}
+    assert load_run_documents(s3_bucket, RUN).written() == [Step.REGISTER, Step.VALIDATION]
     uri = write_run_report(s3_bucket, RUN)
     assert uri == f"s3://{BUCKET}/reports/{RUN}/index.html"
     stored = s3_bucket._s3.get_object(Bucket=BUCKET, Key=f"reports/{RUN}/index.html")
     assert stored["ServerSideEncryption"] == "aws:kms"
-    assert stored["Body"].read().decode() == render_run_report(as_stored(rejected_run()), run_id=RUN)
+    assert stored["Body"].read().decode() == render_run_report(rejected_run(), run_id=RUN)
 
 
 def test_finetune_report_writes_the_page_locally(s3_bucket: DataBucket, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from finetune_cli.main import main
 
-    for step, document in full_run().items():
-        s3_bucket.put_json(f"reports/{RUN}/{step}.json", document)
+    for document in full_run().documents():
+        write_report(s3_bucket, RUN, document)
     out = tmp_path / "report.html"
     assert main(["report", RUN, "--bucket", BUCKET, "--output", str(out)]) == 0
     assert capsys.readouterr().out.strip() == str(out)
-    assert out.read_text() == render_run_report(as_stored(full_run()), run_id=RUN)
+    assert out.read_text() == render_run_report(full_run(), run_id=RUN)
 
 
 def test_finetune_report_of_an_unknown_run_is_a_usage_error(

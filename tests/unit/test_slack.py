@@ -2,14 +2,14 @@
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, Self
 
 import boto3
 import pytest
+from local.loopback_tls import LoopbackHTTPSServer
 from moto import mock_aws
 from pydantic import create_model
 
@@ -18,16 +18,16 @@ from secure_finetune.notifications import (
     ApprovalNeeded,
     DatasetRejected,
     FailedCheck,
-    GuardrailFailed,
+    GuardrailsBlocked,
     JobFailed,
     JobFinished,
     JobStarted,
     LineError,
     Milestone,
     MilestoneEvent,
+    ModelReady,
     RunFailed,
     TeardownFailed,
-    ThroughputReady,
     TornDown,
     TtlWarning,
     render,
@@ -53,19 +53,19 @@ EXAMPLES = [
         first_errors=(LineError(line=3, code="LINE_BLANK"), LineError(line=9, code="LINE_INVALID_JSON")),
         report="s3://data-bucket/reports/x/validation.json",
     ),
-    GuardrailFailed(
+    GuardrailsBlocked(
         **RUN, reason="GUARDRAIL_FAILED:GR-S3-01", failed=(FailedCheck(id="GR-S3-01", fix="Turn on versioning"),), report="s3://b/r"
     ),
     JobStarted(**RUN, job_arn=JOB, base_model="amazon.nova-micro-v1:0", customization_type="FINE_TUNING"),
     JobFinished(**RUN, job_arn=JOB, output_model_arn=MODEL, final_training_loss=0.4217),
     JobFailed(**RUN, reason="JOB_FAILED", job_arn=None),
     ApprovalNeeded(**RUN, estimated_hourly_cost_usd=21.184, approve_link="https://approve.example.com/a?t=1&u=2"),
-    ThroughputReady(**RUN, provisioned_model_arn=THROUGHPUT, model_units=1, ttl_hours=24.0),
-    TtlWarning(**RUN, provisioned_model_arn=THROUGHPUT, delete_at="2026-11-02T10:00:00Z"),
-    TornDown(**RUN, provisioned_model_arn=THROUGHPUT),
+    ModelReady(**RUN, model_arn=THROUGHPUT, model_units=1, ttl_hours=24.0),
+    TtlWarning(**RUN, model_arn=THROUGHPUT, delete_at="2026-11-02T10:00:00Z"),
+    TornDown(**RUN, model_arn=THROUGHPUT),
     TeardownFailed(
         **RUN,
-        provisioned_model_arn=THROUGHPUT,
+        model_arn=THROUGHPUT,
         why="time-to-live reached",
         error="ThrottlingException",
         retry_at="2026-11-02T10:15:00Z",
@@ -228,11 +228,11 @@ def test_lists_are_bullets_costs_are_dollars_and_links_are_slack_links() -> None
     assert "*Job ARN*\n_none_" in failed
 
 
-# --- posting to a real HTTP server on loopback -----------------------------------------------------
+# --- posting to a real HTTPS server on loopback ----------------------------------------------------
 
 
 class Hook:
-    """A loopback webhook: answers with the queued statuses, records what it received."""
+    """A loopback https webhook (local/loopback_tls.py): answers with the queued statuses, records what it received."""
 
     def __init__(self) -> None:
         self.replies: list[tuple[int, dict[str, str], float]] = []  # (status, headers, delay seconds)
@@ -254,18 +254,15 @@ class Hook:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}{HOOK_PATH}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server = LoopbackHTTPSServer(Handler)
+        self.url = f"{self.server.base_url}{HOOK_PATH}"
 
     def __enter__(self) -> Self:
-        self.thread.start()
+        self.server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 @pytest.fixture
@@ -275,7 +272,7 @@ def aws(offline_aws: None) -> Iterator[Any]:
 
 
 @pytest.fixture
-def hook() -> Iterator[Hook]:
+def hook(trusted_loopback: None) -> Iterator[Hook]:
     with Hook() as server:
         yield server
 
@@ -284,29 +281,47 @@ def notifier_for(secrets: Any, secret_value: str, **options: Any) -> "SlackNotif
     from secure_finetune.adapters.slack import SlackNotifier
 
     arn = secrets.create_secret(Name="finetune/slack-webhook", SecretString=secret_value)["ARN"]
-    return SlackNotifier(arn, **{"allow_loopback_http": True, "sleep": lambda s: None, **options})
+    return SlackNotifier(arn, **{"sleep": lambda s: None, **options})
 
 
-def test_a_plain_http_webhook_is_refused_unless_loopback_is_explicitly_allowed(
-    aws: Any, hook: Hook, caplog: pytest.LogCaptureFixture
-) -> None:
-    notifier = notifier_for(aws, hook.url, allow_loopback_http=False)
-    notifier.send(EXAMPLES[2])
+def test_a_plain_http_webhook_is_refused_even_to_loopback(aws: Any, hook: Hook, caplog: pytest.LogCaptureFixture) -> None:
+    notifier = notifier_for(aws, hook.url.replace("https://", "http://"))
+    with caplog.at_level(logging.WARNING):
+        notifier.send(EXAMPLES[2])
     assert hook.received == []
     assert notifier.failures == 1
+    assert "not https" in caplog.text
     assert HOOK_PATH not in caplog.text
 
 
-def test_loopback_allowed_means_loopback_only() -> None:
-    from secure_finetune.urls import url_allowed as webhook_url_allowed
+def test_a_webhook_whose_certificate_is_not_trusted_is_refused(
+    aws: Any, hook: Hook, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the loopback server's throwaway CA no longer trusted (the system's CAs only)
+    monkeypatch.delenv("SSL_CERT_FILE")
+    notifier = notifier_for(aws, hook.url)
 
-    assert webhook_url_allowed("https://hooks.slack.com/services/T/B/x", allow_loopback_http=False)
-    assert webhook_url_allowed("http://localhost:8080/x", allow_loopback_http=True)
-    assert not webhook_url_allowed("http://localhost:8080/x", allow_loopback_http=False)
-    assert not webhook_url_allowed("http://hooks.slack.com/services/T/B/x", allow_loopback_http=True)
-    assert not webhook_url_allowed("http://127.0.0.1.evil.example/x", allow_loopback_http=True)
-    assert not webhook_url_allowed("file:///etc/passwd", allow_loopback_http=True)
-    assert not webhook_url_allowed("https:///no-host", allow_loopback_http=False)
+    with caplog.at_level(logging.WARNING):
+        notifier.send(EXAMPLES[2])
+
+    # Then the handshake fails: nothing is posted, and the failure is a counted warning
+    assert hook.received == []
+    assert notifier.failures == 1
+    assert "network error: SSLCertVerificationError" in caplog.text
+
+
+def test_only_https_urls_with_a_host_are_allowed() -> None:
+    from secure_finetune.urls import url_allowed
+
+    assert url_allowed("https://hooks.slack.com/services/T/B/x")
+    assert url_allowed("https://127.0.0.1:8443/x")  # https is https, wherever it points
+    assert not url_allowed("http://localhost:8080/x")
+    assert not url_allowed("http://127.0.0.1:8080/x")
+    assert not url_allowed("http://[::1]:8080/x")
+    assert not url_allowed("http://hooks.slack.com/services/T/B/x")
+    assert not url_allowed("http://127.0.0.1.evil.example/x")
+    assert not url_allowed("file:///etc/passwd")
+    assert not url_allowed("https:///no-host")
 
 
 def test_a_missing_secret_is_a_counted_warning_not_an_error(aws: Any, caplog: pytest.LogCaptureFixture) -> None:

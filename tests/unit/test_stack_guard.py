@@ -1,7 +1,7 @@
 """Stack deletion guard: a deleted stack never leaves a billing throughput behind silently.
 
-The custom resource handler answers a real HTTP server on loopback (as CloudFormation's
-pre-signed URL would be answered); run records live in moto's DynamoDB; Bedrock, notifier and
+The custom resource handler answers a real HTTPS server on loopback (``local/loopback_tls.py``, as
+CloudFormation's pre-signed S3 URL would be answered); run records live in moto's DynamoDB; Bedrock, notifier and
 scheduler are our in-memory fakes.
 """
 
@@ -12,21 +12,22 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from local.lambda_runtime import load_handler
+from local.loopback_tls import LoopbackHTTPSServer
 
 from secure_finetune.adapters.cloudformation import stack_status
 from secure_finetune.adapters.runs_table import RunTable
 from secure_finetune.notifications import Milestone
 from secure_finetune.runs import RunRecord
 from secure_finetune.service_errors import Denied
-from secure_finetune.steps.stack_guard import BillingRun, billing_runs, listing
-from tests.unit.fakes import FakeDeps, FakeRuns
+from secure_finetune.teardown.stack_guard import BillingRun, billing_runs, listing
+from tests.unit.fakes import STACK_ENVIRONMENT, FakeDeps, FakeRuns
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = "finetune-prod"
@@ -36,7 +37,7 @@ PHYSICAL_ID = f"{STACK}-RunResourcesGuard"
 DELETING = "DELETE_IN_PROGRESS"
 
 
-GUARD = load_handler(ROOT / "functions" / "stack_guard")
+GUARD = load_handler(ROOT / "functions" / "stack_guard", STACK_ENVIRONMENT)
 
 
 @dataclass
@@ -68,7 +69,7 @@ class CloudFormation:
 
 
 @pytest.fixture
-def cfn() -> Iterator[CloudFormation]:
+def cfn(trusted_loopback: None) -> Iterator[CloudFormation]:
     received = CloudFormation(url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -83,13 +84,10 @@ def cfn() -> Iterator[CloudFormation]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    received.url = f"http://127.0.0.1:{server.server_address[1]}/cloudformation-custom-resource-response-useast1/signed?X-Amz-Signature=abc"
+    server = LoopbackHTTPSServer(Handler).start()
+    received.url = f"{server.base_url}/cloudformation-custom-resource-response-useast1/signed?X-Amz-Signature=abc"
     yield received
-    server.shutdown()
-    server.server_close()
+    server.stop()
 
 
 @pytest.fixture
@@ -174,6 +172,12 @@ def assert_echoes(answer: dict[str, Any], physical_id: str = PHYSICAL_ID) -> Non
 
 
 # ------------------------------------------------------------------ bad input
+
+
+def test_a_plain_http_response_url_is_never_answered_even_on_loopback(cfn: CloudFormation) -> None:
+    result = invoke(request("Create", cfn.url.replace("https://", "http://")))
+    assert result == {"Status": "SUCCESS", "answered": False}
+    assert cfn.answers == []
 
 
 def test_an_unknown_request_type_is_answered_failed(cfn: CloudFormation) -> None:

@@ -7,10 +7,12 @@ import pytest
 
 from secure_finetune.adapters.bedrock import training_job
 from secure_finetune.events import BedrockJobStateChange
+from secure_finetune.reports import TrainingFailureReport, read_report
 from secure_finetune.runs import Step
 from secure_finetune.settings import ProfileCatalog, StackLimits, resolve_settings
 from secure_finetune.state import DatasetResult, PipelineState, Registered, RunObject, Timing
-from secure_finetune.steps.training import complete_training_job, drift, job_request
+from secure_finetune.training.completion import CompletionKind, CompletionOutcome, complete_training_job
+from secure_finetune.training.launch import drift, job_request
 from tests.unit.fakes import CONFIG, FakeDeps
 
 RUN = "support-0123456789abcdef0123"
@@ -106,21 +108,21 @@ def waiting_deps(job_status: str = "Completed", failure_message: str | None = No
 def test_events_from_elsewhere_or_for_unknown_jobs_are_ignored(other: dict[str, str]) -> None:
     deps = waiting_deps()
     outcome = complete_training_job(event(**other), deps)
-    assert outcome.startswith("ignored")
+    assert outcome.kind is CompletionKind.IGNORED and outcome.text.startswith("ignored")
     assert deps.machine.answers == []
 
 
 def test_the_api_is_the_truth_not_the_event() -> None:
     # Given the event says Completed but the job is still running
     deps = waiting_deps(job_status="InProgress")
-    assert complete_training_job(event("Completed"), deps) == "ignored: job is InProgress"
+    assert complete_training_job(event("Completed"), deps) == CompletionOutcome(CompletionKind.IGNORED, "ignored: job is InProgress")
     assert deps.machine.answers == []
 
 
 def test_completed_job_answers_success_once_and_a_duplicate_event_is_harmless() -> None:
     deps = waiting_deps()
-    assert complete_training_job(event(), deps) == "answered Completed"
-    assert complete_training_job(event(), deps).startswith("ignored")  # token gone
+    assert complete_training_job(event(), deps) == CompletionOutcome(CompletionKind.ANSWERED, "answered Completed")
+    assert complete_training_job(event(), deps).kind is CompletionKind.IGNORED  # token gone
     assert [kind for kind, _ in deps.machine.answers] == ["success"]
     assert deps.machine.answers[0][1]["outputModelArn"].endswith("custom-model/m/abc")
 
@@ -130,8 +132,8 @@ def test_failed_job_answers_failure_with_a_reason_code_and_keeps_the_failure_mes
     complete_training_job(event("Failed"), deps)
     kind, (error, reason) = deps.machine.answers[0]
     assert (kind, error, reason) == ("failure", "TrainingFailed", "JOB_FAILED")
-    report = deps.bucket.documents[f"reports/{RUN}/training.json"]
-    assert "secret" in report["failureMessage"]  # kept in the encrypted report only
+    report = read_report(deps.bucket, RUN, TrainingFailureReport)
+    assert report is not None and "secret" in (report.failure_message or "")  # kept in the encrypted report only
 
 
 def test_the_sample_bedrock_event_in_events_parses() -> None:
@@ -168,7 +170,7 @@ def test_a_distillation_request_names_the_teacher_from_the_settings() -> None:
 
 
 def test_the_metrics_gate_names_what_failed() -> None:
-    from secure_finetune.training_metrics import gate_problems, parse_loss_curve
+    from secure_finetune.training.loss_curve import gate_problems, parse_loss_curve
 
     falling = parse_loss_curve("step_number,epoch_number,training_loss\n0,0,2.0\n1,0,1.0\n")
     rising = parse_loss_curve("step_number,epoch_number,training_loss\n0,0,1.0\n1,0,1.5\n")
@@ -179,7 +181,7 @@ def test_the_metrics_gate_names_what_failed() -> None:
 
 
 def test_the_validation_loss_gate_fails_closed_without_a_validation_series() -> None:
-    from secure_finetune.training_metrics import gate_problems, parse_loss_curve
+    from secure_finetune.training.loss_curve import gate_problems, parse_loss_curve
 
     falling = parse_loss_curve("step_number,epoch_number,training_loss\n0,0,2.0\n1,0,1.0\n")
     validation = parse_loss_curve("step_number,epoch_number,validation_loss\n0,0,1.4\n1,1,1.2\n", "validation_loss")
@@ -190,11 +192,14 @@ def test_the_validation_loss_gate_fails_closed_without_a_validation_series() -> 
 
 
 def test_the_reconciler_answers_waits_whose_job_ended_and_leaves_running_ones() -> None:
-    from secure_finetune.steps.training import reconcile_training_waits
+    from secure_finetune.training.reconcile import events_recovered, reconcile_training_waits
 
     deps = waiting_deps()
     deps.runs.put_token("still-running", Step.TRAINING, "token-2")
     deps.bedrock.jobs["still-running"] = {"jobArn": "arn:x", "status": "InProgress"}
-    assert reconcile_training_waits(deps, 900) == {RUN: "answered Completed", "still-running": "ignored: job is InProgress"}
+    first = reconcile_training_waits(deps, 900)
+    assert first.outcomes() == {RUN: "answered Completed", "still-running": "ignored: job is InProgress"}
+    assert events_recovered(first) == 1
     assert [kind for kind, _ in deps.machine.answers] == ["success"]
-    assert reconcile_training_waits(deps, 900) == {"still-running": "ignored: job is InProgress"}
+    again = reconcile_training_waits(deps, 900)
+    assert again.outcomes() == {"still-running": "ignored: job is InProgress"} and events_recovered(again) == 0

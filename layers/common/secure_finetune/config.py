@@ -1,71 +1,177 @@
-"""The stack's settings, read once per cold start from environment variables set by template.yaml."""
+"""The stack's settings, in sections, each read from the environment variables template.yaml sets.
+
+Every handler declares the sections it needs (``class Env(BucketSettings, TableSettings)``) and
+validates them at import, i.e. at cold start: a miswired function fails at once, naming the
+missing variable, instead of late with an empty ARN. The template gives each function exactly
+its ``Env``'s variables (``tests/template`` holds the two together). Steps read a section through
+``Dependencies.settings(Section)``.
+"""
 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .settings import StackLimits
 
 
-class StackConfig(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+class Settings(BaseModel):
+    """A section of the stack's settings (``extra="ignore"``: the environment holds much more)."""
 
+    # defer_build: a section's validator is built when first used; a handler builds only its Env's.
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore", defer_build=True)
+
+    @classmethod
+    def from_environ(cls) -> Self:
+        return cls.model_validate(dict(os.environ))
+
+    @classmethod
+    def variables(cls) -> frozenset[str]:
+        """The environment variables this section reads (the template sets exactly these)."""
+        return frozenset(str(field.alias) for field in cls.model_fields.values() if field.alias)
+
+    @classmethod
+    def required_variables(cls) -> frozenset[str]:
+        return frozenset(str(field.alias) for field in cls.model_fields.values() if field.alias and field.is_required())
+
+
+class Identity(Settings):
     account: str = Field(alias="EXPECTED_ACCOUNT")
-    region: str = Field(alias="AWS_REGION")
+    region: str = Field(alias="AWS_REGION")  # set by the Lambda runtime, not the template
+
+
+class BucketSettings(Identity):
     bucket: str = Field(alias="DATA_BUCKET")
     key_arn: str = Field(alias="DATA_KEY_ARN")
+
+
+class TableSettings(Settings):
     table: str = Field(alias="RUNS_TABLE")
+
+
+class JobSlotSettings(TableSettings):
+    max_concurrent_jobs: int = Field(default=2, ge=1, alias="MAX_CONCURRENT_JOBS")
+
+
+class NotifySettings(Settings):
     topic_arn: str = Field(alias="NOTIFY_TOPIC_ARN")
-    state_machine_arn: str = Field(default="", alias="STATE_MACHINE_ARN")
-    service_role_arn: str = Field(alias="BEDROCK_SERVICE_ROLE_ARN")
-    pipeline_role_arn: str | None = Field(default=None, alias="PIPELINE_ROLE_ARN")
-    malware_scan_enabled: bool = Field(default=False, alias="MALWARE_SCAN_ENABLED")
-    subnet_ids: tuple[str, ...] = Field(alias="JOB_SUBNET_IDS")
-    security_group_ids: tuple[str, ...] = Field(alias="JOB_SECURITY_GROUP_IDS")
-    profiles_path: Path = Field(default=Path("/opt/profiles.toml"), alias="PROFILES_PATH")
-    max_model_units: int = Field(default=1, alias="MAX_MODEL_UNITS")
-    max_ttl_hours: float = Field(default=24, alias="MAX_TTL_HOURS")
+    slack_webhook_secret_arn: str | None = Field(default=None, alias="SLACK_WEBHOOK_SECRET_ARN")  # None = no Slack
+
+    # Validator names are unique across sections: a handler's Env inherits several, and a shared
+    # name would shadow one of them.
+    @field_validator("slack_webhook_secret_arn", mode="before")
+    @classmethod
+    def _no_slack_when_blank(cls, value: object) -> object:
+        return None if value == "" else value  # the template passes the parameter's "" default
+
+
+class WorkflowSettings(Settings):
+    state_machine_arn: str = Field(alias="STATE_MACHINE_ARN")
+
+
+class TimingSettings(Settings):
+    """Durations every Wait / task-token state reads from the run's input (tests run in seconds)."""
+
     training_timeout_seconds: int = Field(default=7 * 24 * 3600, alias="TRAINING_TIMEOUT_SECONDS")
+    job_slot_timeout_seconds: int = Field(default=14 * 24 * 3600, alias="JOB_SLOT_TIMEOUT_SECONDS")
+    approval_timeout_seconds: int = Field(default=24 * 3600, alias="APPROVAL_TIMEOUT_SECONDS")
     throughput_poll_seconds: int = Field(default=120, alias="THROUGHPUT_POLL_SECONDS")
     throughput_max_polls: int = Field(default=30, alias="THROUGHPUT_MAX_POLLS")
-    reconcile_after_seconds: int = Field(default=900, alias="RECONCILE_AFTER_SECONDS")
-    max_concurrent_jobs: int = Field(default=2, ge=1, alias="MAX_CONCURRENT_JOBS")
-    job_slot_timeout_seconds: int = Field(default=14 * 24 * 3600, alias="JOB_SLOT_TIMEOUT_SECONDS")
-    # Set only by the local emulator: its webhook and approval API are http:// on loopback.
-    emulator: bool = Field(default=False, alias="FINETUNE_EMULATOR")
-    slack_webhook_secret_arn: str = Field(default="", alias="SLACK_WEBHOOK_SECRET_ARN")  # "" = no Slack
-    approval_timeout_seconds: int = Field(default=24 * 3600, alias="APPROVAL_TIMEOUT_SECONDS")
-    approval_base_url: str = Field(default="", alias="APPROVAL_BASE_URL")
-    # Bedrock's default allowance of no-commitment model units per account (UG prov-throughput,
-    # older text: "2 MUs to distribute"); raised by AWS Support, so a stack parameter.
-    no_commitment_model_units: int = Field(default=2, alias="NO_COMMITMENT_MODEL_UNITS")
-    throughput_price_per_unit_hour: float | None = Field(default=None, alias="THROUGHPUT_PRICE_PER_UNIT_HOUR")
-    ttl_warning_minutes: int = Field(default=30, alias="TTL_WARNING_MINUTES")
-    teardown_function_arn: str = Field(default="", alias="TEARDOWN_FUNCTION_ARN")
-    scheduler_role_arn: str = Field(default="", alias="SCHEDULER_ROLE_ARN")
 
-    @field_validator("throughput_price_per_unit_hour", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return None if value == "" else value
+
+class ReconcileSettings(Settings):
+    reconcile_after_seconds: int = Field(default=900, alias="RECONCILE_AFTER_SECONDS")
+    training_timeout_seconds: int = Field(default=7 * 24 * 3600, alias="TRAINING_TIMEOUT_SECONDS")
+
+
+class JobSettings(BucketSettings):
+    """What CreateModelCustomizationJob is given: the service role, our VPC and (from the bucket) our key."""
+
+    service_role_arn: str = Field(alias="BEDROCK_SERVICE_ROLE_ARN")
+    subnet_ids: tuple[str, ...] = Field(alias="JOB_SUBNET_IDS")
+    security_group_ids: tuple[str, ...] = Field(alias="JOB_SECURITY_GROUP_IDS")
 
     @field_validator("subnet_ids", "security_group_ids", mode="before")
     @classmethod
-    def _split(cls, value: object) -> object:
+    def _split_network_ids(cls, value: object) -> object:
         # CloudFormation passes a CommaDelimitedList joined with "," into the environment.
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+
+class GuardrailSettings(JobSettings):
+    pipeline_role_arn: str | None = Field(default=None, alias="PIPELINE_ROLE_ARN")
+    malware_scan_enabled: bool = Field(default=False, alias="MALWARE_SCAN_ENABLED")
+
+
+class ProfileSettings(Settings):
+    profiles_path: Path = Field(default=Path("/opt/profiles.toml"), alias="PROFILES_PATH")
+    max_model_units: int = Field(default=1, alias="MAX_MODEL_UNITS")
+    max_ttl_hours: float = Field(default=24, alias="MAX_TTL_HOURS")
 
     @property
     def limits(self) -> StackLimits:
         return StackLimits(max_model_units=self.max_model_units, max_ttl_hours=self.max_ttl_hours)
 
 
-@lru_cache(maxsize=1)
-def stack_config() -> StackConfig:
-    return StackConfig.model_validate(dict(os.environ))
+class PriceSettings(Settings):
+    throughput_price_per_unit_hour: float | None = Field(default=None, alias="THROUGHPUT_PRICE_PER_UNIT_HOUR")
+
+    @field_validator("throughput_price_per_unit_hour", mode="before")
+    @classmethod
+    def _no_price_when_blank(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+class PurchaseSettings(PriceSettings):
+    max_model_units: int = Field(default=1, alias="MAX_MODEL_UNITS")
+    # Bedrock's default allowance of no-commitment model units per account (UG prov-throughput,
+    # older text: "2 MUs to distribute"); raised by AWS Support, so a stack parameter.
+    no_commitment_model_units: int = Field(default=2, alias="NO_COMMITMENT_MODEL_UNITS")
+
+
+class ScheduleSettings(Settings):
+    """The time-to-live schedules: their target (the teardown function) and the role they run as."""
+
+    teardown_function_arn: str = Field(alias="TEARDOWN_FUNCTION_ARN")
+    scheduler_role_arn: str = Field(alias="SCHEDULER_ROLE_ARN")
+    ttl_warning_minutes: int = Field(default=30, alias="TTL_WARNING_MINUTES")
+
+
+class ApprovalSettings(Settings):
+    approval_base_url: str = Field(alias="APPROVAL_BASE_URL")
+
+
+class PrivateInferenceSettings(Settings):
+    """Inference over PrivateLink (the stack's ``PrivateInference`` parameter): the in-VPC function that makes the
+    smoke test's model calls and the bedrock-runtime interface endpoint it reaches Bedrock through. Off: both empty,
+    the smoke test calls Bedrock's public regional endpoint and the GR-NET-12..14 rows are not applicable."""
+
+    private_inference: bool = Field(default=False, alias="PRIVATE_INFERENCE")
+    private_converse_function: str | None = Field(default=None, alias="PRIVATE_CONVERSE_FUNCTION")
+    runtime_endpoint_id: str | None = Field(default=None, alias="RUNTIME_ENDPOINT_ID")
+
+    @field_validator("private_converse_function", "runtime_endpoint_id", mode="before")
+    @classmethod
+    def _none_when_private_inference_is_off(cls, value: object) -> object:
+        return None if value == "" else value  # the template passes "" when the parameter turns it off
+
+
+class StackConfig(
+    GuardrailSettings,
+    JobSlotSettings,
+    NotifySettings,
+    WorkflowSettings,
+    TimingSettings,
+    ReconcileSettings,
+    ProfileSettings,
+    PurchaseSettings,
+    ScheduleSettings,
+    ApprovalSettings,
+    PrivateInferenceSettings,
+):
+    """Every section at once: the whole stack's settings (tests and operator tools)."""

@@ -16,11 +16,11 @@ JOB_FINISHED           job_arn, output_model_arn, final_training_loss, next_step
                        be bought and its cost, before it is bought)
 JOB_FAILED             reason, job_arn
 APPROVAL_NEEDED        model_units, ttl_hours, hourly and TTL cost, approve_link, expires_at
-THROUGHPUT_READY       provisioned_model_arn, model_units, delete_at, hourly cost, smoke
-                       test, example_call, report
-TTL_WARNING            provisioned_model_arn, delete_at
-TORN_DOWN              provisioned_model_arn, why
-TEARDOWN_FAILED        provisioned_model_arn, why, error (its code), retry_at (none when no
+THROUGHPUT_READY       model_arn (the throughput or the deployment), model_units, delete_at,
+                       hourly cost, smoke test, example_call, report
+TTL_WARNING            model_arn, delete_at
+TORN_DOWN              model_arn, why
+TEARDOWN_FAILED        model_arn, why, error (its code), retry_at (none when no
                        retry is left), delete_by_hand (the command that deletes it now)
 RUN_FAILED             reason, step (any other stop: settings, deployment, ...), and for a
                        failed throughput or deployment Bedrock's failure_message
@@ -33,6 +33,7 @@ import math
 import re
 import typing
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -86,7 +87,10 @@ class DatasetRejected(MilestoneEvent):
     report: str
 
 
-class GuardrailFailed(MilestoneEvent):
+class GuardrailsBlocked(MilestoneEvent):
+    """A blocking guardrail check failed or could not be evaluated, so no job started (the step raised
+    the exception ``reasons.GuardrailFailed``, whose name the state machine catches)."""
+
     milestone: Literal[Milestone.GUARDRAIL_FAILED] = Milestone.GUARDRAIL_FAILED
     reason: str
     failed: tuple[FailedCheck, ...]
@@ -125,9 +129,11 @@ class ApprovalNeeded(MilestoneEvent):
     expires_at: str = ""
 
 
-class ThroughputReady(MilestoneEvent):
+class ModelReady(MilestoneEvent):
+    """The provisioned throughput or the on-demand deployment answers: the model is ready to call."""
+
     milestone: Literal[Milestone.THROUGHPUT_READY] = Milestone.THROUGHPUT_READY
-    provisioned_model_arn: str
+    model_arn: str  # the provisioned model ARN or the custom model deployment ARN
     model_units: int
     ttl_hours: float
     delete_at: str | None = None  # None: kept until `finetune teardown`
@@ -139,19 +145,19 @@ class ThroughputReady(MilestoneEvent):
 
 class TtlWarning(MilestoneEvent):
     milestone: Literal[Milestone.TTL_WARNING] = Milestone.TTL_WARNING
-    provisioned_model_arn: str
+    model_arn: str
     delete_at: str
 
 
 class TornDown(MilestoneEvent):
     milestone: Literal[Milestone.TORN_DOWN] = Milestone.TORN_DOWN
-    provisioned_model_arn: str
+    model_arn: str
     why: str = "time-to-live reached"
 
 
 class TeardownFailed(MilestoneEvent):
     milestone: Literal[Milestone.TEARDOWN_FAILED] = Milestone.TEARDOWN_FAILED
-    provisioned_model_arn: str  # still billing
+    model_arn: str  # still billing
     why: str
     error: str  # the service's error code, e.g. ThrottlingException
     retry_at: str | None  # None: no automatic retry left
@@ -167,19 +173,25 @@ class RunFailed(MilestoneEvent):
 
 Notification = Annotated[
     DatasetRejected
-    | GuardrailFailed
+    | GuardrailsBlocked
     | JobStarted
     | JobFinished
     | JobFailed
     | ApprovalNeeded
-    | ThroughputReady
+    | ModelReady
     | TtlWarning
     | TornDown
     | TeardownFailed
     | RunFailed,
     Field(discriminator="milestone"),
 ]
-NOTIFICATION: TypeAdapter[Notification] = TypeAdapter(Notification)
+
+
+@cache
+def notification_adapter() -> TypeAdapter[Notification]:
+    """Validates any milestone by its ``milestone`` tag (built on first use, not at cold start)."""
+    return TypeAdapter(Notification)
+
 
 _TITLES = {
     Milestone.DATASET_REJECTED: "dataset rejected",
@@ -200,7 +212,7 @@ _TITLES = {
 # links). A new field whose name is not one of these is a possible channel for content.
 CONTENT_FREE_FIELD = re.compile(
     r"^(milestone|run_id|profile|dataset|reason|step|error_count|first_errors|failed|report|job_arn|base_model|"
-    r"customization_type|output_model_arn|provisioned_model_arn|model_units|ttl_hours|delete_at|expires_at|approve_link|"
+    r"customization_type|output_model_arn|model_arn|model_units|ttl_hours|delete_at|expires_at|approve_link|"
     r"example_call|smoke_test|why|error|retry_at|delete_by_hand|final_training_loss|next_step|failure_message|estimated_[a-z_]+_usd)$"
 )
 

@@ -17,8 +17,6 @@ from enum import StrEnum
 
 class ReasonCode(StrEnum):
     # Trigger and run registration
-    EVENT_REJECTED = "EVENT_REJECTED"  # not our bucket/prefix/suffix, folder object, bad key
-    DUPLICATE_EVENT = "DUPLICATE_EVENT"  # same object version delivered again: ends quietly
     OBJECT_NOT_FOUND = "OBJECT_NOT_FOUND"  # the event's version cannot be read back
     OBJECT_CHANGED = "OBJECT_CHANGED"  # version/ETag/size differ from the event (TOCTOU)
     UNKNOWN_PROFILE = "UNKNOWN_PROFILE"  # incoming/<profile>/ names no profile
@@ -43,7 +41,6 @@ class ReasonCode(StrEnum):
     TOO_MANY_RECORDS = "TOO_MANY_RECORDS"
     TOO_FEW_RECORDS = "TOO_FEW_RECORDS"
     SENSITIVE_DATA = "SENSITIVE_DATA"
-    MALWARE = "MALWARE"
     # Media objects a dataset references (read from S3 after the stream: secure_finetune.dataset.media)
     MEDIA_NOT_FOUND = "MEDIA_NOT_FOUND"  # no such object in the data bucket
     MEDIA_TOO_LARGE = "MEDIA_TOO_LARGE"  # bytes above the model's per-image / per-video limit
@@ -52,9 +49,6 @@ class ReasonCode(StrEnum):
     MEDIA_UNREADABLE = "MEDIA_UNREADABLE"  # empty, or pixel dimensions / video duration not readable from its header
     DATASET_INVALID = "DATASET_INVALID"  # run-level summary: detail = the most frequent line code
     # Guardrails
-    OBJECT_NOT_SSE_KMS = "OBJECT_NOT_SSE_KMS"
-    OBJECT_WRONG_KMS_KEY = "OBJECT_WRONG_KMS_KEY"
-    WRONG_BUCKET_OWNER = "WRONG_BUCKET_OWNER"
     GUARDRAIL_FAILED = "GUARDRAIL_FAILED"  # detail = comma-separated GR ids
     # Training lifecycle
     JOB_REJECTED = "JOB_REJECTED"  # CreateModelCustomizationJob refused the request
@@ -67,7 +61,6 @@ class ReasonCode(StrEnum):
     METRICS_UNAVAILABLE = "METRICS_UNAVAILABLE"
     METRICS_GATE_FAILED = "METRICS_GATE_FAILED"
     # Deployment
-    APPROVAL_REQUIRED = "APPROVAL_REQUIRED"  # profile wants a human yes; nothing is bought without it
     APPROVAL_REJECTED = "APPROVAL_REJECTED"  # an approver said no
     APPROVAL_EXPIRED = "APPROVAL_EXPIRED"  # no answer before the deadline = rejected
     THROUGHPUT_CAPACITY_SHORT = "THROUGHPUT_CAPACITY_SHORT"  # the account's no-commitment model units are in use

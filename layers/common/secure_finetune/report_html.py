@@ -1,32 +1,42 @@
 """The run report people look at: one self-contained HTML page per run (``reports/<run>/index.html``).
 
-``render_run_report`` is pure: it reads the JSON documents the steps wrote
-(``reports/<run>/<step>.json``) and renders every section that exists; a section whose step never
-ran says "not reached". The page has no external assets and no script (a CSP forbids both): inline
-CSS and an inline SVG loss curve. Everything from a document is escaped. The documents are
-content-free by contract; this module adds no content either, and withholds fields that could
-carry some (prompts, answers, failure messages): it shows their presence or count only.
+``render_run_report`` is pure: it renders the documents the steps wrote (``reports/<run>/<step>.json``,
+read through their models in ``reports.py``) and every section that exists; a section whose step
+never ran (or whose document does not read as its model) says "not reached". The page has no
+external assets and no script (a CSP forbids both): inline CSS and an inline SVG loss curve.
+Everything from a document is escaped. The documents are content-free by contract; this module
+adds no content either, and withholds fields that could carry some (failure messages): it shows
+their presence only.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
+from .guardrails.framework import Finding, Status
 from .notifications import label, number_text, shown
 from .ports import DataBucketPort
 from .pricing import usd
+from .reports import (
+    DeploymentReport,
+    MetricsReport,
+    RegisterReport,
+    RunReports,
+    SmokeReport,
+    TrainingFailureReport,
+    ValidationDocument,
+)
 from .runs import REPORTS_PREFIX
+from .training.loss_curve import LossCurve
 
-STEPS = ("register", "validation", "guardrails", "training", "metrics", "deployment", "smoke", "cost")
 NOT_REACHED = '<p class="missing">not reached</p>'
 TRAINING_COLOUR, VALIDATION_COLOUR = "#1f6fd1", "#e8590c"
 _CONTENT_KEY = re.compile(r"prompt|answer|completion|content|message|response|text|owner|email", re.IGNORECASE)
-_STATUS_ORDER = {"FAIL": 0, "UNKNOWN": 1, "PASS": 2}
+_STATUS_ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.PASS: 2}
 _SHOWN_PROBLEMS = 10
 
 _CSS = """
@@ -41,18 +51,17 @@ th{background:#f3f5f7}th[scope=row]{white-space:nowrap}caption{text-align:left;f
 """
 
 
-def render_run_report(documents: Mapping[str, Mapping[str, object]], *, run_id: str) -> str:
-    """The whole page for one run, from ``{step: document}`` (missing steps: "not reached")."""
-    docs = {step: _map(documents.get(step)) for step in STEPS if isinstance(documents.get(step), Mapping)}
+def render_run_report(documents: RunReports, *, run_id: str) -> str:
+    """The whole page for one run, from its documents (missing ones: "not reached")."""
     sections = (
-        ("Summary", _summary(docs)),
-        ("Run", _run(docs.get("register"))),
-        ("Dataset", _dataset(docs.get("validation"))),
-        ("Guardrails", _guardrails(docs.get("guardrails"))),
-        ("Training", _training(docs.get("training"), docs.get("metrics"))),
-        ("Costs", _costs(docs)),
-        ("Deployment", _deployment(docs.get("deployment"))),
-        ("Smoke test", _smoke(docs.get("smoke"))),
+        ("Summary", _summary(documents)),
+        ("Run", _run(documents.register)),
+        ("Dataset", _dataset(documents.validation)),
+        ("Guardrails", _guardrails(documents)),
+        ("Training", _training(documents.training, documents.metrics)),
+        ("Costs", _costs(documents)),
+        ("Deployment", _deployment(documents.deployment)),
+        ("Smoke test", _smoke(documents.smoke)),
     )
     body = "".join(
         f'<section aria-labelledby="s{i}"><h2 id="s{i}">{title}</h2>{html}</section>' for i, (title, html) in enumerate(sections)
@@ -66,18 +75,9 @@ def render_run_report(documents: Mapping[str, Mapping[str, object]], *, run_id: 
     )
 
 
-def load_run_documents(bucket: DataBucketPort, run_id: str) -> dict[str, Mapping[str, object]]:
-    """``reports/<run>/<step>.json`` for every step that wrote one (unreadable JSON counts as missing)."""
-    documents: dict[str, Mapping[str, object]] = {}
-    for step in STEPS:
-        text = bucket.get_text(f"{REPORTS_PREFIX}{run_id}/{step}.json")
-        try:
-            document = json.loads(text) if text is not None else None
-        except ValueError:
-            continue
-        if isinstance(document, Mapping):
-            documents[step] = document
-    return documents
+def load_run_documents(bucket: DataBucketPort, run_id: str) -> RunReports:
+    """``reports/<run>/<step>.json`` of every step, each through its model (missing or unreadable: None)."""
+    return RunReports.read(bucket, run_id)
 
 
 def report_html_key(run_id: str) -> str:
@@ -93,146 +93,153 @@ def write_run_report(bucket: DataBucketPort, run_id: str) -> str:
 # ---------------------------------------------------------------- sections
 
 
-def _summary(docs: Mapping[str, Mapping[str, Any]]) -> str:
+def _summary(docs: RunReports) -> str:
+    validation, guardrails, deployment, smoke = docs.validation, docs.guardrails, docs.deployment, docs.smoke
     rows = [
-        ("Registered", "passed" if "register" in docs else None),
-        ("Dataset validation", _verdict(_dataset_accepted(docs["validation"]), "accepted", "rejected") if "validation" in docs else None),
-        ("Guardrails", _guardrails_outcome(docs["guardrails"]) if "guardrails" in docs else None),
-        ("Training", _training_outcome(docs.get("training"), docs.get("metrics"))),
-        ("Deployment", _deployment_outcome(docs["deployment"]) if "deployment" in docs else None),
-        ("Smoke test", _verdict(docs["smoke"].get("passed") is True) if "smoke" in docs else None),
+        ("Registered", "passed" if docs.register is not None else None),
+        ("Dataset validation", _verdict(validation.accepted, "accepted", "rejected") if validation is not None else None),
+        ("Guardrails", _guardrails_outcome(guardrails.findings) if guardrails is not None else None),
+        ("Training", _training_outcome(docs.training, docs.metrics)),
+        ("Deployment", _deployment_outcome(deployment) if deployment is not None else None),
+        ("Smoke test", _verdict(smoke.passed) if smoke is not None else None),
     ]
     cells = "".join(f'<tr><th scope="row">{step}</th>{_outcome_cell(outcome)}</tr>' for step, outcome in rows)
     return f'<table><thead><tr><th scope="col">Step</th><th scope="col">Outcome</th></tr></thead><tbody>{cells}</tbody></table>'
 
 
-def _run(register: Mapping[str, Any] | None) -> str:
+def _run(register: RegisterReport | None) -> str:
     if register is None:
         return NOT_REACHED
-    run, settings = _map(register.get("run")), _map(register.get("settings"))
-    hyper = _map(settings.get("hyperparameters"))
-    rows = [
-        ("Dataset", f"s3://{_text(run.get('bucket'))}/{_text(run.get('key'))}" if run.get("key") else None),
-        ("Version", run.get("versionId")),
-        ("Size (bytes)", run.get("size")),
-        ("Profile", settings.get("profile")),
-        ("Profiles version", settings.get("profilesVersion")),
-        ("Base model", settings.get("baseModel")),
-        ("Customization", settings.get("customizationType")),
-        ("Hyperparameters", ", ".join(f"{k}={_text(v)}" for k, v in hyper.items()) or None),
-        ("Validation file", _map(register.get("validationFile")).get("key")),
-        ("Model units", settings.get("modelUnits")),
-        ("TTL (hours)", settings.get("ttlHours")),
-        ("Approval required", settings.get("approvalRequired")),
+    run, settings = register.run, register.settings
+    rows: list[tuple[str, object]] = [
+        ("Dataset", f"s3://{run.bucket}/{run.key}" if run.key else None),
+        ("Version", run.version_id),
+        ("Size (bytes)", run.size),
+        ("Profile", settings.profile),
+        ("Profiles version", settings.profiles_version),
+        ("Base model", settings.base_model),
+        ("Customization", settings.customization_type.value),
+        ("Hyperparameters", ", ".join(f"{k}={v}" for k, v in _stored_order(settings.hyperparameters).items()) or None),
+        ("Validation file", register.validation_file.key if register.validation_file else None),
+        ("Model units", settings.model_units),
+        ("TTL (hours)", settings.ttl_hours),
+        ("Approval required", settings.approval_required),
     ]
     return _rows_table([(label, value) for label, value in rows if value is not None])
 
 
-def _dataset(validation: Mapping[str, Any] | None) -> str:
+def _dataset(validation: ValidationDocument | None) -> str:
     if validation is None:
         return NOT_REACHED
-    files = [(role, _map(validation.get(role))) for role in ("training", "validation") if isinstance(validation.get(role), Mapping)]
+    files = validation.files()
     head = "".join(
         f'<th scope="col">{h}</th>' for h in ("File", "Verdict", "Records", "Bytes", "Est. tokens", "Errors", "Warnings", "SHA-256")
     )
     rows = "".join(
-        f'<tr><th scope="row">{_e(role)}</th>{_outcome_cell(_verdict(report.get("accepted") is True, "accepted", "rejected"))}'
-        f"<td>{_value(report.get('records'))}</td><td>{_value(report.get('bytes'))}</td>"
-        f"<td>{_value(_map(report.get('stats')).get('estimatedTokens', _map(report.get('stats')).get('estimated_tokens')))}</td>"
-        f"<td>{_value(report.get('error_count'))}</td><td>{_value(report.get('warning_count'))}</td>"
-        f"<td><code>{_value(report.get('sha256'))}</code></td></tr>"
-        for role, report in files
+        f'<tr><th scope="row">{_e(role.value)}</th>{_outcome_cell(_verdict(report.accepted, "accepted", "rejected"))}'
+        f"<td>{_value(report.records)}</td><td>{_value(report.bytes)}</td><td>{_value(report.stats.estimated_tokens)}</td>"
+        f"<td>{_value(report.error_count)}</td><td>{_value(report.warning_count)}</td>"
+        f"<td><code>{_value(report.sha256)}</code></td></tr>"
+        for role, report in files.items()
     )
-    html = f"<table><caption>Files</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>" if files else ""
-    for role, report in files:
-        html += _problems(f"{role}: errors", report.get("errors"), report.get("errors_by_code"), report.get("error_count"))
-        html += _problems(f"{role}: warnings", report.get("warnings"), report.get("warnings_by_code"), report.get("warning_count"))
-    html += _problems("Whole run", validation.get("runProblems"), None, None)
-    return html or '<p class="missing">no file reports</p>'
+    html = f"<table><caption>Files</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    for role, report in files.items():
+        errors = [(p.line, p.code, p.message) for p in report.errors]
+        warnings = [(p.line, p.code, p.message) for p in report.warnings]
+        html += _problems(f"{role.value}: errors", errors, report.errors_by_code, report.error_count)
+        html += _problems(f"{role.value}: warnings", warnings, report.warnings_by_code, report.warning_count)
+    # A run problem has no line; the table has always listed it as line 0 (the run as a whole).
+    return html + _problems("Whole run", [(0, p.code, p.message) for p in validation.run_problems], {}, None)
 
 
-def _guardrails(guardrails: Mapping[str, Any] | None) -> str:
-    return NOT_REACHED if guardrails is None else _findings_table("Guardrail findings", guardrails.get("findings"))
+def _guardrails(docs: RunReports) -> str:
+    return NOT_REACHED if docs.guardrails is None else _findings_table("Guardrail findings", docs.guardrails.findings)
 
 
-def _training(training: Mapping[str, Any] | None, metrics: Mapping[str, Any] | None) -> str:
+def _training(training: TrainingFailureReport | None, metrics: MetricsReport | None) -> str:
     if training is None and metrics is None:
         return NOT_REACHED
     html = ""
     if training is not None:  # written when the job failed or stopped; failureMessage may quote a record
-        rows = [("Job", training.get("jobArn")), ("Status", training.get("status"))]
-        if training.get("failureMessage"):
+        rows: list[tuple[str, object]] = [("Job", training.job_arn), ("Status", training.status)]
+        if training.failure_message:
             rows.append(("Failure message", "withheld here (it may quote data): see training.json"))
         html += _rows_table(rows)
     if metrics is not None:
-        curve, gate = _map(metrics.get("training")), _map(metrics.get("gate"))
-        problems = [_text(p) for p in _list(gate.get("problems"))]
+        curve, problems = metrics.training, metrics.gate.problems
         rows = [
-            ("Job", metrics.get("jobArn")),
-            ("Custom model", metrics.get("outputModelArn")),
-            ("Final training loss", curve.get("final_loss", curve.get("finalLoss"))),
-            ("Best training loss", curve.get("best_loss", curve.get("bestLoss"))),
+            ("Job", metrics.job_arn),
+            ("Custom model", metrics.output_model_arn),
+            ("Final training loss", curve.final_loss),
+            ("Best training loss", curve.best_loss),
             ("Metrics gate", "passed" if not problems else "failed: " + ", ".join(problems)),
         ]
         html += _rows_table(rows) + _loss_chart(
             [
                 ("training loss", TRAINING_COLOUR, _points(curve)),
-                ("validation loss", VALIDATION_COLOUR, _points(_map(metrics.get("validation")))),
+                ("validation loss", VALIDATION_COLOUR, _points(metrics.validation)),
             ]
         )
     return html
 
 
-def _costs(docs: Mapping[str, Mapping[str, Any]]) -> str:
+def _costs(docs: RunReports) -> str:
     rows: list[tuple[str, object]] = []
-    for step, document in docs.items():
-        for path, key, value in _walk(document):
-            if key.endswith("Usd"):
-                name = label(key.removesuffix("Usd")) or "Cost"
-                rows.append((f"{name} ({step})", _money(value)))
-            elif key in ("billedTokens", "epochs", "priceSource", "modelUnits", "ttlHours") and "cost" in (*path, step):
-                rows.append((f"{label(key)} ({step})", value))
+    if docs.validation is not None:
+        cost = docs.validation.cost
+        rows += [
+            ("Billed tokens (validation)", cost.billed_tokens),
+            ("Epochs (validation)", cost.epochs),
+            ("Estimated training (validation)", _money(cost.estimated_training_usd)),
+            ("Price source (validation)", cost.price_source),
+        ]
+    if docs.deployment is not None:
+        plan = docs.deployment.plan
+        rows += [
+            ("Estimated cost over TTL (deployment)", _money(plan.estimated_cost_over_ttl_usd)),
+            ("Estimated hourly cost (deployment)", _money(plan.estimated_hourly_cost_usd)),
+        ]
     return _rows_table(rows) if rows else '<p class="missing">no cost figures</p>'
 
 
-def _deployment(deployment: Mapping[str, Any] | None) -> str:
+def _deployment(deployment: DeploymentReport | None) -> str:
     if deployment is None:
         return NOT_REACHED
-    # The pipeline writes {"findings", "plan", "deployment", "deleteAt"}; older runs wrote "throughput".
-    nested = ("findings", "throughput", "deployment", "plan")
-    bought = {**_map(deployment.get("plan")), **_map(deployment.get("throughput")), **_map(deployment.get("deployment"))}
-    facts = _facts({**{k: v for k, v in deployment.items() if k not in nested}, **bought})
-    html = facts or '<p class="missing">no throughput bought</p>'
-    if "findings" in deployment:
-        html += _findings_table("Purchase checks", deployment.get("findings"))
-    return html
+    # One table: what happened (failure, delete time), the plan, then what was bought (its mode and time win).
+    outcome: dict[str, object] = {}
+    if deployment.deployment is not None:
+        outcome["deleteAt"] = deployment.delete_at
+    if deployment.failure_message is not None:
+        outcome["failureMessage"] = deployment.failure_message  # withheld: _facts shows "(not shown)"
+    bought = deployment.deployment.wire() if deployment.deployment is not None else {}
+    facts = _stored_order(outcome) | _stored_order(deployment.plan.wire()) | _stored_order(bought)
+    return _facts(facts) + _findings_table("Purchase checks", deployment.findings)
 
 
-def _smoke(smoke: Mapping[str, Any] | None) -> str:
+def _smoke(smoke: SmokeReport | None) -> str:
     if smoke is None:
         return NOT_REACHED
-    html = _facts(smoke)
-    for key, value in smoke.items():
-        rows = [_map(item) for item in _list(value) if isinstance(item, Mapping)]
-        columns = list(dict.fromkeys(k for row in rows for k, v in row.items() if _number(v) is not None or isinstance(v, bool)))
-        if rows and columns:
-            head = "".join(f'<th scope="col">{_e(label(c))}</th>' for c in columns)
-            body = "".join("<tr>" + "".join(f"<td>{_value(row.get(c), c)}</td>" for c in columns) + "</tr>" for row in rows)
-            html += f"<table><caption>{_e(label(key))}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    html = _facts(_stored_order(smoke.wire()))
+    rows = [_stored_order(answer.wire()) for answer in smoke.results]
+    columns = list(dict.fromkeys(k for row in rows for k, v in row.items() if _number(v) is not None or isinstance(v, bool)))
+    if rows and columns:
+        head = "".join(f'<th scope="col">{_e(label(c))}</th>' for c in columns)
+        body = "".join("<tr>" + "".join(f"<td>{_value(row.get(c), c)}</td>" for c in columns) + "</tr>" for row in rows)
+        html += f"<table><caption>Results</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     return html or '<p class="missing">no smoke test figures</p>'
 
 
 # ---------------------------------------------------------------- pieces
 
 
-def _findings_table(caption: str, findings: object) -> str:
+def _findings_table(caption: str, findings: Sequence[Finding]) -> str:
     """Counts, then the checks that need attention (with their fix); passing checks folded away."""
-    rows = sorted((_map(f) for f in _list(findings) if isinstance(f, Mapping)), key=lambda f: _STATUS_ORDER[_status(f)])
+    rows = sorted(findings, key=lambda f: _STATUS_ORDER[f.status])
     if not rows:
         return '<p class="missing">no findings</p>'
-    counts = {status: sum(1 for f in rows if _status(f) == status) for status in ("PASS", "FAIL", "UNKNOWN")}
+    counts = {status: sum(1 for f in rows if f.status is status) for status in (Status.PASS, Status.FAIL, Status.UNKNOWN)}
     html = "<p>" + " · ".join(f'<span class="{s}">{n} {s}</span>' for s, n in counts.items()) + "</p>"
-    attention, passing = [f for f in rows if _status(f) != "PASS"], [f for f in rows if _status(f) == "PASS"]
+    attention, passing = [f for f in rows if f.status is not Status.PASS], [f for f in rows if f.status is Status.PASS]
     head = "".join(f'<th scope="col">{h}</th>' for h in ("Check", "Status", "Severity", "Title", "Why / fix"))
     if attention:
         html += f"<table><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{_finding_rows(attention)}</tbody></table>"
@@ -244,48 +251,47 @@ def _findings_table(caption: str, findings: object) -> str:
     return html
 
 
-def _finding_rows(findings: list[Mapping[str, Any]]) -> str:
+def _finding_rows(findings: list[Finding]) -> str:
     body = ""
     for f in findings:
-        status = _status(f)
+        status = f.status.value
         why = ""
-        if status != "PASS":
-            why = _e(f.get("explanation") or "") + (f"<br><strong>Fix:</strong> {_e(f['fix'])}" if f.get("fix") else "")
+        if f.status is not Status.PASS:
+            why = _e(f.explanation) + (f"<br><strong>Fix:</strong> {_e(f.fix)}" if f.fix else "")
         body += (
-            f'<tr><th scope="row"><code>{_e(f.get("id") or "?")}</code></th><td class="{status}">{status}</td>'
-            f"<td>{_e(f.get('severity') or '')}</td><td>{_e(f.get('title') or '')}</td><td>{why}</td></tr>"
+            f'<tr><th scope="row"><code>{_e(f.id or "?")}</code></th><td class="{status}">{status}</td>'
+            f"<td>{_e(f.severity.value)}</td><td>{_e(f.title)}</td><td>{why}</td></tr>"
         )
     return body
 
 
-def _problems(title: str, items: object, by_code: object, total: object) -> str:
-    problems = [_map(p) for p in _list(items) if isinstance(p, Mapping)]
-    codes = _map(by_code)
-    if not problems and not codes:
+def _problems(title: str, problems: list[tuple[int, str, str]], by_code: Mapping[str, int], total: int | None) -> str:
+    """``(line, code, message)`` problems: the counts by code, the first by line, how many more."""
+    if not problems and not by_code:
         return ""
     html = f"<h3>{_e(title)}</h3>"
-    if codes:
-        html += "<p>By code: " + ", ".join(f"<code>{_e(code)}</code>: {_value(n)}" for code, n in codes.items()) + "</p>"
+    if by_code:
+        html += "<p>By code: " + ", ".join(f"<code>{_e(code)}</code>: {_value(n)}" for code, n in _stored_order(by_code).items()) + "</p>"
     if problems:
-        problems.sort(key=lambda p: _number(p.get("line")) or 0)
+        first = sorted(problems, key=lambda problem: problem[0])[:_SHOWN_PROBLEMS]
         rows = "".join(
-            f"<tr><td>{_value(p.get('line'))}</td><td><code>{_e(p.get('code') or '')}</code></td><td>{_e(p.get('message') or '')}</td></tr>"
-            for p in problems[:_SHOWN_PROBLEMS]
+            f"<tr><td>{_value(line)}</td><td><code>{_e(code)}</code></td><td>{_e(message)}</td></tr>" for line, code, message in first
         )
         html += (
             f'<table><caption>First problems by line</caption><thead><tr><th scope="col">Line</th><th scope="col">Code</th>'
             f'<th scope="col">Problem</th></tr></thead><tbody>{rows}</tbody></table>'
         )
-    shown, counted = min(len(problems), _SHOWN_PROBLEMS), _number(total)
-    if counted is not None and counted > shown:
-        html += f"<p>{int(counted) - shown} more not shown (see validation.json).</p>"
+    shown = min(len(problems), _SHOWN_PROBLEMS)
+    if total is not None and total > shown:
+        html += f"<p>{total - shown} more not shown (see validation.json).</p>"
     return html
 
 
-def _points(series: Mapping[str, Any]) -> list[tuple[float, float]]:
-    losses = _list(series.get("losses"))
-    steps = _list(series.get("steps")) or list(range(1, len(losses) + 1))
-    pairs = ((_number(x), _number(y)) for x, y in zip(steps, losses, strict=False))
+def _points(curve: LossCurve | None) -> list[tuple[float, float]]:
+    if curve is None:
+        return []
+    steps = curve.steps or tuple(range(1, len(curve.losses) + 1))
+    pairs = ((_number(x), _number(y)) for x, y in zip(steps, curve.losses, strict=False))
     return [(x, y) for x, y in pairs if x is not None and y is not None]
 
 
@@ -366,58 +372,39 @@ def _outcome_cell(outcome: str | None) -> str:
     return f'<td class="{css}">{_e(outcome)}</td>'
 
 
-def _status(finding: Mapping[str, Any]) -> str:
-    """PASS, FAIL or UNKNOWN; anything else (missing, misspelt) is UNKNOWN, never a pass."""
-    status = finding.get("status")
-    return status if isinstance(status, str) and status in _STATUS_ORDER else "UNKNOWN"
-
-
 def _verdict(ok: bool, yes: str = "passed", no: str = "failed") -> str:
     return yes if ok else no
 
 
-def _dataset_accepted(validation: Mapping[str, Any]) -> bool:
-    files = [_map(validation.get(role)) for role in ("training", "validation") if role in validation]
-    return bool(files) and all(f.get("accepted") is True for f in files) and not _list(validation.get("runProblems"))
-
-
-def _guardrails_outcome(document: Mapping[str, Any]) -> str:
-    if _blocking(document):
+def _guardrails_outcome(findings: Sequence[Finding]) -> str:
+    if any(f.blocks for f in findings):
         return "failed"
-    warnings = sum(1 for f in _list(document.get("findings")) if isinstance(f, Mapping) and _status(f) != "PASS")
+    warnings = sum(1 for f in findings if f.status is not Status.PASS)
     return f"passed with {warnings} warning{'s' if warnings > 1 else ''}" if warnings else "passed"
 
 
-def _blocking(document: Mapping[str, Any]) -> bool:
-    findings = [_map(f) for f in _list(document.get("findings"))]
-    return any(f.get("severity") != "warn" and _status(f) != "PASS" for f in findings)
-
-
-def _training_outcome(training: Mapping[str, Any] | None, metrics: Mapping[str, Any] | None) -> str | None:
+def _training_outcome(training: TrainingFailureReport | None, metrics: MetricsReport | None) -> str | None:
     if metrics is not None:
-        return _verdict(not _list(_map(metrics.get("gate")).get("problems")))
+        return _verdict(not metrics.gate.problems)
     if training is not None:
-        return "failed" if training.get("status") in ("Failed", "Stopped") else _text(training.get("status")) or "in progress"
+        return "failed" if training.status in ("Failed", "Stopped") else training.status or "in progress"
     return None
 
 
-def _deployment_outcome(deployment: Mapping[str, Any]) -> str:
-    if _map(deployment.get("plan")).get("mode") == "none":
+def _deployment_outcome(deployment: DeploymentReport) -> str:
+    if deployment.plan.mode == "none":
         return "not requested (train only)"
-    status = _map(deployment.get("deployment") or deployment.get("throughput")).get("status") or deployment.get("status")
+    status = deployment.deployment.status if deployment.deployment is not None else None
     if status in ("Ready", "InService", "Active"):  # the pipeline writes Ready once InService/Active
         return "ready"
-    if status == "Failed" or _blocking(deployment):
+    if status == "Failed" or any(f.blocks for f in deployment.findings):
         return "failed"
     return "in progress"
 
 
-def _walk(document: Mapping[str, Any], path: tuple[str, ...] = ()) -> Iterable[tuple[tuple[str, ...], str, object]]:
-    for key, value in document.items():
-        if isinstance(value, Mapping):
-            yield from _walk(value, (*path, str(key)))
-        else:
-            yield path, str(key), value
+def _stored_order(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A document's fields in the order its stored JSON has them (put_json sorts the keys): the page's row order."""
+    return dict(sorted(document.items()))
 
 
 def _value(value: object, key: str = "") -> str:
@@ -434,14 +421,6 @@ def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value) if math.isfinite(value) else None
-
-
-def _map(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return list(value) if isinstance(value, (list, tuple)) else []
 
 
 def _text(value: object) -> str:

@@ -1,4 +1,4 @@
-"""The ports a step may use, built on first use from the stack config (handlers accept injected ones).
+"""The ports a step may use, built on first use from the handler's settings (handlers accept injected ones).
 
 Each port is made lazily: a handler pays only for the clients its step touches (the trigger never
 builds a Bedrock client, the approval page never an SNS one). Tests inject in-memory fakes of the
@@ -8,8 +8,9 @@ same Protocols (``tests/unit/fakes.py``), which mypy checks against ``ports.py``
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TypeVar
 
-from .config import StackConfig, stack_config
+from .config import BucketSettings, JobSlotSettings, NotifySettings, ScheduleSettings, Settings, TableSettings, WorkflowSettings
 from .ports import (
     ApprovalLinks,
     CustomizationService,
@@ -22,32 +23,41 @@ from .ports import (
     Workflow,
 )
 
+S = TypeVar("S", bound=Settings)
+
+
+class MissingSettings(LookupError):
+    """A step asked for a section its handler does not declare (a wiring bug, caught by the tests)."""
+
 
 class Dependencies:
     """Everything a step reaches outside itself. Pass a port to replace its adapter (tests)."""
 
-    def __init__(self, config: StackConfig | None = None, **ports: object) -> None:
-        self.config = config or stack_config()
+    def __init__(self, config: Settings, **ports: object) -> None:
+        self.config = config
         unknown = set(ports) - _PORTS
         if unknown:
             raise TypeError(f"unknown port(s): {', '.join(sorted(unknown))}")
         self.__dict__.update(ports)  # cached_property reads the instance dict first
 
-    @classmethod
-    def from_env(cls) -> Dependencies:
-        return cls()
+    def settings(self, section: type[S]) -> S:
+        """The handler's settings as ``section``: its ``Env`` must include that section."""
+        if not isinstance(self.config, section):
+            raise MissingSettings(f"{type(self.config).__name__} does not include {section.__name__}")
+        return self.config
 
     @cached_property
     def bucket(self) -> DataBucketPort:
         from .adapters.s3 import DataBucket
 
-        return DataBucket(self.config.bucket, self.config.account, self.config.key_arn)
+        found = self.settings(BucketSettings)
+        return DataBucket(found.bucket, found.account, found.key_arn)
 
     @cached_property
     def runs(self) -> RunStore:
         from .adapters.runs_table import RunTable
 
-        return RunTable(self.config.table)
+        return RunTable(self.settings(TableSettings).table)
 
     @cached_property
     def bedrock(self) -> CustomizationService:
@@ -65,18 +75,21 @@ class Dependencies:
     def machine(self) -> Workflow:
         from .adapters.stepfunctions import StateMachine
 
-        return StateMachine(self.config.state_machine_arn)
+        # Answering a task token needs no ARN; only the trigger starts executions.
+        workflow = self.config if isinstance(self.config, WorkflowSettings) else None
+        return StateMachine(workflow.state_machine_arn if workflow else "")
 
     @cached_property
     def notifier(self) -> Notifier:
         from .adapters.sns import SnsNotifier
 
-        notifier: Notifier = SnsNotifier(self.config.topic_arn)
-        if self.config.slack_webhook_secret_arn:  # SNS stays the system of record; Slack is best effort
+        found = self.settings(NotifySettings)
+        notifier: Notifier = SnsNotifier(found.topic_arn)
+        if found.slack_webhook_secret_arn:  # SNS stays the system of record; Slack is best effort
             from .adapters.slack import SlackNotifier
             from .fanout import FanOutNotifier
 
-            slack = SlackNotifier(self.config.slack_webhook_secret_arn, allow_loopback_http=self.config.emulator)
+            slack = SlackNotifier(found.slack_webhook_secret_arn)
             notifier = FanOutNotifier(notifier, slack)
         return notifier
 
@@ -84,19 +97,21 @@ class Dependencies:
     def slots(self) -> JobSlotsPort:
         from .adapters.job_slots import JobSlots
 
-        return JobSlots(self.config.table, self.config.max_concurrent_jobs)
+        found = self.settings(JobSlotSettings)
+        return JobSlots(found.table, found.max_concurrent_jobs)
 
     @cached_property
     def scheduler(self) -> TeardownSchedules:
         from .adapters.scheduler import TeardownScheduler
 
-        return TeardownScheduler(self.config.teardown_function_arn, self.config.scheduler_role_arn)
+        found = self.settings(ScheduleSettings)
+        return TeardownScheduler(found.teardown_function_arn, found.scheduler_role_arn)
 
     @cached_property
     def approvals(self) -> ApprovalLinks:
         from .adapters.approvals import ApprovalStore
 
-        return ApprovalStore(self.config.table)
+        return ApprovalStore(self.settings(TableSettings).table)
 
 
 _PORTS = frozenset(name for name, value in vars(Dependencies).items() if isinstance(value, cached_property))

@@ -1,5 +1,10 @@
 """Reads the live evidence the guardrail rules judge. Any error -> None (the check is UNKNOWN).
 
+For the semantic rules (issue 11) it also resolves what a policy, a route or a group only names: the managed prefix
+lists routes and group rules use, the type of every endpoint a route leads to, the owner and VPC of referenced
+groups, every CIDR of the VPC, each attached managed policy's document, and (when malware scanning is on) the GuardDuty
+Malware Protection plan of the bucket.
+
 Every S3 call names the expected bucket owner. Read-only: the same gatherer serves the pipeline's
 guardrail step and ``finetune preflight``. IAM Access Analyzer's policy checks (CheckNoPublicAccess,
 CheckAccessNotGranted, ValidatePolicy) judge the policies read here; they read no resource, only
@@ -8,7 +13,6 @@ the policy text sent to them.
 
 from __future__ import annotations
 
-import ast
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -16,13 +20,23 @@ from urllib.parse import unquote
 
 from botocore.exceptions import BotoCoreError
 
-from ..guardrails import BucketEvidence, Evidence, KeyEvidence, NetworkEvidence, ObjectEvidence, RoleEvidence, access_probes
+from ..guardrails import (
+    BucketEvidence,
+    Evidence,
+    KeyEvidence,
+    NetworkEvidence,
+    ObjectEvidence,
+    RoleEvidence,
+    ValidatorEvidence,
+    access_probes,
+)
 from ..observability import logger
+from ..reports import ValidationDocument, parse_report
 from ..service_errors import ServiceError, error_code
 from .clients import client
 
 T = TypeVar("T")
-_EVIDENCE_ERRORS = (ServiceError, BotoCoreError, KeyError, ValueError, TypeError, SyntaxError)
+_EVIDENCE_ERRORS = (ServiceError, BotoCoreError, KeyError, ValueError, TypeError)
 
 
 def _read(what: str, call: Callable[[], T]) -> T | None:
@@ -34,15 +48,11 @@ def _read(what: str, call: Callable[[], T]) -> T | None:
 
 
 def policy_document(value: Any) -> dict[str, Any]:
-    """A policy as boto3 returns it: a dict, JSON, URL-encoded JSON, or (moto, for roles made by
-    CloudFormation) a Python repr."""
+    """A policy as boto3 returns it: a dict (IAM's, decoded by botocore), JSON (S3, KMS, EC2) or
+    URL-encoded JSON (IAM's, where botocore left it as text). Anything else raises ValueError."""
     if isinstance(value, dict):
         return value
-    text = unquote(str(value))
-    try:
-        return dict(json.loads(text))
-    except json.JSONDecodeError:
-        return dict(ast.literal_eval(text))  # literal_eval never executes code
+    return dict(json.loads(unquote(str(value))))  # json.JSONDecodeError is a ValueError
 
 
 def _unless_absent(call: Callable[[], T], absent: str, meaning: T) -> Callable[[], T]:
@@ -100,6 +110,45 @@ def _lifecycle_prefixes(s3: Any, owner: dict[str, str]) -> list[str]:
             return []
         raise
     return [rule.get("Filter", {}).get("Prefix", rule.get("Prefix", "")) for rule in rules if rule.get("Status") == "Enabled"]
+
+
+def _associated(association: dict[str, Any], state: str) -> bool:
+    return str(association.get(state, {}).get("State", "associated")) == "associated"
+
+
+def _prefix_lists(ec2: Any, routes: list[dict[str, Any]], permissions: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Every prefix list a route or a group rule names -> its CIDRs (ec2:GetManagedPrefixListEntries, all pages)."""
+    wanted = {str(r["DestinationPrefixListId"]) for r in routes if r.get("DestinationPrefixListId")}
+    wanted |= {str(e["PrefixListId"]) for p in permissions for e in p.get("PrefixListIds", [])}
+    found: dict[str, list[str]] = {}
+    for list_id in sorted(wanted):
+        pages = ec2.get_paginator("get_managed_prefix_list_entries").paginate(PrefixListId=list_id)
+        found[list_id] = [str(entry["Cidr"]) for page in pages for entry in page.get("Entries", [])]
+    return found
+
+
+def _endpoint_types(ec2: Any, routes: list[dict[str, Any]], *known: list[dict[str, Any]] | None) -> dict[str, str]:
+    """VPC endpoint id -> VpcEndpointType, for the endpoints read already and every endpoint a route leads to."""
+    types = {str(e["VpcEndpointId"]): str(e.get("VpcEndpointType", "")) for group in known for e in group or [] if e.get("VpcEndpointId")}
+    targets = {str(r.get("GatewayId")) for r in routes if str(r.get("GatewayId", "")).startswith("vpce-")} - set(types)
+    if targets:
+        for endpoint in ec2.describe_vpc_endpoints(VpcEndpointIds=sorted(targets))["VpcEndpoints"]:
+            types[str(endpoint["VpcEndpointId"])] = str(endpoint.get("VpcEndpointType", ""))
+    return types
+
+
+def _referenced_groups(
+    ec2: Any, account: str, permissions: list[dict[str, Any]], known: dict[str, dict[str, Any]] | None
+) -> dict[str, dict[str, Any]]:
+    """Groups of this account the rules reference that were not read already -> their owner and VPC. A reference to
+    another account's group names that account (UserId): the rule refuses it without reading it."""
+    pairs = [pair for p in permissions for pair in p.get("UserIdGroupPairs", []) if pair.get("GroupId")]
+    wanted = {str(pair["GroupId"]) for pair in pairs if pair.get("UserId", account) == account}
+    wanted -= set(known or {})
+    if not wanted:
+        return {}
+    described = ec2.describe_security_groups(GroupIds=sorted(wanted))["SecurityGroups"]
+    return {str(g["GroupId"]): {"OwnerId": g.get("OwnerId"), "VpcId": g.get("VpcId")} for g in described}
 
 
 class EvidenceReader:
@@ -231,12 +280,11 @@ class EvidenceReader:
                 tables[subnet_id] = found[0]
             return tables
 
-        def endpoints(service: str, kind: str) -> list[dict[str, Any]]:
+        def endpoints(service: str, kind: str | None) -> list[dict[str, Any]]:
             filters = [
                 {"Name": "vpc-id", "Values": [str(vpc_id)]},
                 {"Name": "service-name", "Values": [f"com.amazonaws.{self.region}.{service}"]},
-                {"Name": "vpc-endpoint-type", "Values": [kind]},
-            ]
+            ] + ([{"Name": "vpc-endpoint-type", "Values": [kind]}] if kind else [])
             found = ec2.describe_vpc_endpoints(Filters=filters)["VpcEndpoints"]
             return [{**e, "PolicyDocument": policy_document(e.get("PolicyDocument") or "{}")} for e in found]
 
@@ -244,7 +292,10 @@ class EvidenceReader:
             described = ec2.describe_vpcs(VpcIds=[str(vpc_id)])["Vpcs"][0]
             support = ec2.describe_vpc_attribute(VpcId=str(vpc_id), Attribute="enableDnsSupport")["EnableDnsSupport"]["Value"]
             hostnames = ec2.describe_vpc_attribute(VpcId=str(vpc_id), Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"]
-            return {"CidrBlock": described["CidrBlock"], "EnableDnsSupport": support, "EnableDnsHostnames": hostnames}
+            blocks = [a["CidrBlock"] for a in described.get("CidrBlockAssociationSet", []) if _associated(a, "CidrBlockState")]
+            blocks += [a["Ipv6CidrBlock"] for a in described.get("Ipv6CidrBlockAssociationSet", []) if _associated(a, "Ipv6CidrBlockState")]
+            cidrs = list(dict.fromkeys([described["CidrBlock"], *blocks]))
+            return {"CidrBlock": described["CidrBlock"], "CidrBlocks": cidrs, "EnableDnsSupport": support, "EnableDnsHostnames": hostnames}
 
         def groups() -> dict[str, dict[str, Any]]:
             kms_groups = [g["GroupId"] for e in kms_endpoints or [] for g in e.get("Groups", [])]
@@ -256,14 +307,28 @@ class EvidenceReader:
             return dict(ec2.describe_security_groups(Filters=filters)["SecurityGroups"][0])
 
         kms_endpoints = _read("DescribeVpcEndpoints(kms)", lambda: endpoints("kms", "Interface")) if vpc_id else None
+        s3_endpoints = _read("DescribeVpcEndpoints(s3)", lambda: endpoints("s3", None)) if vpc_id else None
+        tables = _read("DescribeRouteTables", route_tables)
+        security_groups = _read("DescribeSecurityGroups", groups)
+        routes = [r for t in (tables or {}).values() for r in t.get("Routes", [])]
+        permissions = [p for g in (security_groups or {}).values() for p in g.get("IpPermissions", [])]
+        endpoint_types = _read("DescribeVpcEndpoints(route targets)", lambda: _endpoint_types(ec2, routes, s3_endpoints, kms_endpoints))
+        # a gateway endpoint's route needs no address list (its target decides); every other prefix list is resolved
+        gateways = {k for k, v in (endpoint_types or {}).items() if v.lower() == "gateway"}
+        open_routes = [r for r in routes if str(r.get("GatewayId")) not in gateways]
         return NetworkEvidence(
             subnets=subnets,
-            route_tables=_read("DescribeRouteTables", route_tables),
+            route_tables=tables,
             vpc=_read("DescribeVpcs", vpc) if vpc_id else None,
-            s3_endpoints=_read("DescribeVpcEndpoints(s3)", lambda: endpoints("s3", "Gateway")) if vpc_id else None,
+            s3_endpoints=s3_endpoints,
             kms_endpoints=kms_endpoints,
-            security_groups=_read("DescribeSecurityGroups", groups),
+            security_groups=security_groups,
             default_security_group=_read("DescribeSecurityGroups(default)", default_group) if vpc_id else None,
+            prefix_lists=_read("GetManagedPrefixListEntries", lambda: _prefix_lists(ec2, open_routes, permissions)),
+            endpoint_types=endpoint_types,
+            referenced_groups=_read(
+                "DescribeSecurityGroups(referenced)", lambda: _referenced_groups(ec2, self.account, permissions, security_groups)
+            ),
         )
 
     def simulate(self, role_arn: str, probes: list[tuple[str, str]]) -> list[tuple[str, str, str]] | None:
@@ -325,16 +390,25 @@ class EvidenceReader:
             names = iam.list_role_policies(RoleName=name)["PolicyNames"]
             return [policy_document(iam.get_role_policy(RoleName=name, PolicyName=n)["PolicyDocument"]) for n in names]
 
+        def managed(arns: list[str]) -> dict[str, dict[str, Any]]:
+            """Each attached managed policy's default version, as IAM evaluates it."""
+            documents = {}
+            for arn in arns:
+                version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+                documents[arn] = policy_document(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"])
+            return documents
+
         trust = _read("GetRole", lambda: policy_document(iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]))
         inline_policies = _read("GetRolePolicy", inline)
+        attached = _read(
+            "ListAttachedRolePolicies", lambda: [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]]
+        )
         return RoleEvidence(
             arn=role_arn,
             trust=trust,
             inline_policies=inline_policies,
-            attached_policy_arns=_read(
-                "ListAttachedRolePolicies",
-                lambda: [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]],
-            ),
+            attached_policy_arns=attached,
+            attached_policies=_read("GetPolicyVersion", lambda: managed(attached)) if attached is not None else None,
             simulation=self.simulate(role_arn, access[0] + access[1]) if access else None,
             tags=_read("GetRole(Tags)", lambda: {t["Key"]: t["Value"] for t in iam.get_role(RoleName=name)["Role"].get("Tags", [])}),
             trust_public_access_check=no_public_access(trust, "AWS::IAM::AssumeRolePolicyDocument"),
@@ -342,15 +416,48 @@ class EvidenceReader:
             policy_findings=self.policy_findings(inline_policies) if validate else None,
         )
 
+    def malware_protection(self, bucket: str) -> dict[str, Any] | None:
+        """The GuardDuty Malware Protection plan that protects ``bucket`` (guardduty:ListMalwareProtectionPlans,
+        GetMalwareProtectionPlan): the role it tags with, whether it tags, which prefixes it scans. {} = no plan."""
+
+        def read() -> dict[str, Any]:
+            guardduty = client("guardduty")
+            token: dict[str, str] = {}
+            while True:
+                page = guardduty.list_malware_protection_plans(**token)
+                for summary in page.get("MalwareProtectionPlans", []):
+                    plan = guardduty.get_malware_protection_plan(MalwareProtectionPlanId=summary["MalwareProtectionPlanId"])
+                    protected = plan.get("ProtectedResource", {}).get("S3Bucket", {})
+                    if protected.get("BucketName") == bucket:
+                        return {
+                            "Role": plan.get("Role"),
+                            "Tagging": plan.get("Actions", {}).get("Tagging", {}).get("Status"),
+                            "Status": plan.get("Status"),
+                            "ObjectPrefixes": list(protected.get("ObjectPrefixes", [])),
+                        }
+                if not page.get("NextToken"):
+                    return {}
+                token = {"NextToken": page["NextToken"]}
+
+        return _read("GetMalwareProtectionPlan", read)
+
     def foundation_model(self, model_id: str) -> dict[str, Any] | None:
         return _read("GetFoundationModel", lambda: dict(client("bedrock").get_foundation_model(modelIdentifier=model_id)["modelDetails"]))
 
-    def document(self, bucket: str, key: str) -> dict[str, Any] | None:
-        def read() -> dict[str, Any]:
-            body = client("s3").get_object(Bucket=bucket, Key=key, ExpectedBucketOwner=self.account)["Body"]
-            return dict(json.loads(body.read()))
+    def validator_report(self, bucket: str, key: str) -> ValidatorEvidence | None:
+        """The validator's report of the run, read through its model (None: missing, unreadable or malformed)."""
 
-        return _read("GetObject(report)", read)
+        def read() -> ValidationDocument | None:
+            body = client("s3").get_object(Bucket=bucket, Key=key, ExpectedBucketOwner=self.account)["Body"]
+            return parse_report(ValidationDocument, body.read())
+
+        document = _read("GetObject(report)", read)
+        return None if document is None else ValidatorEvidence(training_sha256=document.training.sha256, error_codes=document.error_codes())
+
+
+def _with_malware_plan(reader: EvidenceReader, evidence: BucketEvidence, scanning: bool) -> BucketEvidence:
+    """The plan is read only when the stack says malware scanning is on (GR-OBJ-07 is not applicable otherwise)."""
+    return evidence.model_copy(update={"malware_protection": reader.malware_protection(evidence.name)}) if scanning else evidence
 
 
 def gather_evidence(
@@ -384,14 +491,14 @@ def gather_evidence(
         subnet_ids=subnet_ids,
         security_group_ids=security_group_ids,
         object=reader.object(bucket, object_key, version_id, event_etag, event_size),
-        bucket=reader.bucket(bucket),
+        bucket=_with_malware_plan(reader, reader.bucket(bucket), malware_scan_enabled),
         key=reader.key(key_arn),
         network=reader.network(subnet_ids, security_group_ids),
         service_role=reader.role(service_role_arn, access_probes(bucket, key_arn)),
         launcher_role=reader.role(launcher_role_arn, validate=True) if launcher_role_arn else None,
         foundation_model=reader.foundation_model(base_model),
         customization_type=customization_type,
-        validation=reader.document(bucket, validation_report_key) if validation_report_key else None,
+        validation=reader.validator_report(bucket, validation_report_key) if validation_report_key else None,
         dataset_sha256=dataset_sha256,
         malware_scan_enabled=malware_scan_enabled,
         job_request=job_request,

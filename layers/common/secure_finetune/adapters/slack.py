@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 from ..notifications import MilestoneEvent
 from ..slack import slack_message
-from ..urls import is_loopback, url_allowed
+from ..urls import url_allowed
 from .clients import client
 
 logger = logging.getLogger(__name__)
@@ -39,14 +39,12 @@ class SlackNotifier:
         self,
         secret_id: str,
         *,
-        allow_loopback_http: bool = False,
         timeout_seconds: float = 5.0,
         max_retry_wait_seconds: float = 2.0,
         secret_max_age_seconds: int = 300,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.secret_id = secret_id
-        self.allow_loopback_http = allow_loopback_http
         self.timeout_seconds = timeout_seconds
         self.max_retry_wait_seconds = max_retry_wait_seconds
         self.secret_max_age_seconds = secret_max_age_seconds
@@ -68,7 +66,7 @@ class SlackNotifier:
 
     def _post(self, body: bytes) -> None:
         url = self._webhook_url()
-        if not url_allowed(url, allow_loopback_http=self.allow_loopback_http):
+        if not url_allowed(url):
             raise SlackPostFailed("webhook URL refused: not https")
         status, retry_after = self._post_once(url, body)
         if status == 429 or status >= 500:
@@ -78,8 +76,7 @@ class SlackNotifier:
             raise SlackPostFailed(f"HTTP {status}")
 
     def _post_once(self, url: str, body: bytes) -> tuple[int, float | None]:
-        loopback = is_loopback(url)
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({} if loopback else None), _NoRedirects())
+        opener = urllib.request.build_opener(_NoRedirects())
         request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})  # noqa: S310 (scheme checked)
         try:
             with opener.open(request, timeout=self.timeout_seconds) as response:

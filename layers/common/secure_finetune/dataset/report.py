@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 from ..models import DatasetFormat
 from ..reasons import Reason, ReasonCode
@@ -27,8 +28,12 @@ class WarningCode(StrEnum):
     SCHEMA_VERSION = "SCHEMA_VERSION"  # schemaVersion is not bedrock-conversation-2024
 
 
+# camelCase on the wire (reports/<run>/validation.json), like every report document; snake_case in Python.
+_WIRE = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+
 class LineProblem(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = _WIRE
     line: int  # 1-based; 0 = the file as a whole
     byte_offset: int
     code: str  # a ReasonCode (errors) or a WarningCode (warnings)
@@ -38,7 +43,7 @@ class LineProblem(BaseModel):
 class MediaReference(BaseModel):
     """A media object a record references, where it is first referenced."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = _WIRE
     uri: str
     line: int
     byte_offset: int
@@ -47,7 +52,7 @@ class MediaReference(BaseModel):
 
 
 class DatasetStats(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = _WIRE
     records: int
     estimated_tokens: int  # safe (over-)estimate, see CHARS_PER_TOKEN_SAFE
     max_record_tokens: int
@@ -57,7 +62,7 @@ class DatasetStats(BaseModel):
 
 
 class DatasetReport(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = _WIRE
     format: DatasetFormat
     role: FileRole
     accepted: bool

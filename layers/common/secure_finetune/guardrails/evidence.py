@@ -47,6 +47,9 @@ class BucketEvidence(_Evidence):
     lifecycle_prefixes: list[str] | None = None  # GetBucketLifecycleConfiguration rule prefixes
     # accessanalyzer:CheckNoPublicAccess(resourceType=AWS::S3::Bucket) on the bucket policy (GR-S3-08)
     public_access_check: dict[str, Any] | None = None
+    # guardduty:GetMalwareProtectionPlan of the plan protecting this bucket, read only when the stack says malware
+    # scanning is on (GR-OBJ-07): {"Role", "Tagging", "Status", "ObjectPrefixes"}; {} = no plan protects the bucket
+    malware_protection: dict[str, Any] | None = None
 
 
 class KeyEvidence(_Evidence):
@@ -60,11 +63,18 @@ class KeyEvidence(_Evidence):
 class NetworkEvidence(_Evidence):
     subnets: list[dict[str, Any]] | None
     route_tables: dict[str, dict[str, Any]] | None  # subnet id -> its route table
-    vpc: dict[str, Any] | None  # CidrBlock, EnableDnsSupport, EnableDnsHostnames
-    s3_endpoints: list[dict[str, Any]] | None
+    vpc: dict[str, Any] | None  # CidrBlock, CidrBlocks (every associated IPv4/IPv6 block), EnableDnsSupport, EnableDnsHostnames
+    s3_endpoints: list[dict[str, Any]] | None  # every S3 endpoint of the VPC, gateway and interface
     kms_endpoints: list[dict[str, Any]] | None
     security_groups: dict[str, dict[str, Any]] | None  # group id -> DescribeSecurityGroups item
     default_security_group: dict[str, Any] | None = None  # the VPC's "default" group
+    # What the network rules resolve (None: could not be read; the rule that needs it is UNKNOWN):
+    # DescribeManagedPrefixLists/GetManagedPrefixListEntries for every prefix list a route or a group names
+    prefix_lists: dict[str, list[str]] | None = None  # prefix list id -> its CIDRs
+    # DescribeVpcEndpoints of every endpoint a route names (and the S3/KMS ones): id -> VpcEndpointType
+    endpoint_types: dict[str, str] | None = None
+    # DescribeSecurityGroups of the groups the job and endpoint groups reference: id -> {"OwnerId", "VpcId"}
+    referenced_groups: dict[str, dict[str, Any]] | None = None
 
 
 class RoleEvidence(_Evidence):
@@ -72,6 +82,8 @@ class RoleEvidence(_Evidence):
     trust: dict[str, Any] | None
     inline_policies: list[dict[str, Any]] | None
     attached_policy_arns: list[str] | None
+    # iam:GetPolicy + GetPolicyVersion: each attached managed policy's default version (GR-IAM-04)
+    attached_policies: dict[str, dict[str, Any]] | None = None
     # iam:SimulatePrincipalPolicy: [action, resource, EvalDecision] per probe (GR-IAM-03)
     simulation: list[tuple[str, str, str]] | None = None
     tags: dict[str, str] | None = None
@@ -83,6 +95,13 @@ class RoleEvidence(_Evidence):
     # accessanalyzer:ValidatePolicy(IDENTITY_POLICY) findings on the inline policies (GR-IAM-05);
     # read for the launcher role only
     policy_findings: list[dict[str, Any]] | None = None
+
+
+class ValidatorEvidence(_Evidence):
+    """What the validator's report of this run (reports/<run>/validation.json) says, as the rules judge it."""
+
+    training_sha256: str  # of the version it validated
+    error_codes: dict[str, int]  # every error code of its files and of the run as a whole -> how often
 
 
 class Evidence(_Evidence):
@@ -102,7 +121,7 @@ class Evidence(_Evidence):
     launcher_role: RoleEvidence | None  # the role that calls CreateModelCustomizationJob
     foundation_model: dict[str, Any] | None  # GetFoundationModel.modelDetails
     customization_type: str
-    validation: dict[str, Any] | None  # the validator's report of this run (reports/<run>/validation.json)
+    validation: ValidatorEvidence | None  # None: the report is missing or unreadable
     dataset_sha256: str | None
     malware_scan_enabled: bool = False
     job_request: dict[str, Any] | None = None

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
 
 from ..reasons import Reason, ReasonCode
 
@@ -24,7 +25,7 @@ class Severity(StrEnum):
 
 
 class Finding(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)  # as in the report documents
     id: str
     title: str
     severity: Severity
@@ -74,8 +75,3 @@ class Check:
 def blocking_reason(findings: list[Finding]) -> Reason | None:
     blocked = [f.id for f in findings if f.blocks]
     return Reason(ReasonCode.GUARDRAIL_FAILED, ",".join(blocked)) if blocked else None
-
-
-def findings_document(findings: list[Finding]) -> dict[str, object]:
-    """The report section every judging step writes (reports/<run>/<step>.json)."""
-    return {"findings": [f.model_dump(mode="json") for f in findings]}

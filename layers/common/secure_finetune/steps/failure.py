@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 
-from ..dataset import FileRole
-from ..notifications import DatasetRejected, FailedCheck, GuardrailFailed, JobFailed, LineError, MilestoneEvent, RunFailed
+from ..notifications import DatasetRejected, FailedCheck, GuardrailsBlocked, JobFailed, LineError, MilestoneEvent, RunFailed
 from ..reasons import STOP_ERRORS, Reason, ReasonCode
 from ..report_html import write_run_report
+from ..reports import DeploymentReport, GuardrailsReport, ValidationDocument, read_report
 from ..runs import RunChanges, RunStatus, Step, profile_of, report_key
 from ..settings import DEFAULT_PROFILE
 from ..state import PipelineState
+from ..teardown.tear_down import tear_down
+from ..training.slots import release_job_slot
 from ..wiring import Dependencies
-from .deployment import tear_down
-from .slots import release_job_slot
 
 _STEP_OF_ERROR = {
     "RunRejected": Step.REGISTER,
@@ -80,24 +80,29 @@ def _milestone(state: PipelineState, deps: Dependencies, reason: Reason, step: s
     run = state.run
     common = {"run_id": run.run_id, "profile": profile, "dataset": run.uri}
     if reason.code is ReasonCode.DATASET_INVALID:
-        key = report_key(run.run_id, Step.VALIDATION)
-        document = deps.bucket.get_json(key)
-        files = [document[role.value] for role in FileRole if role.value in document]
-        errors = [error for report in files for error in report["errors"]] + document.get("runProblems", [])
-        errors.sort(key=lambda error: error["line"])
+        validation = read_report(deps.bucket, run.run_id, ValidationDocument)
+        errors: list[tuple[int, str]] = []
+        if validation is not None:
+            errors = [(error.line, error.code) for report in validation.files().values() for error in report.errors]
+            errors += [(0, problem.code) for problem in validation.run_problems]  # no line: the notice says line 0
+        errors.sort(key=lambda error: error[0])
         return DatasetRejected(
             **common,
             reason=str(reason),
-            error_count=sum(report["error_count"] for report in files) + len(document.get("runProblems", [])),
-            first_errors=tuple(LineError(line=e["line"], code=e["code"]) for e in errors[:FIRST_ERRORS_SHOWN]),
-            report=deps.bucket.uri(key),
+            error_count=validation.error_count if validation is not None else 0,
+            first_errors=tuple(LineError(line=line, code=code) for line, code in errors[:FIRST_ERRORS_SHOWN]),
+            report=deps.bucket.uri(report_key(run.run_id, Step.VALIDATION)),
         )
     if reason.code is ReasonCode.GUARDRAIL_FAILED:
         # Pre-launch checks report in guardrails.json; the purchase checks (GR-JOB-07/08) in deployment.json.
+        checked: GuardrailsReport | DeploymentReport | None
+        if step == Step.DEPLOYMENT:
+            checked = read_report(deps.bucket, run.run_id, DeploymentReport)
+        else:
+            checked = read_report(deps.bucket, run.run_id, GuardrailsReport)
+        failed = tuple(FailedCheck(id=f.id, fix=f.fix or "") for f in (checked.findings if checked else ()) if f.blocks)
         key = report_key(run.run_id, Step.DEPLOYMENT if step == Step.DEPLOYMENT else Step.GUARDRAILS)
-        findings = deps.bucket.get_json(key)["findings"]
-        failed = tuple(FailedCheck(id=f["id"], fix=f["fix"] or "") for f in findings if f["status"] != "PASS" and f["severity"] == "block")
-        return GuardrailFailed(**common, reason=str(reason), failed=failed, report=deps.bucket.uri(key))
+        return GuardrailsBlocked(**common, reason=str(reason), failed=failed, report=deps.bucket.uri(key))
     if step == Step.TRAINING:
         record = None if state.training else deps.runs.get_run(run.run_id)
         job_arn = state.training.job_arn if state.training else record.job_arn if record else None
@@ -106,6 +111,6 @@ def _milestone(state: PipelineState, deps: Dependencies, reason: Reason, step: s
     if step == Step.DEPLOYMENT:
         # Bedrock's failureMessage for a throughput or deployment names capacity or permissions, not
         # records (unlike a training job's), so the owner gets it, shortened.
-        deployment = deps.bucket.get_json(report_key(run.run_id, Step.DEPLOYMENT)) if state.plan else {}
-        failure_message = str(deployment.get("failureMessage") or "")[:300] or None
+        deployment = read_report(deps.bucket, run.run_id, DeploymentReport) if state.plan else None
+        failure_message = ((deployment.failure_message if deployment else None) or "")[:300] or None
     return RunFailed(**common, reason=str(reason), step=step, failure_message=failure_message)

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+from ..config import ProfileSettings
 from ..reasons import Reason, ReasonCode, RunRejected
-from ..runs import RunChanges, Step, profile_of, report_key, validation_key_for
+from ..reports import RegisterReport, write_report
+from ..runs import RunChanges, profile_of, validation_key_for
 from ..settings import load_catalog, resolve_settings
 from ..state import PipelineState, Registered, ValidationFile
 from ..wiring import Dependencies
 
 
 def register_run(state: PipelineState, deps: Dependencies) -> Registered:
-    run = state.run
+    run, profiles = state.run, deps.settings(ProfileSettings)
     head = deps.bucket.head(run.key, run.version_id)
     if head is None:
         raise RunRejected(Reason(ReasonCode.OBJECT_NOT_FOUND))
     if head.version_id != run.version_id or (run.etag and head.etag != run.etag):
         raise RunRejected(Reason(ReasonCode.OBJECT_CHANGED))
     settings = resolve_settings(
-        load_catalog(deps.config.profiles_path),
+        load_catalog(profiles.profiles_path),
         profile_of(run.key),
         deps.bucket.tags(run.key, run.version_id),
-        deps.config.limits,
+        profiles.limits,
     )
     validation = deps.bucket.head(validation_key_for(run.key))
     registered = Registered(
@@ -37,5 +39,5 @@ def register_run(state: PipelineState, deps: Dependencies) -> Registered:
             profiles_version=settings.profiles_version,
         ),
     )
-    deps.bucket.put_json(report_key(run.run_id, Step.REGISTER), {"run": run.wire(), **registered.wire()})
+    write_report(deps.bucket, run.run_id, RegisterReport(run=run, settings=settings, validation_file=registered.validation_file))
     return registered

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..config import BucketSettings, TimingSettings
 from ..events import S3EventNotificationEventBridgeModel
 from ..observability import logger
 from ..runs import dataset_key_problem, is_validation_file, run_id
@@ -20,9 +21,9 @@ def ignore_reason(bucket: str, key: str, our_bucket: str) -> str | None:
 
 def start_run(event: S3EventNotificationEventBridgeModel, deps: Dependencies) -> tuple[str | None, bool]:
     """Return (run id, started): (None, False) = not a run; (id, False) = a duplicate delivery."""
-    detail = event.detail
+    detail, bucket, timing = event.detail, deps.settings(BucketSettings).bucket, deps.settings(TimingSettings)
     key, version_id = detail.object.key, detail.object.version_id or "null"
-    why = ignore_reason(detail.bucket.name, key, deps.config.bucket)
+    why = ignore_reason(detail.bucket.name, key, bucket)
     if why:
         logger.info("event ignored", why=why)
         return None, False
@@ -32,21 +33,21 @@ def start_run(event: S3EventNotificationEventBridgeModel, deps: Dependencies) ->
     # If the version cannot be read back, the run still starts: its register step
     # fails with OBJECT_NOT_FOUND and the owner is told, instead of a silent drop.
     run = RunObject(
-        run_id=run_id(deps.config.bucket, key, version_id),
-        bucket=deps.config.bucket,
+        run_id=run_id(bucket, key, version_id),
+        bucket=bucket,
         key=key,
         version_id=version_id,
         etag=detail.object.etag.strip('"'),
         size=int(detail.object.size or 0),
         requester=detail.requester,
     )
-    timing = Timing(
-        training_timeout_seconds=deps.config.training_timeout_seconds,
-        job_slot_timeout_seconds=deps.config.job_slot_timeout_seconds,
-        approval_timeout_seconds=deps.config.approval_timeout_seconds,
-        throughput_poll_seconds=deps.config.throughput_poll_seconds,
-        throughput_max_polls=deps.config.throughput_max_polls,
+    waits = Timing(
+        training_timeout_seconds=timing.training_timeout_seconds,
+        job_slot_timeout_seconds=timing.job_slot_timeout_seconds,
+        approval_timeout_seconds=timing.approval_timeout_seconds,
+        throughput_poll_seconds=timing.throughput_poll_seconds,
+        throughput_max_polls=timing.throughput_max_polls,
     )
-    started = deps.machine.start(run.run_id, {"run": run.wire(), "timing": timing.wire()})
+    started = deps.machine.start(run.run_id, {"run": run.wire(), "timing": waits.wire()})
     logger.info("run started" if started else "duplicate event: run already exists", run_id=run.run_id)
     return run.run_id, started

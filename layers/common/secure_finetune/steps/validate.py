@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
+from ..config import BucketSettings
 from ..dataset import (
     HEAD_BYTES,
     DatasetReport,
@@ -25,7 +25,8 @@ from ..models import Hyperparameter, MediaRules, find_model, records_bounds
 from ..ports import DataBucketPort
 from ..pricing import price_of, training_cost
 from ..reasons import DatasetInvalid, Reason, ReasonCode
-from ..runs import Step, quarantine_key, report_key, validated_key
+from ..reports import RunProblem, TrainingCost, ValidationDocument, write_report
+from ..runs import quarantine_key, validated_key
 from ..state import DatasetResult, PipelineState
 from ..wiring import Dependencies
 
@@ -53,7 +54,7 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
             model,
             settings.customization_type,
             role,
-            media_bucket=deps.config.bucket,
+            media_bucket=deps.settings(BucketSettings).bucket,
             teacher=settings.teacher_model,
             secrets_block=settings.sensitive_data.secrets == "block",
             pii_block=settings.sensitive_data.pii == "block",
@@ -68,10 +69,14 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
     run_problems = record_count_problems(
         model, settings.customization_type, reports[FileRole.TRAINING].records, validation.records if validation else None
     )
-    document: dict[str, object] = {role.value: report.model_dump(mode="json") for role, report in reports.items()}
-    document["runProblems"] = [{"line": 0, "code": code.value, "message": message} for code, message in run_problems]
-    document["cost"] = cost = _training_cost(model.model_id, reports, settings.hyperparameters, model.hyperparameters)
-    report_uri = deps.bucket.put_json(report_key(run.run_id, Step.VALIDATION), document)
+    cost = _training_cost(model.model_id, reports, settings.hyperparameters, model.hyperparameters)
+    document = ValidationDocument(
+        training=reports[FileRole.TRAINING],
+        validation=validation,
+        run_problems=tuple(RunProblem(code=code.value, message=message) for code, message in run_problems),
+        cost=cost,
+    )
+    report_uri = write_report(deps.bucket, run.run_id, document)
     rejected = next((report for report in reports.values() if not report.accepted), None)
     if rejected is not None or run_problems:
         reason = rejected.reason() if rejected is not None else Reason(ReasonCode.DATASET_INVALID, run_problems[0][0].value)
@@ -94,7 +99,7 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
         sha256=training.sha256,
         records=training.records,
         estimated_tokens=training.stats.estimated_tokens,
-        estimated_training_cost_usd=cost["estimatedTrainingUsd"],
+        estimated_training_cost_usd=cost.estimated_training_usd,
         training_uri=uris[FileRole.TRAINING],
         validation_uri=uris.get(FileRole.VALIDATION),
         report=report_uri,
@@ -143,19 +148,19 @@ def _read_media(bucket: DataBucketPort, reference: MediaReference, rules: MediaR
 
 def _training_cost(
     model_id: str, reports: dict[FileRole, DatasetReport], chosen: dict[str, str], specs: dict[str, Hyperparameter]
-) -> dict[str, Any]:
+) -> TrainingCost:
     """Billed tokens = training tokens x epochs [UG custom-models]; priced from pricing.PRICES."""
     tokens = reports[FileRole.TRAINING].stats.estimated_tokens
     text = chosen.get("epochCount") or (specs["epochCount"].default if "epochCount" in specs else None) or "1"
     epochs = int(float(text)) if text.replace(".", "", 1).isdigit() else 1  # "Auto" (embeddings): Bedrock decides; count one
     price = price_of(model_id)
-    return {
-        "estimatedTokens": tokens,
-        "epochs": epochs,
-        "billedTokens": tokens * epochs,
-        "estimatedTrainingUsd": training_cost(model_id, tokens, epochs),
-        "priceSource": None if price is None else f"{price.source} ({price.as_of}, {price.region})",
-    }
+    return TrainingCost(
+        estimated_tokens=tokens,
+        epochs=epochs,
+        billed_tokens=tokens * epochs,
+        estimated_training_usd=training_cost(model_id, tokens, epochs),
+        price_source=None if price is None else f"{price.source} ({price.as_of}, {price.region})",
+    )
 
 
 def _carve_validation(

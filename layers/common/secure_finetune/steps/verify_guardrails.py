@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from ..adapters.evidence import EvidenceReader, gather_evidence
-from ..guardrails import WARN_CHECKS, blocking_reason, evaluate, findings_document
+from ..config import GuardrailSettings
+from ..guardrails import WARN_CHECKS, blocking_reason, evaluate
 from ..models import find_model
 from ..reasons import GuardrailFailed
+from ..reports import GuardrailsReport, write_report
 from ..runs import Step, report_key
 from ..state import PipelineState
+from ..training.launch import job_request
 from ..wiring import Dependencies
-from .training import job_request
 
 
 def verify_run_guardrails(state: PipelineState, deps: Dependencies) -> dict[str, object]:
-    config, run, settings, dataset = deps.config, state.run, state.settings, state.dataset
+    config, run, settings, dataset = deps.settings(GuardrailSettings), state.run, state.settings, state.dataset
     assert dataset is not None, "validate runs before the guardrails"
     evidence = gather_evidence(
         EvidenceReader(config.account, config.region),
@@ -36,7 +38,7 @@ def verify_run_guardrails(state: PipelineState, deps: Dependencies) -> dict[str,
         job_request=job_request(state, config),  # the very request StartTrainingJob will send
     )
     findings = evaluate(evidence) + evaluate(evidence, WARN_CHECKS)  # warnings are reported, never block
-    report = deps.bucket.put_json(report_key(run.run_id, Step.GUARDRAILS), findings_document(findings))
+    report = write_report(deps.bucket, run.run_id, GuardrailsReport(findings=tuple(findings)))
     reason = blocking_reason(findings)
     if reason is not None:
         raise GuardrailFailed(reason)

@@ -1,60 +1,117 @@
-"""Identity rules (GR-IAM): the service role's trust and least privilege, the launcher's PassRole."""
+"""Identity rules (GR-IAM): the service role's trust and least privilege, the launcher's PassRole.
+
+Each rule asks the policy engine (``guardrails.policy_engine``) semantic questions; see ``rules/policy.py``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ...runs import INCOMING_PREFIX, OUTPUT_PREFIX, VALIDATED_PREFIX
 from ..evidence import Evidence
 from ..framework import FAIL, PASS, UNKNOWN, Verdict
-from .policy import as_list, condition_values, key_id, matches, no_public_access, statements
+from ..policy.core import FRESH, arn_parts, has_wildcard
+from ..policy.questions import condition_values
+from ..policy_engine import ABSENT, Answer, Principal, RequestContext, Tri, allows, grants, principal_candidates, service_bound
+from .policy import as_list, blocking, first_problem, no_public_access, union
+
+BEDROCK = "bedrock.amazonaws.com"
+_ASSUME = ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML")
+
+# What a customization job's role needs (Bedrock user guide: "Create a service role for model customization" and
+# "Protect your model customization jobs using a VPC"): S3 on the training prefixes, the data key, and the ENI
+# management Bedrock does in the job's VPC. Everything else (sts:AssumeRole, ec2:*, secretsmanager:*, iam:*, ...) fails.
+ROLE_S3 = ("s3:GetObject", "s3:ListBucket", "s3:PutObject")
+ROLE_KMS = ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant")
+ROLE_EC2 = (
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+    "ec2:CreateTags",
+)
 
 
 def role_trust(ev: Evidence) -> Verdict:
+    """Only Bedrock may assume the role, and only for this account's customization jobs: every path for Bedrock is
+    bound to aws:SourceAccount and aws:SourceArn (``service_bound``), Bedrock does get in with them, and no other
+    principal (IAM, anonymous, federated, another service) is allowed any sts:AssumeRole* action."""
     trust = ev.service_role.trust
     if trust is None:
         return UNKNOWN, "the service role's trust policy could not be read"
-    source_arn = f"arn:aws:bedrock:{ev.region}:{ev.account}:model-customization-job/*"
-    allows = [s for s in statements(trust) if s.get("Effect") == "Allow"]
-    if not allows:
-        return FAIL, "the trust policy allows nobody"
-    for statement in allows:
-        if statement.get("Principal") != {"Service": "bedrock.amazonaws.com"}:
-            return FAIL, "a trust statement names a principal other than bedrock.amazonaws.com"
-        if condition_values(statement, "aws:SourceAccount") != [ev.account]:
-            return FAIL, "a trust statement lacks StringEquals aws:SourceAccount = this account"
-        if condition_values(statement, "aws:SourceArn") != [source_arn]:
-            return FAIL, "a trust statement lacks aws:SourceArn = this account's customization jobs"
-    return no_public_access(
+    jobs = f"arn:aws:bedrock:{ev.region}:{ev.account}:model-customization-job/*"
+    bedrock_keys = {
+        "aws:PrincipalIsAWSService": "true",
+        "aws:PrincipalServiceName": BEDROCK,
+        "aws:SourceAccount": ev.account,
+        "aws:SourceArn": jobs.replace("*", FRESH),
+    }
+    role = ev.service_role.arn
+    found = first_problem(
+        lambda: blocking(service_bound(trust, BEDROCK, ev.account, jobs), Tri.TRUE, "Bedrock's way in is not bound to this account's jobs"),
+        lambda: blocking(
+            Answer(
+                allows(trust, "sts:AssumeRole", role, RequestContext(Principal.service(BEDROCK), bedrock_keys)),
+                "not even for one of this account's customization jobs",
+            ),
+            Tri.TRUE,
+            "Bedrock cannot assume the role",
+        ),
+        lambda: blocking(_anyone_else_assumes(trust, ev.account, role), Tri.FALSE, "a principal other than Bedrock may assume the role"),
+    )
+    return found or no_public_access(
         ev.service_role.trust_public_access_check,
         "the trust policy",
         "only Bedrock may assume the role, for this account's customization jobs",
     )
 
 
+def _anyone_else_assumes(trust: dict[str, Any], account: str, role: str) -> Answer:
+    unsure = ""
+    for candidate in principal_candidates(trust, account):
+        if candidate.principal == Principal.service(BEDROCK):
+            continue
+        context = RequestContext(candidate.principal, candidate.keys)
+        for action in _ASSUME:
+            verdict = allows(trust, action, role, context)
+            if verdict is Tri.TRUE:
+                return Answer(Tri.TRUE, f"{candidate.description} is allowed {action}")
+            if verdict is Tri.UNKNOWN and not unsure:
+                unsure = f"cannot rule out that {candidate.description} is allowed {action}"
+    return Answer(Tri.UNKNOWN, unsure) if unsure else Answer(Tri.FALSE, "nobody but Bedrock")
+
+
+def identity_problem(policy: dict[str, Any] | None, ev: Evidence, what: str) -> Verdict | None:
+    """The service role's identity policy (inline union, or one managed policy) grants only what the job needs."""
+    if policy is None:
+        return UNKNOWN, f"{what} is malformed"
+    bucket = f"arn:aws:s3:::{ev.bucket_name}"
+    training = (bucket, f"{bucket}/{VALIDATED_PREFIX}*", f"{bucket}/media/*", f"{bucket}/{OUTPUT_PREFIX}*")
+    questions: tuple[tuple[Callable[[], Answer], str], ...] = (
+        (lambda: grants(policy, ["*"], excluding_actions=(*ROLE_S3, *ROLE_KMS, *ROLE_EC2)), "an action the job does not need"),
+        (lambda: grants(policy, ["s3:*"], excluding_resources=training), "S3 beyond the training prefixes"),
+        (lambda: grants(policy, ["s3:PutObject"], excluding_resources=[f"{bucket}/{OUTPUT_PREFIX}*"]), "PutObject outside output/"),
+        (lambda: grants(policy, ["kms:*"], excluding_resources=[ev.expected_key_arn]), "KMS beyond the data key"),
+    )
+    for ask, wrong in questions:
+        found = blocking(ask(), Tri.FALSE, f"{what} allows {wrong}")
+        if found:
+            return found
+    return None
+
+
 def least_privilege(ev: Evidence) -> Verdict:
     policies = ev.service_role.inline_policies
     if policies is None:
         return UNKNOWN, "the service role's policies could not be read"
-    bucket_arn = f"arn:aws:s3:::{ev.bucket_name}"
-    readable = {bucket_arn, f"{bucket_arn}/{VALIDATED_PREFIX}*", f"{bucket_arn}/media/*", f"{bucket_arn}/{OUTPUT_PREFIX}*"}
-    for policy in policies:
-        for statement in statements(policy):
-            if statement.get("Effect") != "Allow":
-                continue
-            if "NotAction" in statement or "NotResource" in statement:
-                return FAIL, "an Allow with NotAction or NotResource grants everything it does not name"
-            actions = [str(a) for a in as_list(statement.get("Action"))]
-            resources = [str(r) for r in as_list(statement.get("Resource"))]
-            if any(a in ("*", "s3:*", "kms:*", "iam:*") or a.startswith(("s3:Delete", "s3:PutBucket", "iam:")) for a in actions):
-                return FAIL, "a broad or dangerous action (*, s3:*, kms:*, s3:Delete*, s3:PutBucket*, iam:*)"
-            if any(a.startswith("s3:") for a in actions) and not set(resources) <= readable:
-                return FAIL, "S3 access beyond the data bucket's training prefixes"
-            if "s3:PutObject" in actions and set(resources) - {f"{bucket_arn}/{OUTPUT_PREFIX}*"}:
-                return FAIL, "PutObject outside output/"
-            if any(a.startswith("kms:") for a in actions) and {key_id(r) for r in resources} != {key_id(ev.expected_key_arn)}:
-                return FAIL, "KMS access beyond the data key"
-    return PASS, "S3 on the training prefixes, PutObject on output/, KMS on the data key only"
+    found = identity_problem(union(policies), ev, "the service role's inline policy")
+    return found or (PASS, "S3 on the training prefixes, PutObject on output/, KMS on the data key, the job's ENIs, nothing else")
 
 
 def access_probes(bucket: str, key_arn: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -100,40 +157,36 @@ _BROAD_MANAGED = ("AdministratorAccess", "PowerUserAccess", "AmazonS3FullAccess"
 
 
 def no_broad_managed(ev: Evidence) -> Verdict:
+    """No attached managed policy may grant more than the job needs: the four known-broad ones by name, every other
+    one judged by its document like the inline policy (GR-IAM-02's questions); a document not read is UNKNOWN."""
     attached = ev.service_role.attached_policy_arns
     if attached is None:
         return UNKNOWN, "attached policies could not be read"
     broad = [arn for arn in attached if arn.rsplit("/", 1)[-1] in _BROAD_MANAGED]
-    return (FAIL, f"broad managed policy attached: {', '.join(broad)}") if broad else (PASS, "no broad managed policy")
+    if broad:
+        return FAIL, f"broad managed policy attached: {', '.join(broad)}"
+    documents = ev.service_role.attached_policies or {}
+    for arn in attached:
+        if arn not in documents:
+            return UNKNOWN, f"the document of the attached policy {arn} could not be read"
+        found = identity_problem(union([documents[arn]]), ev, f"the attached policy {arn}")
+        if found:
+            return found
+    return PASS, "no attached managed policy grants more than the job needs" if attached else "no managed policy attached"
 
 
 def launcher_pass_role(ev: Evidence) -> Verdict:
-    """The service role goes only to Bedrock and only it goes to Bedrock; any other role the launcher
-    may pass (e.g. a scheduler's) is named exactly and bound to its service."""
+    """The service role goes only to Bedrock and only it goes to Bedrock; any other role the launcher may pass is
+    named exactly and bound to one named service (iam:PassedToService)."""
     launcher = ev.launcher_role
     if launcher is None or launcher.inline_policies is None:
         return UNKNOWN, "the launcher role's policies could not be read"
-    passes = [
-        statement
-        for policy in launcher.inline_policies
-        for statement in statements(policy)
-        if statement.get("Effect") == "Allow" and _grants_pass_role(statement)
-    ]
-    role, passes_service_role = ev.service_role.arn, False
-    for statement in passes:
-        resources = [str(r) for r in as_list(statement.get("Resource"))]
-        services = condition_values(statement, "iam:PassedToService")
-        if not resources or "NotResource" in statement or any("*" in r or "?" in r for r in resources):
-            return FAIL, "iam:PassRole is not limited to named roles"
-        if not services or any("*" in s or "?" in s for s in services):
-            return FAIL, "iam:PassRole lacks iam:PassedToService"
-        if role in resources and services != ["bedrock.amazonaws.com"]:
-            return FAIL, "iam:PassRole lets the service role go to a service other than bedrock.amazonaws.com"
-        if "bedrock.amazonaws.com" in services and resources != [role]:
-            return FAIL, "iam:PassRole lets another role go to Bedrock"
-        passes_service_role = passes_service_role or role in resources
-    if not passes_service_role:
-        return FAIL, "the launcher cannot pass the service role"
+    policy = union(launcher.inline_policies)
+    if policy is None:
+        return UNKNOWN, "the launcher's policy is malformed"
+    found = _pass_role_problem(policy, ev.service_role.arn)
+    if found:
+        return found
     if launcher.policy_findings is None:
         return UNKNOWN, "IAM Access Analyzer ValidatePolicy could not be run on the launcher's policies"
     pass_role = sorted({str(f.get("issueCode")) for f in launcher.policy_findings if str(f.get("issueCode", "")).startswith("PASS_ROLE_")})
@@ -142,10 +195,57 @@ def launcher_pass_role(ev: Evidence) -> Verdict:
     return PASS, "the service role goes only to Bedrock, no other role does; Access Analyzer raises no PassRole warning"
 
 
-def _grants_pass_role(statement: dict[str, Any]) -> bool:
-    if "NotAction" in statement:  # everything but the named actions
-        return not any(matches(str(a), "iam:PassRole") for a in as_list(statement["NotAction"]))
-    return any(matches(str(a), "iam:PassRole") for a in as_list(statement.get("Action")))
+def _passed_to(service: Any) -> RequestContext:
+    return RequestContext(keys={"iam:PassedToService": service})
+
+
+def _pass_role_problem(policy: dict[str, Any], role: str) -> Verdict | None:
+    services = condition_values(policy, "iam:PassedToService")
+    loose = [s for s in services if has_wildcard(s)]
+    # every role ARN the policy writes exactly: passing anything else (a glob, NotResource, "*") is not "named"
+    named_roles = sorted(
+        {
+            r
+            for s in as_list(policy["Statement"])
+            if isinstance(s, dict)
+            for r in as_list(s.get("Resource"))
+            if isinstance(r, str) and not has_wildcard(r) and (arn_parts(r) or [""] * 6)[5].startswith("role/")
+        }
+    )
+    elsewhere: list[Any] = [ABSENT, f"{FRESH}.amazonaws.com", *(s for s in services if s != BEDROCK and s not in loose)]
+    unbound: list[Any] = [ABSENT, f"{FRESH}.amazonaws.com"]
+
+    def service_role_elsewhere() -> Verdict | None:
+        for service in elsewhere:
+            answer = Answer(allows(policy, "iam:PassRole", role, _passed_to(service)), f"iam:PassedToService={service}")
+            found = blocking(answer, Tri.FALSE, "iam:PassRole lets the service role go to a service other than Bedrock")
+            if found:
+                return found
+        return None
+
+    def without_service() -> Verdict | None:
+        for service in unbound:
+            answer = grants(policy, ["iam:PassRole"], context=_passed_to(service))
+            found = blocking(answer, Tri.FALSE, "iam:PassRole lacks iam:PassedToService")
+            if found:
+                return found
+        return None
+
+    to_bedrock = Answer(allows(policy, "iam:PassRole", role, _passed_to(BEDROCK)), "no Allow reaches it")
+    return first_problem(
+        lambda: blocking(to_bedrock, Tri.TRUE, "the launcher cannot pass the service role to Bedrock"),
+        service_role_elsewhere,
+        lambda: blocking(
+            grants(policy, ["iam:PassRole"], excluding_resources=[role], context=_passed_to(BEDROCK)),
+            Tri.FALSE,
+            "iam:PassRole lets another role go to Bedrock",
+        ),
+        lambda: blocking(
+            grants(policy, ["iam:PassRole"], excluding_resources=named_roles), Tri.FALSE, "iam:PassRole is not limited to named roles"
+        ),
+        lambda: (FAIL, f"iam:PassedToService names no single service: {', '.join(loose)}") if loose else None,
+        without_service,
+    )
 
 
 # ---------------------------------------------------------------- warnings (reported, never blocking)

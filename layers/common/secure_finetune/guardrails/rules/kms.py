@@ -1,4 +1,9 @@
-"""Data key rules (GR-KMS): a customer-managed rotating key, its policy, one key everywhere."""
+"""Data key rules (GR-KMS): a customer-managed rotating key, its policy, one key everywhere.
+
+The key policy is judged by the policy engine (``rules/policy.py``). KMS's own rule that a statement for the account
+principal (``arn:aws:iam::<account>:root``) does not grant by itself but lets IAM policies grant ("enable IAM policies")
+is modelled here: such a statement reaches the service role only as far as the role's own policies also allow.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,11 @@ from typing import Any
 
 from ..evidence import Evidence
 from ..framework import FAIL, PASS, UNKNOWN, Verdict
-from .policy import as_list, condition_values, key_id, matches, no_public_access, principals, statements
+from ..policy.core import FRESH
+from ..policy.questions import condition_values
+from ..policy_engine import ABSENT, Answer, Matching, Principal, RequestContext, Tri, allows, grants
+from .iam import ROLE_KMS
+from .policy import action_witnesses, as_list, blocking, first_problem, key_id, may_outside, no_public_access, only, union
 
 
 def customer_key(ev: Evidence) -> Verdict:
@@ -32,51 +41,120 @@ def rotation(ev: Evidence) -> Verdict:
 
 
 def no_wildcard(ev: Evidence) -> Verdict:
+    """No principal outside this account (another account's, anonymous, a service acting for another account) may
+    use or manage the key: ``outside_access`` for every KMS action; CheckNoPublicAccess has the last word."""
     if ev.key.policy is None:
         return UNKNOWN, "the key policy could not be read"
-    for statement in statements(ev.key.policy):
-        wildcard = statement.get("Effect") == "Allow" and "*" in principals(statement)
-        if wildcard and ev.account not in condition_values(statement, "kms:CallerAccount"):
-            return FAIL, "an Allow has a wildcard principal"
-        if statement.get("Effect") == "Allow" and "NotPrincipal" in statement:
-            return FAIL, "an Allow with NotPrincipal names everyone else"
-    return no_public_access(ev.key.public_access_check, "the key policy", "no wildcard principal")
+    key = ev.expected_key_arn
+    answer = may_outside(ev.key.policy, ev.account, "kms:*", [key], [key], keys={"aws:SecureTransport": True})
+    found = blocking(answer, Tri.FALSE, "the key policy lets a principal outside this account use the key")
+    return found or no_public_access(ev.key.public_access_check, "the key policy", "no principal outside this account may use the key")
 
 
-_ROLE_KMS_ACTIONS = {"kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"}
+_OTHER_ROLE = f"role/{FRESH}"
 
 
-def _names_role(statement: dict[str, Any], role_arn: str) -> bool:
-    if role_arn in principals(statement):
-        return True
-    return any(matches(pattern, role_arn) for pattern in condition_values(statement, "aws:PrincipalArn"))
+def _role_context(principal: Principal, arn: str, account: str, **keys: Any) -> RequestContext:
+    ids = {"aws:PrincipalArn": arn, "aws:PrincipalAccount": account, "kms:CallerAccount": account, "aws:PrincipalIsAWSService": "false"}
+    return RequestContext(principal, {**ids, **keys})
+
+
+def _delegates(statement: Any, role: str, account: str) -> bool:
+    """Does the statement reach the role only as a principal of the account, and reach any other role of the account
+    just the same? Then it is the account's "enable IAM policies" statement, bounded by the role's own policies."""
+    document = only(statement)
+    if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+        return False
+    by_name = grants(document, ["kms:*"], context=_role_context(Principal("AWS", role, None), role, account)).tri
+    other = f"arn:aws:iam::{account}:{_OTHER_ROLE}"
+    anyone = grants(document, ["kms:*"], context=_role_context(Principal.aws(other), other, account)).tri
+    return by_name is Tri.FALSE and anyone is Tri.TRUE
 
 
 def role_grants(ev: Evidence) -> Verdict:
-    if ev.key.policy is None:
+    """What the key lets the service role do: the four actions it needs, nothing more, and only through S3 or Bedrock
+    (kms:ViaService). Statements for the role (by ARN, by aws:PrincipalArn, or for everyone) are judged as written; the
+    account's delegation statement grants the role only what the role's IAM policies also grant.
+
+    Not modelled (reported): the ViaService limit binds the statements for the role, not the delegation path; the
+    role's own policy must carry kms:ViaService too for a role session not to call KMS directly."""
+    policy = ev.key.policy
+    if policy is None:
         return UNKNOWN, "the key policy could not be read"
-    role = ev.service_role.arn
-    allowed_services = {f"bedrock.{ev.region}.amazonaws.com", f"s3.{ev.region}.amazonaws.com"}
-    granted: set[str] = set()
-    for statement in statements(ev.key.policy):
-        if statement.get("Effect") != "Allow" or not _names_role(statement, role):
-            continue
-        if "*" in principals(statement) or any(
-            matches(p, "arn:aws:iam::x:role/any") for p in condition_values(statement, "aws:PrincipalArn")
-        ):
-            return FAIL, "a statement for the service role matches any role"
-        actions = set(as_list(statement.get("Action")))
-        if not actions <= _ROLE_KMS_ACTIONS:
-            return FAIL, "the service role gets more than Decrypt, GenerateDataKey, DescribeKey, CreateGrant"
-        services = set(condition_values(statement, "kms:ViaService"))
-        if not services or not services <= allowed_services:
-            return FAIL, "the service role's statement lacks kms:ViaService = bedrock/s3 of this region"
-        granted |= actions
-    missing = _ROLE_KMS_ACTIONS - granted
-    return (
-        (FAIL, f"the service role lacks {', '.join(sorted(missing))}")
-        if missing
-        else (PASS, "exactly the four actions, via Bedrock and S3")
+    role, account, key = ev.service_role.arn, ev.account, ev.expected_key_arn
+    statements = as_list(policy.get("Statement"))
+    own = {**policy, "Statement": [s for s in statements if not _delegates(s, role, account)]}
+    identity = union(ev.service_role.inline_policies) if ev.service_role.inline_policies is not None else None
+    services = [f"bedrock.{ev.region}.amazonaws.com", f"s3.{ev.region}.amazonaws.com"]
+    member = Principal.aws(role)
+
+    def beyond_through_delegation() -> Verdict | None:
+        through_key = grants(policy, ["kms:*"], excluding_actions=ROLE_KMS, resources=[key], context=_role_context(member, role, account))
+        if through_key.tri is Tri.FALSE:
+            return None
+        if identity is None:
+            return UNKNOWN, "the role's own policies could not be read to bound the key's account statement"
+        through_iam = grants(identity, ["kms:*"], excluding_actions=ROLE_KMS, resources=[key])
+        if through_iam.tri is Tri.FALSE:
+            return None
+        both = Tri.TRUE if through_key.tri is Tri.TRUE and through_iam.tri is Tri.TRUE else Tri.UNKNOWN
+        answer = Answer(both, f"{through_key.reason}; {through_iam.reason}")
+        return blocking(answer, Tri.FALSE, "the key's account statement and the role's policy together give the role more")
+
+    def lacks() -> Verdict | None:
+        for action in ROLE_KMS:
+            verdict = Tri.FALSE
+            for service in services:
+                via = {"kms:ViaService": service}
+                in_key = allows(policy, action, key, _role_context(member, role, account, **via))
+                by_name = allows(policy, action, key, _role_context(Principal("AWS", role, None), role, account, **via))
+                by_iam = allows(identity, action, key, RequestContext(keys=via)) if identity is not None else Tri.UNKNOWN
+                verdict |= in_key & (by_name | by_iam)
+            answer = Answer(verdict, f"{action} through {' or '.join(services)}")
+            found = blocking(answer, Tri.TRUE, "the service role lacks a needed action")
+            if found:
+                return found
+        return None
+
+    def other_ways() -> Verdict | None:
+        elsewhere: list[Any] = [ABSENT, f"{FRESH}.{ev.region}.amazonaws.com"]
+        elsewhere += [s for s in condition_values(policy, "kms:ViaService") if s not in services]
+        unsure: Verdict | None = None
+        for service in elsewhere:
+            context = _role_context(member, role, account, **{"kms:ViaService": service})
+            whole = allows(own, Matching("kms:*"), key, context)
+            if whole is Tri.FALSE:
+                continue
+            hit = next((a for a in action_witnesses(policy, "kms:*") if allows(own, a, key, context) is Tri.TRUE), None)
+            if whole is Tri.TRUE or hit:
+                shown = hit or "every KMS action"
+                return FAIL, f"the role may use the key other than via S3/Bedrock: {shown} with kms:ViaService={service}"
+            unsure = unsure or (UNKNOWN, f"cannot rule out that the role uses the key with kms:ViaService={service}")
+        return unsure
+
+    def beyond() -> Verdict | None:
+        """More than the four through S3, through Bedrock, or called directly (another service: ``other_ways``)."""
+        unsure: Verdict | None = None
+        for service in [*services, ABSENT]:
+            context = _role_context(member, role, account, **{"kms:ViaService": service})
+            answer = grants(own, ["kms:*"], excluding_actions=ROLE_KMS, resources=[key], context=context)
+            found = blocking(
+                answer, Tri.FALSE, "the key policy gives the service role more than Decrypt, GenerateDataKey, DescribeKey, CreateGrant"
+            )
+            if found and found[0] is FAIL:
+                return found
+            unsure = unsure or found
+        return unsure
+
+    found = first_problem(
+        beyond,
+        beyond_through_delegation,
+        other_ways,
+        lacks,
+    )
+    return found or (
+        PASS,
+        "the four actions through S3 and Bedrock only, nothing more (the account statement bounded by the role's policy)",
     )
 
 
@@ -84,19 +162,13 @@ def one_key(ev: Evidence) -> Verdict:
     keys = {"object": ev.object.kms_key, "job": (ev.job_request or {}).get("customModelKmsKeyId")}
     for rule in ev.bucket.encryption_rules or []:
         keys["bucket"] = rule.get("ApplyServerSideEncryptionByDefault", {}).get("KMSMasterKeyID")
-    role_keys = {
-        resource
-        for policy in ev.service_role.inline_policies or []
-        for statement in statements(policy)
-        if any(str(a).startswith("kms:") for a in as_list(statement.get("Action")))
-        for resource in as_list(statement.get("Resource"))
-    }
     if None in keys.values() or ev.service_role.inline_policies is None:
         return UNKNOWN, "a key reference could not be read"
-    ids = {key_id(v) for v in keys.values()} | {key_id(r) for r in role_keys}
-    return (
-        (PASS, "bucket, object, job and role name one key") if ids == {key_id(ev.expected_key_arn)} else (FAIL, "more than one key in use")
-    )
+    if {key_id(v) for v in keys.values()} != {key_id(ev.expected_key_arn)}:
+        return FAIL, "more than one key in use"
+    role = grants(union(ev.service_role.inline_policies), ["kms:*"], excluding_resources=[ev.expected_key_arn])
+    found = blocking(role, Tri.FALSE, "the role may use another key")
+    return found or (PASS, "bucket, object, job and role name one key")
 
 
 # ---------------------------------------------------------------- warnings (reported, never blocking)

@@ -1,13 +1,25 @@
-"""Job network rules (GR-NET): private subnets, the S3 and KMS endpoints, the job's security groups."""
+"""Job network rules (GR-NET): private subnets, the S3 and KMS endpoints, the job's security groups.
+
+Networks are judged by reachability and address sets (``rules/addresses.py``), endpoint policies by the policy
+engine: a subnet is private when no route that covers any public address leads anywhere but ``local`` or a gateway
+endpoint; a group's ingress is the union of its sources (CIDRs, prefix lists resolved, groups of this account only).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ...runs import OUTPUT_PREFIX, VALIDATED_PREFIX
-from ..evidence import Evidence
+from ..evidence import Evidence, NetworkEvidence
 from ..framework import FAIL, PASS, UNKNOWN, Verdict
-from .policy import as_list, statements
+from ..policy_engine import Answer, Tri, grants
+from .addresses import Network, outside, parse, prefix_list, public_part
+from .iam import ROLE_S3
+from .policy import blocking
+
+# Route fields that say where traffic goes; everything else in a route (a new AWS target type too) is a target.
+_NOT_TARGETS = {"DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId", "Origin", "State", "InstanceOwnerId"}
 
 
 def private_subnets(ev: Evidence) -> Verdict:
@@ -26,11 +38,45 @@ def private_subnets(ev: Evidence) -> Verdict:
         if table is None:
             return UNKNOWN, "a job subnet's route table could not be read"
         for route in table.get("Routes", []):
-            default = route.get("DestinationCidrBlock") == "0.0.0.0/0" or route.get("DestinationIpv6CidrBlock") == "::/0"
-            target = str(route.get("GatewayId") or route.get("NatGatewayId") or route.get("EgressOnlyInternetGatewayId") or "")
-            if default and route.get("State", "active") == "active" and target.startswith(("igw-", "nat-", "eigw-")):
-                return FAIL, "a job subnet routes to the internet (IGW, NAT or egress-only gateway)"
-    return PASS, "private subnets in one VPC, no route to the internet"
+            problem = _route_problem(route, net)
+            if problem:
+                return problem[0], f"{subnet_id}: {problem[1]}"
+    return PASS, "private subnets in one VPC: no route for public addresses leads anywhere but local or a gateway endpoint"
+
+
+def _route_problem(route: dict[str, Any], net: NetworkEvidence) -> Verdict | None:
+    if route.get("State", "active") == "blackhole":
+        return None  # traffic is dropped
+    targets = {k: v for k, v in route.items() if k not in _NOT_TARGETS and v not in (None, "", False)}
+    gateway = str(targets.get("GatewayId", ""))
+    if targets == {"GatewayId": "local"}:
+        return None
+    if set(targets) == {"GatewayId"} and gateway.startswith("vpce-") and route.get("DestinationPrefixListId"):
+        kind = (net.endpoint_types or {}).get(gateway)
+        if kind is None:
+            return UNKNOWN, f"the type of the endpoint {gateway} a route leads to could not be read"
+        if kind.lower() == "gateway":
+            return None  # a gateway endpoint (S3, DynamoDB): AWS's network, not the internet
+    destinations = _destinations(route, net)
+    if destinations is None:
+        return UNKNOWN, f"the destination of a route to {targets or 'an unnamed target'} could not be resolved"
+    if not public_part(destinations):
+        return None
+    where = ", ".join(f"{k}={v}" for k, v in sorted(targets.items())) or "a target AWS did not name"
+    destination = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock") or route.get("DestinationPrefixListId")
+    return FAIL, f"{destination} (public addresses) routes to {where}, not local or a gateway endpoint"
+
+
+def _destinations(route: dict[str, Any], net: NetworkEvidence) -> list[Network] | None:
+    if route.get("DestinationPrefixListId"):
+        return prefix_list(net.prefix_lists, str(route["DestinationPrefixListId"]))
+    cidr = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock")
+    parsed = parse(cidr)
+    return None if parsed is None else [parsed]
+
+
+def _gateway_endpoints(net: NetworkEvidence) -> list[dict[str, Any]]:
+    return [e for e in net.s3_endpoints or [] if str(e.get("VpcEndpointType", "Gateway")).lower() == "gateway"]
 
 
 def s3_endpoint(ev: Evidence) -> Verdict:
@@ -38,28 +84,84 @@ def s3_endpoint(ev: Evidence) -> Verdict:
     if net.s3_endpoints is None or net.route_tables is None:
         return UNKNOWN, "VPC endpoints or route tables could not be read"
     tables = {net.route_tables[s]["RouteTableId"] for s in ev.subnet_ids if s in net.route_tables}
-    for endpoint in net.s3_endpoints:
+    for endpoint in _gateway_endpoints(net):
         if endpoint.get("State", "").lower() == "available" and tables <= set(endpoint.get("RouteTableIds", [])):
             return PASS, "an available S3 gateway endpoint serves every job subnet"
     return FAIL, "no available S3 gateway endpoint on every job subnet's route table"
 
 
 def s3_endpoint_policy(ev: Evidence) -> Verdict:
+    """Every S3 endpoint of the VPC (gateway or interface) allows only the training prefixes, only the job's three S3
+    actions, and writes only to output/: the engine's ``grants`` over every principal."""
     if not ev.network.s3_endpoints:
         return UNKNOWN, "no S3 endpoint to read"
-    bucket_arn = f"arn:aws:s3:::{ev.bucket_name}"
-    allowed = {bucket_arn, f"{bucket_arn}/{VALIDATED_PREFIX}*", f"{bucket_arn}/media/*", f"{bucket_arn}/{OUTPUT_PREFIX}*"}
+    bucket = f"arn:aws:s3:::{ev.bucket_name}"
+    ours = (bucket, f"{bucket}/{VALIDATED_PREFIX}*", f"{bucket}/media/*", f"{bucket}/{OUTPUT_PREFIX}*")
     for endpoint in ev.network.s3_endpoints:
-        for statement in statements(endpoint.get("PolicyDocument")):
-            if statement.get("Effect") != "Allow":
-                continue
-            actions = set(as_list(statement.get("Action")))
-            resources = set(as_list(statement.get("Resource")))
-            if not actions <= {"s3:GetObject", "s3:ListBucket", "s3:PutObject"} or not resources <= allowed:
-                return FAIL, "the S3 endpoint policy allows more than the data bucket's training prefixes"
-            if "s3:PutObject" in actions and resources - {f"{bucket_arn}/{OUTPUT_PREFIX}*"}:
-                return FAIL, "the S3 endpoint policy allows writes outside output/"
-    return PASS, "the S3 endpoint policy names only the data bucket's prefixes"
+        policy = endpoint.get("PolicyDocument")
+        if not policy:
+            return FAIL, f"the S3 endpoint {endpoint.get('VpcEndpointId', '')} has no policy: it allows all of S3"
+        found = _endpoint_policy_problem(policy, ev.account, ours, f"{bucket}/{OUTPUT_PREFIX}*")
+        if found:
+            return found
+    return PASS, "every S3 endpoint allows only the data bucket's training prefixes, writes only to output/"
+
+
+def _endpoint_policy_problem(policy: dict[str, Any], account: str, ours: tuple[str, ...], output: str) -> Verdict | None:
+    questions: tuple[tuple[Callable[[], Answer], str], ...] = (
+        (lambda: grants(policy, ["s3:*"], excluding_resources=ours, account=account), "reaches beyond our prefixes"),
+        (lambda: grants(policy, ["s3:*"], excluding_actions=ROLE_S3, account=account), "allows more than the job needs"),
+        (lambda: grants(policy, ["s3:PutObject"], excluding_resources=[output], account=account), "allows writes outside output/"),
+    )
+    for ask, wrong in questions:
+        found = blocking(ask(), Tri.FALSE, f"the S3 endpoint {wrong}")
+        if found:
+            return found
+    return None
+
+
+def _sources(group: dict[str, Any], ev: Evidence, https_only: bool) -> tuple[list[Network], Verdict | None]:
+    """A group's ingress as an address set, or the problem that stops us judging it (or fails it outright)."""
+    net, found = ev.network, []
+    for permission in group.get("IpPermissions", []):
+        port = (str(permission.get("IpProtocol")), permission.get("FromPort"), permission.get("ToPort"))
+        if https_only and port not in (("tcp", 443, 443), ("6", 443, 443)):
+            return [], (FAIL, f"{group.get('GroupId')} allows {port[0]} {port[1]}-{port[2]}, not only HTTPS")
+        cidrs = [r.get("CidrIp") for r in permission.get("IpRanges", [])] + [r.get("CidrIpv6") for r in permission.get("Ipv6Ranges", [])]
+        for cidr in cidrs:
+            parsed = parse(cidr)
+            if parsed is None:
+                return [], (UNKNOWN, f"{group.get('GroupId')} has a source that is not a CIDR: {cidr!r}")
+            found.append(parsed)
+        for entry in permission.get("PrefixListIds", []):
+            entries = prefix_list(net.prefix_lists, str(entry.get("PrefixListId")))
+            if entries is None:
+                return [], (UNKNOWN, f"the prefix list {entry.get('PrefixListId')} in {group.get('GroupId')} could not be resolved")
+            found += entries
+        for pair in permission.get("UserIdGroupPairs", []):
+            problem = _pair_problem(pair, ev, group)
+            if problem:
+                return [], problem
+    return found, None
+
+
+def _pair_problem(pair: dict[str, Any], ev: Evidence, group: dict[str, Any]) -> Verdict | None:
+    """A group reference lets in what that group's interfaces are: fine for our own groups in the job VPC only."""
+    net, referenced = ev.network, str(pair.get("GroupId"))
+    known = (net.security_groups or {}).get(referenced) or (net.referenced_groups or {}).get(referenced) or {}
+    owner = pair.get("UserId") or known.get("OwnerId")
+    if pair.get("VpcPeeringConnectionId"):
+        return FAIL, f"{group.get('GroupId')} lets in {referenced} across a peering connection"
+    if owner is None:
+        return UNKNOWN, f"the owner of {referenced}, referenced by {group.get('GroupId')}, could not be read"
+    if owner != ev.account:
+        return FAIL, f"{group.get('GroupId')} lets in {referenced} of another account ({owner})"
+    vpc = pair.get("VpcId") or known.get("VpcId")
+    if vpc is None:
+        return UNKNOWN, f"the VPC of {referenced}, referenced by {group.get('GroupId')}, could not be read"
+    if vpc != group.get("VpcId"):
+        return FAIL, f"{group.get('GroupId')} lets in {referenced} of another VPC"
+    return None
 
 
 def kms_endpoint(ev: Evidence) -> Verdict:
@@ -68,25 +170,27 @@ def kms_endpoint(ev: Evidence) -> Verdict:
         return UNKNOWN, "the KMS endpoint, VPC attributes or security groups could not be read"
     if not net.vpc.get("EnableDnsSupport") or not net.vpc.get("EnableDnsHostnames"):
         return FAIL, "the VPC's DNS support or hostnames are off"
-    for endpoint in net.kms_endpoints:
-        if endpoint.get("State", "").lower() != "available" or not endpoint.get("PrivateDnsEnabled"):
-            continue
-        groups = [net.security_groups.get(g["GroupId"]) for g in endpoint.get("Groups", [])]
-        if any(g is None for g in groups):
-            return UNKNOWN, "the endpoint's security group could not be read"
-        if all(_ingress_only_https_from(g, net.vpc.get("CidrBlock")) for g in groups if g):
-            return PASS, "KMS interface endpoint with private DNS, HTTPS from the VPC only"
-        return FAIL, "the KMS endpoint's security group allows more than HTTPS from the VPC"
-    return FAIL, "no available KMS interface endpoint with private DNS"
-
-
-def _ingress_only_https_from(group: dict[str, Any], cidr: str | None) -> bool:
-    for permission in group.get("IpPermissions", []):
-        if permission.get("IpProtocol") != "tcp" or permission.get("FromPort") != 443 or permission.get("ToPort") != 443:
-            return False
-        if any(r.get("CidrIp") != cidr for r in permission.get("IpRanges", [])) or permission.get("Ipv6Ranges"):
-            return False
-    return True
+    vpc_ranges = [p for p in (parse(c) for c in net.vpc.get("CidrBlocks") or [net.vpc.get("CidrBlock")]) if p is not None]
+    if not vpc_ranges:
+        return UNKNOWN, "the VPC's address ranges could not be read"
+    serving = [e for e in net.kms_endpoints if e.get("State", "").lower() == "available" and e.get("PrivateDnsEnabled")]
+    if not serving:
+        return FAIL, "no available KMS interface endpoint with private DNS"
+    for endpoint in serving:
+        groups = [g.get("GroupId") for g in endpoint.get("Groups", [])]
+        if not groups:
+            return FAIL, "the KMS endpoint has no security group"
+        for group_id in groups:
+            group = net.security_groups.get(str(group_id))
+            if group is None:
+                return UNKNOWN, "the endpoint's security group could not be read"
+            sources, problem = _sources(group, ev, https_only=True)
+            if problem:
+                return problem
+            beyond = [source for source in sources if outside([source], vpc_ranges)]
+            if beyond:
+                return FAIL, f"the KMS endpoint's group {group_id} lets in {beyond[0]}, outside the VPC"
+    return PASS, "KMS interface endpoint with private DNS, HTTPS from the VPC only"
 
 
 def job_security_groups(ev: Evidence) -> Verdict:
@@ -100,12 +204,13 @@ def job_security_groups(ev: Evidence) -> Verdict:
             return FAIL, "a job security group does not exist"
         if group.get("VpcId") not in vpcs:
             return FAIL, "a job security group is in another VPC"
-        for permission in group.get("IpPermissions", []):
-            if any(r.get("CidrIp") == "0.0.0.0/0" for r in permission.get("IpRanges", [])) or any(
-                r.get("CidrIpv6") == "::/0" for r in permission.get("Ipv6Ranges", [])
-            ):
-                return FAIL, "a job security group allows ingress from anywhere"
-    return PASS, "job security groups in the job VPC, no ingress from anywhere"
+        sources, problem = _sources(group, ev, https_only=False)
+        if problem:
+            return problem
+        public = [source for source in sources if public_part([source])]
+        if public:
+            return FAIL, f"the job security group {group_id} allows ingress from public addresses ({', '.join(map(str, public))})"
+    return PASS, "job security groups in the job VPC, ingress only from private addresses and our own groups"
 
 
 # ---------------------------------------------------------------- warnings (reported, never blocking)

@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict
 
 from ...notifications import CONTENT_FREE_FIELD
 from ..framework import FAIL, PASS, UNKNOWN, Verdict
-from .policy import condition_values, principals, statements
+from ..policy.core import FRESH, instances
+from ..policy_engine import Tri
+from .policy import as_list, blocking, may_outside
 
 
 class StackEvidence(BaseModel):
@@ -20,18 +22,27 @@ class StackEvidence(BaseModel):
 
 
 def functions_not_public(ev: StackEvidence) -> Verdict:
+    """No principal outside the account (anyone, another account, a service acting for another account) may call a
+    function: ``outside_access`` on each function policy, for any action, on the function(s) it names."""
     if ev.function_policies is None or any(policy is None for policy in ev.function_policies.values()):
         return UNKNOWN, "a function's resource policy could not be read"
-    for policy in ev.function_policies.values():
-        for statement in statements(policy):
-            if statement.get("Effect") != "Allow":
-                continue
-            if "*" in principals(statement):
-                return FAIL, "a function names a wildcard principal"
-            service = isinstance(statement.get("Principal"), dict) and "Service" in statement["Principal"]
-            if service and not condition_values(statement, "AWS:SourceArn"):
-                return FAIL, "a service may invoke a function without aws:SourceArn"
-    return PASS, "no function is public; service invocations are bound to their source"
+    for function, policy in ev.function_policies.items():
+        if not policy:
+            continue
+        named = [
+            w
+            for s in as_list(policy.get("Statement"))
+            if isinstance(s, dict)
+            for r in as_list(s.get("Resource"))
+            if isinstance(r, str)
+            for w in instances(r)
+        ]
+        resources = list(dict.fromkeys(named)) or [f"arn:aws:lambda:{FRESH}:{ev.account}:function:{FRESH}"]
+        answer = may_outside(policy, ev.account, "*", resources, resources, keys={"aws:SecureTransport": True})
+        found = blocking(answer, Tri.FALSE, f"{function} may be called from outside the account")
+        if found:
+            return found
+    return PASS, "no function may be called from outside the account; service invocations are bound to it"
 
 
 def completion_rule(ev: StackEvidence) -> Verdict:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ..evidence import Evidence
 from ..framework import FAIL, PASS, UNKNOWN, Verdict
-from .policy import KMS_ALGORITHMS, as_list, condition_values, matches, no_public_access, principals, statements
+from ..policy.core import FRESH
+from ..policy_engine import Matching, RequestContext, Tri, denies_everyone
+from .policy import KMS_ALGORITHMS, blocking, may_outside, no_public_access
 
 
 def default_key(ev: Evidence) -> Verdict:
@@ -19,19 +21,18 @@ def default_key(ev: Evidence) -> Verdict:
 
 
 def tls_only(ev: Evidence) -> Verdict:
+    """An explicit Deny covers every requester (ours, foreign, anonymous, services) for every S3 action on the bucket
+    and every object when aws:SecureTransport is false (``denies_everyone``)."""
     if ev.bucket.policy is None:
         return UNKNOWN, "the bucket policy could not be read"
     bucket_arn = f"arn:aws:s3:::{ev.bucket.name}"
-    for statement in statements(ev.bucket.policy):
-        if statement.get("Effect") != "Deny" or "*" not in principals(statement):
-            continue
-        actions = as_list(statement.get("Action"))
-        resources = as_list(statement.get("Resource"))
-        secure = [v.lower() for v in condition_values(statement, "aws:SecureTransport")]
-        covers = any(matches(r, bucket_arn) for r in resources) and any(matches(r, f"{bucket_arn}/x") for r in resources)
-        if ("s3:*" in actions or "*" in actions) and covers and "false" in secure:
-            return PASS, "a Deny on s3:* for bucket and objects when aws:SecureTransport is false"
-    return FAIL, "no statement denies non-TLS requests to the bucket and its objects"
+    plain = RequestContext(keys={"aws:SecureTransport": False})
+    for resource in (bucket_arn, Matching(f"{bucket_arn}/*")):
+        answer = denies_everyone(ev.bucket.policy, Matching("s3:*"), resource, ev.account, plain)
+        found = blocking(answer, Tri.TRUE, "non-TLS requests are not denied to everyone")
+        if found:
+            return found
+    return PASS, "every requester is denied every S3 action on the bucket and its objects without TLS"
 
 
 def public_access(ev: Evidence) -> Verdict:
@@ -51,22 +52,18 @@ def acls_disabled(ev: Evidence) -> Verdict:
 
 
 def no_external_principals(ev: Evidence) -> Verdict:
+    """No principal outside this account (another account's, anonymous, federated, a service acting for another
+    account) may do any S3 action on the bucket or an object (``outside_access``, over TLS as an attacker would);
+    CheckNoPublicAccess has the last word."""
     if ev.bucket.policy is None:
         return UNKNOWN, "the bucket policy could not be read"
-    for statement in statements(ev.bucket.policy):
-        if statement.get("Effect") != "Allow":
-            continue
-        principal = statement.get("Principal")
-        if isinstance(principal, dict) and set(principal) == {"Service"}:
-            if not condition_values(statement, "aws:SourceAccount") and not condition_values(statement, "aws:SourceArn"):
-                return FAIL, "a service is allowed without aws:SourceAccount / aws:SourceArn"
-            continue
-        if "NotPrincipal" in statement:
-            return FAIL, "an Allow with NotPrincipal names everyone else"
-        for name in principals(statement):
-            if name == "*" or (name != ev.account and f":{ev.account}:" not in name):
-                return FAIL, "an Allow names a principal outside this account"
-    return no_public_access(ev.bucket.public_access_check, "the bucket policy", "every Allow names this account or a service bound to it")
+    bucket_arn = f"arn:aws:s3:::{ev.bucket.name}"
+    witnesses = [bucket_arn, f"{bucket_arn}/{FRESH}", f"{bucket_arn}/incoming/{FRESH}", f"{bucket_arn}/validated/{FRESH}"]
+    answer = may_outside(
+        ev.bucket.policy, ev.account, "*", [bucket_arn, Matching(f"{bucket_arn}/*")], witnesses, keys={"aws:SecureTransport": True}
+    )
+    found = blocking(answer, Tri.FALSE, "the bucket policy lets a principal outside this account in")
+    return found or no_public_access(ev.bucket.public_access_check, "the bucket policy", "no principal outside this account is allowed in")
 
 
 # ---------------------------------------------------------------- warnings (reported, never blocking)
@@ -82,11 +79,15 @@ def bucket_key(ev: Evidence) -> Verdict:
 def pinned_key(ev: Evidence) -> Verdict:
     if ev.bucket.policy is None:
         return UNKNOWN, "the bucket policy could not be read"
-    for statement in statements(ev.bucket.policy):
-        denies_put = statement.get("Effect") == "Deny" and "s3:PutObject" in as_list(statement.get("Action"))
-        if denies_put and ev.expected_key_arn in condition_values(statement, "s3:x-amz-server-side-encryption-aws-kms-key-id"):
-            return PASS, "PUTs naming another key are denied"
-    return FAIL, "no Deny on PUTs that name another key"
+    region_key = ev.expected_key_arn.rsplit("/", 1)[0]
+    for other in (f"{region_key}/{FRESH}", f"arn:aws:kms:{ev.region}:000000000000:key/{FRESH}"):
+        keys = {"s3:x-amz-server-side-encryption-aws-kms-key-id": other, "s3:x-amz-server-side-encryption": "aws:kms"}
+        naming = RequestContext(keys=keys)
+        answer = denies_everyone(ev.bucket.policy, "s3:PutObject", Matching(f"arn:aws:s3:::{ev.bucket.name}/*"), ev.account, naming)
+        found = blocking(answer, Tri.TRUE, "a PUT naming another key is not denied to everyone")
+        if found:
+            return found
+    return PASS, "PUTs naming another key are denied"
 
 
 def versioning(ev: Evidence) -> Verdict:

@@ -1,7 +1,4 @@
-"""Approval before buying throughput: issue the link, show what it approves, take the decision.
-
-Who may approve and how it is checked: see ``secure_finetune/approval.py``.
-"""
+"""Approval before buying throughput: issue the link, show what it approves, take the decision."""
 
 from __future__ import annotations
 
@@ -26,6 +23,7 @@ from ..approval import (
     review_page,
     secret_digest,
 )
+from ..config import ApprovalSettings
 from ..notifications import ApprovalNeeded
 from ..observability import logger
 from ..reasons import DeploymentFailed, Reason, ReasonCode
@@ -59,8 +57,7 @@ def request_approval(
         }
     )
     secret = new_secret()
-    # only the emulator serves http://localhost
-    link = approval_link(deps.config.approval_base_url, secret, allow_loopback_http=deps.config.emulator)
+    link = approval_link(deps.settings(ApprovalSettings).approval_base_url, secret)
     digest = secret_digest(secret)
     # Stored before it is sent: a link in a mailbox always has its record.
     deps.approvals.create(digest, run.run_id, task_token, decide_by, facts)

@@ -13,6 +13,7 @@ import io
 import math
 
 from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
 
 TRAINING_METRICS_FILE = "training_artifacts/step_wise_training_metrics.csv"
 # The UG's tree omits the inner validation/ folder that AWS's samples (and jobs) write: try both.
@@ -23,7 +24,7 @@ VALIDATION_METRICS_FILES = (
 
 
 class LossCurve(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)  # camelCase in metrics.json
     steps: tuple[int, ...]
     losses: tuple[float, ...]
     final_loss: float

@@ -17,7 +17,7 @@ from ..observability import logger
 from ..runs import RunRecord
 from ..service_errors import error_code
 from ..wiring import Dependencies
-from .deployment import tear_down
+from .tear_down import tear_down
 
 DELETE, REFUSE = "delete", "refuse"
 MODES = (DELETE, REFUSE)
@@ -110,7 +110,7 @@ def guard_stack_delete(
             logger.warning("teardown failed", run=run.run_id, error=error_code(err))
             failed.append(run)
             continue
-        logger.info("torn down", run=run.run_id, outcome=outcome)
+        logger.info("torn down", run=run.run_id, outcome=outcome.text)
     if failed or untried:
         done = len(runs) - len(failed) - len(untried)
         heading = (

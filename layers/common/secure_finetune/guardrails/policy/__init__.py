@@ -1,0 +1,1 @@
+"""The IAM policy evaluator, split in parts; import it from :mod:`secure_finetune.guardrails.policy_engine`."""

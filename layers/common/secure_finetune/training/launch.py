@@ -1,0 +1,101 @@
+"""Launch: the job request (in our VPC, with our key, deterministic names) and its start, read back for drift."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import JobSettings
+from ..models import find_model
+from ..notifications import JobStarted
+from ..ports import TrainingJob
+from ..reasons import JobQuotaBusy, Reason, ReasonCode, TrainingFailed
+from ..runs import RunChanges, RunStatus, Step, output_prefix
+from ..service_errors import Denied, Invalid, NotFound, QuotaExceeded
+from ..state import PipelineState
+from ..wiring import Dependencies
+
+
+def job_request(state: PipelineState, config: JobSettings) -> dict[str, Any]:
+    """The CreateModelCustomizationJob request: deterministic, in our VPC, with our key."""
+    run, settings, dataset = state.run, state.settings, state.dataset
+    assert dataset is not None, "validate runs before training"
+    tags = {
+        "run-id": run.run_id,
+        "dataset-sha256": dataset.sha256,
+        "source-version": run.version_id,
+        "profile": settings.profile,
+    }
+    if run.requester:
+        tags["uploader"] = run.requester
+    request: dict[str, Any] = {
+        "jobName": run.run_id,
+        "customModelName": run.run_id,
+        "roleArn": config.service_role_arn,
+        "clientRequestToken": run.run_id,
+        "baseModelIdentifier": find_model(settings.base_model).customization_id,
+        "customizationType": settings.customization_type.value,
+        "customModelKmsKeyId": config.key_arn,
+        "trainingDataConfig": {"s3Uri": dataset.training_uri},
+        "outputDataConfig": {"s3Uri": f"s3://{config.bucket}/{output_prefix(run.run_id)}"},
+        "hyperParameters": dict(settings.hyperparameters),
+        "vpcConfig": {"subnetIds": list(config.subnet_ids), "securityGroupIds": list(config.security_group_ids)},
+        "jobTags": [{"key": k, "value": _tag_value(v)} for k, v in tags.items()],
+        "customModelTags": [{"key": k, "value": _tag_value(v)} for k, v in tags.items()],
+    }
+    if dataset.validation_uri:
+        request["validationDataConfig"] = {"validators": [{"s3Uri": dataset.validation_uri}]}
+    if settings.teacher_model is not None:  # DISTILLATION: the teacher answers the prompts
+        teacher: dict[str, Any] = {"teacherModelIdentifier": settings.teacher_model}
+        if settings.max_response_length is not None:
+            teacher["maxResponseLengthForInference"] = settings.max_response_length
+        request["customizationConfig"] = {"distillationConfig": {"teacherModelConfig": teacher}}
+    return request
+
+
+def _tag_value(value: str) -> str:
+    # Bedrock tag values: [a-zA-Z0-9\s._:/=+@-]*, at most 256 chars.
+    return "".join(c if c.isalnum() or c in " ._:/=+@-" else "_" for c in value)[:256]
+
+
+def drift(recorded: TrainingJob, request: dict[str, Any]) -> list[str]:
+    """What Bedrock recorded differently from what we asked (GR-JOB-06, minimal)."""
+    problems = []
+    if sorted(recorded.subnet_ids) != sorted(request["vpcConfig"]["subnetIds"]):
+        problems.append("subnets")
+    if sorted(recorded.security_group_ids) != sorted(request["vpcConfig"]["securityGroupIds"]):
+        problems.append("security-groups")
+    if recorded.output_model_kms_key_arn != request["customModelKmsKeyId"]:
+        problems.append("kms-key")
+    if recorded.role_arn != request["roleArn"]:
+        problems.append("role")
+    return problems
+
+
+def start_training_job(state: PipelineState, task_token: str, deps: Dependencies) -> str:
+    run = state.run
+    # The token is stored before the job exists, so even an instant completion event finds it.
+    deps.runs.put_token(run.run_id, Step.TRAINING, task_token)
+    request = job_request(state, deps.settings(JobSettings))
+    try:
+        job_arn = deps.bedrock.create_job(request)
+    except (Invalid, Denied, NotFound) as err:
+        raise TrainingFailed(Reason(ReasonCode.JOB_REJECTED, err.code)) from None
+    except QuotaExceeded:  # jobs outside the pipeline hold the quota
+        raise JobQuotaBusy(Reason(ReasonCode.JOB_QUOTA_EXCEEDED)) from None
+    drifted = drift(deps.bedrock.get_job(run.run_id), request)
+    if drifted:
+        deps.bedrock.stop_job(run.run_id)
+        raise TrainingFailed(Reason(ReasonCode.JOB_DRIFT, ",".join(drifted)))
+    deps.runs.set_status(run.run_id, RunStatus.TRAINING, RunChanges(job_arn=job_arn))
+    deps.notifier.send(
+        JobStarted(
+            run_id=run.run_id,
+            profile=state.settings.profile,
+            dataset=run.uri,
+            job_arn=job_arn,
+            base_model=state.settings.base_model,
+            customization_type=state.settings.customization_type.value,
+            estimated_training_cost_usd=state.dataset.estimated_training_cost_usd if state.dataset else None,
+        )
+    )
+    return job_arn
