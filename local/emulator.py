@@ -2,7 +2,8 @@
 
 Used by ``make demo`` (local/demo.py) and the emulator tests. Labelled stand-ins:
 ``moto_patches`` (Lambda/EventBridge/Step Functions glue), ``lambda_runtime`` (handlers
-in-process), ``bedrock_standin`` (job lifecycle, provisioned throughput), ``stack``
+in-process), ``bedrock_standin`` (job lifecycle, provisioned throughput), ``private_link_standin``
+(the VPC's resolver, security groups, the bedrock-runtime endpoint's policy and aws:SourceVpce), ``stack``
 (deploying the real template), ``slack_inbox`` on ``loopback_tls`` (Slack's webhook, https on
 loopback with a certificate this process trusts).
 """
@@ -32,6 +33,7 @@ from secure_finetune.runs import report_key, run_id
 from . import access_analyzer_standin, iam_standin, loopback_tls, moto_patches, scheduler_standin
 from .bedrock_standin import BedrockStandIn, Scenario
 from .lambda_runtime import InProcessLambdas
+from .private_link_standin import PrivateLinkStandIn
 from .slack_inbox import SlackInbox
 from .stack import DeployedStack, deploy
 
@@ -66,6 +68,7 @@ class LocalPipeline:
         self.stack: DeployedStack
         self.lambdas: InProcessLambdas
         self.bedrock = BedrockStandIn(REGION, self.scenario)
+        self.private_link = PrivateLinkStandIn(REGION)  # the VPC's resolver, PrivateLink and IAM on in-VPC model calls
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
         self._opt = tempfile.mkdtemp(prefix="finetune-opt-")
         self._saved_env: dict[str, str] = {}
@@ -108,11 +111,14 @@ class LocalPipeline:
         self.lambdas = InProcessLambdas(Path(self._opt))
         functions = boto3.client("lambda")
         for logical_id, code in self.stack.function_code.items():
+            if logical_id not in self.stack.physical_ids:
+                continue  # a function whose condition is false (e.g. PrivateConverseFunction with PrivateInference=false)
             physical = self.stack.physical_ids[logical_id]
             environment = functions.get_function_configuration(FunctionName=physical).get("Environment", {}).get("Variables", {})
             self.lambdas.register(physical, logical_id, code, environment)
-        moto_patches.set_invoker(self.lambdas)
+        moto_patches.set_invoker(self.private_link.track(self.lambdas))
         self.bedrock.install()
+        self.private_link.install()  # after the Bedrock stand-in: it judges a Converse call before it is answered
         iam_standin.install()
         access_analyzer_standin.install()
         self._observe_notifications()
@@ -122,6 +128,7 @@ class LocalPipeline:
             self.slack.stop()
         self.bedrock.join()
         self.bedrock.uninstall()
+        self.private_link.uninstall()
         iam_standin.uninstall()
         access_analyzer_standin.uninstall()
         moto_patches.set_invoker(None)

@@ -1,4 +1,4 @@
-"""Emulator stand-in: nine small fixes to moto 5.2.5 so the real stack runs in-process.
+"""Emulator stand-in: ten small fixes to moto 5.2.5 so the real stack runs in-process.
 
 1. Lambda invoke (``use_docker: False``) runs our Python handler instead of echoing.
 2. ``SendTaskFailure`` keeps its ``cause`` (moto drops it).
@@ -22,6 +22,8 @@
    ``GetRolePolicy`` and ``DescribeVpcEndpoints`` answer its Python repr. The statements an
    ``Fn::If`` left out (``AWS::NoValue``, which moto resolves to None) are dropped, as
    CloudFormation drops them.
+10. ``AWS::NoValue`` inside any list (an ``Fn::If`` that leaves a subnet out of ``SubnetIds`` or ``Fn::Join``) is
+   dropped, as CloudFormation drops it: moto keeps it as None, i.e. a ``None`` subnet or the text "None".
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from typing import Any, cast
 from moto.apigateway.models import RestAPI, apigateway_backends
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.cloudformation import parsing as cfn_parsing
 from moto.core.responses import EmptyResult
 from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
 from moto.ec2.models.vpcs import VPCEndPoint
@@ -64,6 +67,7 @@ _original_stop = ParserExecution.stop
 _original_terminated = BaseExecutionWorkerCommunication.terminated
 _original_put_role_policy = Role.put_policy
 _original_endpoint_from_cfn = VPCEndPoint.create_from_cloudformation_json
+_original_clean_json = cfn_parsing.clean_json
 
 
 def set_invoker(invoker: Invoker | None) -> None:
@@ -223,6 +227,17 @@ def _endpoint_from_cfn(
     return _original_endpoint_from_cfn(resource_name, {**cloudformation_json, "Properties": properties}, account_id, region_name, **kwargs)
 
 
+def _clean_json_without_novalue(resource_json: Any, resources_map: Any) -> Any:
+    cleaned = _original_clean_json(resource_json, resources_map)
+    if isinstance(resource_json, list) and isinstance(cleaned, list):
+        return [value for value, raw in zip(cleaned, resource_json, strict=True) if not (value is None and _may_be_novalue(raw))]
+    return cleaned
+
+
+def _may_be_novalue(raw: Any) -> bool:
+    return isinstance(raw, dict) and ("Fn::If" in raw or raw.get("Ref") == "AWS::NoValue")
+
+
 def install() -> None:
     """Patch moto's classes once per process (mock_aws still resets their data)."""
     global _done
@@ -240,4 +255,5 @@ def install() -> None:
         cast(Any, BaseExecutionWorkerCommunication).terminated = _terminated_as_aws_ends_it
         cast(Any, Role).put_policy = _role_policy_as_json
         cast(Any, VPCEndPoint).create_from_cloudformation_json = _endpoint_from_cfn
+        cfn_parsing.clean_json = _clean_json_without_novalue  # its recursion looks the name up in the module
         _done = True

@@ -3,12 +3,14 @@
 SAM -> CloudFormation with aws-sam-translator (offline), after packaging local code the way
 ``sam deploy`` would (zips in an artifacts bucket) and inlining the ASL file. What moto's
 CloudFormation drops is re-applied from the *translated template* through the normal APIs;
-nothing about the infrastructure is described here a second time.
+nothing about the infrastructure is described here a second time. What moto cannot evaluate is
+evaluated here first: ``Fn::Cidr`` (the job subnets' blocks), from the template's own parameters.
 """
 
 from __future__ import annotations
 
 import io
+import ipaddress
 import json
 import logging
 import os
@@ -113,6 +115,8 @@ def deploy(root: Path, name: str, region: str, parameters: dict[str, str]) -> De
     for logical_id in dashboards:
         del for_moto["Resources"][logical_id]
     for_moto["Outputs"] = {k: v for k, v in for_moto.get("Outputs", {}).items() if "Dashboard" not in k}
+    # moto ignores Fn::Cidr (its Fn::Select then fails): carve the blocks here, as CloudFormation would.
+    for_moto["Resources"] = _with_cidr_blocks(for_moto["Resources"], {**_parameter_defaults(for_moto), **parameters})
     for resource in for_moto["Resources"].values():
         # moto's describe_key breaks on a KeyPolicy given as an object.
         if resource["Type"] == "AWS::KMS::Key" and isinstance(resource["Properties"].get("KeyPolicy"), dict):
@@ -140,6 +144,25 @@ def deploy(root: Path, name: str, region: str, parameters: dict[str, str]) -> De
     deployed.not_applied += [f"{logical_id} (AWS::CloudWatch::Dashboard not emulated)" for logical_id in dashboards]
     _reapply_dropped(deployed, stack["StackId"])
     return deployed
+
+
+def _parameter_defaults(template: dict[str, Any]) -> dict[str, str]:
+    return {name: str(p["Default"]) for name, p in template.get("Parameters", {}).items() if "Default" in p}
+
+
+def _with_cidr_blocks(value: Any, parameters: dict[str, str]) -> Any:
+    """``value`` with every ``Fn::Cidr [block, count, hostBits]`` replaced by its list of CIDRs (the
+    arguments literals or parameter Refs), as CloudFormation evaluates it."""
+    if isinstance(value, list):
+        return [_with_cidr_blocks(item, parameters) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Fn::Cidr"}:
+        block, count, host_bits = (parameters[a["Ref"]] if isinstance(a, dict) and "Ref" in a else a for a in value["Fn::Cidr"])
+        network = ipaddress.ip_network(str(block))
+        subnets = network.subnets(new_prefix=network.max_prefixlen - int(host_bits))
+        return [str(subnet) for subnet, _ in zip(subnets, range(int(count)), strict=False)]
+    return {key: _with_cidr_blocks(item, parameters) for key, item in value.items()}
 
 
 def _resolved(deployed: DeployedStack, stack_id: str, value: Any) -> Any:
@@ -239,3 +262,29 @@ def _reapply_network_and_key(deployed: DeployedStack, stack_id: str) -> None:
             policy["Statement"] = [statement for statement in policy["Statement"] if statement]
             kms.put_key_policy(KeyId=deployed.physical_ids[logical_id], PolicyName="default", Policy=json.dumps(policy))
             deployed.reapplied.append(f"{logical_id} (key policy with its references resolved)")
+        elif kind == "AWS::EC2::SecurityGroup" and resource["Properties"].get("SecurityGroupEgress"):
+            # moto creates a group's SecurityGroupIngress but not its SecurityGroupEgress: it keeps EC2's default
+            # allow-all egress, which the template replaces.
+            props = _resolved(deployed, stack_id, resource["Properties"])
+            group = deployed.physical_ids[logical_id]
+            ec2.revoke_security_group_egress(GroupId=group, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+            rules = [_egress(rule) for rule in props["SecurityGroupEgress"] if rule]
+            ec2.authorize_security_group_egress(GroupId=group, IpPermissions=rules)
+            deployed.reapplied.append(f"{logical_id} (egress rules instead of the default allow-all)")
+
+
+def _egress(rule: dict[str, Any]) -> dict[str, Any]:
+    """An ``AWS::EC2::SecurityGroup`` egress rule as ``AuthorizeSecurityGroupEgress`` takes it."""
+    permission: dict[str, Any] = {"IpProtocol": str(rule["IpProtocol"])}
+    if permission["IpProtocol"] != "-1":
+        permission.update(FromPort=int(rule["FromPort"]), ToPort=int(rule["ToPort"]))
+    described = {"Description": rule["Description"]} if rule.get("Description") else {}
+    if rule.get("CidrIp"):
+        permission["IpRanges"] = [{"CidrIp": rule["CidrIp"], **described}]
+    if rule.get("CidrIpv6"):
+        permission["Ipv6Ranges"] = [{"CidrIpv6": rule["CidrIpv6"], **described}]
+    if rule.get("DestinationSecurityGroupId"):
+        permission["UserIdGroupPairs"] = [{"GroupId": rule["DestinationSecurityGroupId"], **described}]
+    if rule.get("DestinationPrefixListId"):
+        permission["PrefixListIds"] = [{"PrefixListId": rule["DestinationPrefixListId"], **described}]
+    return permission

@@ -1,7 +1,8 @@
 """``finetune``: the command line for data scientists and platform teams.
 
     finetune validate PATH|s3://bucket/key (--model MODEL_ID [--type TYPE] [--teacher ID] | --profile NAME)
-                      [--validation-set] [--source-uri s3://bucket/key] [--[no-]check-media] [--format text|json]
+                      [--validation-file PATH|s3://... | --validation-set] [--source-uri s3://bucket/key]
+                      [--[no-]check-media] [--format text|json]
     finetune preflight (--stack NAME | --bucket B --key-arn K --subnets S --security-groups G --role R)
                        [--model ID] [--customization-type TYPE] [--endpoint-url URL] [--format text|json]
     finetune profiles [--profiles PATH]
@@ -9,9 +10,13 @@
     finetune runs --stack NAME [--limit N]
     finetune status|cancel|retry|teardown RUN --stack NAME
 
-``validate`` runs the pipeline's own validator on a file before it is uploaded (or on an object
-already in S3). Exit 0 = accepted, 1 = rejected, 2 = usage or I/O error. ``--format json`` prints
-``verdict``, ``records``, ``errors``, ``warnings`` and ``stats`` for CI. ``preflight`` audits a
+``validate`` runs the pipeline's own validator and decision (``dataset.judge_run``, run-level record
+bounds included) on a file before it is uploaded (or on an object already in S3): the file alone is
+judged as the whole run, ``--validation-file`` adds the run's validation file, ``--validation-set``
+judges a lone validation file by its per-file bounds. Exit 0 = accepted, 1 = rejected, 2 = usage or
+I/O error. ``--format json`` prints ``verdict``, ``reason``, ``codes``, ``run_problems``, ``records``,
+``errors``, ``warnings``, ``stats`` and ``files`` (by role) for CI; a file-level problem has
+``"line": null``. ``preflight`` audits a
 deployed stack read-only against the account-level guardrails: exit 0 when no blocking check fails.
 ``report`` renders a run's report documents (``reports/RUN/*.json``) into one self-contained HTML page.
 ``runs``, ``status``, ``cancel``, ``retry`` and ``teardown`` operate runs of a deployed stack with
@@ -25,6 +30,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,8 +39,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
-from secure_finetune.dataset import DatasetReport, DatasetRules, FileRole, validate_dataset
-from secure_finetune.models import CustomizationType, UnknownModel, find_model
+from secure_finetune.dataset import DatasetReport, DatasetRules, FileRole, RunVerdict, judge_run, validate_dataset
+from secure_finetune.models import CustomizationType, FoundationModel, InvalidPrompts, MediaRules, UnknownModel, find_model
 from secure_finetune.settings import load_catalog
 
 T = TypeVar("T")
@@ -66,10 +72,38 @@ def _source(location: str) -> tuple[Iterator[bytes], int, str | None]:
     return chunks(), path.stat().st_size, None
 
 
-def _rules(args: argparse.Namespace, bucket: str | None) -> DatasetRules:
+@dataclass(frozen=True)
+class _Run:
+    """What the run would be judged against: the model and the profile's dataset settings."""
+
+    model: FoundationModel
+    customization: CustomizationType
+    teacher: str | None
+    secrets_block: bool
+    pii_block: bool
+    invalid_prompts: InvalidPrompts
+
+    def rules(self, role: FileRole, bucket: str | None) -> DatasetRules:
+        try:
+            return DatasetRules.for_run(
+                self.model,
+                self.customization,
+                role,
+                bucket,
+                self.teacher,
+                self.secrets_block,
+                self.pii_block,
+                invalid_prompts=self.invalid_prompts,
+            )
+        except UnknownModel:
+            raise UsageError(f"unknown teacher {self.teacher!r}") from None
+
+
+def _run(args: argparse.Namespace) -> _Run:
+    invalid_prompts: InvalidPrompts
     if args.model:
         model_id, customization, teacher = args.model, CustomizationType(args.type), args.teacher
-        secrets_block, pii_block = True, False
+        secrets_block, pii_block, invalid_prompts = True, False, "drop"  # the profile defaults
     else:
         catalog = load_catalog(args.profiles)
         if args.profile not in catalog.profiles:
@@ -77,44 +111,53 @@ def _rules(args: argparse.Namespace, bucket: str | None) -> DatasetRules:
         profile = catalog.profiles[args.profile]
         model_id, customization, teacher = profile.base_model, profile.customization_type, profile.teacher_model
         secrets_block, pii_block = profile.sensitive_data.secrets == "block", profile.sensitive_data.pii == "block"
+        invalid_prompts = profile.distillation_invalid_prompts
     try:
         model = find_model(model_id)
     except UnknownModel:
         raise UsageError(f"unknown model {model_id!r}") from None
     if customization not in model.formats:
         raise UsageError(f"{model.name} does not support {customization.value}")
-    if args.source_uri:
-        bucket = args.source_uri.removeprefix("s3://").partition("/")[0]
-    role = FileRole.VALIDATION if args.validation_set else FileRole.TRAINING
-    try:
-        return DatasetRules.for_run(model, customization, role, bucket, teacher, secrets_block, pii_block)
-    except UnknownModel:
-        raise UsageError(f"unknown teacher {teacher!r}") from None
+    return _Run(model, customization, teacher, secrets_block, pii_block, invalid_prompts)
 
 
-def _as_json(report: DatasetReport) -> dict[str, Any]:
-    def problems(items: tuple[Any, ...]) -> list[dict[str, Any]]:
-        return [{"code": p.code, "line": p.line, "byte_offset": p.byte_offset, "message": p.message} for p in items]
+def _problem_rows(items: Iterable[Any]) -> list[dict[str, Any]]:
+    """Problems as JSON: ``line`` is null for a file-level problem (it has no line)."""
+    return [{"code": p.code, "line": p.line, "byte_offset": p.byte_offset, "message": p.message} for p in items]
 
+
+def _file_json(location: str, report: DatasetReport) -> dict[str, Any]:
     return {
+        "file": location,
         "verdict": "accepted" if report.accepted else "rejected",
-        "reason": None if report.accepted else str(report.reason()),
         "format": report.format.value,
         "records": report.records,
         "bytes": report.bytes,
         "sha256": report.sha256,
-        "errors": problems(report.errors),
+        "errors": _problem_rows(report.errors),
         "errors_by_code": report.errors_by_code,
-        "warnings": problems(report.warnings),
+        "warnings": _problem_rows(report.warnings),
         "warnings_by_code": report.warnings_by_code,
         "stats": report.stats.model_dump(),
         "token_estimate": report.token_estimate,
     }
 
 
-def _validate(args: argparse.Namespace, console: Console) -> int:
-    chunks, size, bucket = _source(args.file)
-    rules = _rules(args, bucket)
+def _as_json(files: dict[FileRole, tuple[str, DatasetReport]], verdict: RunVerdict, primary: FileRole) -> dict[str, Any]:
+    """The run's verdict and codes, the run problems (file-level: no line), the FILE's own report at the
+    top (as before), and every file's report under ``files`` by role."""
+    return {
+        **_file_json(*files[primary]),
+        "verdict": "accepted" if verdict.accepted else "rejected",
+        "reason": None if verdict.reason is None else str(verdict.reason),
+        "codes": verdict.codes,
+        "run_problems": [{"code": code.value, "line": None, "message": message} for code, message in verdict.run_problems],
+        "files": {role.value: _file_json(location, report) for role, (location, report) in files.items()},
+    }
+
+
+def _read(location: str, rules: DatasetRules, console: Console, args: argparse.Namespace) -> DatasetReport:
+    chunks, size, _ = _source(location)
     if console.is_terminal and args.format == "text" and size > 50 * CHUNK:
         with Progress("{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(), console=console) as bar:
             task = bar.add_task("validating", total=size)
@@ -124,29 +167,55 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
                     bar.advance(task, len(chunk))
                     yield chunk
 
-            report = validate_dataset(counted(), rules)
-    else:
-        report = validate_dataset(chunks, rules)
-    if rules.media is not None and report.media and _checks_media(args):
-        report = _with_media_checked(report, rules)
+            return validate_dataset(counted(), rules)
+    return validate_dataset(chunks, rules)
+
+
+def _validate(args: argparse.Namespace, console: Console) -> int:
+    """The pipeline's decision (dataset.judge_run): FILE alone is the whole run; with --validation-file
+    the pair is; with --validation-set FILE is a lone validation file (its per-file bounds only)."""
+    if args.validation_set and args.validation_file:
+        raise UsageError("--validation-set and --validation-file exclude each other")
+    run = _run(args)
+    primary = FileRole.VALIDATION if args.validation_set else FileRole.TRAINING
+    locations = {primary: args.file}
+    if args.validation_file:
+        locations[FileRole.VALIDATION] = args.validation_file
+    for location in locations.values():
+        if not location.startswith("s3://") and not Path(location).is_file():
+            raise UsageError(f"no such file: {location}")
+    source = args.source_uri or (args.file if args.file.startswith("s3://") else None)
+    bucket = source.removeprefix("s3://").partition("/")[0] if source else None
+    reports = {role: _read(location, run.rules(role, bucket), console, args) for role, location in locations.items()}
+    media = run.rules(primary, bucket).media
+    if media is not None and any(report.media for report in reports.values()) and _checks_media(args):
+        reports = _with_media_checked(reports, media, bucket)
+    verdict = judge_run(run.model, run.customization, reports)  # the pipeline's own decision
+    files = {role: (locations[role], reports[role]) for role in locations}
     if args.format == "json":
-        print(json.dumps(_as_json(report), indent=2))
-        return 0 if report.accepted else 1
-    verdict = "[green]accepted[/]" if report.accepted else f"[red]rejected[/] ({report.reason()})"
-    console.print(
-        f"{escape(args.file)}: {verdict} - {report.records} records, {report.bytes} bytes, format {rules.format.value}, "
-        f"~{report.stats.estimated_tokens} tokens"
-    )
-    for title, items, total in (("errors", report.errors, report.error_count), ("warnings", report.warnings, report.warning_count)):
-        if not items:
-            continue
-        table = Table("line", "byte offset", "code", "problem", title=title)
-        for item in items:
-            table.add_row(str(item.line), str(item.byte_offset), item.code, item.message)
+        print(json.dumps(_as_json(files, verdict, primary), indent=2))
+        return 0 if verdict.accepted else 1
+    for role, (location, report) in files.items():
+        console.print(
+            f"{escape(location)} ({role.value}): {report.records} records, {report.bytes} bytes, format {report.format.value}, "
+            f"~{report.stats.estimated_tokens} tokens"
+        )
+        for title, items, total in (("errors", report.errors, report.error_count), ("warnings", report.warnings, report.warning_count)):
+            if not items:
+                continue
+            table = Table("line", "byte offset", "code", "problem", title=f"{role.value} {title}")
+            for item in items:
+                table.add_row("file" if item.line is None else str(item.line), str(item.byte_offset), item.code, item.message)
+            console.print(table)
+            if total > len(items):
+                console.print(f"... {total - len(items)} more {title} not shown")
+    if verdict.run_problems:
+        table = Table("line", "code", "problem", title="whole run")
+        for code, message in verdict.run_problems:
+            table.add_row("file", code.value, message)
         console.print(table)
-        if total > len(items):
-            console.print(f"... {total - len(items)} more {title} not shown")
-    return 0 if report.accepted else 1
+    console.print("verdict: " + ("[green]accepted[/]" if verdict.accepted else f"[red]rejected[/] ({verdict.reason})"))
+    return 0 if verdict.accepted else 1
 
 
 def _checks_media(args: argparse.Namespace) -> bool:
@@ -179,14 +248,13 @@ def _read_own_bucket(bucket: str, what: str, read: Callable[[Any], T]) -> T:
         raise UsageError(str(err)) from None
 
 
-def _with_media_checked(report: DatasetReport, rules: DatasetRules) -> DatasetReport:
+def _with_media_checked(reports: dict[FileRole, DatasetReport], media: MediaRules, bucket: str | None) -> dict[FileRole, DatasetReport]:
     """The pipeline's own media check (existence, size, image dimensions, video duration) on the media bucket."""
-    from secure_finetune.steps.validate import check_media_objects
+    from secure_finetune.steps.validate import check_run_media
 
-    assert rules.media is not None and rules.media_bucket is not None
-    media = rules.media
-    what = f"media in s3://{rules.media_bucket}/ (--no-check-media skips this)"
-    return _read_own_bucket(rules.media_bucket, what, lambda bucket: check_media_objects(bucket, report, media))
+    assert bucket is not None  # _checks_media asks for an s3:// file or --source-uri
+    what = f"media in s3://{bucket}/ (--no-check-media skips this)"
+    return _read_own_bucket(bucket, what, lambda data: check_run_media(data, reports, media))
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -243,6 +311,8 @@ def _preflight(args: argparse.Namespace, console: Console) -> int:
             args.launcher_role,
             model,
             args.customization_type,
+            private_inference=True if args.private_converse_function else None,
+            private_converse_function=args.private_converse_function,
         )
     findings = audit(target)
     blocking = [f for f in findings if f.blocks]
@@ -317,7 +387,12 @@ def build_parser() -> argparse.ArgumentParser:
     choose.add_argument("--profile", default="default", help="take model and type from this profile (default: default)")
     validate.add_argument("--type", choices=[t.value for t in CustomizationType], default="FINE_TUNING")
     validate.add_argument("--teacher", help="distillation teacher model id")
-    validate.add_argument("--validation-set", action="store_true", help="the file is a validation set")
+    validate.add_argument(
+        "--validation-set", action="store_true", help="the file is a validation set, judged alone (its per-file bounds only)"
+    )
+    validate.add_argument(
+        "--validation-file", help="the run's validation file (path or s3://): the pair is judged as the pipeline judges it"
+    )
     validate.add_argument("--source-uri", help="where the file lives in S3 (for the same-bucket media rules)")
     validate.add_argument(
         "--check-media",
@@ -333,6 +408,9 @@ def build_parser() -> argparse.ArgumentParser:
     preflight.add_argument("--security-groups", help="comma-separated security group ids")
     preflight.add_argument("--role", help="the Bedrock service role ARN")
     preflight.add_argument("--launcher-role", help="the role that calls CreateModelCustomizationJob")
+    preflight.add_argument(
+        "--private-converse-function", help="the in-VPC function of the smoke test's model calls (GR-NET-12..14; --stack reads it)"
+    )
     preflight.add_argument("--model", default="meta.llama3-1-8b-instruct-v1:0", help="base model to check (GR-CTX-03)")
     preflight.add_argument(
         "--customization-type",

@@ -12,6 +12,7 @@ from typing import Any
 
 from finetune_cli import aws
 from finetune_cli.aws import AwsCallFailed
+from secure_finetune.adapters.endpoints import read_inference_evidence
 from secure_finetune.guardrails import (
     OPS_CHECKS,
     PRE_LAUNCH_CHECKS,
@@ -23,6 +24,7 @@ from secure_finetune.guardrails import (
     access_probes,
     evaluate,
 )
+from secure_finetune.guardrails.catalogue import INFERENCE_CHECKS
 from secure_finetune.notifications import milestone_fields
 
 
@@ -38,12 +40,15 @@ class Target:
     customization_type: str = "FINE_TUNING"  # with base_model: what GR-CTX-03 checks the region offers
     functions: tuple[str, ...] = ()  # the stack's Lambda functions (GR-OPS-04)
     rules: tuple[str, ...] = ()  # the stack's EventBridge rules (GR-OPS-08)
+    # GR-NET-12..14: the stack's PrivateInference (None: not known, the rows are left out) and its in-VPC function
+    private_inference: bool | None = None
+    private_converse_function: str | None = None
 
 
 def target_from_stack(stack_name: str, base_model: str, customization_type: str = "FINE_TUNING") -> Target:
     outputs = aws.stack_outputs(stack_name)
     resources = aws.stack_resources(stack_name)
-    launcher = next((r["PhysicalResourceId"] for r in resources if r.get("LogicalResourceId") == "PipelineFunctionRole"), None)
+    launcher = next((r["PhysicalResourceId"] for r in resources if r.get("LogicalResourceId") == "StartTrainingJobRole"), None)
     return Target(
         bucket=outputs["DataBucketName"],
         key_arn=outputs["DatasetKeyArn"],
@@ -55,6 +60,8 @@ def target_from_stack(stack_name: str, base_model: str, customization_type: str 
         customization_type=customization_type,
         functions=tuple(r["PhysicalResourceId"] for r in resources if r.get("ResourceType") == "AWS::Lambda::Function"),
         rules=tuple(r["PhysicalResourceId"] for r in resources if r.get("ResourceType") == "AWS::Events::Rule"),
+        private_inference=outputs.get("PrivateInference", "false") == "true",
+        private_converse_function=outputs.get("PrivateConverseFunctionName") or None,
     )
 
 
@@ -108,6 +115,15 @@ def audit(target: Target) -> list[Finding]:
         dataset_sha256=None,
     )
     account_checks = [check for check in PRE_LAUNCH_CHECKS if not check.per_run]  # no run: no object, report or request
-    findings = evaluate(evidence, account_checks) + evaluate(evidence, WARN_CHECKS)
+    findings = evaluate(evidence, account_checks) + _inference_findings(reader.account, reader.region, target)
+    findings += evaluate(evidence, WARN_CHECKS)
     stack = _stack_evidence(account, target)
     return findings + (evaluate(stack, OPS_CHECKS) if stack is not None else [])
+
+
+def _inference_findings(account: str, region: str, target: Target) -> list[Finding]:
+    """GR-NET-12..14 on the stack's bedrock-runtime endpoint and in-VPC function (left out when PrivateInference is unknown)."""
+    if target.private_inference is None:
+        return []
+    evidence = read_inference_evidence(account, region, enabled=target.private_inference, function=target.private_converse_function)
+    return evaluate(evidence, INFERENCE_CHECKS)

@@ -1,4 +1,5 @@
-"""SmokeTest state: a few prompts through Converse on the deployed ARN (counts and latencies only)."""
+"""SmokeTest state: a few prompts through Converse on the deployed ARN, from inside the VPC through the bedrock-runtime
+endpoint when PrivateInference is on (counts, latencies and the route only)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from secure_finetune.config import BucketSettings
+from secure_finetune.config import BucketSettings, PrivateInferenceSettings
 from secure_finetune.deployment.smoke import smoke_test
 from secure_finetune.observability import logger, tracer
 from secure_finetune.state import PipelineState
 from secure_finetune.wiring import Dependencies
 
 
-class Env(BucketSettings):
+class Env(BucketSettings, PrivateInferenceSettings):
     """The environment this function reads, validated at cold start (template.yaml sets exactly these)."""
 
 

@@ -30,9 +30,8 @@ from tests.integration.test_guardrail_breaks import (
     _put_trust,
     _restored,
     _trust,
-    aws_managed_policy,
     ec2,
-    iam,
+    managed_policy_attached,
     stack,
 )
 
@@ -228,12 +227,8 @@ def role_may_do_anything_in_ec2(h: Stack) -> Iterator[dict[str, Any]]:
 
 @contextmanager
 def broad_managed_policy_not_on_the_list(h: Stack) -> Iterator[dict[str, Any]]:
-    arn = aws_managed_policy("AmazonEC2FullAccess")  # judged by its document, not its name
-    iam().attach_role_policy(RoleName=h.service_role, PolicyArn=arn)
-    try:
+    with managed_policy_attached(h, "AmazonEC2FullAccess"):  # judged by its document, not its name
         yield h.baseline
-    finally:
-        iam().detach_role_policy(RoleName=h.service_role, PolicyArn=arn)
 
 
 @contextmanager

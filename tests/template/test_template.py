@@ -3,6 +3,7 @@
 These also cover what the emulator cannot enforce (bucket-policy denies, alarms, subscriptions).
 """
 
+import fnmatch
 import json
 import re
 import sys
@@ -44,9 +45,48 @@ def test_key_is_customer_managed_with_rotation_and_no_wildcard_principal(resourc
 def test_key_policy_lets_the_bedrock_role_use_the_key_through_s3_and_bedrock_only(resources: dict[str, Any]) -> None:
     statements = {s.get("Sid"): s for s in resources["DatasetKey"]["Properties"]["KeyPolicy"]["Statement"] if isinstance(s, dict)}
     bedrock = statements["BedrockServiceRoleUsesKeyThroughS3AndBedrock"]
-    assert set(bedrock["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"}
-    services = json.dumps(bedrock["Condition"]["StringEquals"]["kms:ViaService"])
-    assert "s3." in services and "bedrock." in services
+    assert set(bedrock["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"}
+    grants = statements["BedrockServiceRoleGrantsToBedrockOnly"]
+    assert grants["Action"] == "kms:CreateGrant"
+    assert grants["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+    for statement in (bedrock, grants):
+        services = json.dumps(statement["Condition"]["StringEquals"]["kms:ViaService"])
+        assert "s3." in services and "bedrock." in services
+
+
+def test_the_service_roles_own_key_statements_keep_the_via_service_limit(resources: dict[str, Any]) -> None:
+    # Given the key policy delegates to IAM (root), when the role's identity policy grants key use,
+    # then it carries the same kms:ViaService limit (else it bypasses the key policy's).
+    policies = resources["BedrockServiceRole"]["Properties"]["Policies"]
+    kms = [s for p in policies for s in p["PolicyDocument"]["Statement"] if "kms:" in json.dumps(s["Action"])]
+    assert kms
+    for statement in kms:
+        assert "kms:ViaService" in statement["Condition"]["StringEquals"], statement["Sid"]
+    [grant] = [s for s in kms if s["Action"] == "kms:CreateGrant"]
+    assert grant["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+
+
+def test_cloudwatch_logs_may_use_the_key_for_this_stacks_log_groups_only(resources: dict[str, Any]) -> None:
+    statements = {s.get("Sid"): s for s in resources["DatasetKey"]["Properties"]["KeyPolicy"]["Statement"] if isinstance(s, dict)}
+    logs = statements["CloudWatchLogsEncryptsThisStacksLogGroups"]["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert logs and all("${AWS::StackName}" in arn["Fn::Sub"] for arn in logs)
+    names = {r["Properties"]["LogGroupName"]["Fn::Sub"] for r in of_type(resources, "AWS::Logs::LogGroup").values()}
+    patterns = [arn["Fn::Sub"].split("log-group:")[1] for arn in logs]
+    for name in names:  # every declared group is covered, so none fails to create
+        assert any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns), name
+
+
+def test_every_function_logs_to_its_own_declared_group_with_retention_and_our_key(resources: dict[str, Any]) -> None:
+    groups = of_type(resources, "AWS::Logs::LogGroup")
+    seen = set()
+    for name, function in of_type(resources, "AWS::Lambda::Function").items():
+        group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        assert function["Properties"]["LoggingConfig"]["LogFormat"] == "JSON", name
+        props = groups[group]["Properties"]
+        assert props["KmsKeyId"] == {"Fn::GetAtt": ["DatasetKey", "Arn"]}, name
+        assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
+        assert group not in seen, name
+        seen.add(group)
 
 
 def test_data_bucket_is_sse_kms_with_our_key_private_versioned_and_evented(resources: dict[str, Any]) -> None:
@@ -116,9 +156,22 @@ def test_kms_endpoint_has_private_dns_and_https_only_from_the_vpc(resources: dic
     assert [(r["IpProtocol"], r["FromPort"], r["ToPort"], r["CidrIp"]) for r in ingress] == [("tcp", 443, 443, {"Ref": "VpcCidr"})]
 
 
-def test_one_private_subnet_per_availability_zone(resources: dict[str, Any]) -> None:
-    zones = [s["Properties"]["AvailabilityZone"]["Fn::Select"][0] for s in of_type(resources, "AWS::EC2::Subnet").values()]
-    assert sorted(zones) == [0, 1, 2]
+def test_one_private_subnet_per_availability_zone_up_to_six_each_from_fn_cidr(resources: dict[str, Any]) -> None:
+    subnets = of_type(resources, "AWS::EC2::Subnet")
+    zones = [s["Properties"]["AvailabilityZone"]["Fn::Select"][0] for s in subnets.values()]
+    assert sorted(zones) == [0, 1, 2, 3, 4, 5]
+    for subnet in subnets.values():
+        index, cidr = subnet["Properties"]["CidrBlock"]["Fn::Select"]
+        assert index == subnet["Properties"]["AvailabilityZone"]["Fn::Select"][0]
+        assert cidr == {"Fn::Cidr": [{"Ref": "VpcCidr"}, 6, {"Ref": "SubnetHostBits"}]}
+    # the first two exist in every region (all have at least two zones); the others only where the zone exists
+    assert {s.get("Condition") for s in subnets.values()} == {
+        "CreateVpc",
+        "CreateSubnet3",
+        "CreateSubnet4",
+        "CreateSubnet5",
+        "CreateSubnet6",
+    }
 
 
 def test_table_topic_and_queue_use_the_customer_key(resources: dict[str, Any]) -> None:
@@ -156,18 +209,192 @@ def test_rules_match_the_right_events_and_have_retry_and_dead_letter_queue(resou
     assert schedules == ["rate(15 minutes)"]  # the reconciler
 
 
+def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for policy in role["Properties"].get("Policies", []):
+        for statement in policy["PolicyDocument"]["Statement"]:
+            if isinstance(statement, dict) and "Fn::If" in statement:
+                found += [s for s in statement["Fn::If"][1:] if isinstance(s, dict) and "Effect" in s]
+            elif isinstance(statement, dict):
+                found.append(statement)
+    return found
+
+
+def _actions(role: dict[str, Any]) -> set[str]:
+    return {a for s in _statements(role) for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+
+
+def _role_of(resources: dict[str, Any], function: str) -> str:
+    role: str = resources[function]["Properties"]["Role"]["Fn::GetAtt"][0]
+    return role
+
+
 def test_pass_role_names_each_role_and_the_one_service_it_may_go_to(resources: dict[str, Any]) -> None:
-    statements = resources["PipelineFunctionRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
-    passes = {
-        json.dumps(s["Resource"]): s["Condition"]["StringEquals"]["iam:PassedToService"]
-        for s in statements
-        if isinstance(s, dict) and s.get("Action") == "iam:PassRole"
-    }
     scheduler_role = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${AWS::StackName}-ttl-scheduler"}
-    assert passes == {
+    allowed = {
         json.dumps({"Fn::GetAtt": ["BedrockServiceRole", "Arn"]}): "bedrock.amazonaws.com",
         json.dumps(scheduler_role): "scheduler.amazonaws.com",
     }
+    passers: dict[str, set[str]] = {}
+    for name, role in of_type(resources, "AWS::IAM::Role").items():
+        for s in _statements(role):
+            if "iam:PassRole" in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]):
+                assert allowed[json.dumps(s["Resource"])] == s["Condition"]["StringEquals"]["iam:PassedToService"], name
+                passers.setdefault(json.dumps(s["Resource"]), set()).add(name)
+    # Only the launcher passes the service role (GR-IAM-05 reads it: VerifyGuardrails' PIPELINE_ROLE_ARN).
+    assert passers[json.dumps({"Fn::GetAtt": ["BedrockServiceRole", "Arn"]})] == {"StartTrainingJobRole"}
+    launcher = resources["VerifyGuardrailsFunction"]["Properties"]["Environment"]["Variables"]["PIPELINE_ROLE_ARN"]
+    assert launcher == {"Fn::GetAtt": [_role_of(resources, "StartTrainingJobFunction"), "Arn"]}
+
+
+# What each function's steps call (handler -> secure_finetune steps -> adapters' boto3 calls); its role must
+# allow these and nothing from the "never" list below.
+NEEDS = {
+    "TriggerFunction": {"s3:GetObject", "s3:GetObjectVersion", "states:StartExecution", "sqs:SendMessage"},
+    "RegisterRunFunction": {"s3:GetObjectVersion", "s3:GetObjectVersionTagging", "s3:PutObject", "dynamodb:PutItem"},
+    "ValidateDatasetFunction": {"s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload"},
+    "VerifyGuardrailsFunction": {
+        "iam:GetRolePolicy",
+        "iam:GetPolicyVersion",
+        "ec2:GetManagedPrefixListEntries",
+        "ec2:DescribeFlowLogs",
+        "guardduty:GetMalwareProtectionPlan",
+        "access-analyzer:CheckNoPublicAccess",
+        "kms:GetKeyPolicy",
+    },
+    "WaitForJobSlotFunction": {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem", "states:SendTaskSuccess"},
+    "StartTrainingJobFunction": {
+        "bedrock:CreateModelCustomizationJob",
+        "bedrock:StopModelCustomizationJob",
+        "iam:PassRole",
+        "dynamodb:PutItem",
+    },
+    "CompleteTrainingJobFunction": {
+        "bedrock:GetModelCustomizationJob",
+        "states:SendTaskSuccess",
+        "states:SendTaskFailure",
+        "sqs:SendMessage",
+    },
+    "ReconcileTrainingFunction": {"dynamodb:Scan", "bedrock:GetModelCustomizationJob", "states:SendTaskSuccess"},
+    "StopTrainingJobFunction": {"bedrock:StopModelCustomizationJob"},
+    "StopAbortedRunFunction": {"bedrock:StopModelCustomizationJob", "bedrock:DeleteProvisionedModelThroughput", "sqs:SendMessage"},
+    "ReadTrainingMetricsFunction": {"s3:GetObject", "sns:Publish", "dynamodb:UpdateItem"},
+    "PlanDeploymentFunction": {"bedrock:GetCustomModel", "bedrock:ListProvisionedModelThroughputs"},
+    "RequestApprovalFunction": {"dynamodb:PutItem", "sns:Publish"},
+    "DeployModelFunction": {"bedrock:CreateProvisionedModelThroughput", "scheduler:CreateSchedule", "iam:PassRole"},
+    "CheckDeploymentFunction": {"bedrock:GetProvisionedModelThroughput", "bedrock:GetCustomModelDeployment"},
+    "SmokeTestFunction": {"s3:GetObject", "s3:PutObject"},
+    "TeardownFunction": {"bedrock:DeleteProvisionedModelThroughput", "scheduler:DeleteSchedule", "sqs:SendMessage"},
+    "StackGuardFunction": {"cloudformation:DescribeStacks", "dynamodb:Scan"},
+    "NotifyFunction": {"sns:Publish", "bedrock:DeleteProvisionedModelThroughput", "states:SendTaskSuccess"},
+}
+BUYS_OR_LAUNCHES = {
+    "bedrock:CreateProvisionedModelThroughput",
+    "bedrock:CreateCustomModelDeployment",
+    "bedrock:CreateModelCustomizationJob",
+    "iam:PassRole",
+}
+
+
+def test_each_function_role_allows_what_its_steps_call(resources: dict[str, Any]) -> None:
+    for function, needs in NEEDS.items():
+        role = resources[_role_of(resources, function)]
+        assert needs <= _actions(role), (function, needs - _actions(role))
+
+
+def test_the_validator_can_neither_answer_waits_nor_buy_nor_read_approvals(resources: dict[str, Any]) -> None:
+    # Given the function that parses untrusted JSONL, then its role has S3 (its prefixes), the key and its logs only.
+    role = resources[_role_of(resources, "ValidateDatasetFunction")]
+    assert {a.split(":")[0] for a in _actions(role)} == {"s3", "kms", "logs"}
+    assert not [
+        f
+        for f, r in _functions_by_role(resources).items()
+        if r == _role_of(resources, "ValidateDatasetFunction") and f != "ValidateDatasetFunction"
+    ]
+
+
+def test_only_the_launcher_and_the_deployer_may_spend(resources: dict[str, Any]) -> None:
+    spenders = {
+        function
+        for function in of_type(resources, "AWS::Lambda::Function")
+        if (
+            resources[_role_of(resources, function)]
+            and _actions(resources[_role_of(resources, function)]) & BUYS_OR_LAUNCHES - {"iam:PassRole"}
+        )
+    }
+    assert spenders == {"StartTrainingJobFunction", "DeployModelFunction"}
+
+
+def test_who_may_answer_a_task_token(resources: dict[str, Any]) -> None:
+    answerers = {
+        function
+        for function in of_type(resources, "AWS::Lambda::Function")
+        if _actions(resources[_role_of(resources, function)]) & {"states:SendTaskSuccess", "states:SendTaskFailure"}
+    }
+    # the wait owners: job slots, training completion (event and reconciler), releases that serve the slot
+    # queue (teardown, abort, notify) and the approval page
+    assert answerers == {
+        "WaitForJobSlotFunction", "CompleteTrainingJobFunction", "ReconcileTrainingFunction", "TeardownFunction", "StackGuardFunction",
+        "StopAbortedRunFunction", "NotifyFunction", "ApprovalApiFunction",
+    }  # fmt: skip
+
+
+def _functions_by_role(resources: dict[str, Any]) -> dict[str, str]:
+    return {function: _role_of(resources, function) for function in of_type(resources, "AWS::Lambda::Function")}
+
+
+def test_dynamodb_access_is_limited_to_the_items_each_role_owns(resources: dict[str, Any]) -> None:
+    for name, role in of_type(resources, "AWS::IAM::Role").items():
+        for s in _statements(role):
+            actions = [s["Action"]] if isinstance(s["Action"], str) else s["Action"]
+            if any(a.startswith("dynamodb:") for a in actions):
+                assert "dynamodb:LeadingKeys" in json.dumps(s.get("Condition", {})), name
+
+
+def test_runs_table_has_deletion_protection(resources: dict[str, Any]) -> None:
+    assert resources["RunsTable"]["Properties"]["DeletionProtectionEnabled"] is True
+
+
+def test_vpc_flow_logs_go_to_a_log_group_under_our_key(resources: dict[str, Any]) -> None:
+    [flow] = of_type(resources, "AWS::EC2::FlowLog").values()
+    props = flow["Properties"]
+    assert (props["ResourceId"], props["ResourceType"], props["TrafficType"]) == ({"Ref": "Vpc"}, "VPC", "ALL")
+    assert resources[props["LogGroupName"]["Ref"]]["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["DatasetKey", "Arn"]}
+    [trust] = resources["FlowLogRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert set(trust["Condition"]) == {"StringEquals", "ArnLike"}
+
+
+def test_kms_endpoint_policy_allows_only_our_key_for_this_account(resources: dict[str, Any]) -> None:
+    [statement] = resources["KmsInterfaceEndpoint"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Resource"] == {"Fn::GetAtt": ["DatasetKey", "Arn"]}
+    assert statement["Condition"] == {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}
+    assert "kms:*" not in statement["Action"]
+
+
+def test_bucket_keeps_the_service_roles_reads_in_the_job_vpc(resources: dict[str, Any]) -> None:
+    statements = {
+        s["Sid"]: s
+        for s in resources["DataBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        if isinstance(s, dict) and "Sid" in s
+    }
+    deny = statements["BedrockRoleReadsTrainingDataOnlyInTheJobVpc"]
+    assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", "*", "s3:GetObject")
+    assert deny["Condition"]["ArnEquals"] == {"aws:PrincipalArn": {"Fn::GetAtt": ["BedrockServiceRole", "Arn"]}}
+    assert deny["Condition"]["StringNotEquals"]["aws:SourceVpc"] == {"Fn::If": ["CreateVpc", {"Ref": "Vpc"}, {"Ref": "ExistingVpcId"}]}
+    assert any("validated/" in json.dumps(r) for r in deny["Resource"])
+
+
+def test_with_malware_protection_only_guardduty_may_write_the_scan_tag(resources: dict[str, Any]) -> None:
+    [conditional] = [
+        s["Fn::If"] for s in resources["DataBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        if isinstance(s, dict) and "Fn::If" in s and s["Fn::If"][0] == "MalwareProtectionOn"
+    ]  # fmt: skip
+    deny = conditional[1]
+    assert (deny["Effect"], deny["Principal"]) == ("Deny", "*") and "NotPrincipal" not in deny
+    assert {"s3:PutObjectTagging", "s3:PutObject"} <= set(deny["Action"])
+    assert deny["Condition"]["ForAnyValue:StringEquals"] == {"s3:RequestObjectTagKeys": "GuardDutyMalwareScanStatus"}
+    assert deny["Condition"]["ArnNotEquals"] == {"aws:PrincipalArn": {"Ref": "MalwareProtectionRoleArn"}}
 
 
 def test_the_ttl_scheduler_role_may_only_invoke_the_teardown_function(resources: dict[str, Any]) -> None:
@@ -222,6 +449,7 @@ def test_the_asynchronously_invoked_functions_have_a_dead_letter_queue(resources
         "StopAbortedRunFunction",
         "ReconcileTrainingFunction",
         "TeardownFunction",
+        "StackGuardFunction",  # CloudFormation invokes a custom resource's function asynchronously
     ):
         target = resources[name]["Properties"]["DeadLetterConfig"]["TargetArn"]
         assert target == {"Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]}, name

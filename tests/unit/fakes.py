@@ -17,7 +17,17 @@ from typing import Any
 from secure_finetune.adapters.bedrock import deployment, throughput, training_job
 from secure_finetune.config import StackConfig
 from secure_finetune.notifications import MilestoneEvent
-from secure_finetune.ports import ApprovalLinks, Deployment, ObjectVersion, SlotsView, Throughput, TrainingJob, Upload, Waiter
+from secure_finetune.ports import (
+    ApprovalLinks,
+    Deployment,
+    InferenceRoute,
+    ObjectVersion,
+    SlotsView,
+    Throughput,
+    TrainingJob,
+    Upload,
+    Waiter,
+)
 from secure_finetune.runs import RunChanges, RunRecord, RunStatus, Step, run_pk
 from secure_finetune.service_errors import Throttled
 from secure_finetune.wiring import Dependencies
@@ -182,6 +192,9 @@ class FakeRuntime:
         if self.error:
             raise self.error
         return self.answer, 150
+
+    def route(self) -> InferenceRoute:
+        return InferenceRoute("bedrock-runtime.us-east-1.amazonaws.com")
 
 
 @dataclass

@@ -17,16 +17,16 @@ def check(data: bytes, chunk: int = 7) -> DatasetReport:
     return validate_dataset(iter(chunks), PC)
 
 
-def codes(report: DatasetReport) -> list[tuple[int, str]]:
+def codes(report: DatasetReport) -> list[tuple[int | None, str]]:
     return [(e.line, e.code) for e in report.errors]
 
 
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (b"", [(0, ReasonCode.DATASET_EMPTY)]),
-        (b"\xef\xbb\xbf" + GOOD, [(0, ReasonCode.DATASET_BOM)]),
-        (gzip.compress(GOOD * 3), [(0, ReasonCode.DATASET_COMPRESSED_OR_BINARY)]),
+        (b"", [(None, ReasonCode.DATASET_EMPTY)]),  # file-level: no line
+        (b"\xef\xbb\xbf" + GOOD, [(None, ReasonCode.DATASET_BOM)]),
+        (gzip.compress(GOOD * 3), [(None, ReasonCode.DATASET_COMPRESSED_OR_BINARY)]),
         (GOOD + b"\n" + GOOD, [(2, ReasonCode.LINE_BLANK)]),
         (GOOD + b'{"prompt": "p", "completion": \n', [(2, ReasonCode.LINE_INVALID_JSON)]),
         (b'["prompt", "completion"]\n', [(1, ReasonCode.LINE_NOT_OBJECT)]),
@@ -38,7 +38,7 @@ def codes(report: DatasetReport) -> list[tuple[int, str]]:
         (GOOD + b'{"prompt": "\x00", "completion": "c"}\n', [(2, ReasonCode.DATASET_NUL_BYTE)]),
     ],
 )
-def test_bad_input_is_reported_with_its_code_and_line(data: bytes, expected: list[tuple[int, str]]) -> None:
+def test_bad_input_is_reported_with_its_code_and_line(data: bytes, expected: list[tuple[int | None, str]]) -> None:
     # Given a dataset with one kind of problem / When validated
     report = check(data)
     # Then it is rejected with that code at that line

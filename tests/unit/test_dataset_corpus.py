@@ -14,17 +14,36 @@ from typing import Any
 import pytest
 
 from secure_finetune.dataset import MAX_DEPTH, MAX_LINE_BYTES, DatasetRules, FileRole, record_count_problems, validate_dataset
-from secure_finetune.models import CustomizationType, DatasetFormat, find_model
+from secure_finetune.models import CustomizationType, DatasetFormat, InvalidPrompts, find_model
 from secure_finetune.reasons import ReasonCode
 
 BUCKET = "data-bucket"
 FT, CPT, DISTILL = CustomizationType.FINE_TUNING, CustomizationType.CONTINUED_PRE_TRAINING, CustomizationType.DISTILLATION
 
 
-def rules(model: str, kind: CustomizationType = FT, **changes: Any) -> DatasetRules:
-    teacher = changes.pop("teacher", None)
-    base = DatasetRules.for_run(find_model(model), kind, FileRole.TRAINING, media_bucket=BUCKET, teacher=teacher)
-    return replace(base, **changes)
+@dataclass(frozen=True)
+class Spec:
+    """What a case's rules were made from, so the same case runs through the CLI and the pipeline
+    (test_dataset_agreement.py): a registry model (with changes, e.g. a smaller byte limit) and type."""
+
+    model: str
+    kind: CustomizationType
+    teacher: str | None
+    model_changes: tuple[tuple[str, Any], ...] = ()
+    invalid_prompts: InvalidPrompts = "drop"
+
+
+ORIGIN: dict[DatasetRules, Spec] = {}
+
+
+def rules(
+    model: str, kind: CustomizationType = FT, teacher: str | None = None, invalid_prompts: InvalidPrompts = "drop", **model_changes: Any
+) -> DatasetRules:
+    spec = Spec(model, kind, teacher, tuple(sorted(model_changes.items())), invalid_prompts)
+    found = replace(find_model(model), **model_changes)
+    made = DatasetRules.for_run(found, kind, FileRole.TRAINING, media_bucket=BUCKET, teacher=teacher, invalid_prompts=invalid_prompts)
+    ORIGIN[made] = spec
+    return made
 
 
 LLAMA31 = rules("meta.llama3-1-8b-instruct-v1:0")
@@ -80,7 +99,13 @@ CASES = [
     Case("BOM", LLAMA31, b"\xef\xbb\xbf" + line(PC), ("DATASET_BOM",), "jsonlines.org: UTF-8 without BOM"),
     Case("gzip in disguise", LLAMA31, gzip.compress(line(PC) * 3), ("DATASET_COMPRESSED_OR_BINARY",), "REF GR-OBJ-05 magic bytes"),
     Case("UTF-16", LLAMA31, json.dumps(PC).encode("utf-16"), ("DATASET_COMPRESSED_OR_BINARY",), "REF 4.1: UTF-16/32 never accepted"),
-    Case("too large for the file role", replace(LLAMA31, max_bytes=40), line(PC) * 3, ("DATASET_TOO_LARGE",), "UG: train <= 1 GB (Titan)"),
+    Case(
+        "too large for the file role",
+        rules("meta.llama3-1-8b-instruct-v1:0", max_training_bytes=40),
+        line(PC) * 3,
+        ("DATASET_TOO_LARGE",),
+        "UG: train <= 1 GB (Titan)",
+    ),
     # ---- line-level
     Case("invalid UTF-8", LLAMA31, b'{"prompt": "\xff", "completion": "c"}\n', ("DATASET_NOT_UTF8",), "REF 4.1"),
     Case("raw NUL", LLAMA31, b'{"prompt": "a\x00", "completion": "c"}\n', ("DATASET_NUL_BYTE",), "REF 4.1"),
@@ -297,12 +322,35 @@ CASES = [
         (),
         "UG: Nova multi-turn",
     ),
+    # A prompt that does not conform is dropped with a PROMPT_DROPPED warning (not an error), as Bedrock
+    # drops it; only valid prompts count toward the run's minimum (test_dataset_agreement.py).
     Case(
-        "distillation multi-turn Llama",
+        "distillation multi-turn Llama dropped",
         DISTILL_LLAMA,
         line(conv(("user", text("a")), ("assistant", text("b")), ("user", text("c")))),
+        (),
+        "UG distillation-data-prep-option-1: Llama single-turn; aws-samples distillation validator: dropped",
+    ),
+    Case(
+        "distillation multi-turn Llama rejected",
+        rules("meta.llama3-1-8b-instruct-v1:0", DISTILL, teacher="meta.llama3-1-405b-instruct-v1:0", invalid_prompts="reject"),
+        line(conv(("user", text("a")), ("assistant", text("b")), ("user", text("c")))),
         ("SCHEMA_MISMATCH",),
-        "UG: Llama single-turn",
+        "profile distillation_invalid_prompts = reject",
+    ),
+    Case(
+        "distillation other schemaVersion rejected",
+        rules("amazon.nova-lite-v1:0", DISTILL, teacher="amazon.nova-pro-v1:0", invalid_prompts="reject"),
+        line({**conv(("user", text("a"))), "schemaVersion": "bedrock-conversation-2023"}),
+        ("SCHEMA_MISMATCH",),
+        "a non-standard schemaVersion does not conform (Bedrock drops it)",
+    ),
+    Case(
+        "distillation image prompt rejected",
+        rules("amazon.nova-lite-v1:0", DISTILL, teacher="amazon.nova-pro-v1:0", invalid_prompts="reject"),
+        line(conv(("user", [*text("Which part?"), image()]))),
+        ("SCHEMA_MISMATCH",),
+        "UG distillation-prepare-datasets: text-to-text only",
     ),
 ]
 
@@ -391,3 +439,62 @@ def test_the_validation_split_is_deterministic_capped_and_loses_no_line() -> Non
     assert b"".join(ln for _, ln in first) == data
     capped = [ln for role, ln in split_lines(iter([data]), 0.1, 5) if role is FileRole.VALIDATION]
     assert len(capped) == 5
+
+
+# ---------------------------------------------------------------- distillation as Bedrock does it
+
+SOME_PROMPT = conv(("user", text("Where is order 88-1234?")))
+MULTI_TURN = conv(("user", text("a")), ("assistant", text("b")), ("user", text("c")))
+
+
+def test_non_conforming_distillation_prompts_are_dropped_with_a_warning_per_line() -> None:
+    data = line(SOME_PROMPT) * 3 + line(MULTI_TURN) + line({**SOME_PROMPT, "schemaVersion": "v2"}) + line(SOME_PROMPT)
+    report = validate_dataset(iter([data]), DISTILL_LLAMA)
+    assert report.accepted and report.records == 4  # only valid prompts count
+    assert report.warnings_by_code == {"PROMPT_DROPPED": 2, "DUPLICATE_RECORD": 3}
+    assert [(w.line, w.code) for w in report.warnings if w.code == "PROMPT_DROPPED"] == [(4, "PROMPT_DROPPED"), (5, "PROMPT_DROPPED")]
+    assert all("v2" not in w.message for w in report.warnings)  # content-free: the value is not echoed
+
+
+def test_only_valid_prompts_count_toward_the_minimum() -> None:
+    from secure_finetune.dataset import judge_run
+
+    llama = find_model("meta.llama3-1-8b-instruct-v1:0")
+    enough = validate_dataset(iter([line(SOME_PROMPT) * 100 + line(MULTI_TURN) * 5]), DISTILL_LLAMA)
+    assert judge_run(llama, DISTILL, {FileRole.TRAINING: enough}).accepted
+    short = validate_dataset(iter([line(SOME_PROMPT) * 99 + line(MULTI_TURN) * 5]), DISTILL_LLAMA)
+    verdict = judge_run(llama, DISTILL, {FileRole.TRAINING: short})
+    assert short.accepted and not verdict.accepted and verdict.codes == {"TOO_FEW_RECORDS": 1}
+    assert verdict.run_problems[0][1] == "99 valid prompts (5 dropped); distillation needs at least 100 valid prompts"
+
+
+def test_a_file_whose_every_prompt_has_another_schema_version_is_rejected_zero_valid_prompts() -> None:
+    nova = find_model("amazon.nova-lite-v1:0")
+    from secure_finetune.dataset import judge_run
+
+    report = validate_dataset(iter([line({**SOME_PROMPT, "schemaVersion": "bedrock-conversation-2023"}) * 150]), DISTILL_NOVA)
+    assert report.records == 0 and report.warnings_by_code["PROMPT_DROPPED"] == 150
+    verdict = judge_run(nova, DISTILL, {FileRole.TRAINING: report})
+    assert str(verdict.reason) == "DATASET_INVALID:TOO_FEW_RECORDS"
+
+
+def test_reject_mode_rejects_the_file_for_one_non_conforming_prompt() -> None:
+    strict = rules("meta.llama3-1-8b-instruct-v1:0", DISTILL, teacher="meta.llama3-1-405b-instruct-v1:0", invalid_prompts="reject")
+    report = validate_dataset(iter([line(SOME_PROMPT) * 200 + line(MULTI_TURN)]), strict)
+    assert not report.accepted and report.errors_by_code == {"SCHEMA_MISMATCH": 1} and "PROMPT_DROPPED" not in report.warnings_by_code
+
+
+def test_the_single_turn_rule_binds_the_student_as_well_as_the_teacher() -> None:
+    # [UG distillation-data-prep-option-1]: Anthropic and Meta Llama models take single-turn prompts only.
+    nova_teacher = "amazon.nova-pro-v1:0"  # multi-turn itself: the Llama student still decides
+    llama = DatasetRules.for_run(find_model("meta.llama3-2-1b-instruct-v1:0"), DISTILL, FileRole.TRAINING, BUCKET, teacher=nova_teacher)
+    nova = DatasetRules.for_run(find_model("amazon.nova-micro-v1:0"), DISTILL, FileRole.TRAINING, BUCKET, teacher=nova_teacher)
+    assert llama.single_turn and not nova.single_turn
+    assert not DatasetRules.for_run(find_model("meta.llama3-2-1b-instruct-v1:0"), FT, FileRole.TRAINING, BUCKET).single_turn
+    assert validate_dataset(iter([line(MULTI_TURN)]), llama).warnings_by_code == {"PROMPT_DROPPED": 1}
+
+
+def test_a_dropped_prompt_is_still_scanned_for_secrets() -> None:
+    leaked = conv(("user", text("key AKIAIOSFODNN7EXAMPLE")), ("assistant", text("b")), ("user", text("c")))
+    report = validate_dataset(iter([line(leaked)]), DISTILL_LLAMA)
+    assert report.errors_by_code == {"SENSITIVE_DATA": 1}

@@ -23,7 +23,7 @@ def check(data: bytes, fmt: DatasetFormat, chunk: int) -> None:
     assert report.bytes == len(data)
     assert report.accepted is (report.error_count == 0)
     assert report.error_count == sum(report.errors_by_code.values())
-    assert all(e.line >= 0 and 0 <= e.byte_offset <= len(data) for e in report.errors)
+    assert all((e.line is None or e.line >= 1) and 0 <= e.byte_offset <= len(data) for e in report.errors)
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)

@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 from secure_finetune.adapters.clients import client
 from secure_finetune.adapters.evidence import EvidenceReader
 from secure_finetune.guardrails import PRE_LAUNCH_CHECKS, Evidence, NetworkEvidence, Status, evaluate
-from tests.unit.test_guardrails import good
+from tests.unit.test_guardrails import KMS_ENDPOINT_POLICY, good
 from tests.unit.test_guardrails_malware import GUARDDUTY_ROLE, ONLY_GUARDDUTY_TAGS, scanned
 
 ACCOUNT, OTHER = "111122223333", "444455556666"
@@ -71,6 +71,7 @@ def stub_network(ec2: Stubber, *, prefix_list_error: bool = False) -> None:
         "State": "available",
         "PrivateDnsEnabled": True,
         "Groups": [{"GroupId": "sg-kms", "GroupName": "kms"}],
+        "PolicyDocument": json.dumps(KMS_ENDPOINT_POLICY),
     }
     ec2.add_response("describe_vpc_endpoints", {"VpcEndpoints": [kms_endpoint]}, endpoint_filters("kms", "Interface"))
     s3_endpoint = {
@@ -104,6 +105,10 @@ def stub_network(ec2: Stubber, *, prefix_list_error: bool = False) -> None:
         {"SecurityGroups": [default]},
         {"Filters": [{"Name": "vpc-id", "Values": ["vpc-1"]}, {"Name": "group-name", "Values": ["default"]}]},
     )
+    flow_log = {"FlowLogId": "fl-1", "ResourceId": "vpc-1", "FlowLogStatus": "ACTIVE", "TrafficType": "ALL"}
+    ec2.add_response(
+        "describe_flow_logs", {"FlowLogs": [flow_log]}, {"Filters": [{"Name": "resource-id", "Values": ["vpc-1", "subnet-1"]}]}
+    )
     if prefix_list_error:
         ec2.add_client_error("get_managed_prefix_list_entries", service_error_code="UnauthorizedOperation", http_status_code=403)
     else:  # two pages; the S3 list of the gateway endpoint's route is not read: that route's target decides
@@ -135,6 +140,7 @@ def test_the_network_reads_resolve_prefix_lists_route_targets_referenced_groups_
     network = read_network()
     assert network.prefix_lists == {"pl-corp": ["0.0.0.0/1", "128.0.0.0/1"]}
     assert network.endpoint_types == {"vpce-kms": "Interface", "vpce-s3": "Gateway", "vpce-gwlb": "GatewayLoadBalancer"}
+    assert network.flow_logs == [{"FlowLogId": "fl-1", "ResourceId": "vpc-1", "FlowLogStatus": "ACTIVE", "TrafficType": "ALL"}]
     assert network.referenced_groups == {"sg-peer": {"OwnerId": ACCOUNT, "VpcId": "vpc-1"}}
     assert network.vpc is not None and network.vpc["CidrBlocks"] == ["10.0.0.0/16", "10.1.0.0/16"]
     assert network.s3_endpoints is not None and network.s3_endpoints[0]["PolicyDocument"] == S3_POLICY

@@ -23,6 +23,18 @@ from secure_finetune.guardrails import (
 
 ACCOUNT, REGION, BUCKET = "111122223333", "us-east-1", "data-bucket"
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k1"
+# the template's KMS endpoint policy: the data key only, this account's principals only
+KMS_ENDPOINT_POLICY = {
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant"],
+            "Resource": KEY,
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}},
+        }
+    ]
+}
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/s-bedrock-job"
 LAUNCHER = f"arn:aws:iam::{ACCOUNT}:role/s/s-PipelineFunctionRole-x"
 SHA = "ab" * 32
@@ -168,7 +180,9 @@ def good() -> dict[str, Any]:
                     },
                 }
             ],
-            "kms_endpoints": [{"State": "available", "PrivateDnsEnabled": True, "Groups": [{"GroupId": "sg-kms"}]}],
+            "kms_endpoints": [
+                {"State": "available", "PrivateDnsEnabled": True, "Groups": [{"GroupId": "sg-kms"}], "PolicyDocument": KMS_ENDPOINT_POLICY}
+            ],
             "security_groups": {
                 "sg-job": {
                     "GroupId": "sg-job",
@@ -355,6 +369,9 @@ BREAKS = [
     ("GR-NET-05", "network.s3_endpoints.0.PolicyDocument", {"Statement": [S3_ALL]}),
     ("GR-NET-06", "network.kms_endpoints.0.PrivateDnsEnabled", False),
     ("GR-NET-06", "network.vpc.EnableDnsHostnames", False),
+    ("GR-NET-06", "network.kms_endpoints.0.PolicyDocument", {}),  # no policy: AWS's default, every key
+    ("GR-NET-06", "network.kms_endpoints.0.PolicyDocument.Statement.0.Resource", "*"),
+    ("GR-NET-06", "network.kms_endpoints.0.PolicyDocument.Statement.0.Condition", {}),  # any account's principals
     (
         "GR-NET-07",
         "network.security_groups.sg-job.IpPermissions",
@@ -458,6 +475,7 @@ def warn_good() -> dict[str, Any]:
     for index, subnet in enumerate(data["network"]["subnets"]):
         subnet.update(AvailabilityZone=f"us-east-1{'ab'[index]}", AvailableIpAddressCount=4000)
     data["network"]["default_security_group"] = {"GroupId": "sg-default", "IpPermissions": [], "IpPermissionsEgress": []}
+    data["network"]["flow_logs"] = [{"ResourceId": "vpc-1", "FlowLogStatus": "ACTIVE", "TrafficType": "ALL"}]
     data["service_role"]["tags"] = {"pipeline": "finetune"}
     return data
 
@@ -486,6 +504,8 @@ def test_the_secure_setup_raises_no_warning() -> None:
         ("GR-NET-02", "network.subnets.1.AvailabilityZone", "us-east-1a"),
         ("GR-NET-03", "network.subnets.0.AvailableIpAddressCount", 3),
         ("GR-NET-08", "network.default_security_group.IpPermissionsEgress", [{"IpProtocol": "-1"}]),
+        ("GR-NET-10", "network.flow_logs", []),
+        ("GR-NET-10", "network.flow_logs.0.FlowLogStatus", "INACTIVE"),
         ("GR-IAM-06", "service_role.tags", {}),
     ],
 )

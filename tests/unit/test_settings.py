@@ -77,3 +77,13 @@ def test_the_deployed_profiles_file_is_valid_and_has_a_default() -> None:
     catalog = load_catalog(ROOT / "config" / "profiles.toml")
     assert "default" in catalog.profiles
     assert catalog.version
+
+
+def test_distillation_invalid_prompts_defaults_to_drop_and_takes_reject_only() -> None:
+    base = {"base_model": "amazon.nova-lite-v1:0", "customization_type": "DISTILLATION", "teacher_model": "amazon.nova-pro-v1:0"}
+    catalog = ProfileCatalog.model_validate({"version": "v", "profiles": {"default": base}})
+    assert resolve_settings(catalog, None, {}, LIMITS).distillation_invalid_prompts == "drop"
+    strict = ProfileCatalog.model_validate({"version": "v", "profiles": {"default": {**base, "distillation_invalid_prompts": "reject"}}})
+    assert resolve_settings(strict, None, {}, LIMITS).distillation_invalid_prompts == "reject"
+    with pytest.raises(ValueError, match="distillation_invalid_prompts"):
+        ProfileCatalog.model_validate({"version": "v", "profiles": {"default": {**base, "distillation_invalid_prompts": "ignore"}}})

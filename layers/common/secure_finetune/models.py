@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 
 class CustomizationType(StrEnum):
@@ -27,6 +28,11 @@ class DatasetFormat(StrEnum):
     CONTINUED_PRETRAINING = "input"  # {"input": str}
     IMAGE_CAPTION = "image-ref-caption"  # {"image-ref": "s3://...", "caption": str}
     DISTILLATION_PROMPTS = "distillation-prompts"  # conversation schema, assistant turn optional
+
+
+# What becomes of a distillation prompt that does not conform: Bedrock drops it ("drop"); a profile may
+# reject the file instead ("reject"). See settings.Profile.distillation_invalid_prompts.
+InvalidPrompts = Literal["drop", "reject"]
 
 
 @dataclass(frozen=True)
@@ -148,7 +154,10 @@ _EMBED_HP = {
 }
 
 _LLAMA_RECORDS = RecordBounds(min_total=100, max_total=10_000)  # train+val sum, adjustable quota
-_DISTILL_RECORDS = RecordBounds(max_total=15_000)  # [UG distillation-data-prep-option-2]
+# At most 15K prompts [UG distillation-data-prep-option-2]; at least 100 *valid* prompts ("Invalid prompts
+# that do not conform to the format will be dropped"): AWS's distillation validator, aws-samples/
+# amazon-bedrock-samples custom-models/model_distillation/dataset-validation (README, MIN_NUM_PROMPTS).
+_DISTILL_RECORDS = RecordBounds(min_total=100, max_total=15_000)
 _NOVA_RECORDS = RecordBounds(min_total=8, max_total=20_000)  # [NOVA fine-tune-prepare-data-understanding]
 # [UG model-customization-prepare] Llama 3.2 vision: gif/jpeg/png/webp, <= 10 MB, 10-8192 px per side.
 _LLAMA_IMAGES = MediaRules(image_formats=("gif", "jpeg", "png", "webp"), max_image_bytes=10 * MB, min_side_px=10, max_side_px=8192)

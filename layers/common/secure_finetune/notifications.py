@@ -17,7 +17,8 @@ JOB_FINISHED           job_arn, output_model_arn, final_training_loss, next_step
 JOB_FAILED             reason, job_arn
 APPROVAL_NEEDED        model_units, ttl_hours, hourly and TTL cost, approve_link, expires_at
 THROUGHPUT_READY       model_arn (the throughput or the deployment), model_units, delete_at,
-                       hourly cost, smoke test, example_call, report
+                       hourly cost, smoke test, private_endpoint (the bedrock-runtime endpoint's
+                       DNS name), example_call (through that endpoint), report
 TTL_WARNING            model_arn, delete_at
 TORN_DOWN              model_arn, why
 TEARDOWN_FAILED        model_arn, why, error (its code), retry_at (none when no
@@ -69,7 +70,7 @@ class MilestoneEvent(BaseModel):
 
 class LineError(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-    line: int
+    line: int | Literal["file"]  # "file": a problem of the file or the run as a whole (it has no line)
     code: str
 
 
@@ -139,6 +140,8 @@ class ModelReady(MilestoneEvent):
     delete_at: str | None = None  # None: kept until `finetune teardown`
     estimated_hourly_cost_usd: float | None = None
     smoke_test: str = ""  # e.g. "passed 1/1, slowest 412 ms"
+    # The bedrock-runtime interface endpoint's DNS name (PrivateInference on): the example call goes through it.
+    private_endpoint: str = ""
     example_call: str = ""
     report: str = ""
 
@@ -213,7 +216,8 @@ _TITLES = {
 CONTENT_FREE_FIELD = re.compile(
     r"^(milestone|run_id|profile|dataset|reason|step|error_count|first_errors|failed|report|job_arn|base_model|"
     r"customization_type|output_model_arn|model_arn|model_units|ttl_hours|delete_at|expires_at|approve_link|"
-    r"example_call|smoke_test|why|error|retry_at|delete_by_hand|final_training_loss|next_step|failure_message|estimated_[a-z_]+_usd)$"
+    r"example_call|private_endpoint|smoke_test|why|error|retry_at|delete_by_hand|final_training_loss|next_step|failure_message|"
+    r"estimated_[a-z_]+_usd)$"
 )
 
 

@@ -12,11 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .approval import ApprovalRecord, Decision, Summary
 from .notifications import MilestoneEvent
 from .runs import RunChanges, RunRecord, RunStatus, Step
+
+if TYPE_CHECKING:  # the guardrail models load with the catalogue, not with every handler
+    from .guardrails.evidence import Evidence
 
 # ---------------------------------------------------------------- typed views of Bedrock resources
 
@@ -166,6 +169,53 @@ class InferenceService(Protocol):
     """Bedrock runtime: one Converse turn on a deployed model (the smoke test)."""
 
     def converse(self, model_arn: str, prompt: str, max_tokens: int = 64) -> tuple[str, int]: ...
+    def route(self) -> InferenceRoute: ...
+
+
+# ---------------------------------------------------------------- inference over PrivateLink (issue 16)
+
+
+@dataclass(frozen=True)
+class InferenceRoute:
+    """The hostname a runtime client calls and what the resolver answered for it where the client runs (inside a
+    VPC with the bedrock-runtime endpoint's private DNS: the endpoint's private addresses)."""
+
+    hostname: str
+    addresses: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PrivateAnswer:
+    """One prompt through the private path: whether and how fast it was answered, never the text."""
+
+    answered: bool
+    latency_ms: int
+    answer_chars: int | None = None
+    error: str | None = None  # the exception's class name when the call failed
+
+
+@dataclass(frozen=True)
+class PrivateAnswers:
+    answers: tuple[PrivateAnswer, ...]
+    route: InferenceRoute
+
+
+@dataclass(frozen=True)
+class RuntimeEndpoint:
+    """A bedrock-runtime interface endpoint (``DescribeVpcEndpoints`` + its network interfaces' addresses)."""
+
+    endpoint_id: str
+    state: str
+    private_dns: bool
+    dns_name: str | None  # the endpoint-specific regional name, e.g. vpce-0a1b-c2d3.bedrock-runtime.<region>.vpce.amazonaws.com
+    addresses: tuple[str, ...] = ()
+
+
+class PrivateInferenceService(Protocol):
+    """Inference from inside the VPC: the in-VPC function asks, the bedrock-runtime interface endpoint carries it."""
+
+    def converse(self, run_id: str, model_arn: str, prompts: tuple[str, ...], max_tokens: int = 64) -> PrivateAnswers: ...
+    def endpoint(self, endpoint_id: str) -> RuntimeEndpoint | None: ...
 
 
 class Workflow(Protocol):
@@ -209,3 +259,32 @@ class ApprovalLinks(Protocol):
     def get(self, digest: str) -> ApprovalRecord | None: ...
     def decide(self, digest: str, decision: Decision, now: int, decided_by: dict[str, str]) -> ApprovalRecord: ...
     def reopen(self, digest: str, decided_at: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class EvidenceRequest:
+    """What the pre-launch guardrails judge for one run: the stack's resources and the run's own."""
+
+    bucket: str
+    event_bucket: str
+    key_arn: str
+    subnet_ids: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
+    service_role_arn: str
+    launcher_role_arn: str | None
+    object_key: str
+    version_id: str
+    event_etag: str
+    event_size: int
+    base_model: str
+    customization_type: str
+    validation_report_key: str | None
+    dataset_sha256: str | None
+    malware_scan_enabled: bool
+    job_request: dict[str, Any] | None
+
+
+class EvidenceSource(Protocol):
+    """Live evidence (S3, KMS, EC2, IAM, Access Analyzer, Bedrock); what it cannot read is None (UNKNOWN)."""
+
+    def gather(self, request: EvidenceRequest) -> Evidence: ...

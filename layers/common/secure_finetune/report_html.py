@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
+from .deployment.use import example_call, private_endpoint
 from .guardrails.framework import Finding, Status
 from .notifications import label, number_text, shown
 from .ports import DataBucketPort
@@ -62,6 +63,7 @@ def render_run_report(documents: RunReports, *, run_id: str) -> str:
         ("Costs", _costs(documents)),
         ("Deployment", _deployment(documents.deployment)),
         ("Smoke test", _smoke(documents.smoke)),
+        ("Use the model", _use(documents)),
     )
     body = "".join(
         f'<section aria-labelledby="s{i}"><h2 id="s{i}">{title}</h2>{html}</section>' for i, (title, html) in enumerate(sections)
@@ -148,8 +150,8 @@ def _dataset(validation: ValidationDocument | None) -> str:
         warnings = [(p.line, p.code, p.message) for p in report.warnings]
         html += _problems(f"{role.value}: errors", errors, report.errors_by_code, report.error_count)
         html += _problems(f"{role.value}: warnings", warnings, report.warnings_by_code, report.warning_count)
-    # A run problem has no line; the table has always listed it as line 0 (the run as a whole).
-    return html + _problems("Whole run", [(0, p.code, p.message) for p in validation.run_problems], {}, None)
+    # A run problem has no line: it is listed as file-level (the run as a whole), like a file's own.
+    return html + _problems("Whole run", [(None, p.code, p.message) for p in validation.run_problems], {}, None)
 
 
 def _guardrails(docs: RunReports) -> str:
@@ -226,7 +228,33 @@ def _smoke(smoke: SmokeReport | None) -> str:
         head = "".join(f'<th scope="col">{_e(label(c))}</th>' for c in columns)
         body = "".join("<tr>" + "".join(f"<td>{_value(row.get(c), c)}</td>" for c in columns) + "</tr>" for row in rows)
         html += f"<table><caption>Results</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    if smoke.path is not None:  # which way the prompts went: ids, names and addresses
+        html += _facts(_stored_order(smoke.path.wire())).replace("<table>", "<table><caption>Route</caption>", 1)
     return html or '<p class="missing">no smoke test figures</p>'
+
+
+def _use(docs: RunReports) -> str:
+    """The seed's last step: how an application calls the model, through the stack's bedrock-runtime endpoint."""
+    deployment, smoke = docs.deployment, docs.smoke
+    if deployment is None or deployment.deployment is None:
+        return NOT_REACHED
+    arn = deployment.deployment.arn
+    parts = arn.split(":")
+    region = parts[3] if len(parts) > 3 else ""  # the ARN's region (a malformed ARN: none)
+    endpoint = private_endpoint(smoke)
+    if endpoint is None:
+        call = _e(example_call(arn, region))
+        return f"<p>Through Bedrock's public regional endpoint (no private path was tested):</p><pre><code>{call}</code></pre>"
+    python = (
+        f'boto3.client("bedrock-runtime", region_name="{region}", endpoint_url="https://{endpoint}")'
+        f'.converse(modelId="{arn}", messages=[{{"role": "user", "content": [{{"text": "Hello"}}]}}])'
+    )
+    return (
+        f"<p>From inside the VPC (or any network routed to it), through the bedrock-runtime interface endpoint "
+        f"<code>{_e(endpoint)}</code>. Inside the VPC its private DNS also answers the regional hostname, so an SDK "
+        f"with no endpoint URL takes the same path.</p><pre><code>{_e(example_call(arn, region, endpoint))}</code></pre>"
+        f"<pre><code>{_e(python)}</code></pre>"
+    )
 
 
 # ---------------------------------------------------------------- pieces
@@ -265,17 +293,19 @@ def _finding_rows(findings: list[Finding]) -> str:
     return body
 
 
-def _problems(title: str, problems: list[tuple[int, str, str]], by_code: Mapping[str, int], total: int | None) -> str:
-    """``(line, code, message)`` problems: the counts by code, the first by line, how many more."""
+def _problems(title: str, problems: list[tuple[int | None, str, str]], by_code: Mapping[str, int], total: int | None) -> str:
+    """``(line, code, message)`` problems: the counts by code, the first by line (file-level ones, without
+    a line, first), how many more."""
     if not problems and not by_code:
         return ""
     html = f"<h3>{_e(title)}</h3>"
     if by_code:
         html += "<p>By code: " + ", ".join(f"<code>{_e(code)}</code>: {_value(n)}" for code, n in _stored_order(by_code).items()) + "</p>"
     if problems:
-        first = sorted(problems, key=lambda problem: problem[0])[:_SHOWN_PROBLEMS]
+        first = sorted(problems, key=lambda problem: -1 if problem[0] is None else problem[0])[:_SHOWN_PROBLEMS]
         rows = "".join(
-            f"<tr><td>{_value(line)}</td><td><code>{_e(code)}</code></td><td>{_e(message)}</td></tr>" for line, code, message in first
+            f"<tr><td>{'file' if line is None else _value(line)}</td><td><code>{_e(code)}</code></td><td>{_e(message)}</td></tr>"
+            for line, code, message in first
         )
         html += (
             f'<table><caption>First problems by line</caption><thead><tr><th scope="col">Line</th><th scope="col">Code</th>'

@@ -191,6 +191,24 @@ class SmokeAnswer(_Part):
     latency_ms: int
 
 
+class InferencePath(_Part):
+    """Which way the smoke test's prompts went, as the in-VPC function saw it and EC2 describes the endpoint.
+
+    ``private``: the stack's PrivateInference is on, so the calls were made from inside the VPC;
+    ``through_endpoint``: the hostname the client used resolved there to addresses of the endpoint's network
+    interfaces, and nothing else. Ids, names and addresses only."""
+
+    private: bool
+    hostname: str = ""  # the hostname the runtime client called (the regional bedrock-runtime name)
+    addresses: tuple[str, ...] = ()  # what it resolved to inside the VPC
+    endpoint_id: str | None = None
+    endpoint_dns_name: str | None = None  # the endpoint-specific name (works without private DNS too)
+    endpoint_addresses: tuple[str, ...] = ()  # the endpoint's network interfaces' private addresses
+    private_dns: bool | None = None
+    through_endpoint: bool = False
+    function: str | None = None  # the in-VPC function that made the calls
+
+
 class SmokeReport(Report):
     step = Step.SMOKE
 
@@ -199,6 +217,7 @@ class SmokeReport(Report):
     slowest_ms: int
     results: tuple[SmokeAnswer, ...]
     kept: bool  # the throughput or deployment stays (passed, or keep_on_smoke_failure)
+    path: InferencePath | None = None  # None: a report written before the private path existed
 
 
 # ---------------------------------------------------------------- writing and reading

@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from .models import CustomizationType, UnknownModel, find_model, find_teacher, hyperparameter_problems
+from .models import CustomizationType, InvalidPrompts, UnknownModel, find_model, find_teacher, hyperparameter_problems
 from .reasons import Reason, ReasonCode, RunRejected
 
 DEFAULT_PROFILE = "default"
@@ -76,6 +76,12 @@ class Profile(_Model):
     # Without an x.validation.jsonl, carve this fraction of the records into a validation set.
     validation_split: Annotated[float, Field(ge=0, le=0.5)] = 0
     metrics_gate: MetricsGate = MetricsGate()
+    # Distillation only: prompts that do not conform to the format are dropped, each with a warning,
+    # and only valid prompts count toward the minimum, as Bedrock does ("drop"); "reject" rejects the
+    # file for any one of them. Source: AWS's distillation validator ("Invalid prompts that do not
+    # conform to the format will be dropped"), aws-samples/amazon-bedrock-samples
+    # custom-models/model_distillation/dataset-validation; [UG distillation-data-prep-option-1].
+    distillation_invalid_prompts: InvalidPrompts = "drop"
 
     @field_validator("base_model")
     @classmethod
@@ -136,6 +142,7 @@ class RunSettings(_Model):
     sensitive_data: SensitiveDataPolicy
     validation_split: float
     metrics_gate: MetricsGate
+    distillation_invalid_prompts: InvalidPrompts = "drop"
     overrides: tuple[str, ...]  # tag keys that changed a setting, for the report
 
 

@@ -10,14 +10,26 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TypeVar
 
-from .config import BucketSettings, JobSlotSettings, NotifySettings, ScheduleSettings, Settings, TableSettings, WorkflowSettings
+from .config import (
+    BucketSettings,
+    Identity,
+    JobSlotSettings,
+    NotifySettings,
+    PrivateInferenceSettings,
+    ScheduleSettings,
+    Settings,
+    TableSettings,
+    WorkflowSettings,
+)
 from .ports import (
     ApprovalLinks,
     CustomizationService,
     DataBucketPort,
+    EvidenceSource,
     InferenceService,
     JobSlotsPort,
     Notifier,
+    PrivateInferenceService,
     RunStore,
     TeardownSchedules,
     Workflow,
@@ -72,6 +84,12 @@ class Dependencies:
         return BedrockRuntime()
 
     @cached_property
+    def private_inference(self) -> PrivateInferenceService:
+        from .adapters.private_inference import PrivateConverse
+
+        return PrivateConverse(self.settings(PrivateInferenceSettings).private_converse_function or "")
+
+    @cached_property
     def machine(self) -> Workflow:
         from .adapters.stepfunctions import StateMachine
 
@@ -106,6 +124,13 @@ class Dependencies:
 
         found = self.settings(ScheduleSettings)
         return TeardownScheduler(found.teardown_function_arn, found.scheduler_role_arn)
+
+    @cached_property
+    def evidence(self) -> EvidenceSource:
+        from .adapters.evidence import EvidenceReader
+
+        identity = self.settings(Identity)
+        return EvidenceReader(identity.account, identity.region)
 
     @cached_property
     def approvals(self) -> ApprovalLinks:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import random
+import socket
 import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-from ..ports import Deployment, JobStatus, Throughput, TrainingJob
+from ..ports import Deployment, InferenceRoute, JobStatus, Throughput, TrainingJob
 from ..service_errors import AlreadyExists, Invalid, NotFound, ServiceError, Throttled
 from .clients import client
 
@@ -158,11 +160,25 @@ class BedrockRuntime:
         self.read_timeout_seconds = read_timeout_seconds
         self._runtime: Any = None  # made on first use: only the smoke test pays for it
 
+    def _client(self) -> Any:
+        if self._runtime is None:
+            # The regional hostname, as in AWS: inside the VPC the endpoint's private DNS answers it with the
+            # bedrock-runtime interface endpoint's addresses (no endpoint_url, no special client).
+            self._runtime = client("bedrock-runtime", total_attempts=2, read_timeout=self.read_timeout_seconds)
+        return self._runtime
+
+    def route(self) -> InferenceRoute:
+        """The hostname this client calls and what the resolver where it runs answers for it (nothing: unresolved)."""
+        hostname = urlsplit(self._client().meta.endpoint_url).hostname or ""
+        try:
+            found = socket.getaddrinfo(hostname, 443, proto=socket.IPPROTO_TCP)
+        except OSError:
+            return InferenceRoute(hostname)
+        return InferenceRoute(hostname, tuple(sorted({str(info[4][0]) for info in found})))
+
     def converse(self, model_arn: str, prompt: str, max_tokens: int = 64) -> tuple[str, int]:
         """(answer text, latency ms). The text stays in memory: it is measured, never logged."""
-        if self._runtime is None:
-            self._runtime = client("bedrock-runtime", total_attempts=2, read_timeout=self.read_timeout_seconds)
-        response = self._runtime.converse(
+        response = self._client().converse(
             modelId=model_arn,
             messages=[{"role": "user", "content": [{"text": prompt}]}],
             inferenceConfig={"maxTokens": max_tokens},

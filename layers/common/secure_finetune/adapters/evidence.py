@@ -31,6 +31,7 @@ from ..guardrails import (
     access_probes,
 )
 from ..observability import logger
+from ..ports import EvidenceRequest
 from ..reports import ValidationDocument, parse_report
 from ..service_errors import ServiceError, error_code
 from .clients import client
@@ -155,6 +156,9 @@ class EvidenceReader:
     def __init__(self, account: str, region: str) -> None:
         self.account = account
         self.region = region
+
+    def gather(self, request: EvidenceRequest) -> Evidence:
+        return gather_evidence(self, request)
 
     # ---------------------------------------------------------------- pieces
     def caller_account(self) -> str | None:
@@ -306,6 +310,11 @@ class EvidenceReader:
             filters = [{"Name": "vpc-id", "Values": [str(vpc_id)]}, {"Name": "group-name", "Values": ["default"]}]
             return dict(ec2.describe_security_groups(Filters=filters)["SecurityGroups"][0])
 
+        def flow_logs() -> list[dict[str, Any]]:
+            resources = [str(vpc_id), *(s["SubnetId"] for s in subnets or [])]
+            pages = ec2.get_paginator("describe_flow_logs").paginate(Filters=[{"Name": "resource-id", "Values": resources}])
+            return [log for page in pages for log in page.get("FlowLogs", [])]
+
         kms_endpoints = _read("DescribeVpcEndpoints(kms)", lambda: endpoints("kms", "Interface")) if vpc_id else None
         s3_endpoints = _read("DescribeVpcEndpoints(s3)", lambda: endpoints("s3", None)) if vpc_id else None
         tables = _read("DescribeRouteTables", route_tables)
@@ -324,6 +333,7 @@ class EvidenceReader:
             kms_endpoints=kms_endpoints,
             security_groups=security_groups,
             default_security_group=_read("DescribeSecurityGroups(default)", default_group) if vpc_id else None,
+            flow_logs=_read("DescribeFlowLogs", flow_logs) if vpc_id else None,
             prefix_lists=_read("GetManagedPrefixListEntries", lambda: _prefix_lists(ec2, open_routes, permissions)),
             endpoint_types=endpoint_types,
             referenced_groups=_read(
@@ -460,46 +470,28 @@ def _with_malware_plan(reader: EvidenceReader, evidence: BucketEvidence, scannin
     return evidence.model_copy(update={"malware_protection": reader.malware_protection(evidence.name)}) if scanning else evidence
 
 
-def gather_evidence(
-    reader: EvidenceReader,
-    *,
-    bucket: str,
-    event_bucket: str,
-    key_arn: str,
-    subnet_ids: tuple[str, ...],
-    security_group_ids: tuple[str, ...],
-    service_role_arn: str,
-    launcher_role_arn: str | None,
-    object_key: str,
-    version_id: str,
-    event_etag: str,
-    event_size: int,
-    base_model: str,
-    customization_type: str,
-    validation_report_key: str | None,
-    dataset_sha256: str | None,
-    malware_scan_enabled: bool,
-    job_request: dict[str, Any] | None,
-) -> Evidence:
+def gather_evidence(reader: EvidenceReader, request: EvidenceRequest) -> Evidence:
+    """The pre-launch evidence for one run (``EvidenceReader.gather``, the port the step calls)."""
+    r = request
     return Evidence(
         account=reader.account,
         region=reader.region,
         caller_account=reader.caller_account(),
-        bucket_name=bucket,
-        event_bucket=event_bucket,
-        expected_key_arn=key_arn,
-        subnet_ids=subnet_ids,
-        security_group_ids=security_group_ids,
-        object=reader.object(bucket, object_key, version_id, event_etag, event_size),
-        bucket=_with_malware_plan(reader, reader.bucket(bucket), malware_scan_enabled),
-        key=reader.key(key_arn),
-        network=reader.network(subnet_ids, security_group_ids),
-        service_role=reader.role(service_role_arn, access_probes(bucket, key_arn)),
-        launcher_role=reader.role(launcher_role_arn, validate=True) if launcher_role_arn else None,
-        foundation_model=reader.foundation_model(base_model),
-        customization_type=customization_type,
-        validation=reader.validator_report(bucket, validation_report_key) if validation_report_key else None,
-        dataset_sha256=dataset_sha256,
-        malware_scan_enabled=malware_scan_enabled,
-        job_request=job_request,
+        bucket_name=r.bucket,
+        event_bucket=r.event_bucket,
+        expected_key_arn=r.key_arn,
+        subnet_ids=r.subnet_ids,
+        security_group_ids=r.security_group_ids,
+        object=reader.object(r.bucket, r.object_key, r.version_id, r.event_etag, r.event_size),
+        bucket=_with_malware_plan(reader, reader.bucket(r.bucket), r.malware_scan_enabled),
+        key=reader.key(r.key_arn),
+        network=reader.network(r.subnet_ids, r.security_group_ids),
+        service_role=reader.role(r.service_role_arn, access_probes(r.bucket, r.key_arn)),
+        launcher_role=reader.role(r.launcher_role_arn, validate=True) if r.launcher_role_arn else None,
+        foundation_model=reader.foundation_model(r.base_model),
+        customization_type=r.customization_type,
+        validation=reader.validator_report(r.bucket, r.validation_report_key) if r.validation_report_key else None,
+        dataset_sha256=r.dataset_sha256,
+        malware_scan_enabled=r.malware_scan_enabled,
+        job_request=r.job_request,
     )

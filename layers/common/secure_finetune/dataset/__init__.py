@@ -9,6 +9,7 @@ from .split import split_lines
 from .stream import MAX_LINE_BYTES
 from .strict_json import MAX_DEPTH
 from .validate import validate_dataset
+from .verdict import RunVerdict, judge_run
 
 __all__ = [
     "ERRORS_KEPT_PER_CODE",
@@ -21,8 +22,10 @@ __all__ = [
     "FileRole",
     "MediaObject",
     "MediaReference",
+    "RunVerdict",
     "checks_dimensions",
     "image_dimensions",
+    "judge_run",
     "media_problems",
     "record_count_problems",
     "split_lines",

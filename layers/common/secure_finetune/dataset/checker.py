@@ -8,8 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..models import DatasetFormat
 from ..reasons import ReasonCode
-from .formats import Literals, Record, record_shape
+from .formats import SCHEMA_VERSION, Literals, Record, record_shape
 from .report import CHARS_PER_TOKEN_BEDROCK, MediaReference, Problem, ProblemCollector, WarningCode
 from .rules import DatasetRules
 from .sensitive import sensitive
@@ -23,6 +24,7 @@ NEAR_LIMIT = 0.9
 @dataclass
 class Tally:
     records: int = 0
+    dropped: int = 0  # distillation prompts dropped as Bedrock drops them (not counted in records)
     tokens: int = 0
     max_tokens: int = 0
     images: int = 0
@@ -43,6 +45,7 @@ class LineChecker:
         self.first_media_line: dict[str, int] = {}
         self.media_references: dict[str, MediaReference] = {}  # by URI, first line wins
         self.media_truncated = False
+        self.drops = rules.format is DatasetFormat.DISTILLATION_PROMPTS and rules.invalid_prompts == "drop"
 
     def line(self, raw: bytes, line: int, offset: int) -> None:
         if line == 1 and raw.startswith(BOM):
@@ -56,7 +59,10 @@ class LineChecker:
                 self._media(found, line)
                 self._remember_media(found, line, offset)
         except Problem as problem:
-            self.errors.add(line, offset + problem.offset, problem.code, problem.message)
+            if self.drops and problem.code is ReasonCode.SCHEMA_MISMATCH:
+                self._drop(raw, line, offset, problem)
+            else:
+                self.errors.add(line, offset + problem.offset, problem.code, problem.message)
             return
         tally = self.tally
         tally.records += 1
@@ -64,6 +70,16 @@ class LineChecker:
         tally.tokens += tokens
         tally.max_tokens = max(tally.max_tokens, tokens)
         self._warnings(raw, found, line, offset, tokens)
+
+    def _drop(self, raw: bytes, line: int, offset: int, problem: Problem) -> None:
+        """A distillation prompt that does not conform: Bedrock drops it and trains on the rest ("Invalid
+        prompts that do not conform to the format will be dropped": AWS's distillation validator,
+        aws-samples/amazon-bedrock-samples custom-models/model_distillation/dataset-validation). Lines that
+        are not JSONL at all stay errors: Bedrock fails the job on them ("Unable to parse Amazon S3 file"
+        [UG fine-tuning-troubleshooting]). The dropped line still goes to Bedrock, so it is still scanned."""
+        self.tally.dropped += 1
+        self.warnings.add(line, offset + problem.offset, WarningCode.PROMPT_DROPPED, f"prompt dropped: {problem.message}")
+        self._sensitive(raw, line, offset)
 
     def _limits(self, found: Record) -> None:
         rules = self.rules
@@ -137,9 +153,9 @@ class LineChecker:
         if fingerprint in seen:
             self.warnings.add(line, offset, WarningCode.DUPLICATE_RECORD, "identical to an earlier record")
         seen.add(fingerprint)
-        if found.schema_version is not None and found.schema_version != "bedrock-conversation-2024":
-            self.warnings.add(line, offset, WarningCode.SCHEMA_VERSION, "schemaVersion is not bedrock-conversation-2024")
-        secret, pii = sensitive(raw)
+        if found.schema_version is not None and found.schema_version != SCHEMA_VERSION:
+            self.warnings.add(line, offset, WarningCode.SCHEMA_VERSION, f"schemaVersion is not {SCHEMA_VERSION}")
+        secret, pii = sensitive(raw)  # inline (as in _sensitive): a call per record costs on the hot path
         if secret:
             self.warnings.add(line, offset, WarningCode.SECRET_FOUND, "looks like a private key or a cloud access key")
         if pii:
@@ -150,4 +166,11 @@ class LineChecker:
             line = max(self.first_media_line.values())
             self.errors.add(line, 0, ReasonCode.SCHEMA_MISMATCH, "a dataset cannot mix images and videos")
         if self.media_kinds and self.rules.media_bucket is None:
-            self.warnings.add(0, 0, WarningCode.MEDIA_NOT_CHECKED, "media location not checked: the data bucket is unknown")
+            self.warnings.add(None, 0, WarningCode.MEDIA_NOT_CHECKED, "media location not checked: the data bucket is unknown")
+
+    def _sensitive(self, raw: bytes, line: int, offset: int) -> None:
+        secret, pii = sensitive(raw)
+        if secret:
+            self.warnings.add(line, offset, WarningCode.SECRET_FOUND, "looks like a private key or a cloud access key")
+        if pii:
+            self.warnings.add(line, offset, WarningCode.PII_FOUND, "looks like an e-mail address or a card number")

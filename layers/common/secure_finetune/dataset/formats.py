@@ -13,6 +13,8 @@ from ..models import DatasetFormat
 from ..reasons import ReasonCode
 from .report import CHARS_PER_TOKEN_SAFE, Problem
 
+SCHEMA_VERSION = "bedrock-conversation-2024"
+
 
 class Literals:
     """Whether a text holds any of a few literal strings; fast when it holds none.
@@ -193,6 +195,14 @@ def _conversation(record: dict[str, Any], found: Record, assistant_optional: boo
         raise _mismatch("this teacher takes single-turn prompts only (one user turn, optional answer)")
 
 
+def _prompt(record: dict[str, Any], found: Record, single_turn: bool = False) -> None:
+    """A distillation prompt: the conversation schema, assistant turn optional; another schemaVersion
+    does not conform (Bedrock drops the prompt). The version itself is never echoed."""
+    _conversation(record, found, assistant_optional=True, single_turn=single_turn)
+    if found.schema_version != SCHEMA_VERSION:
+        raise _mismatch(f"schemaVersion is not {SCHEMA_VERSION}")
+
+
 _BLOCKS = ("text", "image", "video", "document", "reasoningContent")
 
 
@@ -247,12 +257,12 @@ _SHAPES: dict[DatasetFormat, Callable[[dict[str, Any], Record], None]] = {
     DatasetFormat.IMAGE_CAPTION: _image_caption,
     DatasetFormat.CLAUDE_MESSAGES: _claude_messages,
     DatasetFormat.CONVERSATION: _conversation,
-    DatasetFormat.DISTILLATION_PROMPTS: partial(_conversation, assistant_optional=True),
+    DatasetFormat.DISTILLATION_PROMPTS: _prompt,
 }
 
 
 def record_shape(dataset_format: DatasetFormat, single_turn: bool = False) -> Callable[[dict[str, Any], Record], None]:
     """The shape check of a format's records (distillation prompts for a single-turn teacher: one user turn)."""
     if dataset_format is DatasetFormat.DISTILLATION_PROMPTS and single_turn:
-        return partial(_conversation, assistant_optional=True, single_turn=True)
+        return partial(_prompt, single_turn=True)
     return _SHAPES[dataset_format]

@@ -290,10 +290,10 @@ def with_media_problems(report: DatasetReport, problems: list[tuple[int, ReasonC
     offsets = {reference.line: reference.byte_offset for reference in report.media}
     for line, code, message in problems:
         collected.add(line, offsets.get(line, 0), code, message)
-    errors, counts = sorted(collected.kept, key=lambda problem: (problem.line, problem.byte_offset)), collected.counts
+    errors, counts = sorted(collected.kept, key=lambda problem: (problem.line or 0, problem.byte_offset)), collected.counts
     warnings, warning_counts = report.warnings, dict(report.warnings_by_code)
     if unchecked is not None:
-        warnings = (*warnings, LineProblem(line=0, byte_offset=0, code=WarningCode.MEDIA_NOT_CHECKED, message=unchecked))
+        warnings = (*warnings, LineProblem(line=None, byte_offset=0, code=WarningCode.MEDIA_NOT_CHECKED, message=unchecked))
         warning_counts[WarningCode.MEDIA_NOT_CHECKED] = warning_counts.get(WarningCode.MEDIA_NOT_CHECKED, 0) + 1
     return report.model_copy(
         update={

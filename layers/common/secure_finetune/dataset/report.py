@@ -26,6 +26,9 @@ class WarningCode(StrEnum):
     SECRET_FOUND = "SECRET_FOUND"  # noqa: S105  # only a warning when the profile says secrets: warn
     MEDIA_NOT_CHECKED = "MEDIA_NOT_CHECKED"  # the data bucket is unknown (local file without --source-uri)
     SCHEMA_VERSION = "SCHEMA_VERSION"  # schemaVersion is not bedrock-conversation-2024
+    # Distillation: a prompt that does not conform is dropped, as Bedrock drops it, and does not count
+    # (profile distillation_invalid_prompts = "drop", the default; "reject" makes it an error).
+    PROMPT_DROPPED = "PROMPT_DROPPED"
 
 
 # camelCase on the wire (reports/<run>/validation.json), like every report document; snake_case in Python.
@@ -34,7 +37,7 @@ _WIRE = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)
 
 class LineProblem(BaseModel):
     model_config = _WIRE
-    line: int  # 1-based; 0 = the file as a whole
+    line: int | None  # 1-based; None = the file as a whole (a file-level problem has no line)
     byte_offset: int
     code: str  # a ReasonCode (errors) or a WarningCode (warnings)
     message: str  # content-free
@@ -98,7 +101,7 @@ class ProblemCollector:
         self.kept: list[LineProblem] = list(kept)
         self.counts: Counter[str] = Counter(counts or {})
 
-    def add(self, line: int, offset: int, code: str, message: str) -> None:
+    def add(self, line: int | None, offset: int, code: str, message: str) -> None:
         self.counts[code] += 1
         if self.counts[code] <= ERRORS_KEPT_PER_CODE:
             self.kept.append(LineProblem(line=line, byte_offset=offset, code=code, message=message))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..models import CustomizationType, DatasetFormat, FoundationModel, MediaRules, find_teacher, records_bounds
+from ..models import CustomizationType, DatasetFormat, FoundationModel, InvalidPrompts, MediaRules, find_teacher, records_bounds
 
 
 class FileRole(StrEnum):
@@ -31,7 +31,10 @@ class DatasetRules:
     media_prefix: str = "media/"
     reserved_strings: tuple[str, ...] = ()
     reasoning_allowed: bool = False  # Nova 2 Lite: reasoningContent in assistant turns
-    single_turn: bool = False  # distillation with an Anthropic/Llama teacher
+    single_turn: bool = False  # distillation with an Anthropic/Llama teacher or student
+    # Distillation prompts that do not conform: "drop" them with a PROMPT_DROPPED warning (what Bedrock
+    # does) or "reject" the file (SCHEMA_MISMATCH errors). Other formats ignore it.
+    invalid_prompts: InvalidPrompts = "drop"
     secrets_block: bool = True
     pii_block: bool = False
 
@@ -45,9 +48,11 @@ class DatasetRules:
         teacher: str | None = None,
         secrets_block: bool = True,
         pii_block: bool = False,
+        invalid_prompts: InvalidPrompts = "drop",
     ) -> DatasetRules:
         bounds = records_bounds(model, customization)
         per_file = bounds.max_training if role is FileRole.TRAINING else bounds.max_validation
+        distillation = customization is CustomizationType.DISTILLATION
         return cls(
             format=model.formats[customization],
             role=role,
@@ -58,11 +63,22 @@ class DatasetRules:
             max_text_chars=model.max_text_chars,
             max_bytes=model.max_training_bytes if role is FileRole.TRAINING else model.max_validation_bytes,
             max_records=per_file or bounds.max_total,
-            media=model.media,
+            # "only the text-to-text modality" for distillation [UG distillation-prepare-datasets]:
+            # https://docs.aws.amazon.com/bedrock/latest/userguide/distillation-prepare-datasets.html
+            media=None if distillation else model.media,
             media_bucket=media_bucket,
             reserved_strings=model.reserved_strings,
             reasoning_allowed=model.model_id.startswith("amazon.nova-2"),
-            single_turn=teacher is not None and not find_teacher(teacher).multi_turn,
+            single_turn=distillation and (_single_turn_student(model) or (teacher is not None and not find_teacher(teacher).multi_turn)),
             secrets_block=secrets_block,
             pii_block=pii_block,
+            invalid_prompts=invalid_prompts,
         )
+
+
+def _single_turn_student(model: FoundationModel) -> bool:
+    """Single-turn prompts only for an Anthropic or Meta Llama student, as for such a teacher: "Anthropic and
+    Meta Llama models support only single-turn conversation prompts"; Nova models support multi-turn
+    [UG distillation-data-prep-option-1].
+    https://docs.aws.amazon.com/bedrock/latest/userguide/distillation-data-prep-option-1.html"""
+    return model.model_id.startswith(("anthropic.", "meta."))

@@ -112,7 +112,7 @@ def _read_lines(chunks: Iterable[bytes], max_bytes: int | None, errors: ProblemC
             binary = _sniff(chunk, errors)
         base, total = total, total + len(chunk)
         if max_bytes is not None and total > max_bytes and not too_large:
-            errors.add(0, max_bytes, ReasonCode.DATASET_TOO_LARGE, f"the file exceeds {max_bytes} bytes")
+            errors.add(None, max_bytes, ReasonCode.DATASET_TOO_LARGE, f"the file exceeds {max_bytes} bytes")
             too_large = True
         if binary or too_large:
             continue
@@ -146,8 +146,8 @@ def _read_lines(chunks: Iterable[bytes], max_bytes: int | None, errors: ProblemC
 def _sniff(first: bytes, problems: ProblemCollector) -> bool:
     """Report a BOM or a non-JSONL format from the first bytes; True = do not parse the lines."""
     if first.startswith(BOM):
-        problems.add(0, 0, ReasonCode.DATASET_BOM, "the file starts with a UTF-8 byte-order mark")
+        problems.add(None, 0, ReasonCode.DATASET_BOM, "the file starts with a UTF-8 byte-order mark")
     elif first.startswith(_MAGIC):
-        problems.add(0, 0, ReasonCode.DATASET_COMPRESSED_OR_BINARY, "the file is compressed or binary, not JSONL")
+        problems.add(None, 0, ReasonCode.DATASET_COMPRESSED_OR_BINARY, "the file is compressed or binary, not JSONL")
         return True
     return False

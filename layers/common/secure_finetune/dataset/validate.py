@@ -9,8 +9,10 @@ How a file is read
     The cheap C-level tests run first and the Python-level ones only where they say a problem
     can be: a record costs 1.5-3 times a bare ``json.loads`` (``make bench``).
 
-Every problem is reported with its reason code, line number, byte offset and a short
-content-free message (field names from the data are never echoed).
+Every problem is reported with its reason code, line number (none for a file-level problem), byte
+offset and a short content-free message (field names from the data are never echoed). Distillation
+prompts that do not conform are dropped with a PROMPT_DROPPED warning per line, as Bedrock drops them,
+unless the profile says ``distillation_invalid_prompts = "reject"``.
 """
 
 from __future__ import annotations
@@ -33,12 +35,14 @@ def validate_dataset(chunks: Iterable[bytes], rules: DatasetRules | DatasetForma
     checker = LineChecker(rules, errors, warnings, tally)
     total, sha256 = read_stream(chunks, rules.max_bytes, errors, checker.line)
     checker.finish()
+    # File-level problems have no line (None). A file whose every prompt was dropped is not empty: the
+    # run's minimum rejects it (bounds.record_count_problems: only valid prompts count).
     if total == 0:
-        errors.add(0, 0, ReasonCode.DATASET_EMPTY, "the file is empty")
-    elif tally.records == 0 and not errors.counts:
-        errors.add(0, 0, ReasonCode.DATASET_EMPTY, "the file holds no records")
+        errors.add(None, 0, ReasonCode.DATASET_EMPTY, "the file is empty")
+    elif tally.records == 0 and not errors.counts and not tally.dropped:
+        errors.add(None, 0, ReasonCode.DATASET_EMPTY, "the file holds no records")
     if rules.max_records is not None and tally.records > rules.max_records:
-        errors.add(0, 0, ReasonCode.TOO_MANY_RECORDS, f"{tally.records} records; at most {rules.max_records} for this model")
+        errors.add(None, 0, ReasonCode.TOO_MANY_RECORDS, f"{tally.records} records; at most {rules.max_records} for this model")
     if rules.secrets_block and warnings.counts.get(WarningCode.SECRET_FOUND):
         promote(warnings, errors, WarningCode.SECRET_FOUND)
     if rules.pii_block and warnings.counts.get(WarningCode.PII_FOUND):

@@ -8,11 +8,12 @@ from ..config import Identity, ScheduleSettings
 from ..notifications import ModelReady
 from ..reasons import DeploymentFailed, Reason, ReasonCode
 from ..report_html import write_run_report
-from ..reports import DeploymentReport, read_report, write_report
+from ..reports import DeploymentReport, SmokeReport, read_report, write_report
 from ..runs import RunChanges, RunStatus, iso_utc
 from ..state import DeploymentResult, PipelineState
 from ..wiring import Dependencies
 from .plan import NONE, ON_DEMAND, PROVISIONED
+from .use import example_call, private_endpoint
 
 _READY = {PROVISIONED: "InService", ON_DEMAND: "Active"}
 
@@ -68,6 +69,7 @@ def announce_deployment(state: PipelineState, deps: Dependencies) -> None:
     write_report(deps.bucket, run.run_id, bought)
     deps.runs.set_status(run.run_id, RunStatus.SUCCEEDED)
     report = write_run_report(deps.bucket, run.run_id)
+    endpoint = private_endpoint(read_report(deps.bucket, run.run_id, SmokeReport))
     deps.notifier.send(
         ModelReady(
             run_id=run.run_id,
@@ -79,16 +81,10 @@ def announce_deployment(state: PipelineState, deps: Dependencies) -> None:
             delete_at=deployment.delete_at,
             estimated_hourly_cost_usd=plan.estimated_hourly_cost_usd,
             smoke_test=f"passed {smoke.prompts}/{smoke.prompts}, slowest {smoke.slowest_ms} ms" if smoke else "",
-            example_call=example_call(deployment.arn, deps.settings(Identity).region),
+            private_endpoint=endpoint or "",
+            example_call=example_call(deployment.arn, deps.settings(Identity).region, endpoint),
             report=report,
         )
-    )
-
-
-def example_call(model_arn: str, region: str) -> str:
-    return (
-        f"aws bedrock-runtime converse --region {region} --model-id {model_arn} "
-        """--messages '[{"role":"user","content":[{"text":"Hello"}]}]'"""
     )
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from .framework import Check, Finding, Severity, Verdict
-from .rules import context, dataset, iam, job, kms, network, ops, purchase, s3
+from .rules import context, dataset, iam, inference, job, kms, network, ops, purchase, s3
 
 _VALIDATOR = "the validator's report of this run (reports/<run>/validation.json)"
 
@@ -96,9 +96,9 @@ PRE_LAUNCH_CHECKS: tuple[Check, ...] = (
            ("Bedrock RestrictAccessToTrainingBucket",), network.s3_endpoint_policy,
            "Limit the endpoint policy to the data bucket's validated/, media/ and output/ prefixes."),
     _check("GR-NET-06", "KMS interface endpoint with private DNS",
-           "ec2:DescribeVpcEndpoints; DescribeVpcAttribute; security groups; prefix lists",
+           "ec2:DescribeVpcEndpoints (and its PolicyDocument); DescribeVpcAttribute; security groups; prefix lists",
            ("AWS blog: security best practices for fine-tuning",), network.kms_endpoint,
-           "Add a KMS interface endpoint with private DNS and HTTPS from the VPC only."),
+           "Add a KMS interface endpoint with private DNS, HTTPS from the VPC only, and a policy for the data key and this account only."),
     _check("GR-NET-07", "Job security groups without ingress from public addresses",
            "ec2:DescribeSecurityGroups; GetManagedPrefixListEntries", ("SecurityHub EC2.18",), network.job_security_groups,
            "Allow ingress from private ranges and this account's groups only (no public range, split or in a prefix list)."),
@@ -149,6 +149,8 @@ WARN_CHECKS: tuple[Check, ...] = (
           "Use subnets with at least 16 free addresses."),
     _warn("GR-NET-08", "Default security group unused and empty", "ec2:DescribeSecurityGroups", ("SecurityHub EC2.2",),
           network.default_group, "Use a dedicated group; remove the default group's rules."),
+    _warn("GR-NET-10", "VPC flow logs on", "ec2:DescribeFlowLogs", ("SecurityHub EC2.6",), network.flow_logs,
+          "Turn on a flow log (all traffic) for the job VPC."),
     _warn("GR-IAM-06", "Service role dedicated to the pipeline", "iam:GetRole Tags", ("prowler bedrock_agent_role_not_shared",),
           iam.dedicated_role, "Tag the role pipeline=<stack> and use it for nothing else."),
 )  # fmt: skip
@@ -174,6 +176,29 @@ OPS_CHECKS: tuple[Check, ...] = (
     _check("GR-OPS-08", "Completion rule pinned, targets with DLQ", "events:DescribeRule; ListTargetsByRule",
            ("prowler eventbridge_bus_exposed",), ops.completion_rule,
            "Match source aws.bedrock, the detail-type, this account and detail.jobStatus; give every target a DLQ."),
+)  # fmt: skip
+
+
+# ---------------------------------------------------------------- inference over PrivateLink (GR-NET-12..14, issue 16)
+# Judged with the pre-launch rows and by preflight, on InferenceEvidence (adapters/endpoints.py). PrivateInference off:
+# PASS as not applicable (rules/inference.py says so in each finding).
+
+INFERENCE_CHECKS: tuple[Check, ...] = (
+    _check("GR-NET-12", "Bedrock runtime endpoint serves the smoke test's subnets privately",
+           "lambda:GetFunctionConfiguration VpcConfig; ec2:DescribeVpcEndpoints; DescribeSubnets; DescribeVpcAttribute; groups",
+           ("Bedrock vpc-interface-endpoints", "AWS blog: security best practices for fine-tuning (Use the model)"),
+           inference.runtime_endpoint,
+           "Add an available bedrock-runtime interface endpoint with private DNS in every zone of the function's subnets, "
+           "HTTPS both ways."),
+    _check("GR-NET-13", "Bedrock runtime endpoint policies allow only inference on this account's custom models",
+           "ec2:DescribeVpcEndpoints PolicyDocument (every bedrock-runtime endpoint of the VPC)",
+           ("Bedrock API reference Converse: requires bedrock:InvokeModel", "prowler vpc_endpoint_connections_trust_boundaries"),
+           inference.runtime_endpoint_policy,
+           "Allow only bedrock:InvokeModel(WithResponseStream) on this account's provisioned-model, custom-model-deployment and "
+           "custom-model ARNs in this region, with aws:PrincipalAccount = this account."),
+    _check("GR-NET-14", "Bedrock runtime endpoint security groups admit HTTPS from the VPC only",
+           "ec2:DescribeSecurityGroups; DescribeVpcs; prefix lists", ("SecurityHub EC2.18",), inference.runtime_endpoint_groups,
+           "Allow tcp/443 from the VPC's CIDR (or this account's groups in the VPC) only."),
 )  # fmt: skip
 
 

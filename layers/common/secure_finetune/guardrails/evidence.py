@@ -68,6 +68,8 @@ class NetworkEvidence(_Evidence):
     kms_endpoints: list[dict[str, Any]] | None
     security_groups: dict[str, dict[str, Any]] | None  # group id -> DescribeSecurityGroups item
     default_security_group: dict[str, Any] | None = None  # the VPC's "default" group
+    # ec2:DescribeFlowLogs of the VPC and the job subnets (GR-NET-10)
+    flow_logs: list[dict[str, Any]] | None = None
     # What the network rules resolve (None: could not be read; the rule that needs it is UNKNOWN):
     # DescribeManagedPrefixLists/GetManagedPrefixListEntries for every prefix list a route or a group names
     prefix_lists: dict[str, list[str]] | None = None  # prefix list id -> its CIDRs

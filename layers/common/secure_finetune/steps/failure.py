@@ -81,16 +81,16 @@ def _milestone(state: PipelineState, deps: Dependencies, reason: Reason, step: s
     common = {"run_id": run.run_id, "profile": profile, "dataset": run.uri}
     if reason.code is ReasonCode.DATASET_INVALID:
         validation = read_report(deps.bucket, run.run_id, ValidationDocument)
-        errors: list[tuple[int, str]] = []
+        errors: list[tuple[int | None, str]] = []
         if validation is not None:
             errors = [(error.line, error.code) for report in validation.files().values() for error in report.errors]
-            errors += [(0, problem.code) for problem in validation.run_problems]  # no line: the notice says line 0
-        errors.sort(key=lambda error: error[0])
+            errors += [(None, problem.code) for problem in validation.run_problems]  # no line: file-level
+        errors.sort(key=lambda error: -1 if error[0] is None else error[0])  # file-level first: usually the reason
         return DatasetRejected(
             **common,
             reason=str(reason),
             error_count=validation.error_count if validation is not None else 0,
-            first_errors=tuple(LineError(line=line, code=code) for line, code in errors[:FIRST_ERRORS_SHOWN]),
+            first_errors=tuple(LineError(line="file" if line is None else line, code=code) for line, code in errors[:FIRST_ERRORS_SHOWN]),
             report=deps.bucket.uri(report_key(run.run_id, Step.VALIDATION)),
         )
     if reason.code is ReasonCode.GUARDRAIL_FAILED:

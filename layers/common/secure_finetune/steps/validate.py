@@ -14,8 +14,8 @@ from ..dataset import (
     MediaReference,
     checks_dimensions,
     image_dimensions,
+    judge_run,
     media_problems,
-    record_count_problems,
     split_lines,
     validate_dataset,
     video_seconds,
@@ -24,7 +24,7 @@ from ..dataset import (
 from ..models import Hyperparameter, MediaRules, find_model, records_bounds
 from ..ports import DataBucketPort
 from ..pricing import price_of, training_cost
-from ..reasons import DatasetInvalid, Reason, ReasonCode
+from ..reasons import DatasetInvalid
 from ..reports import RunProblem, TrainingCost, ValidationDocument, write_report
 from ..runs import quarantine_key, validated_key
 from ..state import DatasetResult, PipelineState
@@ -58,28 +58,22 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
             teacher=settings.teacher_model,
             secrets_block=settings.sensitive_data.secrets == "block",
             pii_block=settings.sensitive_data.pii == "block",
+            invalid_prompts=settings.distillation_invalid_prompts,
         )
         reports[role] = validate_dataset(deps.bucket.stream(key, version), rules)
-    budget = MEDIA_OBJECTS_PER_RUN
-    for role, report in reports.items():
-        if report.media and model.media is not None:
-            reports[role] = check_media_objects(deps.bucket, report, model.media, budget)
-            budget = max(0, budget - len(report.media))
-    validation = reports.get(FileRole.VALIDATION)
-    run_problems = record_count_problems(
-        model, settings.customization_type, reports[FileRole.TRAINING].records, validation.records if validation else None
-    )
+    if rules.media is not None:
+        reports = check_run_media(deps.bucket, reports, rules.media)
+    verdict = judge_run(model, settings.customization_type, reports)  # the one decision, also finetune validate's
     cost = _training_cost(model.model_id, reports, settings.hyperparameters, model.hyperparameters)
     document = ValidationDocument(
         training=reports[FileRole.TRAINING],
-        validation=validation,
-        run_problems=tuple(RunProblem(code=code.value, message=message) for code, message in run_problems),
+        validation=reports.get(FileRole.VALIDATION),
+        run_problems=tuple(RunProblem(code=code.value, message=message) for code, message in verdict.run_problems),
         cost=cost,
     )
     report_uri = write_report(deps.bucket, run.run_id, document)
-    rejected = next((report for report in reports.values() if not report.accepted), None)
-    if rejected is not None or run_problems:
-        reason = rejected.reason() if rejected is not None else Reason(ReasonCode.DATASET_INVALID, run_problems[0][0].value)
+    if verdict.reason is not None:
+        reason = verdict.reason
         for key, version in files.values():
             tags = {"pipeline-status": "rejected", "reason": reason.code.value, "run-id": run.run_id}
             deps.bucket.copy_version(key, version, quarantine_key(run.run_id, key), tags)
@@ -104,6 +98,18 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
         validation_uri=uris.get(FileRole.VALIDATION),
         report=report_uri,
     )
+
+
+def check_run_media(bucket: DataBucketPort, reports: dict[FileRole, DatasetReport], rules: MediaRules) -> dict[FileRole, DatasetReport]:
+    """The referenced media objects of the run's files, within one budget (MEDIA_OBJECTS_PER_RUN) for
+    the run; also ``finetune validate``'s."""
+    checked = dict(reports)
+    budget = MEDIA_OBJECTS_PER_RUN
+    for role, report in reports.items():
+        if report.media:
+            checked[role] = check_media_objects(bucket, report, rules, budget)
+            budget = max(0, budget - len(report.media))
+    return checked
 
 
 def check_media_objects(

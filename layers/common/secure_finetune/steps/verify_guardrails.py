@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..adapters.evidence import EvidenceReader, gather_evidence
-from ..config import GuardrailSettings
-from ..guardrails import WARN_CHECKS, blocking_reason, evaluate
+from ..config import GuardrailSettings, PrivateInferenceSettings
+from ..guardrails import WARN_CHECKS, Finding, blocking_reason, evaluate
 from ..models import find_model
+from ..ports import EvidenceRequest
 from ..reasons import GuardrailFailed
 from ..reports import GuardrailsReport, write_report
 from ..runs import Step, report_key
@@ -17,8 +17,7 @@ from ..wiring import Dependencies
 def verify_run_guardrails(state: PipelineState, deps: Dependencies) -> dict[str, object]:
     config, run, settings, dataset = deps.settings(GuardrailSettings), state.run, state.settings, state.dataset
     assert dataset is not None, "validate runs before the guardrails"
-    evidence = gather_evidence(
-        EvidenceReader(config.account, config.region),
+    request = EvidenceRequest(
         bucket=config.bucket,
         event_bucket=run.bucket,
         key_arn=config.key_arn,
@@ -37,9 +36,23 @@ def verify_run_guardrails(state: PipelineState, deps: Dependencies) -> dict[str,
         malware_scan_enabled=config.malware_scan_enabled,
         job_request=job_request(state, config),  # the very request StartTrainingJob will send
     )
-    findings = evaluate(evidence) + evaluate(evidence, WARN_CHECKS)  # warnings are reported, never block
+    evidence = deps.evidence.gather(request)
+    findings = evaluate(evidence) + _inference_findings(deps) + evaluate(evidence, WARN_CHECKS)  # warnings never block
     report = write_report(deps.bucket, run.run_id, GuardrailsReport(findings=tuple(findings)))
     reason = blocking_reason(findings)
     if reason is not None:
         raise GuardrailFailed(reason)
     return {"report": report, "checks": len(findings)}
+
+
+def _inference_findings(deps: Dependencies) -> list[Finding]:
+    """GR-NET-12..14: the bedrock-runtime endpoint the smoke test will go through, judged before anything is spent."""
+    from ..adapters.endpoints import read_inference_evidence
+    from ..guardrails.catalogue import INFERENCE_CHECKS
+
+    private = deps.settings(PrivateInferenceSettings)
+    identity = deps.settings(GuardrailSettings)
+    evidence = read_inference_evidence(
+        identity.account, identity.region, enabled=private.private_inference, function=private.private_converse_function
+    )
+    return evaluate(evidence, INFERENCE_CHECKS)

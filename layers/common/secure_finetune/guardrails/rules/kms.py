@@ -106,6 +106,8 @@ def role_grants(ev: Evidence) -> Verdict:
             verdict = Tri.FALSE
             for service in services:
                 via = {"kms:ViaService": service}
+                if action.lower() == "kms:creategrant":  # the grants Bedrock needs are for its own resources
+                    via["kms:GrantIsForAWSResource"] = "true"
                 in_key = allows(policy, action, key, _role_context(member, role, account, **via))
                 by_name = allows(policy, action, key, _role_context(Principal("AWS", role, None), role, account, **via))
                 by_iam = allows(identity, action, key, RequestContext(keys=via)) if identity is not None else Tri.UNKNOWN

@@ -13,7 +13,7 @@ from typing import Any
 from ...runs import OUTPUT_PREFIX, VALIDATED_PREFIX
 from ..evidence import Evidence, NetworkEvidence
 from ..framework import FAIL, PASS, UNKNOWN, Verdict
-from ..policy_engine import Answer, Tri, grants
+from ..policy_engine import Answer, Tri, grants, outside_access
 from .addresses import Network, outside, parse, prefix_list, public_part
 from .iam import ROLE_S3
 from .policy import blocking
@@ -190,7 +190,26 @@ def kms_endpoint(ev: Evidence) -> Verdict:
             beyond = [source for source in sources if outside([source], vpc_ranges)]
             if beyond:
                 return FAIL, f"the KMS endpoint's group {group_id} lets in {beyond[0]}, outside the VPC"
-    return PASS, "KMS interface endpoint with private DNS, HTTPS from the VPC only"
+        found = _kms_endpoint_policy_problem(endpoint.get("PolicyDocument"), ev.account, ev.expected_key_arn)
+        if found:
+            return found
+    return PASS, "KMS interface endpoint with private DNS, HTTPS from the VPC only, its policy limited to our key and account"
+
+
+def _kms_endpoint_policy_problem(policy: dict[str, Any] | None, account: str, key: str) -> Verdict | None:
+    """The seed's endpoint policy: through the endpoint only the data key, only for this account's principals. No policy
+    is AWS's default (every key of every account)."""
+    if not policy:
+        return FAIL, "the KMS endpoint has no policy: it allows every key of every account"
+    questions: tuple[tuple[Callable[[], Answer], str], ...] = (
+        (lambda: grants(policy, ["kms:*"], excluding_resources=[key], account=account), "reaches keys other than the data key"),
+        (lambda: outside_access(policy, "kms:Decrypt", key, account), "lets principals outside the account use the key"),
+    )
+    for ask, wrong in questions:
+        found = blocking(ask(), Tri.FALSE, f"the KMS endpoint's policy {wrong}")
+        if found:
+            return found
+    return None
 
 
 def job_security_groups(ev: Evidence) -> Verdict:
@@ -228,6 +247,21 @@ def free_addresses(ev: Evidence) -> Verdict:
         return UNKNOWN, "subnets could not be read"
     low = [s["SubnetId"] for s in ev.network.subnets if s.get("AvailableIpAddressCount", 0) < 16]
     return (FAIL, f"fewer than 16 free addresses in {', '.join(low)}") if low else (PASS, "enough free addresses")
+
+
+def flow_logs(ev: Evidence) -> Verdict:
+    """GR-NET-10 (warning): the job VPC's traffic is recorded (an active flow log on the VPC or on every job subnet)."""
+    logs, subnets = ev.network.flow_logs, ev.network.subnets
+    if logs is None or subnets is None:
+        return UNKNOWN, "the flow logs could not be read"
+    active = {str(log.get("ResourceId")) for log in logs if str(log.get("FlowLogStatus", "")).upper() == "ACTIVE"}
+    vpcs = {str(s.get("VpcId")) for s in subnets}
+    if vpcs and vpcs <= active:
+        return PASS, "the job VPC has an active flow log"
+    unlogged = [str(s.get("SubnetId")) for s in subnets if str(s.get("SubnetId")) not in active and str(s.get("VpcId")) not in active]
+    if unlogged:
+        return FAIL, f"no active flow log records {unlogged[0]}'s traffic"
+    return PASS, "every job subnet has an active flow log"
 
 
 def default_group(ev: Evidence) -> Verdict:
