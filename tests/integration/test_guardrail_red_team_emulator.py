@@ -16,11 +16,9 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.integration.guardrail_harness import DATASET, WORLD, Stack, _restored, ec2, stack
 from tests.integration.test_guardrail_breaks import (
-    DATASET,
-    WORLD,
     Break,
-    Stack,
     _bucket_policy,
     _inline_policy,
     _key_policy,
@@ -28,11 +26,8 @@ from tests.integration.test_guardrail_breaks import (
     _put_bucket_policy,
     _put_key_policy,
     _put_trust,
-    _restored,
     _trust,
-    ec2,
     managed_policy_attached,
-    stack,
 )
 
 __all__ = ["stack"]  # the module-scoped fixture: one emulated stack for this module

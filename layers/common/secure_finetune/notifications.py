@@ -57,7 +57,7 @@ class Milestone(StrEnum):
 
 
 class MilestoneEvent(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     milestone: Milestone
     run_id: str
@@ -69,13 +69,13 @@ class MilestoneEvent(BaseModel):
 
 
 class LineError(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     line: int | Literal["file"]  # "file": a problem of the file or the run as a whole (it has no line)
     code: str
 
 
 class FailedCheck(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     id: str
     fix: str
 
@@ -233,7 +233,7 @@ def title(milestone: Milestone) -> str:
 
 
 class RenderedMessage(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     subject: str
     body: str
     attributes: dict[str, str]

@@ -45,7 +45,7 @@ from .training.loss_curve import LossCurve
 
 
 class _Part(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore")
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore", defer_build=True)
 
     def wire(self) -> dict[str, object]:
         """As stored: JSON values, camelCase names."""
@@ -151,7 +151,7 @@ class TrainingFailureReport(Report):
 class GateReport(MetricsGate):
     """The profile's metrics gate as applied, and what it found (empty: passed)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     problems: tuple[str, ...] = ()
 

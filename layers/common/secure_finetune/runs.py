@@ -182,7 +182,7 @@ def profile_of(key: str) -> str | None:
 class RunChanges(BaseModel):
     """Fields a step writes on the run record (camelCase attributes, stored as strings)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid")
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="forbid", defer_build=True)
 
     bucket: str | None = None
     object_key: str | None = None
@@ -207,7 +207,7 @@ class RunChanges(BaseModel):
 class RunRecord(RunChanges):
     """The run record as read back: what every cleanup path and the operator tools rely on."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore")
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore", defer_build=True)
 
     run_id: str
     status: RunStatus = RunStatus.REGISTERED

@@ -19,7 +19,9 @@ from .settings import RunSettings
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore")
+    # defer_build (here and in the other document models): a validator is built on first use, so a
+    # handler's cold start pays only for the models its step touches.
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore", defer_build=True)
 
     def wire(self) -> dict[str, object]:
         return self.model_dump(mode="json", by_alias=True)
@@ -114,7 +116,9 @@ class Failure(_Wire):
     error: str
     cause: str | None = None
 
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True, alias_generator=lambda n: n.capitalize())
+    model_config = ConfigDict(
+        frozen=True, extra="ignore", populate_by_name=True, alias_generator=lambda n: n.capitalize(), defer_build=True
+    )
 
 
 class PipelineState(_Wire):

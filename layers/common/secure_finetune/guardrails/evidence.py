@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class _Evidence(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class ObjectEvidence(_Evidence):

@@ -25,7 +25,7 @@ class Severity(StrEnum):
 
 
 class Finding(BaseModel):
-    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)  # as in the report documents
+    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True, defer_build=True)  # as in the report documents
     id: str
     title: str
     severity: Severity

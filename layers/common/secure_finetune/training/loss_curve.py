@@ -24,7 +24,7 @@ VALIDATION_METRICS_FILES = (
 
 
 class LossCurve(BaseModel):
-    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True)  # camelCase in metrics.json
+    model_config = ConfigDict(frozen=True, alias_generator=to_camel, populate_by_name=True, defer_build=True)  # camelCase in metrics.json
     steps: tuple[int, ...]
     losses: tuple[float, ...]
     final_loss: float
