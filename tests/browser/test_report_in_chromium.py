@@ -9,7 +9,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 
-from secure_finetune.guardrails import WARN_CHECKS
+from secure_finetune.guardrails import PRE_LAUNCH_CHECKS, WARN_CHECKS
 from secure_finetune.report_html import TRAINING_COLOUR, VALIDATION_COLOUR, render_run_report
 from secure_finetune.reports import RunReports
 from tests.unit.test_report_html import RUN, full_run, rejected_run
@@ -38,7 +38,8 @@ def test_a_person_reads_the_outcome_the_failed_check_and_its_fix_and_the_costs(
     failed = WARN_CHECKS[0]
     assert re.search(rf"{failed.id} FAIL warn", text), "the FAIL row: id, status, severity"
     assert f"Fix: {failed.fix}" in text
-    assert "45 PASS · 1 FAIL · 0 UNKNOWN" in text
+    passed = len(PRE_LAUNCH_CHECKS) + len(WARN_CHECKS) - 1  # the full run's findings: every check, one warning failed
+    assert f"{passed} PASS · 1 FAIL · 0 UNKNOWN" in text
     costs = text[text.index("Costs") : text.index("Deployment", text.index("Costs"))]
     assert re.search(r"Estimated training \(validation\) \$12\.35", costs)
     assert re.search(r"Estimated hourly cost \(deployment\) \$20\.50", costs)
