@@ -22,8 +22,8 @@ Who may approve, and how it is checked
     No answer before the deadline means "no": the state machine's wait times out (set its
     ``TimeoutSeconds`` a little beyond the link's deadline) and the run stops, owner told.
 
-Everything here is pure; the table adapter is ``adapters/approvals.py``, the step
-``steps/approval.py``. Pages are self-contained (no script, no external asset), every value
+``links`` and ``pages`` are pure; the table adapter is ``adapters/approvals.py``, the steps
+``approval/decisions.py``. Pages are self-contained (no script, no external asset), every value
 is escaped, and the summary carries ids and numbers only (:func:`clean_summary`).
 """
 
