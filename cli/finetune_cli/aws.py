@@ -3,7 +3,7 @@
 Small reads and writes with the caller's IAM rights, on the pipeline's own adapters where they
 exist (``secure_finetune.adapters``). Their exceptions stay in here: an error answer from AWS
 (botocore's ``ClientError``, or the domain's ``ServiceError`` that ``adapters.clients`` raises for
-it) leaves as ``AwsCallFailed`` with its error code; no answer at all (no credentials, no endpoint,
+it) leaves as ``ServiceError`` with its error code; no answer at all (no credentials, no endpoint,
 a timeout) as ``AwsUnreachable`` with botocore's message.
 """
 
@@ -19,23 +19,14 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from secure_finetune.adapters.clients import client, reset_clients
+from secure_finetune.adapters.errors import service_error
 from secure_finetune.adapters.evidence import EvidenceReader, policy_document
 from secure_finetune.adapters.runs_table import flatten
 from secure_finetune.adapters.s3 import DataBucket
 from secure_finetune.adapters.stepfunctions import StateMachine
 from secure_finetune.runs import RUN_SK, run_pk
-from secure_finetune.service_errors import ServiceError
 
 T = TypeVar("T")
-
-
-class AwsCallFailed(Exception):
-    """AWS answered with an error; ``code`` is its error code (e.g. ``AccessDenied``)."""
-
-    def __init__(self, code: str, operation: str = "") -> None:
-        super().__init__(f"{operation}: {code}" if operation else code)
-        self.code = code
-        self.operation = operation
 
 
 class AwsUnreachable(Exception):
@@ -46,10 +37,8 @@ class AwsUnreachable(Exception):
 def _answers() -> Iterator[None]:
     try:
         yield
-    except ClientError as err:
-        raise AwsCallFailed(str(err.response["Error"]["Code"]), err.operation_name) from err
-    except ServiceError as err:
-        raise AwsCallFailed(err.code, err.operation) from err
+    except ClientError as err:  # a client made here, not by adapters.clients: the same one translator
+        raise service_error(err, err.operation_name) from err
     except BotoCoreError as err:
         raise AwsUnreachable(str(err)) from err
 
@@ -77,7 +66,7 @@ def read_object(bucket: str, key: str, chunk_size: int) -> tuple[Iterator[bytes]
 def read_own_bucket(bucket: str, read: Callable[[DataBucket], T]) -> T:
     """``read(DataBucket)`` on a bucket of the caller's account, as the pipeline reads it (the
     caller's account as expected owner; read-only: no key needed). Errors inside ``read`` too
-    leave as ``AwsCallFailed``/``AwsUnreachable``."""
+    leave as ``ServiceError``/``AwsUnreachable``."""
     with _answers():
         owner = str(client("sts").get_caller_identity()["Account"])
         return read(DataBucket(bucket, owner, key_arn=""))

@@ -41,6 +41,7 @@ from rich.table import Table
 
 from secure_finetune.dataset import DatasetReport, DatasetRules, FileRole, RunVerdict, judge_run, validate_dataset
 from secure_finetune.models import CustomizationType, FoundationModel, InvalidPrompts, MediaRules, UnknownModel, find_model
+from secure_finetune.service_errors import ServiceError
 from secure_finetune.settings import load_catalog
 
 T = TypeVar("T")
@@ -242,7 +243,7 @@ def _read_own_bucket(bucket: str, what: str, read: Callable[[Any], T]) -> T:
 
     try:
         return aws.read_own_bucket(bucket, read)
-    except aws.AwsCallFailed as err:  # e.g. AccessDenied: a missing object reads as 403 without s3:ListBucket
+    except ServiceError as err:  # e.g. AccessDenied: a missing object reads as 403 without s3:ListBucket
         raise UsageError(f"cannot read {what} as its owner: {err.code}") from None
     except aws.AwsUnreachable as err:
         raise UsageError(str(err)) from None
@@ -347,7 +348,7 @@ def findings_table(rows: Iterable[list[str]]) -> Table:
 
 def _operate(args: argparse.Namespace, console: Console) -> int:
     from finetune_cli import operate
-    from finetune_cli.aws import AwsCallFailed
+    from secure_finetune.service_errors import ServiceError
 
     _use_endpoint(args.endpoint_url)
     try:
@@ -373,7 +374,7 @@ def _operate(args: argparse.Namespace, console: Console) -> int:
         answer = operate.teardown_run(stack, args.run)
         console.print(f"{escape(args.run)}: {escape(str(answer.get('outcome')))}")
         return 1 if answer.get("kind") == TeardownKind.DELETE_FAILED else 0  # still billing: not a success
-    except AwsCallFailed as err:
+    except ServiceError as err:
         raise UsageError(f"{args.command} {getattr(args, 'run', '')}: {err.code}") from None
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from finetune_cli import aws
-from finetune_cli.aws import AwsCallFailed
 from secure_finetune.reports import DeploymentReport, Report, ValidationDocument, parse_report
 from secure_finetune.runs import report_key
+from secure_finetune.service_errors import ServiceError
 
 _ATTEMPT = re.compile(r"^(?P<run>.+?)-a(?P<n>[0-9]+)$")
 R = TypeVar("R", bound=Report)
@@ -69,7 +69,7 @@ def cancel_run(stack: Stack, run_id: str) -> str:
     """Stop the execution; the rule on ABORTED executions stops its job and frees its job slot."""
     try:
         aws.stop_execution(stack.execution_arn(run_id), cause="cancelled with finetune cancel")
-    except AwsCallFailed as err:
+    except ServiceError as err:
         if err.code == "ExecutionDoesNotExist":
             return "no such run"
         raise
@@ -118,6 +118,6 @@ def _document(stack: Stack, run_id: str, model: type[R]) -> R | None:
     """The run's ``model`` report document (None: not written, not readable, or not that model)."""
     try:
         body = aws.object_bytes(stack.bucket, report_key(run_id, model.step))
-    except AwsCallFailed:
+    except ServiceError:
         return None
     return parse_report(model, body)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from finetune_cli import aws
-from finetune_cli.aws import AwsCallFailed
 from secure_finetune.adapters.endpoints import read_inference_evidence
 from secure_finetune.guardrails import (
     OPS_CHECKS,
@@ -26,6 +25,7 @@ from secure_finetune.guardrails import (
 )
 from secure_finetune.guardrails.catalogue import INFERENCE_CHECKS
 from secure_finetune.notifications import milestone_fields
+from secure_finetune.service_errors import ServiceError
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def _stack_evidence(account: str, target: Target) -> StackEvidence | None:
     def function_policy(name: str) -> dict[str, Any] | None:
         try:
             return aws.function_policy(name)
-        except AwsCallFailed as err:
+        except ServiceError as err:
             return {} if err.code == "ResourceNotFoundException" else None
 
     def rule(name: str) -> dict[str, Any]:
@@ -81,7 +81,7 @@ def _stack_evidence(account: str, target: Target) -> StackEvidence | None:
 
     try:
         rules: dict[str, dict[str, Any]] | None = {name: rule(name) for name in target.rules}
-    except (AwsCallFailed, KeyError, ValueError):
+    except (ServiceError, KeyError, ValueError):
         rules = None
     return StackEvidence(
         account=account,

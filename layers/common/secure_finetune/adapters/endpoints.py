@@ -8,30 +8,11 @@ stack's: a second, open one would be a way out of the VPC too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-from botocore.exceptions import BotoCoreError
+from typing import Any
 
 from ..guardrails.inference_evidence import InferenceEvidence
-from ..observability import logger
-from ..service_errors import ServiceError, error_code
 from .clients import client
-from .evidence import policy_document
-
-T = TypeVar("T")
-
-
-def _read(what: str, call: Callable[[], T]) -> T | None:
-    try:
-        return call()
-    except (ServiceError, BotoCoreError, KeyError, ValueError, TypeError) as err:
-        logger.warning("evidence unavailable", evidence=what, error=error_code(err))
-        return None
-
-
-def _associated(association: dict[str, Any], state: str) -> bool:
-    return str(association.get(state, {}).get("State", "associated")) == "associated"
+from .evidence import prefix_lists, read_evidence, referenced_groups, vpc_endpoints, vpc_facts
 
 
 def read_inference_evidence(account: str, region: str, *, enabled: bool, function: str | None) -> InferenceEvidence:
@@ -58,32 +39,19 @@ def read_inference_evidence(account: str, region: str, *, enabled: bool, functio
     def describe_subnets(ids: list[str]) -> dict[str, dict[str, Any]]:
         return {str(s["SubnetId"]): dict(s) for s in ec2.describe_subnets(SubnetIds=ids)["Subnets"]} if ids else {}
 
-    found_config = _read("GetFunctionConfiguration", vpc_config)
-    subnets = _read("DescribeSubnets", lambda: describe_subnets(list((found_config or {}).get("SubnetIds", []))))
+    found_config = read_evidence("GetFunctionConfiguration", vpc_config)
+    subnets = read_evidence("DescribeSubnets", lambda: describe_subnets(list((found_config or {}).get("SubnetIds", []))))
     vpc_ids = sorted({str(s.get("VpcId")) for s in (subnets or {}).values()})
     vpc_id = vpc_ids[0] if len(vpc_ids) == 1 else None
 
-    def endpoints() -> list[dict[str, Any]]:
-        filters = [
-            {"Name": "vpc-id", "Values": [str(vpc_id)]},
-            {"Name": "service-name", "Values": [f"com.amazonaws.{region}.bedrock-runtime"]},
-        ]
-        found = ec2.describe_vpc_endpoints(Filters=filters)["VpcEndpoints"]
-        return [{**e, "PolicyDocument": policy_document(e.get("PolicyDocument") or "{}")} for e in found]
-
-    def vpc() -> dict[str, Any]:
-        described = ec2.describe_vpcs(VpcIds=[str(vpc_id)])["Vpcs"][0]
-        support = ec2.describe_vpc_attribute(VpcId=str(vpc_id), Attribute="enableDnsSupport")["EnableDnsSupport"]["Value"]
-        hostnames = ec2.describe_vpc_attribute(VpcId=str(vpc_id), Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"]
-        blocks = [a["CidrBlock"] for a in described.get("CidrBlockAssociationSet", []) if _associated(a, "CidrBlockState")]
-        blocks += [a["Ipv6CidrBlock"] for a in described.get("Ipv6CidrBlockAssociationSet", []) if _associated(a, "Ipv6CidrBlockState")]
-        cidrs = list(dict.fromkeys([described["CidrBlock"], *blocks]))
-        return {"CidrBlock": described["CidrBlock"], "CidrBlocks": cidrs, "EnableDnsSupport": support, "EnableDnsHostnames": hostnames}
-
-    found_endpoints = _read("DescribeVpcEndpoints(bedrock-runtime)", endpoints) if vpc_id else None
+    found_endpoints = (
+        read_evidence("DescribeVpcEndpoints(bedrock-runtime)", lambda: vpc_endpoints(ec2, region, str(vpc_id), "bedrock-runtime"))
+        if vpc_id
+        else None
+    )
     if subnets is not None and found_endpoints:
         more = sorted({s for e in found_endpoints for s in e.get("SubnetIds", [])} - set(subnets))
-        extra = _read("DescribeSubnets(endpoints)", lambda: describe_subnets(more))
+        extra = read_evidence("DescribeSubnets(endpoints)", lambda: describe_subnets(more))
         subnets = None if extra is None else {**subnets, **extra}
 
     def groups() -> dict[str, dict[str, Any]]:
@@ -92,21 +60,8 @@ def read_inference_evidence(account: str, region: str, *, enabled: bool, functio
         described = ec2.describe_security_groups(GroupIds=sorted(wanted))["SecurityGroups"] if wanted else []
         return {str(g["GroupId"]): dict(g) for g in described}
 
-    security_groups = _read("DescribeSecurityGroups(endpoints)", groups) if vpc_id else None
+    security_groups = read_evidence("DescribeSecurityGroups(endpoints)", groups) if vpc_id else None
     permissions = [p for g in (security_groups or {}).values() for p in [*g.get("IpPermissions", []), *g.get("IpPermissionsEgress", [])]]
-
-    def prefix_lists() -> dict[str, list[str]]:
-        found: dict[str, list[str]] = {}
-        for list_id in sorted({str(e["PrefixListId"]) for p in permissions for e in p.get("PrefixListIds", [])}):
-            pages = ec2.get_paginator("get_managed_prefix_list_entries").paginate(PrefixListId=list_id)
-            found[list_id] = [str(entry["Cidr"]) for page in pages for entry in page.get("Entries", [])]
-        return found
-
-    def referenced() -> dict[str, dict[str, Any]]:
-        pairs = [pair for p in permissions for pair in p.get("UserIdGroupPairs", []) if pair.get("GroupId")]
-        wanted = {str(pair["GroupId"]) for pair in pairs if pair.get("UserId", account) == account} - set(security_groups or {})
-        described = ec2.describe_security_groups(GroupIds=sorted(wanted))["SecurityGroups"] if wanted else []
-        return {str(g["GroupId"]): {"OwnerId": g.get("OwnerId"), "VpcId": g.get("VpcId")} for g in described}
 
     return InferenceEvidence(
         account=account,
@@ -115,9 +70,11 @@ def read_inference_evidence(account: str, region: str, *, enabled: bool, functio
         function=function,
         client=found_config,
         subnets=subnets,
-        vpc=_read("DescribeVpcs", vpc) if vpc_id else None,
+        vpc=read_evidence("DescribeVpcs", lambda: vpc_facts(ec2, str(vpc_id))) if vpc_id else None,
         endpoints=found_endpoints,
         security_groups=security_groups,
-        prefix_lists=_read("GetManagedPrefixListEntries", prefix_lists),
-        referenced_groups=_read("DescribeSecurityGroups(referenced)", referenced),
+        prefix_lists=read_evidence("GetManagedPrefixListEntries", lambda: prefix_lists(ec2, [], permissions)),
+        referenced_groups=read_evidence(
+            "DescribeSecurityGroups(referenced)", lambda: referenced_groups(ec2, account, permissions, security_groups)
+        ),
     )

@@ -40,7 +40,7 @@ T = TypeVar("T")
 _EVIDENCE_ERRORS = (ServiceError, BotoCoreError, KeyError, ValueError, TypeError)
 
 
-def _read(what: str, call: Callable[[], T]) -> T | None:
+def read_evidence(what: str, call: Callable[[], T]) -> T | None:
     try:
         return call()
     except _EVIDENCE_ERRORS as err:
@@ -84,7 +84,7 @@ def no_public_access(policy: dict[str, Any] | None, resource_type: str) -> dict[
         return None
     if not policy.get("Statement"):  # no policy at all (a bucket without one): nothing can be granted
         return {"result": "PASS", "message": "no policy statements to analyze", "reasons": []}
-    return _read(
+    return read_evidence(
         f"CheckNoPublicAccess({resource_type})",
         lambda: _analyzer_answer(
             client("accessanalyzer").check_no_public_access(policyDocument=json.dumps(policy), resourceType=resource_type)
@@ -117,7 +117,7 @@ def _associated(association: dict[str, Any], state: str) -> bool:
     return str(association.get(state, {}).get("State", "associated")) == "associated"
 
 
-def _prefix_lists(ec2: Any, routes: list[dict[str, Any]], permissions: list[dict[str, Any]]) -> dict[str, list[str]]:
+def prefix_lists(ec2: Any, routes: list[dict[str, Any]], permissions: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Every prefix list a route or a group rule names -> its CIDRs (ec2:GetManagedPrefixListEntries, all pages)."""
     wanted = {str(r["DestinationPrefixListId"]) for r in routes if r.get("DestinationPrefixListId")}
     wanted |= {str(e["PrefixListId"]) for p in permissions for e in p.get("PrefixListIds", [])}
@@ -126,6 +126,27 @@ def _prefix_lists(ec2: Any, routes: list[dict[str, Any]], permissions: list[dict
         pages = ec2.get_paginator("get_managed_prefix_list_entries").paginate(PrefixListId=list_id)
         found[list_id] = [str(entry["Cidr"]) for page in pages for entry in page.get("Entries", [])]
     return found
+
+
+def vpc_endpoints(ec2: Any, region: str, vpc_id: str, service: str, kind: str | None = None) -> list[dict[str, Any]]:
+    """The VPC's endpoints for ``service`` (of ``kind`` if given), each with its policy as a document."""
+    filters = [
+        {"Name": "vpc-id", "Values": [vpc_id]},
+        {"Name": "service-name", "Values": [f"com.amazonaws.{region}.{service}"]},
+    ] + ([{"Name": "vpc-endpoint-type", "Values": [kind]}] if kind else [])
+    found = ec2.describe_vpc_endpoints(Filters=filters)["VpcEndpoints"]
+    return [{**e, "PolicyDocument": policy_document(e.get("PolicyDocument") or "{}")} for e in found]
+
+
+def vpc_facts(ec2: Any, vpc_id: str) -> dict[str, Any]:
+    """The VPC's address ranges (every associated IPv4/IPv6 block) and its two DNS attributes."""
+    described = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]
+    support = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsSupport")["EnableDnsSupport"]["Value"]
+    hostnames = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"]
+    blocks = [a["CidrBlock"] for a in described.get("CidrBlockAssociationSet", []) if _associated(a, "CidrBlockState")]
+    blocks += [a["Ipv6CidrBlock"] for a in described.get("Ipv6CidrBlockAssociationSet", []) if _associated(a, "Ipv6CidrBlockState")]
+    cidrs = list(dict.fromkeys([described["CidrBlock"], *blocks]))
+    return {"CidrBlock": described["CidrBlock"], "CidrBlocks": cidrs, "EnableDnsSupport": support, "EnableDnsHostnames": hostnames}
 
 
 def _endpoint_types(ec2: Any, routes: list[dict[str, Any]], *known: list[dict[str, Any]] | None) -> dict[str, str]:
@@ -138,7 +159,7 @@ def _endpoint_types(ec2: Any, routes: list[dict[str, Any]], *known: list[dict[st
     return types
 
 
-def _referenced_groups(
+def referenced_groups(
     ec2: Any, account: str, permissions: list[dict[str, Any]], known: dict[str, dict[str, Any]] | None
 ) -> dict[str, dict[str, Any]]:
     """Groups of this account the rules reference that were not read already -> their owner and VPC. A reference to
@@ -162,12 +183,14 @@ class EvidenceReader:
 
     # ---------------------------------------------------------------- pieces
     def caller_account(self) -> str | None:
-        return _read("GetCallerIdentity", lambda: str(client("sts").get_caller_identity()["Account"]))
+        return read_evidence("GetCallerIdentity", lambda: str(client("sts").get_caller_identity()["Account"]))
 
     def object(self, bucket: str, key: str, version_id: str, event_etag: str, event_size: int) -> ObjectEvidence:
         s3 = client("s3")
-        head = _read("HeadObject", lambda: s3.head_object(Bucket=bucket, Key=key, VersionId=version_id, ExpectedBucketOwner=self.account))
-        tags = _read(
+        head = read_evidence(
+            "HeadObject", lambda: s3.head_object(Bucket=bucket, Key=key, VersionId=version_id, ExpectedBucketOwner=self.account)
+        )
+        tags = read_evidence(
             "GetObjectTagging",
             lambda: {
                 t["Key"]: t["Value"]
@@ -202,7 +225,9 @@ class EvidenceReader:
         region = None
         if head is not None:
             region = head.get("BucketRegion") or head["ResponseMetadata"]["HTTPHeaders"].get("x-amz-bucket-region")
-            region = region or _read("GetBucketLocation", lambda: s3.get_bucket_location(**owner).get("LocationConstraint") or "us-east-1")
+            region = region or read_evidence(
+                "GetBucketLocation", lambda: s3.get_bucket_location(**owner).get("LocationConstraint") or "us-east-1"
+            )
 
         def policy() -> dict[str, Any]:
             try:
@@ -212,7 +237,7 @@ class EvidenceReader:
                     return {}
                 raise
 
-        encryption_rules: list[dict[str, Any]] | None = _read(
+        encryption_rules: list[dict[str, Any]] | None = read_evidence(
             "GetBucketEncryption",
             _unless_absent(
                 lambda: list(s3.get_bucket_encryption(**owner)["ServerSideEncryptionConfiguration"]["Rules"]),
@@ -220,7 +245,7 @@ class EvidenceReader:
                 [],
             ),
         )
-        bucket_policy = _read("GetBucketPolicy", policy)
+        bucket_policy = read_evidence("GetBucketPolicy", policy)
         return BucketEvidence(
             name=name,
             owned=owned,
@@ -228,7 +253,7 @@ class EvidenceReader:
             encryption_rules=encryption_rules,
             policy=bucket_policy,
             public_access_check=no_public_access(bucket_policy, "AWS::S3::Bucket"),
-            public_access_block=_read(
+            public_access_block=read_evidence(
                 "GetPublicAccessBlock",
                 _unless_absent(
                     lambda: dict(s3.get_public_access_block(**owner)["PublicAccessBlockConfiguration"]),
@@ -236,16 +261,16 @@ class EvidenceReader:
                     _NO_PUBLIC_ACCESS_BLOCK,
                 ),
             ),
-            policy_is_public=_read(
+            policy_is_public=read_evidence(
                 "GetBucketPolicyStatus",
                 _unless_absent(lambda: bool(s3.get_bucket_policy_status(**owner)["PolicyStatus"]["IsPublic"]), "NoSuchBucketPolicy", False),
             ),
-            versioning=_read("GetBucketVersioning", lambda: str(s3.get_bucket_versioning(**owner).get("Status", "Off"))),
-            logging_target=_read(
+            versioning=read_evidence("GetBucketVersioning", lambda: str(s3.get_bucket_versioning(**owner).get("Status", "Off"))),
+            logging_target=read_evidence(
                 "GetBucketLogging", lambda: str(s3.get_bucket_logging(**owner).get("LoggingEnabled", {}).get("TargetBucket", ""))
             ),
-            lifecycle_prefixes=_read("GetBucketLifecycleConfiguration", lambda: _lifecycle_prefixes(s3, owner)),
-            ownership=_read(
+            lifecycle_prefixes=read_evidence("GetBucketLifecycleConfiguration", lambda: _lifecycle_prefixes(s3, owner)),
+            ownership=read_evidence(
                 "GetBucketOwnershipControls",
                 _unless_absent(
                     lambda: str(s3.get_bucket_ownership_controls(**owner)["OwnershipControls"]["Rules"][0]["ObjectOwnership"]),
@@ -257,9 +282,11 @@ class EvidenceReader:
 
     def key(self, key_arn: str) -> KeyEvidence:
         kms = client("kms")
-        metadata = _read("DescribeKey", lambda: dict(kms.describe_key(KeyId=key_arn)["KeyMetadata"]))
-        rotation = _read("GetKeyRotationStatus", lambda: bool(kms.get_key_rotation_status(KeyId=key_arn)["KeyRotationEnabled"]))
-        key_policy = _read("GetKeyPolicy", lambda: policy_document(kms.get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"]))
+        metadata = read_evidence("DescribeKey", lambda: dict(kms.describe_key(KeyId=key_arn)["KeyMetadata"]))
+        rotation = read_evidence("GetKeyRotationStatus", lambda: bool(kms.get_key_rotation_status(KeyId=key_arn)["KeyRotationEnabled"]))
+        key_policy = read_evidence(
+            "GetKeyPolicy", lambda: policy_document(kms.get_key_policy(KeyId=key_arn, PolicyName="default")["Policy"])
+        )
         return KeyEvidence(
             metadata=metadata,
             rotation_enabled=rotation,
@@ -269,7 +296,7 @@ class EvidenceReader:
 
     def network(self, subnet_ids: tuple[str, ...], group_ids: tuple[str, ...]) -> NetworkEvidence:
         ec2 = client("ec2")
-        subnets = _read("DescribeSubnets", lambda: list(ec2.describe_subnets(SubnetIds=list(subnet_ids))["Subnets"]))
+        subnets = read_evidence("DescribeSubnets", lambda: list(ec2.describe_subnets(SubnetIds=list(subnet_ids))["Subnets"]))
         vpc_ids = sorted({s["VpcId"] for s in subnets or []})
         vpc_id = vpc_ids[0] if len(vpc_ids) == 1 else None
 
@@ -285,21 +312,10 @@ class EvidenceReader:
             return tables
 
         def endpoints(service: str, kind: str | None) -> list[dict[str, Any]]:
-            filters = [
-                {"Name": "vpc-id", "Values": [str(vpc_id)]},
-                {"Name": "service-name", "Values": [f"com.amazonaws.{self.region}.{service}"]},
-            ] + ([{"Name": "vpc-endpoint-type", "Values": [kind]}] if kind else [])
-            found = ec2.describe_vpc_endpoints(Filters=filters)["VpcEndpoints"]
-            return [{**e, "PolicyDocument": policy_document(e.get("PolicyDocument") or "{}")} for e in found]
+            return vpc_endpoints(ec2, self.region, str(vpc_id), service, kind)
 
         def vpc() -> dict[str, Any]:
-            described = ec2.describe_vpcs(VpcIds=[str(vpc_id)])["Vpcs"][0]
-            support = ec2.describe_vpc_attribute(VpcId=str(vpc_id), Attribute="enableDnsSupport")["EnableDnsSupport"]["Value"]
-            hostnames = ec2.describe_vpc_attribute(VpcId=str(vpc_id), Attribute="enableDnsHostnames")["EnableDnsHostnames"]["Value"]
-            blocks = [a["CidrBlock"] for a in described.get("CidrBlockAssociationSet", []) if _associated(a, "CidrBlockState")]
-            blocks += [a["Ipv6CidrBlock"] for a in described.get("Ipv6CidrBlockAssociationSet", []) if _associated(a, "Ipv6CidrBlockState")]
-            cidrs = list(dict.fromkeys([described["CidrBlock"], *blocks]))
-            return {"CidrBlock": described["CidrBlock"], "CidrBlocks": cidrs, "EnableDnsSupport": support, "EnableDnsHostnames": hostnames}
+            return vpc_facts(ec2, str(vpc_id))
 
         def groups() -> dict[str, dict[str, Any]]:
             kms_groups = [g["GroupId"] for e in kms_endpoints or [] for g in e.get("Groups", [])]
@@ -315,29 +331,31 @@ class EvidenceReader:
             pages = ec2.get_paginator("describe_flow_logs").paginate(Filters=[{"Name": "resource-id", "Values": resources}])
             return [log for page in pages for log in page.get("FlowLogs", [])]
 
-        kms_endpoints = _read("DescribeVpcEndpoints(kms)", lambda: endpoints("kms", "Interface")) if vpc_id else None
-        s3_endpoints = _read("DescribeVpcEndpoints(s3)", lambda: endpoints("s3", None)) if vpc_id else None
-        tables = _read("DescribeRouteTables", route_tables)
-        security_groups = _read("DescribeSecurityGroups", groups)
+        kms_endpoints = read_evidence("DescribeVpcEndpoints(kms)", lambda: endpoints("kms", "Interface")) if vpc_id else None
+        s3_endpoints = read_evidence("DescribeVpcEndpoints(s3)", lambda: endpoints("s3", None)) if vpc_id else None
+        tables = read_evidence("DescribeRouteTables", route_tables)
+        security_groups = read_evidence("DescribeSecurityGroups", groups)
         routes = [r for t in (tables or {}).values() for r in t.get("Routes", [])]
         permissions = [p for g in (security_groups or {}).values() for p in g.get("IpPermissions", [])]
-        endpoint_types = _read("DescribeVpcEndpoints(route targets)", lambda: _endpoint_types(ec2, routes, s3_endpoints, kms_endpoints))
+        endpoint_types = read_evidence(
+            "DescribeVpcEndpoints(route targets)", lambda: _endpoint_types(ec2, routes, s3_endpoints, kms_endpoints)
+        )
         # a gateway endpoint's route needs no address list (its target decides); every other prefix list is resolved
         gateways = {k for k, v in (endpoint_types or {}).items() if v.lower() == "gateway"}
         open_routes = [r for r in routes if str(r.get("GatewayId")) not in gateways]
         return NetworkEvidence(
             subnets=subnets,
             route_tables=tables,
-            vpc=_read("DescribeVpcs", vpc) if vpc_id else None,
+            vpc=read_evidence("DescribeVpcs", vpc) if vpc_id else None,
             s3_endpoints=s3_endpoints,
             kms_endpoints=kms_endpoints,
             security_groups=security_groups,
-            default_security_group=_read("DescribeSecurityGroups(default)", default_group) if vpc_id else None,
-            flow_logs=_read("DescribeFlowLogs", flow_logs) if vpc_id else None,
-            prefix_lists=_read("GetManagedPrefixListEntries", lambda: _prefix_lists(ec2, open_routes, permissions)),
+            default_security_group=read_evidence("DescribeSecurityGroups(default)", default_group) if vpc_id else None,
+            flow_logs=read_evidence("DescribeFlowLogs", flow_logs) if vpc_id else None,
+            prefix_lists=read_evidence("GetManagedPrefixListEntries", lambda: prefix_lists(ec2, open_routes, permissions)),
             endpoint_types=endpoint_types,
-            referenced_groups=_read(
-                "DescribeSecurityGroups(referenced)", lambda: _referenced_groups(ec2, self.account, permissions, security_groups)
+            referenced_groups=read_evidence(
+                "DescribeSecurityGroups(referenced)", lambda: referenced_groups(ec2, self.account, permissions, security_groups)
             ),
         )
 
@@ -352,7 +370,7 @@ class EvidenceReader:
                 ]
             return results
 
-        return _read("SimulatePrincipalPolicy", run)
+        return read_evidence("SimulatePrincipalPolicy", run)
 
     def access_not_granted(self, policies: list[dict[str, Any]] | None, denied: list[tuple[str, str]]) -> list[tuple[str, str, str]] | None:
         """accessanalyzer:CheckAccessNotGranted: may these identity policies grant each (action, resource)?"""
@@ -369,7 +387,7 @@ class EvidenceReader:
                 results.append((action, resource, str(answer["result"])))
             return results
 
-        return _read("CheckAccessNotGranted", run)
+        return read_evidence("CheckAccessNotGranted", run)
 
     def policy_findings(self, policies: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
         """accessanalyzer:ValidatePolicy on each identity policy: its findings, any type."""
@@ -386,7 +404,7 @@ class EvidenceReader:
                     ]
             return findings
 
-        return _read("ValidatePolicy", run)
+        return read_evidence("ValidatePolicy", run)
 
     def role(
         self, role_arn: str, access: tuple[list[tuple[str, str]], list[tuple[str, str]]] | None = None, *, validate: bool = False
@@ -408,9 +426,9 @@ class EvidenceReader:
                 documents[arn] = policy_document(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"])
             return documents
 
-        trust = _read("GetRole", lambda: policy_document(iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]))
-        inline_policies = _read("GetRolePolicy", inline)
-        attached = _read(
+        trust = read_evidence("GetRole", lambda: policy_document(iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]))
+        inline_policies = read_evidence("GetRolePolicy", inline)
+        attached = read_evidence(
             "ListAttachedRolePolicies", lambda: [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]]
         )
         return RoleEvidence(
@@ -418,9 +436,11 @@ class EvidenceReader:
             trust=trust,
             inline_policies=inline_policies,
             attached_policy_arns=attached,
-            attached_policies=_read("GetPolicyVersion", lambda: managed(attached)) if attached is not None else None,
+            attached_policies=read_evidence("GetPolicyVersion", lambda: managed(attached)) if attached is not None else None,
             simulation=self.simulate(role_arn, access[0] + access[1]) if access else None,
-            tags=_read("GetRole(Tags)", lambda: {t["Key"]: t["Value"] for t in iam.get_role(RoleName=name)["Role"].get("Tags", [])}),
+            tags=read_evidence(
+                "GetRole(Tags)", lambda: {t["Key"]: t["Value"] for t in iam.get_role(RoleName=name)["Role"].get("Tags", [])}
+            ),
             trust_public_access_check=no_public_access(trust, "AWS::IAM::AssumeRolePolicyDocument"),
             access_not_granted=self.access_not_granted(inline_policies, access[1]) if access else None,
             policy_findings=self.policy_findings(inline_policies) if validate else None,
@@ -449,10 +469,12 @@ class EvidenceReader:
                     return {}
                 token = {"NextToken": page["NextToken"]}
 
-        return _read("GetMalwareProtectionPlan", read)
+        return read_evidence("GetMalwareProtectionPlan", read)
 
     def foundation_model(self, model_id: str) -> dict[str, Any] | None:
-        return _read("GetFoundationModel", lambda: dict(client("bedrock").get_foundation_model(modelIdentifier=model_id)["modelDetails"]))
+        return read_evidence(
+            "GetFoundationModel", lambda: dict(client("bedrock").get_foundation_model(modelIdentifier=model_id)["modelDetails"])
+        )
 
     def validator_report(self, bucket: str, key: str) -> ValidatorEvidence | None:
         """The validator's report of the run, read through its model (None: missing, unreadable or malformed)."""
@@ -461,7 +483,7 @@ class EvidenceReader:
             body = client("s3").get_object(Bucket=bucket, Key=key, ExpectedBucketOwner=self.account)["Body"]
             return parse_report(ValidationDocument, body.read())
 
-        document = _read("GetObject(report)", read)
+        document = read_evidence("GetObject(report)", read)
         return None if document is None else ValidatorEvidence(training_sha256=document.training.sha256, error_codes=document.error_codes())
 
 
