@@ -8,6 +8,8 @@ PY313_BIN = $(patsubst %/,%,$(dir $(PY313)))
 VENV     := .venv
 SAM_VENV := .venv-sam
 CHECKOV_VENV := .venv-checkov
+AWSCLI_VENV := .venv-awscli
+UP_PORT  ?= 4566
 UV       := .venv-bootstrap/bin/uv
 PYTHON   := $(VENV)/bin/python
 ASL_DIR  := tools/asl
@@ -44,6 +46,13 @@ $(CHECKOV_VENV)/.stamp: requirements/checkov.txt .venv-bootstrap/.stamp
 	$(UV) pip sync --quiet --python $(CHECKOV_VENV)/bin/python --require-hashes requirements/checkov.txt
 	touch $@
 
+# The AWS CLI (v1, pinned with hashes) in its own venv: it must not share our botocore pin.
+$(AWSCLI_VENV)/.stamp: requirements/awscli.txt .venv-bootstrap/.stamp
+	rm -rf $(AWSCLI_VENV)
+	$(UV) venv --quiet --python $(PY311) $(AWSCLI_VENV)
+	$(UV) pip sync --quiet --python $(AWSCLI_VENV)/bin/python --require-hashes requirements/awscli.txt
+	touch $@
+
 $(ASL_DIR)/node_modules/.stamp: $(ASL_DIR)/package.json $(ASL_DIR)/package-lock.json
 	npm ci --prefix $(ASL_DIR) --no-audit --no-fund --loglevel=error
 	touch $@
@@ -54,6 +63,7 @@ lock: .venv-bootstrap/.stamp ## Re-pin requirements/*.txt from requirements/*.in
 	$(UV) pip compile --quiet --python-version 3.11 requirements/dev.in -o requirements/dev.txt
 	$(UV) pip compile --quiet --python-version 3.13 --generate-hashes requirements/sam.in -o requirements/sam.txt
 	$(UV) pip compile --quiet --python-version 3.11 --generate-hashes requirements/checkov.in -o requirements/checkov.txt
+	$(UV) pip compile --quiet --python-version 3.11 --generate-hashes requirements/awscli.in -o requirements/awscli.txt
 
 # ---------------------------------------------------------------- checks
 lint: $(VENV)/.stamp ## ruff (lint + format check) and mypy strict (domain, CLI, handlers, emulator, tests)
@@ -76,7 +86,7 @@ checkov: $(CHECKOV_VENV)/.stamp $(VENV)/.stamp ## checkov (+ our custom policies
 unit: $(VENV)/.stamp $(CHECKOV_VENV)/.stamp ## Unit and template tests (no emulator)
 	$(VENV)/bin/pytest tests/unit tests/template
 
-integration: $(VENV)/.stamp ## The real template + ASL + handlers on the embedded emulator
+integration: $(VENV)/.stamp $(AWSCLI_VENV)/.stamp ## The real template + ASL + handlers on the embedded emulator
 	$(VENV)/bin/pytest tests/integration
 
 browser: $(VENV)/.stamp ## Render the run report in headless Chromium
@@ -88,13 +98,17 @@ build: $(SAM_VENV)/.stamp ## sam build (python3.13 from pyenv; offline once pip 
 
 test: lint template-lint checkov unit integration browser build ## Everything CI runs
 
-demo: $(VENV)/.stamp ## Whole pipeline on the emulator (DEMO_ARGS="--scenario invalid|job-failed|lost-event|approval|ttl" or "--dataset F")
+demo: $(VENV)/.stamp ## Whole pipeline on the emulator (DEMO_ARGS="--scenario invalid|job-failed|lost-event|approval|ttl|rft" or "--dataset F")
 	$(PYTHON) -m local.demo $(DEMO_ARGS)
+
+up: $(VENV)/.stamp $(AWSCLI_VENV)/.stamp ## A local AWS on 127.0.0.1:4566 (UP_PORT=, UP_CLOCK=speed-up) with the stack deployed: uploads start runs; Ctrl-C stops
+	@echo "The AWS CLI for it: $(AWSCLI_VENV)/bin/aws"
+	$(PYTHON) -m local.up --port $(UP_PORT) $(if $(UP_CLOCK),--clock $(UP_CLOCK))
 
 bench: $(VENV)/.stamp ## Handler import time vs import boto3; validator MB/s and peak RSS vs baselines (own processes, same run); state transitions (BENCH_ARGS="--only imports")
 	$(PYTHON) -m bench.run $(BENCH_ARGS)
 
 clean: ## Remove environments and build output
-	rm -rf .venv .venv-sam .venv-checkov .venv-bootstrap $(ASL_DIR)/node_modules .aws-sam .mypy_cache .ruff_cache
+	rm -rf .venv .venv-sam .venv-checkov .venv-awscli .venv-bootstrap $(ASL_DIR)/node_modules .aws-sam .mypy_cache .ruff_cache
 
-.PHONY: help setup lock lint template-lint checkov unit integration browser build test demo bench clean
+.PHONY: help setup lock lint template-lint checkov unit integration browser build test demo up bench clean

@@ -73,6 +73,8 @@ STACK_ENV = {
     "TEARDOWN_FUNCTION_ARN": f"arn:aws:lambda:{REGION}:111122223333:function:bench-teardown",
     "SCHEDULER_ROLE_ARN": "arn:aws:iam::111122223333:role/bench-ttl-scheduler",
     "APPROVAL_BASE_URL": f"https://bench.execute-api.{REGION}.amazonaws.com/approve",
+    "EVALUATION_ROLE_ARN": "arn:aws:iam::111122223333:role/bench-bedrock-eval",
+    "STACK_NAME": "bench",
     "PROFILES_PATH": str(ROOT / "config" / "profiles.toml"),  # the profiles layer's /opt/profiles.toml
 }
 NOT_IN_LAMBDA = ("POWERTOOLS_TRACE_DISABLED", "POWERTOOLS_DEV", "AWS_SAM_LOCAL", "PYTHONDONTWRITEBYTECODE")

@@ -8,6 +8,8 @@
 * Provisioned throughput (create/get/list): not in moto; kept in memory here, answered through
   botocore's ``before-call`` hook on the default session (the one our adapters use).
 * GetFoundationModel: not in moto; answered from our model registry (the single source of truth).
+* Reinforcement fine-tuning: the job's grader Lambda is invoked on sample answers (``rft_standin``); a grader
+  error fails the job.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from urllib.parse import unquote
 import boto3
 from moto.bedrock.models import bedrock_backends
 
+from secure_finetune.lifecycles import EOL_MESSAGE, documented_lifecycle
 from secure_finetune.models import UnknownModel, find_model
+
+from .rft_standin import GraderFailed, grade_epochs
 
 ACCOUNT = "123456789012"
 
@@ -71,6 +76,8 @@ _STOOD_IN = (
     "CreateCustomModelDeployment",
     "GetCustomModelDeployment",
     "DeleteCustomModelDeployment",
+    "ListCustomModelDeployments",
+    "ListTagsForResource",  # for its throughputs and deployments; anything else falls through to moto
     "GetFoundationModel",
 )
 
@@ -92,6 +99,7 @@ class BedrockStandIn:
         self.refused = 0
         self.in_progress: set[str] = set()
         self.most_in_progress = 0  # the peak of concurrent jobs, for the burst test
+        self.grader_batches = 0  # RFT: batches the grader scored
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
 
@@ -101,6 +109,7 @@ class BedrockStandIn:
             ("before-call.bedrock.CreateModelCustomizationJob", self._maybe_throttle),
             ("before-parameter-build.bedrock.CreateModelCustomizationJob", self._remember_job_request),
             ("after-call.bedrock.CreateModelCustomizationJob", self._job_created),
+            ("before-call.bedrock.StopModelCustomizationJob", self._stop_job),
         ]
         hooks.append(("before-call.bedrock-runtime.Converse", self._Converse))
         return hooks + [(f"before-call.bedrock.{operation}", getattr(self, f"_{operation}")) for operation in _STOOD_IN]
@@ -157,14 +166,41 @@ class BedrockStandIn:
         self._threads.append(thread)
         thread.start()
 
+    def _grade(self, request: dict[str, Any], outcome: str) -> tuple[list[float], str | None]:
+        """RFT (emulator stand-in): the job's grader scores sample answers once per epoch; its error fails the job."""
+        if outcome not in ("Completed", "Lost") or request.get("customizationType") != "REINFORCEMENT_FINE_TUNING":
+            return [], None
+        try:
+            rewards = grade_epochs(request, self.region, epochs=len({i // 3 for i in range(len(self.scenario.losses))}))
+        except GraderFailed as err:
+            return [], str(err)
+        self.grader_batches += len(rewards)
+        return rewards, None
+
+    def _stop_job(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]] | None:
+        """Only an active job stops (moto would mark any job Stopped, even a completed one); the trainer then
+        ends it Stopped and sends its state-change event, as Bedrock does."""
+        name = unquote(params["url_path"].split("/model-customization-jobs/", 1)[-1].rsplit("/stop", 1)[0])
+        job = bedrock_backends[ACCOUNT][self.region].model_customization_jobs.get(name)
+        if job is not None and job.status != "InProgress":
+            return _Response(400), {"Error": {"Code": "ValidationException", "Message": f"job is {job.status}"}}
+        with self._lock:
+            self.in_progress.discard(name)
+        return None  # moto marks it Stopped
+
     def _train(self, request: dict[str, Any], job: Any) -> None:
         time.sleep(self.scenario.training_seconds)
-        outcome = self.scenario.job_outcome
+        outcome = "Stopped" if job.status == "Stopped" else self.scenario.job_outcome  # stopped while it trained
         output = request["outputDataConfig"]["s3Uri"].removeprefix("s3://")
         bucket, _, prefix = output.partition("/")
+        rewards, failure = self._grade(request, outcome)  # RFT only (local/rft_standin.py)
+        outcome = "Failed" if failure else outcome
         if outcome in ("Completed", "Lost"):  # "Lost": the job completes, only its event goes missing
-            rows = ["step_number,epoch_number,training_loss,perplexity"]
-            rows += [f"{i},{i // 3},{loss},{round(2.718**loss, 3)}" for i, loss in enumerate(self.scenario.losses)]
+            rows = ["step_number,epoch_number,training_loss,perplexity" + (",mean_reward" if rewards else "")]
+            rows += [
+                f"{i},{i // 3},{loss},{round(2.718**loss, 3)}" + (f",{rewards[i // 3]}" if rewards else "")
+                for i, loss in enumerate(self.scenario.losses)
+            ]
             key = f"{prefix}model-customization-job-{request['jobName']}/training_artifacts/step_wise_training_metrics.csv"
             s3 = boto3.client("s3", region_name=self.region)
             s3.put_object(Bucket=bucket, Key=key, Body="\n".join(rows).encode())
@@ -179,7 +215,7 @@ class BedrockStandIn:
         job.status = "Completed" if outcome == "Lost" else outcome
         with self._lock:
             self.in_progress.discard(request["jobName"])
-        job.failure_message = "Emulated failure: the training job failed." if outcome == "Failed" else None
+        job.failure_message = f"Emulated failure: {failure or 'the training job failed'}." if outcome == "Failed" else None
         if outcome == "Lost":
             return  # Bedrock's events are best effort: this one never arrives
         detail = {
@@ -219,13 +255,15 @@ class BedrockStandIn:
         return _Response(), {"provisionedModelArn": arn}
 
     def _GetProvisionedModelThroughput(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
-        arn = unquote(params["url_path"].rsplit("/provisioned-model-throughput/", 1)[-1])
+        arn = _named(self.throughputs, unquote(params["url_path"].rsplit("/provisioned-model-throughput/", 1)[-1]))
+        if arn not in self.throughputs:
+            return _Response(404), {"Error": {"Code": "ResourceNotFoundException", "Message": "no such throughput"}}
         throughput = self.throughputs[arn]
         throughput.polls += 1
         return _Response(), self._describe(throughput, self._status(throughput, "InService"))
 
     def _DeleteProvisionedModelThroughput(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
-        arn = unquote(params["url_path"].rsplit("/provisioned-model-throughput/", 1)[-1])
+        arn = _named(self.throughputs, unquote(params["url_path"].rsplit("/provisioned-model-throughput/", 1)[-1]))
         with self._lock:
             if self.scenario.refused_deletes > self.refused:  # e.g. an SCP denies the delete for a while
                 self.refused += 1
@@ -241,11 +279,15 @@ class BedrockStandIn:
             if existing.token == body.get("clientRequestToken"):
                 return _Response(202), {"customModelDeploymentArn": existing.arn}
         arn = f"arn:aws:bedrock:{self.region}:{ACCOUNT}:custom-model-deployment/{uuid.uuid4().hex[:12]}"
-        self.deployments[arn] = _Throughput(arn, body["modelDeploymentName"], body["modelArn"], 0, body.get("clientRequestToken"))
+        self.deployments[arn] = _Throughput(
+            arn, body["modelDeploymentName"], body["modelArn"], 0, body.get("clientRequestToken"), tags=body.get("tags", [])
+        )
         return _Response(202), {"customModelDeploymentArn": arn}
 
     def _GetCustomModelDeployment(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
-        arn = unquote(params["url_path"].rsplit("/custom-model-deployments/", 1)[-1])
+        arn = _named(self.deployments, unquote(params["url_path"].rsplit("/custom-model-deployments/", 1)[-1]))
+        if arn not in self.deployments:
+            return _Response(404), {"Error": {"Code": "ResourceNotFoundException", "Message": "no such deployment"}}
         deployment = self.deployments[arn]
         deployment.polls += 1
         return _Response(), {
@@ -256,11 +298,28 @@ class BedrockStandIn:
         }
 
     def _DeleteCustomModelDeployment(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
-        arn = unquote(params["url_path"].rsplit("/custom-model-deployments/", 1)[-1])
+        arn = _named(self.deployments, unquote(params["url_path"].rsplit("/custom-model-deployments/", 1)[-1]))
         if self.deployments.pop(arn, None) is None:
             return _Response(404), {"Error": {"Code": "ResourceNotFoundException", "Message": "no such deployment"}}
         self.deleted.append(arn)
         return _Response(), {}
+
+    def _ListCustomModelDeployments(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
+        summaries = [
+            {
+                "customModelDeploymentArn": d.arn,
+                "customModelDeploymentName": d.name,
+                "modelArn": d.model_arn,
+                "status": self._status(d, "Active") if d.polls else "Creating",
+            }
+            for d in self.deployments.values()
+        ]
+        return _Response(), {"modelDeploymentSummaries": summaries}
+
+    def _ListTagsForResource(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]] | None:
+        arn = json.loads(params["body"]).get("resourceARN", "")
+        found = self.throughputs.get(arn) or self.deployments.get(arn)
+        return None if found is None else (_Response(), {"tags": list(found.tags)})
 
     def _Converse(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
         started = time.perf_counter()
@@ -295,6 +354,16 @@ class BedrockStandIn:
         except UnknownModel:
             error = {"Error": {"Code": "ResourceNotFoundException", "Message": f"model {identifier} not found"}}
             return _Response(404), error
+        # Emulator stand-in: the documented lifecycle (secure_finetune.lifecycles) in this region, as Bedrock
+        # answers it: past EOL -> ResourceNotFoundException "reached the end of its life"; LEGACY -> its dates.
+        documented = documented_lifecycle(model.model_id)
+        status = documented.status_in(self.region) if documented else "ACTIVE"
+        if status == "EOL":
+            error = {"Error": {"Code": "ResourceNotFoundException", "Message": f"This model version has {EOL_MESSAGE}."}}
+            return _Response(404), error
+        lifecycle: dict[str, Any] = {"status": status}
+        if documented and status == "LEGACY" and documented.end_of_life_date:
+            lifecycle["endOfLifeTime"] = documented.end_of_life_date.isoformat() + "T00:00:00Z"
         details = {
             "modelArn": f"arn:aws:bedrock:{self.region}::foundation-model/{model.model_id}",
             "modelId": model.model_id,
@@ -302,7 +371,7 @@ class BedrockStandIn:
             "providerName": model.model_id.split(".", 1)[0],
             "customizationsSupported": sorted(model.formats),
             "inferenceTypesSupported": ["PROVISIONED"] if model.provisioned_throughput else [],
-            "modelLifecycle": {"status": "ACTIVE"},
+            "modelLifecycle": lifecycle,
         }
         return _Response(), {"modelDetails": details}
 
@@ -316,3 +385,10 @@ class BedrockStandIn:
             "desiredModelUnits": throughput.model_units,
             "status": status,
         }
+
+
+def _named(resources: dict[str, _Throughput], identifier: str) -> str:
+    """The ARN ``identifier`` stands for: Bedrock takes a throughput's or deployment's ARN or its name."""
+    if identifier in resources:
+        return identifier
+    return next((arn for arn, resource in resources.items() if resource.name == identifier), identifier)

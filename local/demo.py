@@ -6,6 +6,8 @@ python -m local.demo --scenario job-failed   # Bedrock fails the job: run fails,
 python -m local.demo --scenario lost-event   # Bedrock's completion event never comes: the reconciler finishes the run
 python -m local.demo --scenario approval     # the regulated profile: approve link, GET shows, POST decides
 python -m local.demo --scenario ttl          # fast-forward the time-to-live: warning, a refused delete, the retry deletes
+python -m local.demo --scenario rft          # reinforcement fine-tuning (Nova 2 Lite): the stack's grader scores answers
+python -m local.demo --scenario model-worse  # the custom model scores below its base: gate fails, throughput deleted
 python -m local.demo --dataset my.jsonl --profile default
 """
 
@@ -32,6 +34,7 @@ from finetune_cli.preflight import audit, target_from_stack
 
 from . import scheduler_standin
 from .bedrock_standin import Scenario
+from .demo_evaluation import EVALUATED, evaluation_scenario, expected_outcome, show_evaluation, upload_held_out
 from .emulator import REGION, ROOT, LocalPipeline
 
 SCENARIOS = {
@@ -41,6 +44,8 @@ SCENARIOS = {
     "lost-event": (ROOT / "events" / "sample-dataset.jsonl", "Lost", "SUCCEEDED"),
     "approval": (ROOT / "events" / "sample-dataset.jsonl", "Completed", "SUCCEEDED"),
     "ttl": (ROOT / "events" / "sample-dataset.jsonl", "Completed", "SUCCEEDED"),
+    "model-worse": (ROOT / "events" / "sample-dataset.jsonl", "Completed", "FAILED"),
+    "rft": (ROOT / "events" / "sample-rft-dataset.jsonl", "Completed", "SUCCEEDED"),
 }
 console = Console(highlight=False)
 
@@ -58,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     dataset = args.dataset or sample
     if args.dataset:
         expected = "SUCCEEDED"
-    profile = args.profile or ("regulated" if args.scenario == "approval" else "")
+    profile = args.profile or {"approval": "regulated", "rft": "rft-math"}.get(args.scenario, "")
     key = f"incoming/{profile + '/' if profile else ''}{dataset.name}"
 
     console.rule("[bold]Secure Bedrock fine-tuning - local run on the embedded AWS emulator (moto)")
@@ -67,9 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     parameters = {"TrainingTimeoutSeconds": "120", "ReconcileAfterSeconds": "0"} if args.scenario == "lost-event" else {}
     # ttl: Bedrock refuses the first delete (as a changed SCP might), so the retry path shows too.
     scenario = Scenario(job_outcome=job_outcome, refused_deletes=1 if args.scenario == "ttl" else 0)
-    with LocalPipeline(scenario=scenario, parameters=parameters) as pipeline:
+    with LocalPipeline(scenario=scenario, parameters=parameters, evaluation=evaluation_scenario(args.scenario)) as pipeline:
         _show_stack(pipeline, time.time() - started)
         _show_preflight(pipeline)
+        if args.scenario in EVALUATED and not args.dataset:  # held-out prompts for the evaluation step
+            console.print(f"\n[bold]Uploaded[/] the held-out file s3://{pipeline.bucket}/{upload_held_out(pipeline, key)}")
         body = dataset.read_bytes()
         version = pipeline.upload(key, body)
         console.print(f"\n[bold]Uploaded[/] s3://{pipeline.bucket}/{key} ({len(body)} bytes, version {version})")
@@ -85,10 +92,15 @@ def main(argv: list[str] | None = None) -> int:
         _show_timeline(pipeline, arn)
         _show_notifications(pipeline)
         _show_outcome(pipeline, result, run_id)
+        show_evaluation(console, pipeline, run_id)
+        if args.scenario == "rft":
+            batches = pipeline.bedrock.grader_batches
+            console.print(f"\nThe stack's grader scored {batches} batch(es) of the model's answers (rewards in metrics.json)")
         _show_ttl(pipeline)
         billing = _fast_forward_ttl(pipeline) if args.scenario == "ttl" else 0
         console.print(f"\nState transitions: {pipeline.state_transitions(arn)}   wall time: {time.time() - started:.1f}s")
     ok = result["status"] == expected and billing == 0  # ttl: nothing may still bill at the end
+    ok = ok and (args.dataset is not None or expected_outcome(args.scenario, result, pipeline))
     console.rule(f"[bold {'green' if ok else 'red'}]{result['status']} (expected {expected})")
     return 0 if ok else 1
 
@@ -149,6 +161,8 @@ def _summary(section: Any) -> str:
         "modelUnits",
         "estimatedHourlyCostUsd",
         "estimatedCostOverTtlUsd",
+        "evaluationPrompts",
+        "estimatedJudgeCostUsd",
         "arn",
         "polls",
         "passed",
@@ -194,15 +208,18 @@ def _show_notifications(pipeline: LocalPipeline) -> None:
     console.print(table)
     received = len(pipeline.slack.messages)
     console.print(f"Slack webhook (a real HTTPS server on loopback, its URL in Secrets Manager) received {received} messages")
-    shown = ("DATASET_REJECTED", "GUARDRAIL_FAILED", "JOB_FAILED", "RUN_FAILED", "THROUGHPUT_READY")
-    for message in messages:
-        if message["milestone"] in shown:
-            console.print(f"\n[bold]{message['milestone']}[/] e-mail as the owner sees it (ids, counts, costs and links only):")
-            console.print(f"Subject: {escape(message['subject'] or '')}", style="dim")
-            console.print(escape(message["body"]), style="dim")
+    for message in messages:  # every milestone's e-mail, as the owner receives it
+        _show_email(message)
     if pipeline.slack.messages:
         console.print("[bold]The last Slack message[/] (Block Kit payload):")
         console.print(escape(json.dumps(pipeline.slack.messages[-1], indent=1)), style="dim")
+
+
+def _show_email(message: dict[str, Any]) -> None:
+    """One e-mail in full (subject and body: ids, counts, costs and links only)."""
+    console.print(f"\n[bold]{message['milestone']}[/] e-mail as the owner sees it:")
+    console.print(f"Subject: {escape(message['subject'] or '')}", style="dim")
+    console.print(escape(message["body"]), style="dim")
 
 
 def _show_outcome(pipeline: LocalPipeline, result: dict[str, Any], run_id: str) -> None:
@@ -247,7 +264,7 @@ def _fast_forward_ttl(pipeline: LocalPipeline) -> int:
             outcome = json.loads(fired["answer"]).get("outcome", fired["answer"])
             console.print(f"  {pending[0]['at']:%H:%M} UTC  {fired['name']}: {escape(str(outcome))}")
             for message in pipeline.notifications()[seen:]:
-                console.print(f"           owner told: {escape(message['subject'] or '')}", style="dim")
+                _show_email(message)
             seen = len(pipeline.notifications())
     console.print(f"  throughputs still billing: {len(pipeline.bedrock.throughputs)}")
     return len(pipeline.bedrock.throughputs)

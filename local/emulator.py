@@ -2,7 +2,8 @@
 
 Used by ``make demo`` (local/demo.py) and the emulator tests. Labelled stand-ins:
 ``moto_patches`` (Lambda/EventBridge/Step Functions glue), ``lambda_runtime`` (handlers
-in-process), ``bedrock_standin`` (job lifecycle, provisioned throughput), ``private_link_standin``
+in-process), ``bedrock_standin`` (job lifecycle, provisioned throughput), ``evaluation_standin`` (evaluation
+jobs and their scores), ``private_link_standin``
 (the VPC's resolver, security groups, the bedrock-runtime endpoint's policy and aws:SourceVpce), ``stack``
 (deploying the real template), ``slack_inbox`` on ``loopback_tls`` (Slack's webhook, https on
 loopback with a certificate this process trusts).
@@ -30,8 +31,10 @@ from secure_finetune.adapters.clients import reset_clients
 from secure_finetune.reports import Report
 from secure_finetune.runs import report_key, run_id
 
-from . import access_analyzer_standin, iam_standin, loopback_tls, moto_patches, scheduler_standin
+from . import access_analyzer_standin, iam_standin, loopback_tls, moto_concurrency, moto_patches, scheduler_standin
+from .async_delivery import AsyncDelivery, function_dead_letters
 from .bedrock_standin import BedrockStandIn, Scenario
+from .evaluation_standin import EvaluationScenario, EvaluationStandIn
 from .lambda_runtime import InProcessLambdas
 from .private_link_standin import PrivateLinkStandIn
 from .slack_inbox import SlackInbox
@@ -42,7 +45,15 @@ REGION = "us-east-1"
 R = TypeVar("R", bound=Report)
 # Short waits so a run takes seconds; they reach the state machine through the template's
 # parameters -> function environment -> execution input, like any deployment's would.
-FAST_PARAMETERS = {"TrainingTimeoutSeconds": "60", "JobSlotTimeoutSeconds": "120", "ThroughputPollSeconds": "1", "ThroughputMaxPolls": "10"}
+# PriceSource: the emulator has no AWS Price List (moto answers 404): the cited snapshot prices the runs.
+FAST_PARAMETERS = {
+    "TrainingTimeoutSeconds": "60",
+    "JobSlotTimeoutSeconds": "120",
+    "ThroughputPollSeconds": "1",
+    "ThroughputMaxPolls": "10",
+    "PriceSource": "snapshot",
+}
+FAST_PARAMETERS["EvaluationPollSeconds"] = "1"  # the evaluation jobs' poll loop (evaluation_standin)
 
 
 @dataclass
@@ -60,14 +71,20 @@ class LocalPipeline:
         parameters: dict[str, str] | None = None,
         stack_name: str = "finetune-local",
         root: Path = ROOT,
+        evaluation: EvaluationScenario | None = None,
+        concurrency: int = 1,
     ) -> None:
         self.root = root
+        # >1: up to that many Lambda invocations at once, events delivered asynchronously (async_delivery)
+        self.concurrency = concurrency
+        self.delivery: AsyncDelivery | None = None
         self.scenario = scenario or Scenario()
         self.parameters = {**FAST_PARAMETERS, **(parameters or {})}
         self.stack_name = stack_name
         self.stack: DeployedStack
         self.lambdas: InProcessLambdas
         self.bedrock = BedrockStandIn(REGION, self.scenario)
+        self.evaluation = EvaluationStandIn(REGION, evaluation)  # Bedrock evaluation jobs (moto has none)
         self.private_link = PrivateLinkStandIn(REGION)  # the VPC's resolver, PrivateLink and IAM on in-VPC model calls
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
         self._opt = tempfile.mkdtemp(prefix="finetune-opt-")
@@ -92,6 +109,7 @@ class LocalPipeline:
             }
         )
         moto_patches.install()
+        moto_concurrency.install()
         self._mock.start()
         reset_clients()
         try:
@@ -108,7 +126,7 @@ class LocalPipeline:
         self.stack = deploy(self.root, self.stack_name, REGION, self.parameters)
         for content in self.stack.layer_content.values():
             shutil.copytree(content, self._opt, dirs_exist_ok=True)
-        self.lambdas = InProcessLambdas(Path(self._opt))
+        self.lambdas = InProcessLambdas(Path(self._opt), self.concurrency)
         functions = boto3.client("lambda")
         for logical_id, code in self.stack.function_code.items():
             if logical_id not in self.stack.physical_ids:
@@ -117,7 +135,11 @@ class LocalPipeline:
             environment = functions.get_function_configuration(FunctionName=physical).get("Environment", {}).get("Variables", {})
             self.lambdas.register(physical, logical_id, code, environment)
         moto_patches.set_invoker(self.private_link.track(self.lambdas))
+        if self.concurrency > 1:
+            self.delivery = AsyncDelivery(function_dead_letters(self.stack.translated, self.stack.physical_ids, REGION))
+            moto_patches.set_deliverer(self.delivery)
         self.bedrock.install()
+        self.evaluation.install()
         self.private_link.install()  # after the Bedrock stand-in: it judges a Converse call before it is answered
         iam_standin.install()
         access_analyzer_standin.install()
@@ -126,8 +148,12 @@ class LocalPipeline:
     def __exit__(self, *exc: object) -> None:
         if hasattr(self, "slack"):
             self.slack.stop()
+        if self.delivery is not None:
+            moto_patches.set_deliverer(None)
+            self.delivery.shutdown()
         self.bedrock.join()
         self.bedrock.uninstall()
+        self.evaluation.uninstall()
         self.private_link.uninstall()
         iam_standin.uninstall()
         access_analyzer_standin.uninstall()
@@ -245,7 +271,7 @@ class LocalPipeline:
         deadline = time.time() + timeout
         while time.time() < deadline:
             for message in reversed(self.notifications()):
-                found = re.search(r"approve_link: (\S+)", message["body"]) if message["milestone"] == "APPROVAL_NEEDED" else None
+                found = re.search(r"Approve link: (\S+)", message["body"]) if message["milestone"] == "APPROVAL_NEEDED" else None
                 if found:
                     return found[1]
             time.sleep(0.1)

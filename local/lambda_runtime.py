@@ -2,7 +2,11 @@
 
 Each function's environment comes from moto (i.e. from template.yaml, as CloudFormation
 resolved it). Paths under ``/opt/`` are mapped to the layers' content directories, the
-way Lambda mounts layers. Handlers run one at a time: ``os.environ`` is process-wide.
+way Lambda mounts layers. By default handlers run one at a time (``os.environ`` is process-wide and
+set per invocation). With ``concurrency`` > 1, up to that many invocations run at once, each in its
+caller's thread (EventBridge deliveries come from ``async_delivery``'s pool): the environment is then
+set only while a handler imports, which is where every handler reads it (``Env.from_environ()`` at
+cold start), as each Lambda execution environment has its own.
 """
 
 from __future__ import annotations
@@ -85,11 +89,16 @@ def _import_handler(code_dir: Path) -> Handler:
 
 
 class InProcessLambdas:
-    def __init__(self, opt_dir: Path) -> None:
+    def __init__(self, opt_dir: Path, concurrency: int = 1) -> None:
         self.opt_dir = opt_dir
         self.handlers: dict[str, tuple[str, Handler]] = {}  # physical name -> (logical id, handler)
         self.invocations: list[Invocation] = []
+        self.concurrency = concurrency
+        self.running = 0  # invocations in flight now, and their peak (what the concurrency tests check)
+        self.most_running = 0
         self._lock = threading.RLock()
+        self._slots = threading.BoundedSemaphore(concurrency)
+        self._count = threading.Lock()
         self._loaded: dict[str, tuple[Path, dict[str, Any]]] = {}  # physical name -> (code, environment at import)
 
     def register(self, physical_name: str, logical_id: str, code_dir: Path, environment: dict[str, Any]) -> None:
@@ -106,16 +115,27 @@ class InProcessLambdas:
             # the next invocation is a cold start that reads the new settings.
             self.register(function.function_name, self.handlers[function.function_name][0], code_dir, function.environment_vars or {})
         logical_id, handler = self.handlers[function.function_name]
+        if self.concurrency > 1:
+            with self._slots:
+                return self._run(logical_id, handler, function, event)
         with self._lock, environment_set(self._mounted(function.environment_vars or {})):
-            started = time.time()
-            error = None
-            try:
-                return handler(event, LambdaContext(function))
-            except Exception as err:
-                error = type(err).__name__
-                raise
-            finally:
-                self.invocations.append(Invocation(logical_id, started, time.time() - started, error))
+            return self._run(logical_id, handler, function, event)
+
+    def _run(self, logical_id: str, handler: Handler, function: Any, event: dict[str, Any]) -> Any:
+        with self._count:
+            self.running += 1
+            self.most_running = max(self.most_running, self.running)
+        started = time.time()
+        error = None
+        try:
+            return handler(event, LambdaContext(function))
+        except Exception as err:
+            error = type(err).__name__
+            raise
+        finally:
+            self.invocations.append(Invocation(logical_id, started, time.time() - started, error))
+            with self._count:
+                self.running -= 1
 
     def _mounted(self, variables: dict[str, Any]) -> dict[str, str]:
         return {name: self._mount(value) for name, value in variables.items()}

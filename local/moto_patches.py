@@ -75,6 +75,16 @@ def set_invoker(invoker: Invoker | None) -> None:
     _invoker = invoker
 
 
+Deliverer = Callable[[dict[str, Any], dict[str, Any]], None]  # (rule target, event) -> None
+_deliverer: Deliverer | None = None  # None: deliver in the caller's thread (the serial emulator)
+
+
+def set_deliverer(deliverer: Deliverer | None) -> None:
+    """Hand Lambda-target deliveries to ``deliverer`` (``async_delivery``: a pool, retries, dead-letter queues)."""
+    global _deliverer
+    _deliverer = deliverer
+
+
 def _invoke(
     self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: dict[str, str]
 ) -> str | bytes | None:
@@ -101,6 +111,10 @@ def _send_task_failure(self: Any) -> Any:
 def _send_to_targets(self: Any, event: dict[str, Any], transform_input: bool = True) -> None:
     if self.state == "DISABLED":
         return
+    if self.scheduled_expression and not self.event_pattern.get_pattern():
+        # A schedule-only rule matches no event (moto's empty pattern matches every one: the reconciler and the
+        # janitor ran on each S3 and Step Functions event). Its targets run on its schedule: the tests invoke them.
+        return
     ours = [t for t in self.targets if t["Arn"].split(":")[2] == "lambda"]
     if not ours:
         _original_send(self, cast(EventMessageType, event), transform_input)
@@ -123,6 +137,9 @@ def _send_to_targets(self: Any, event: dict[str, Any], transform_input: bool = T
         delivered["time"] = iso_8601_datetime_without_milliseconds(utcfromtimestamp(delivered["time"]))
     for target in ours:
         payload = json.loads(target["Input"]) if "Input" in target else delivered
+        if _deliverer is not None:
+            _deliverer(target, payload)
+            continue
         _, _, _, region, account, *_ = target["Arn"].split(":")
         response_headers: dict[str, str] = {}
         try:

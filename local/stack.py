@@ -25,6 +25,8 @@ from moto.cloudformation.models import cloudformation_backends
 from moto.cloudformation.parsing import clean_json
 from samtranslator.translator.transform import transform  # type: ignore[import-untyped]
 
+from . import custom_resources, function_config_standin
+
 ARTIFACTS_BUCKET = "local-sam-artifacts"
 ACCOUNT = "123456789012"
 
@@ -122,12 +124,14 @@ def deploy(root: Path, name: str, region: str, parameters: dict[str, str]) -> De
         if resource["Type"] == "AWS::KMS::Key" and isinstance(resource["Properties"].get("KeyPolicy"), dict):
             resource["Properties"]["KeyPolicy"] = json.dumps(resource["Properties"]["KeyPolicy"])
     cloudformation = boto3.client("cloudformation")
-    cloudformation.create_stack(
-        StackName=name,
-        TemplateBody=json.dumps(for_moto),
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
-        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
-    )
+    ran: list[str] = []
+    with custom_resources.running(functions, ran):  # Custom::* resources run their real handlers as they are created
+        cloudformation.create_stack(
+            StackName=name,
+            TemplateBody=json.dumps(for_moto),
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+        )
     stack = cloudformation.describe_stacks(StackName=name)["Stacks"][0]
     if stack["StackStatus"] != "CREATE_COMPLETE":
         raise RuntimeError(f"stack {name}: {stack['StackStatus']} {stack.get('StackStatusReason', '')}")
@@ -142,6 +146,7 @@ def deploy(root: Path, name: str, region: str, parameters: dict[str, str]) -> De
         translated=translated,
     )
     deployed.not_applied += [f"{logical_id} (AWS::CloudWatch::Dashboard not emulated)" for logical_id in dashboards]
+    deployed.reapplied += [f"{resource} run by its handler (local/custom_resources.py)" for resource in ran]
     _reapply_dropped(deployed, stack["StackId"])
     return deployed
 
@@ -236,6 +241,9 @@ def _reapply_dropped(deployed: DeployedStack, stack_id: str) -> None:
         s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": statements}))
         deployed.reapplied.append(f"{logical_id} (stored and read by the guardrails; not enforced by the emulator)")
     _reapply_network_and_key(deployed, stack_id)
+    deployed.reapplied += function_config_standin.reapply(
+        deployed.translated, deployed.physical_ids, lambda value: _resolved(deployed, stack_id, value), ACCOUNT, deployed.region
+    )
 
 
 def _reapply_network_and_key(deployed: DeployedStack, stack_id: str) -> None:

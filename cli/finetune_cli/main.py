@@ -7,8 +7,11 @@
                        [--model ID] [--customization-type TYPE] [--endpoint-url URL] [--format text|json]
     finetune profiles [--profiles PATH]
     finetune report RUN --bucket BUCKET [--endpoint-url URL] [--output PATH]
-    finetune runs --stack NAME [--limit N]
-    finetune status|cancel|retry|teardown RUN --stack NAME
+    finetune runs --stack NAME [--limit N] [--status S]... [--since 2h|ISO] [--profile P] [--format text|json]
+    finetune status|watch|cancel|retry|teardown RUN --stack NAME [--endpoint-url URL] [--format text|json]
+    finetune submit FILE --stack NAME [--profile P] [--watch] [--endpoint-url URL] [--format text|json]
+    finetune completion bash|zsh|fish
+    finetune --version | --help; any command: --debug (the trace of an error)
 
 ``validate`` runs the pipeline's own validator and decision (``dataset.judge_run``, run-level record
 bounds included) on a file before it is uploaded (or on an object already in S3): the file alone is
@@ -19,9 +22,13 @@ I/O error. ``--format json`` prints ``verdict``, ``reason``, ``codes``, ``run_pr
 ``"line": null``. ``preflight`` audits a
 deployed stack read-only against the account-level guardrails: exit 0 when no blocking check fails.
 ``report`` renders a run's report documents (``reports/RUN/*.json``) into one self-contained HTML page.
-``runs``, ``status``, ``cancel``, ``retry`` and ``teardown`` operate runs of a deployed stack with
-the caller's IAM rights (see ``operate.py``); each takes ``--endpoint-url`` for an emulator.
-Every AWS call of this package goes through ``aws.py``.
+``runs``, ``status``, ``watch``, ``submit``, ``cancel``, ``retry`` and ``teardown`` operate runs of a
+deployed stack with the caller's IAM rights (``operate.py``, ``operate_cli.py``); each takes
+``--endpoint-url`` for an emulator. Every AWS call of this package goes through ``aws.py``.
+
+No traceback reaches a user: every error ends as one line on stderr that says what to do, exit 2
+(``EXIT_CODES``); ``--debug`` prints the trace as well. Output is not wrapped when stdout is not
+a terminal.
 """
 
 from __future__ import annotations
@@ -39,7 +46,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
+from finetune_cli import models as models_cli
+from finetune_cli import operate_cli, sweep, terminal
+from finetune_cli.errors import CliError
 from secure_finetune.dataset import DatasetReport, DatasetRules, FileRole, RunVerdict, judge_run, validate_dataset
+from secure_finetune.model_search import unknown_model_message
 from secure_finetune.models import CustomizationType, FoundationModel, InvalidPrompts, MediaRules, UnknownModel, find_model
 from secure_finetune.service_errors import ServiceError
 from secure_finetune.settings import load_catalog
@@ -49,7 +60,16 @@ DEFAULT_PROFILES = Path(__file__).resolve().parents[2] / "config" / "profiles.to
 CHUNK = 1024 * 1024
 
 
-class UsageError(Exception):
+EXIT_CODES = """exit codes:
+  0  done: the dataset is accepted, no blocking finding, the run SUCCEEDED (watch, submit --watch)
+  1  a negative answer: the dataset is rejected, a blocking finding, the run FAILED or was CANCELLED,
+     the run had already ended (cancel), something still bills (teardown)
+  2  the command could not do its job: usage, a missing file, stack or run, an AWS or emulator error
+     (one line on stderr says what to do; --debug adds the trace)
+  130 interrupted (Ctrl-C)"""
+
+
+class UsageError(CliError):
     pass
 
 
@@ -116,7 +136,7 @@ def _run(args: argparse.Namespace) -> _Run:
     try:
         model = find_model(model_id)
     except UnknownModel:
-        raise UsageError(f"unknown model {model_id!r}") from None
+        raise UsageError(unknown_model_message(model_id)) from None
     if customization not in model.formats:
         raise UsageError(f"{model.name} does not support {customization.value}")
     return _Run(model, customization, teacher, secrets_block, pii_block, invalid_prompts)
@@ -124,7 +144,7 @@ def _run(args: argparse.Namespace) -> _Run:
 
 def _problem_rows(items: Iterable[Any]) -> list[dict[str, Any]]:
     """Problems as JSON: ``line`` is null for a file-level problem (it has no line)."""
-    return [{"code": p.code, "line": p.line, "byte_offset": p.byte_offset, "message": p.message} for p in items]
+    return [{"code": p.code, "line": p.line, "column": p.column, "byte_offset": p.byte_offset, "message": p.message} for p in items]
 
 
 def _file_json(location: str, report: DatasetReport) -> dict[str, Any]:
@@ -193,6 +213,7 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
         reports = _with_media_checked(reports, media, bucket)
     verdict = judge_run(run.model, run.customization, reports)  # the pipeline's own decision
     files = {role: (locations[role], reports[role]) for role in locations}
+    models_cli.print_lifecycle(console, run.model.model_id)  # LEGACY / past EOL (stderr with --format json)
     if args.format == "json":
         print(json.dumps(_as_json(files, verdict, primary), indent=2))
         return 0 if verdict.accepted else 1
@@ -244,9 +265,9 @@ def _read_own_bucket(bucket: str, what: str, read: Callable[[Any], T]) -> T:
     try:
         return aws.read_own_bucket(bucket, read)
     except ServiceError as err:  # e.g. AccessDenied: a missing object reads as 403 without s3:ListBucket
-        raise UsageError(f"cannot read {what} as its owner: {err.code}") from None
+        raise UsageError(f"cannot read {what} as its owner: {err.code}; check the bucket name and your rights") from None
     except aws.AwsUnreachable as err:
-        raise UsageError(str(err)) from None
+        raise UsageError(aws.explain(err) or str(err)) from None
 
 
 def _with_media_checked(reports: dict[FileRole, DatasetReport], media: MediaRules, bucket: str | None) -> dict[FileRole, DatasetReport]:
@@ -275,6 +296,14 @@ def _report(args: argparse.Namespace) -> int:
 
 def _profiles(args: argparse.Namespace, console: Console) -> int:
     catalog = load_catalog(args.profiles)
+    if args.format == "json":
+        print(
+            json.dumps(
+                {"version": catalog.version, "profiles": {name: p.model_dump(mode="json") for name, p in catalog.profiles.items()}},
+                indent=2,
+            )
+        )
+        return 0
     table = Table("profile", "base model", "type", "model units", "ttl hours", "approval", title=f"profiles version {catalog.version}")
     for name, profile in sorted(catalog.profiles.items()):
         table.add_row(
@@ -321,6 +350,7 @@ def _preflight(args: argparse.Namespace, console: Console) -> int:
         print(json.dumps({"blocking": len(blocking), **GuardrailsReport(findings=tuple(findings)).wire()}, indent=2))
     else:
         print_findings(console, findings)
+    models_cli.print_lifecycle(console, model)  # stderr with --format json
     return 1 if blocking else 0
 
 
@@ -346,41 +376,20 @@ def findings_table(rows: Iterable[list[str]]) -> Table:
     return table
 
 
-def _operate(args: argparse.Namespace, console: Console) -> int:
-    from finetune_cli import operate
-    from secure_finetune.service_errors import ServiceError
-
-    _use_endpoint(args.endpoint_url)
-    try:
-        stack = operate.Stack.named(args.stack)
-        if args.command == "runs":
-            table = Table("run", "state", "started", "reason", title=f"Runs of {escape(args.stack)}")
-            for row in operate.list_runs(stack, args.limit):
-                table.add_row(*(escape(row[column]) for column in ("run", "state", "started", "reason")))
-            console.print(table)
-            return 0
-        if args.command == "status":
-            print(json.dumps(operate.run_status(stack, args.run), indent=2, default=str))
-            return 0
-        if args.command == "cancel":
-            outcome = operate.cancel_run(stack, args.run)
-            console.print(f"{escape(args.run)}: {outcome}")
-            return 0 if outcome == "cancelled" else 1
-        if args.command == "retry":
-            console.print(f"started {escape(operate.retry_run(stack, args.run))}")
-            return 0
-        from secure_finetune.teardown.tear_down import TeardownKind
-
-        answer = operate.teardown_run(stack, args.run)
-        console.print(f"{escape(args.run)}: {escape(str(answer.get('outcome')))}")
-        return 1 if answer.get("kind") == TeardownKind.DELETE_FAILED else 0  # still billing: not a success
-    except ServiceError as err:
-        raise UsageError(f"{args.command} {getattr(args, 'run', '')}: {err.code}") from None
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="finetune", description="Secure Bedrock fine-tuning pipeline")
-    commands = parser.add_subparsers(dest="command", required=True)
+    from importlib.metadata import version
+
+    parser = argparse.ArgumentParser(
+        prog="finetune",
+        description="Secure Bedrock fine-tuning pipeline",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version('secure-finetune')}")
+    parser.add_argument("--debug", action="store_true", help="on an error, print its trace too")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="on an error, print its trace too")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     validate = commands.add_parser("validate", help="check a JSONL file with the pipeline's own validator")
     validate.add_argument("file", help="a local path or s3://bucket/key")
     choose = validate.add_mutually_exclusive_group()
@@ -422,51 +431,84 @@ def build_parser() -> argparse.ArgumentParser:
     preflight.add_argument("--endpoint-url", help="audit an emulator (e.g. a moto server) instead of AWS")
     preflight.add_argument("--format", choices=("text", "json"), default="text")
     listing = commands.add_parser("profiles", help="list the run profiles")
+    models_cli.register(commands)
     report = commands.add_parser("report", help="render a run's report (reports/RUN/*.json) as one HTML page")
     report.add_argument("run", help="the run id")
     report.add_argument("--bucket", required=True, help="the data bucket")
     report.add_argument("--endpoint-url", help="read from an emulator (e.g. a moto server) instead of AWS")
     report.add_argument("--output", type=Path, help="where to write the page (default: ./RUN.html)")
-    runs = commands.add_parser("runs", help="recent runs of a deployed stack and their state")
-    runs.add_argument("--limit", type=int, default=20)
-    operated = [runs]
-    for name, text in (
-        ("status", "a run's steps, job, throughput and costs so far"),
-        ("cancel", "stop a run (its training job is stopped and its job slot freed)"),
-        ("retry", "a new attempt for the same dataset version (job name gets -a<n>)"),
-        ("teardown", "delete the run's throughput or deployment now"),
-    ):
-        command = commands.add_parser(name, help=text)
-        command.add_argument("run", help="the run id")
-        operated.append(command)
-    for command in operated:
-        command.add_argument("--stack", required=True, help="the stack name (reads its outputs)")
-        command.add_argument("--endpoint-url", help="an emulator (e.g. a moto server) instead of AWS")
+    operate_cli.add_commands(commands, [common])
+    sweep.add_command(commands)
+    completion = commands.add_parser("completion", help="print a shell completion script (bash, zsh, fish)")
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
+    listing.add_argument("--format", choices=("text", "json"), default="text")
     for command in (validate, listing):
         command.add_argument("--profiles", type=Path, default=DEFAULT_PROFILES, help="profiles.toml (default: the repository's)")
+    for command in commands.choices.values():  # --debug after the command too, on every command
+        if not any("--debug" in action.option_strings for action in command._actions):
+            command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="on an error, print its trace too")
     return parser
 
 
+def _fail(line: str, debug: bool) -> int:
+    """The one line (and with --debug the trace) on stderr; exit 2."""
+    if debug:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+    print(f"finetune: {line}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    console = Console(highlight=False, stderr=getattr(args, "format", "text") == "json")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # bare `finetune`
+        parser.print_help()
+        return 0
+    debug = bool(getattr(args, "debug", False))
     try:
-        if args.command == "validate":
-            if not args.model and not args.profiles.is_file():
-                raise UsageError(f"no such file: {args.profiles}")
-            return _validate(args, console)
-        if args.command == "preflight":
-            return _preflight(args, console)
-        if args.command == "report":
-            return _report(args)
-        if args.command in ("runs", "status", "cancel", "retry", "teardown"):
-            return _operate(args, console)
-        if not args.profiles.is_file():
+        return _dispatch(parser, args)
+    except KeyboardInterrupt:
+        print("finetune: interrupted", file=sys.stderr)
+        return 130
+    except CliError as err:
+        return _fail(str(err), debug)
+    except OSError as err:  # a file that cannot be read or written
+        return _fail(f"{err.strerror or err}: {err.filename or ''}".rstrip(": "), debug)
+    except Exception as err:
+        from finetune_cli import aws
+
+        line = aws.explain(err)
+        if line is None:  # a bug of ours: still one line, the trace on request
+            line = f"internal error ({type(err).__name__}); run again with --debug and report the trace"
+        return _fail(line, debug)
+
+
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    console = terminal.console(stderr=getattr(args, "format", "text") == "json")
+    if args.command == "completion":
+        from finetune_cli.completion import script
+
+        print(script(args.shell, parser), end="")
+        return 0
+    if args.command in operate_cli.COMMANDS:
+        return operate_cli.run(args, console)
+    if args.command == sweep.COMMAND:
+        return sweep.run(args, console)
+    if args.command == "validate":
+        if not args.model and not args.profiles.is_file():
             raise UsageError(f"no such file: {args.profiles}")
-        return _profiles(args, console)
-    except (UsageError, OSError) as err:
-        console.print(f"finetune: {escape(str(err))}")
-        return 2
+        return _validate(args, console)
+    if args.command == "models":
+        return models_cli.run(args, console)
+    if args.command == "preflight":
+        return _preflight(args, console)
+    if args.command == "report":
+        return _report(args)
+    if not args.profiles.is_file():
+        raise UsageError(f"no such file: {args.profiles}")
+    return _profiles(args, console)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from typing import Any
 
 from finetune_cli import aws
 from secure_finetune.adapters.endpoints import read_inference_evidence
+from secure_finetune.adapters.grader_evidence import read_grader
 from secure_finetune.guardrails import (
     OPS_CHECKS,
     PRE_LAUNCH_CHECKS,
@@ -23,7 +24,8 @@ from secure_finetune.guardrails import (
     access_probes,
     evaluate,
 )
-from secure_finetune.guardrails.catalogue import INFERENCE_CHECKS
+from secure_finetune.guardrails.catalogue import INFERENCE_CHECKS, KEY_POLICY_CHECKS
+from secure_finetune.guardrails.key_needs import KeyPolicyEvidence
 from secure_finetune.notifications import milestone_fields
 from secure_finetune.service_errors import ServiceError
 
@@ -40,9 +42,11 @@ class Target:
     customization_type: str = "FINE_TUNING"  # with base_model: what GR-CTX-03 checks the region offers
     functions: tuple[str, ...] = ()  # the stack's Lambda functions (GR-OPS-04)
     rules: tuple[str, ...] = ()  # the stack's EventBridge rules (GR-OPS-08)
-    # GR-NET-12..14: the stack's PrivateInference (None: not known, the rows are left out) and its in-VPC function
+    # GR-NET-12..14: the stack's PrivateInference (None: not known, the rows are left out) and its smoke-test function
     private_inference: bool | None = None
     private_converse_function: str | None = None
+    grader_lambda_arn: str | None = None  # the stack's RFT grader (GR-IAM-02, GR-RFT-01..03)
+    stack: str | None = None  # GR-KMS-07 judges the key policy against what this stack's roles and services need
 
 
 def target_from_stack(stack_name: str, base_model: str, customization_type: str = "FINE_TUNING") -> Target:
@@ -61,7 +65,9 @@ def target_from_stack(stack_name: str, base_model: str, customization_type: str 
         functions=tuple(r["PhysicalResourceId"] for r in resources if r.get("ResourceType") == "AWS::Lambda::Function"),
         rules=tuple(r["PhysicalResourceId"] for r in resources if r.get("ResourceType") == "AWS::Events::Rule"),
         private_inference=outputs.get("PrivateInference", "false") == "true",
-        private_converse_function=outputs.get("PrivateConverseFunctionName") or None,
+        private_converse_function=outputs.get("SmokeTestFunctionName") or None,  # the function GR-NET-12 judges
+        grader_lambda_arn=outputs.get("GraderLambdaArn") or None,
+        stack=stack_name,
     )
 
 
@@ -113,9 +119,16 @@ def audit(target: Target) -> list[Finding]:
         customization_type=target.customization_type,
         validation=None,
         dataset_sha256=None,
+        grader_lambda_arn=target.grader_lambda_arn,
+        grader=read_grader(reader, target.grader_lambda_arn) if target.grader_lambda_arn else None,
     )
     account_checks = [check for check in PRE_LAUNCH_CHECKS if not check.per_run]  # no run: no object, report or request
     findings = evaluate(evidence, account_checks) + _inference_findings(reader.account, reader.region, target)
+    if target.stack:  # the key may be brought (ExistingKmsKeyArn): its policy must allow what the stack does with it
+        key = KeyPolicyEvidence(
+            account=account, region=reader.region, stack=target.stack, key_arn=target.key_arn, policy=evidence.key.policy
+        )
+        findings += evaluate(key, KEY_POLICY_CHECKS)
     findings += evaluate(evidence, WARN_CHECKS)
     stack = _stack_evidence(account, target)
     return findings + (evaluate(stack, OPS_CHECKS) if stack is not None else [])

@@ -25,6 +25,7 @@ from secure_finetune.approval import (
     error_page,
     method_not_allowed_page,
     not_found_page,
+    request_body,
 )
 from secure_finetune.approval.decisions import decide, review
 from secure_finetune.config import TableSettings
@@ -75,7 +76,9 @@ def show(secret: str) -> Response[str]:
 @app.post(_PATH)
 def decide_once(secret: str) -> Response[str]:
     event = app.current_event
-    decision = decision_from_form(event.decoded_body or "", event.headers.get("content-type") or "")
+    # Not Powertools' decoded_body: it raises on a body flagged base64 that is not, or is not UTF-8 (a 500).
+    body = request_body(event.body, bool(event.is_base64_encoded))
+    decision = None if body is None else decision_from_form(body, event.headers.get("content-type") or "")
     if decision is None:
         return _respond(bad_request_page())
     identity = event.request_context.identity

@@ -6,14 +6,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from secure_finetune.config import ScheduleSettings, TableSettings
+from secure_finetune.config import ScheduleSettings, StackSettings, TableSettings
 from secure_finetune.deployment.deploy import deploy
 from secure_finetune.observability import logger, tracer
 from secure_finetune.state import PipelineState
 from secure_finetune.wiring import Dependencies
 
 
-class Env(TableSettings, ScheduleSettings):
+class Env(TableSettings, ScheduleSettings, StackSettings):
     """The environment this function reads, validated at cold start (template.yaml sets exactly these)."""
 
 

@@ -1,4 +1,4 @@
-"""Notify states: the run-level milestones (throughput ready) and every failure (reason code + owner told)."""
+"""Notify states: the run-level milestones (throughput ready), every failure (reason code + owner told) and a cancel."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from secure_finetune.config import BucketSettings, JobSlotSettings, NotifySettin
 from secure_finetune.deployment.deploy import announce_deployment
 from secure_finetune.observability import logger, metrics, tracer
 from secure_finetune.state import PipelineState
-from secure_finetune.steps.failure import BEFORE_SPEND, notify_failure
+from secure_finetune.steps.failure import BEFORE_SPEND, notify_cancelled, notify_failure
 from secure_finetune.wiring import Dependencies
 
 
@@ -31,6 +31,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext, deps: Dependen
         announce_deployment(state, deps)
         metrics.add_metric(name="RunsSucceeded", unit=MetricUnit.Count, value=1)
         return {"notified": "THROUGHPUT_READY"}
+    if event["milestone"] == "RUN_CANCELLED":  # stopped by an owner or outside the pipeline: not a failure
+        outcome = notify_cancelled(state, deps)
+        metrics.add_metric(name="RunsCancelled", unit=MetricUnit.Count, value=1)
+        return outcome
     outcome = notify_failure(state, deps)
     metrics.add_metric(name="RunsFailed", unit=MetricUnit.Count, value=1)
     if outcome["step"] in BEFORE_SPEND:

@@ -6,14 +6,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from secure_finetune.config import JobSettings, NotifySettings, TableSettings
+from secure_finetune.config import JobSettings, NotifySettings, StackSettings, TableSettings
 from secure_finetune.observability import logger, tracer
 from secure_finetune.state import PipelineState
 from secure_finetune.training.launch import start_training_job
 from secure_finetune.wiring import Dependencies
 
 
-class Env(JobSettings, TableSettings, NotifySettings):
+class Env(JobSettings, TableSettings, NotifySettings, StackSettings):
     """The environment this function reads, validated at cold start (template.yaml sets exactly these)."""
 
 

@@ -6,14 +6,14 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from secure_finetune.config import GuardrailSettings, PrivateInferenceSettings
+from secure_finetune.config import GuardrailSettings, InferenceAuditSettings
 from secure_finetune.observability import logger, tracer
 from secure_finetune.state import PipelineState
 from secure_finetune.steps.verify_guardrails import verify_run_guardrails
 from secure_finetune.wiring import Dependencies
 
 
-class Env(GuardrailSettings, PrivateInferenceSettings):
+class Env(GuardrailSettings, InferenceAuditSettings):
     """The environment this function reads, validated at cold start (template.yaml sets exactly these)."""
 
 

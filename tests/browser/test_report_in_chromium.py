@@ -36,10 +36,10 @@ def test_a_person_reads_the_outcome_the_failed_check_and_its_fix_and_the_costs(
     assert RUN in text
     assert "Guardrails passed with 1 warning" in text and "Deployment ready" in text and "Smoke test passed" in text
     failed = WARN_CHECKS[0]
-    assert re.search(rf"{failed.id} FAIL warn", text), "the FAIL row: id, status, severity"
+    assert re.search(rf"{failed.id} WARN warn", text), "the warning row: id, status (amber WARN, not FAIL), severity"
     assert f"Fix: {failed.fix}" in text
     passed = len(PRE_LAUNCH_CHECKS) + len(WARN_CHECKS) - 1  # the full run's findings: every check, one warning failed
-    assert f"{passed} PASS · 1 FAIL · 0 UNKNOWN" in text
+    assert f"{passed} PASS · 0 FAIL · 0 UNKNOWN · 1 WARN" in text
     costs = text[text.index("Costs") : text.index("Deployment", text.index("Costs"))]
     assert re.search(r"Estimated training \(validation\) \$12\.35", costs)
     assert re.search(r"Estimated hourly cost \(deployment\) \$20\.50", costs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -31,9 +32,9 @@ def test_the_plan_shows_the_cost_before_anything_is_bought_and_the_run_ends_read
     assert pipeline.report(run_id, SmokeReport).passed is True
     assert f"reports/{run_id}/index.html" in pipeline.keys(f"reports/{run_id}/")
     [ready] = [m for m in pipeline.notifications() if m["milestone"] == "THROUGHPUT_READY"]
-    assert "example_call: aws bedrock-runtime converse" in ready["body"] and "delete_at: " in ready["body"]
+    assert "Example call: aws bedrock-runtime converse" in ready["body"] and "Delete at: " in ready["body"]
     started = next(m for m in pipeline.notifications() if m["milestone"] == "JOB_STARTED")
-    assert re.search(r"estimated_training_cost_usd: \$[0-9.]+", started["body"])  # sourced price for Llama 3.1 8B training
+    assert re.search(r"Estimated training cost \(USD\): \$[0-9.]+", started["body"])  # sourced price for Llama 3.1 8B training
 
 
 def test_a_train_only_run_succeeds_with_its_report_and_buys_nothing(
@@ -47,7 +48,7 @@ def test_a_train_only_run_succeeds_with_its_report_and_buys_nothing(
     assert pipeline.bedrock.throughputs == {} and pipeline.bedrock.deployments == {}
     assert f"reports/{run_id}/index.html" in pipeline.keys(f"reports/{run_id}/")
     capsys.readouterr()
-    assert finetune(["status", run_id, "--stack", pipeline.stack.name]) == 0
+    assert finetune(["status", run_id, "--stack", pipeline.stack.name, "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["record"]["status"] == "SUCCEEDED"
     assert milestones(pipeline)[-1] == "JOB_FINISHED"
 
@@ -95,7 +96,8 @@ def test_a_failed_throughput_stops_the_run_deletes_it_and_tells_the_owner(
     _, _, result = run(pipeline, KEY, good_dataset)
     assert (result["status"], result["error"]) == ("FAILED", "THROUGHPUT_FAILED")
     assert len(pipeline.bedrock.deleted) == 1 and pipeline.bedrock.throughputs == {}
-    assert milestones(pipeline)[-2:] == ["RUN_FAILED", "TORN_DOWN"]
+    # NotifyFailure deletes what the run bought (TORN_DOWN) before the state machine publishes RUN_FAILED
+    assert milestones(pipeline)[-2:] == ["TORN_DOWN", "RUN_FAILED"]
 
 
 def test_a_failed_smoke_test_tears_the_throughput_down(pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes) -> None:
@@ -133,7 +135,7 @@ def test_a_refused_ttl_delete_tells_the_owner_and_is_asked_again_later(
     [failed] = [m for m in pipeline.notifications() if m["milestone"] == "TEARDOWN_FAILED"]
     [arn] = pipeline.bedrock.throughputs
     assert (
-        f"delete_by_hand: aws bedrock delete-provisioned-model-throughput --region us-east-1 --provisioned-model-id {arn}" in failed["body"]
+        f"Delete by hand: aws bedrock delete-provisioned-model-throughput --region us-east-1 --provisioned-model-id {arn}" in failed["body"]
     )
     assert "denied by policy" not in failed["body"]
     # `finetune teardown` meets the same refusal: it says so and exits 1 (the throughput still bills)
@@ -166,9 +168,10 @@ def test_operating_runs_from_the_cli(pipeline: LocalPipeline, good_dataset: byte
     stack = ["--stack", pipeline.stack.name]
     assert finetune(["runs", *stack]) == 0
     assert run_id in capsys.readouterr().out
-    assert finetune(["status", run_id, *stack]) == 0
+    assert finetune(["status", run_id, *stack, "--format", "json"]) == 0
     status = json.loads(capsys.readouterr().out)
-    assert status["state"] == "SUCCEEDED" and "SmokeTest" in status["steps"] and status["record"]["provisionedModelArn"]
+    steps = [step["name"] for step in status["steps"]]
+    assert status["status"] == "SUCCEEDED" and "SmokeTest" in steps and status["record"]["provisionedModelArn"]
     # teardown on demand
     assert finetune(["teardown", run_id, *stack]) == 0
     assert pipeline.bedrock.throughputs == {}
@@ -192,3 +195,13 @@ def test_finetune_cancel_aborts_the_run_and_the_abort_rule_stops_its_job(
     assert pipeline.wait(arn)["status"] == "ABORTED"
     # the execution's status-change event reaches the rule on ABORTED runs, whose target stops the job
     assert pipeline.wait_for_job("Stopped")["status"] == "Stopped"
+    # Cancelled is not failed (issue 12): the run reads CANCELLED, the owner hears RUN_CANCELLED once, by whom
+    table, run_id = boto3.client("dynamodb"), arn.rsplit(":", 1)[-1]
+    key = {"pk": {"S": f"RUN#{run_id}"}, "sk": {"S": "RUN"}}
+    deadline = time.time() + 30
+    while time.time() < deadline and "notifiedAt" not in table.get_item(TableName=pipeline.stack.outputs["RunsTableName"], Key=key)["Item"]:
+        time.sleep(0.1)
+    record = table.get_item(TableName=pipeline.stack.outputs["RunsTableName"], Key=key)["Item"]
+    assert (record["status"]["S"], record["reason"]["S"], record["stoppedBy"]["S"]) == ("CANCELLED", "JOB_CANCELLED:owner", "owner")
+    assert milestones(pipeline) == ["JOB_STARTED", "RUN_CANCELLED"]
+    assert "owner" in pipeline.notifications()[-1]["body"]  # who stopped it

@@ -496,6 +496,79 @@ def launcher_passes_any_role(h: Stack) -> Iterator[dict[str, Any]]:
         yield h.baseline
 
 
+# ---- the VPC read path (issue 11), the evaluation role (issue 15), the RFT grader (issue 13)
+
+
+@_restored(_bucket_policy, _put_bucket_policy)
+def service_role_may_read_from_outside_the_vpc(h: Stack, policy: dict[str, Any]) -> None:
+    policy["Statement"] = [s for s in policy["Statement"] if s.get("Sid") != "BedrockRoleReadsTrainingDataOnlyInTheJobVpc"]
+    _put_bucket_policy(h, policy)
+
+
+def _evaluation_role(h: Stack) -> str:
+    return h.pipeline.stack.physical_ids["EvaluationServiceRole"].rsplit("/", 1)[-1]
+
+
+def _evaluation_trust(h: Stack) -> dict[str, Any]:
+    return policy_document(iam().get_role(RoleName=_evaluation_role(h))["Role"]["AssumeRolePolicyDocument"])
+
+
+def _put_evaluation_trust(h: Stack, saved: dict[str, Any]) -> None:
+    iam().update_assume_role_policy(RoleName=_evaluation_role(h), PolicyDocument=json.dumps(saved))
+
+
+@_restored(_evaluation_trust, _put_evaluation_trust)
+def evaluation_trust_without_source_arn(h: Stack, trust: dict[str, Any]) -> None:
+    for statement in trust["Statement"]:
+        statement["Condition"].pop("ArnLike")  # any evaluation job of any account naming this role: the confused deputy
+    _put_evaluation_trust(h, trust)
+
+
+@contextmanager
+def evaluation_role_may_read_the_training_data(h: Stack) -> Iterator[dict[str, Any]]:
+    grant = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{h.bucket}/validated/*"}
+    with _inline_policy(_evaluation_role(h), "training-data", [grant]):
+        yield h.baseline
+
+
+def _grader(h: Stack) -> dict[str, Any]:
+    return dict(boto3.client("lambda").get_function_configuration(FunctionName=h.function("GraderFunction")))
+
+
+@contextmanager
+def grader_role_may_read_the_bucket(h: Stack) -> Iterator[dict[str, Any]]:
+    grant = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{h.bucket}/*"}
+    with _inline_policy(_grader(h)["Role"].rsplit("/", 1)[-1], "read-bucket", [grant]):
+        yield h.baseline
+
+
+@contextmanager
+def grader_invocable_by_another_account(h: Stack) -> Iterator[dict[str, Any]]:
+    lam = boto3.client("lambda")
+    lam.add_permission(
+        FunctionName=h.function("GraderFunction"),
+        StatementId="partner",
+        Action="lambda:InvokeFunction",
+        Principal="arn:aws:iam::999999999999:root",
+    )
+    try:
+        yield h.baseline
+    finally:
+        lam.remove_permission(FunctionName=h.function("GraderFunction"), StatementId="partner")
+
+
+@contextmanager
+def grader_logs_kept_forever(h: Stack) -> Iterator[dict[str, Any]]:
+    logs = boto3.client("logs")
+    group = _grader(h)["LoggingConfig"]["LogGroup"]
+    [described] = [g for g in logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"] if g["logGroupName"] == group]
+    logs.delete_retention_policy(logGroupName=group)
+    try:
+        yield h.baseline
+    finally:
+        logs.put_retention_policy(logGroupName=group, retentionInDays=described["retentionInDays"])
+
+
 # ---- the job request (a code bug: the stack cannot make the step send another request)
 
 
@@ -601,6 +674,12 @@ BREAKS = [
     # SimulatePrincipalPolicy stand-in evaluates inline policies only.
     Break("GR-IAM-04", broad_managed_policy_attached),
     Break("GR-IAM-05", launcher_passes_any_role),
+    Break("GR-S3-13", service_role_may_read_from_outside_the_vpc),
+    Break("GR-EVAL-01", evaluation_trust_without_source_arn),
+    Break("GR-EVAL-02", evaluation_role_may_read_the_training_data),
+    Break("GR-RFT-01", grader_role_may_read_the_bucket),
+    Break("GR-RFT-02", grader_invocable_by_another_account),
+    Break("GR-RFT-03", grader_logs_kept_forever),
     Break("GR-JOB-01", request_with_aws_managed_key, {"GR-KMS-05": ONE_KEY}),
     Break("GR-JOB-02", request_without_vpc),
     Break("GR-JOB-03", request_training_from_incoming),

@@ -8,6 +8,8 @@ import boto3
 import pytest
 from local.emulator import LocalPipeline
 
+from secure_finetune.guardrails import PRE_LAUNCH_CHECKS, Severity
+from secure_finetune.guardrails.catalogue import INFERENCE_CHECKS
 from secure_finetune.reports import GuardrailsReport
 
 KEY = "incoming/support.jsonl"
@@ -25,11 +27,12 @@ def test_the_deployed_template_passes_every_blocking_check(pipeline: LocalPipeli
     assert result["status"] == "SUCCEEDED", result.get("error")
     findings = pipeline.report(run_id, GuardrailsReport).findings
     blocking = [f for f in findings if f.severity == "block"]
-    assert len(blocking) == 39
+    # every blocking row of the pre-launch and private-inference catalogues was judged (other rows may come with a run)
+    assert {f.id for f in blocking} >= {c.id for c in (*PRE_LAUNCH_CHECKS, *INFERENCE_CHECKS) if c.severity is Severity.BLOCK}
     assert {f.id: f.status for f in blocking if f.status != "PASS"} == {}
-    # the one warning the template leaves: CloudFormation cannot empty a VPC's default security group
-    # (GR-NET-10, flow logs, passes: the template's flow log is on the job VPC)
-    assert {f.id for f in findings if f.severity == "warn" and f.status != "PASS"} == {"GR-NET-08"}
+    # no warning either: the network-setup custom resource emptied the VPC's default security group (GR-NET-08) and
+    # the template's flow log is on the job VPC (GR-NET-10)
+    assert {f.id for f in findings if f.severity == "warn" and f.status != "PASS"} == set()
 
 
 def _other_key(pipeline: LocalPipeline) -> dict[str, str]:
@@ -96,7 +99,10 @@ def test_preflight_audits_the_emulated_stack_read_only_and_exits_0(pipeline: Loc
 
     assert main(["preflight", "--stack", pipeline.stack.name, "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["blocking"] == 0 and len(report["findings"]) == 38  # 27 blocking (24 account-level, GR-OPS-02/04/08) + 11 warnings
+    assert report["blocking"] == 0
+    # every account-level row the audit reads passes, warnings included (the default group is emptied at creation)
+    statuses = {f["id"]: f["status"] for f in report["findings"]}
+    assert {i: s for i, s in statuses.items() if s != "PASS"} == {} and {"GR-S3-13", "GR-NET-08", "GR-NET-12"} <= set(statuses)
 
 
 def test_preflight_checks_the_customization_type_the_model_must_offer(pipeline: LocalPipeline, capsys: pytest.CaptureFixture[str]) -> None:

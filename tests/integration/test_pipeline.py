@@ -98,7 +98,7 @@ def test_the_same_s3_event_delivered_twice_makes_one_execution_one_job_and_no_se
     event["detail"]["object"].update({"key": KEY, "version-id": version, "etag": head["ETag"].strip('"'), "size": head["ContentLength"]})
     trigger = pipeline.stack.physical_ids["TriggerFunction"]
     answer = json.loads(boto3.client("lambda").invoke(FunctionName=trigger, Payload=json.dumps(event))["Payload"].read())
-    assert answer == {"runId": arn.rsplit(":", 1)[-1], "started": False}
+    assert answer == {"runId": arn.rsplit(":", 1)[-1], "started": False, "duplicate": True}
     assert len(pipeline.executions()) == 1
     assert len(pipeline.bedrock.jobs_created) == 1
     assert len(pipeline.notifications()) == told
@@ -188,10 +188,18 @@ def test_a_loss_that_does_not_fall_fails_the_metrics_gate_and_buys_nothing(
     assert milestones(pipeline) == ["JOB_STARTED", "JOB_FAILED"]
 
 
-def test_a_stopped_job_fails_the_run_with_its_own_reason(pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes) -> None:
+def test_a_job_stopped_outside_the_pipeline_cancels_the_run_without_failing_it(
+    pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes
+) -> None:
+    # Given someone stops the job in the console (nobody recorded a stop): cancelled is not failed (issue 12)
     pipeline = pipeline_with(Scenario(job_outcome="Stopped"))
-    _, _, result = run(pipeline, KEY, good_dataset)
-    assert (result["status"], result["error"]) == ("FAILED", "JOB_STOPPED")
+    _, arn, result = run(pipeline, KEY, good_dataset)
+    # Then the execution succeeds (ExecutionsFailed does not count it), the run reads CANCELLED by "outside"
+    assert result["status"] == "SUCCEEDED"
+    key = {"pk": {"S": f"RUN#{arn.rsplit(':', 1)[-1]}"}, "sk": {"S": "RUN"}}
+    record = boto3.client("dynamodb").get_item(TableName=pipeline.stack.outputs["RunsTableName"], Key=key)["Item"]
+    assert (record["status"]["S"], record["reason"]["S"], record["stoppedBy"]["S"]) == ("CANCELLED", "JOB_CANCELLED:outside", "outside")
+    assert milestones(pipeline) == ["JOB_STARTED", "RUN_CANCELLED"]
 
 
 def test_a_lost_completion_event_is_recovered_by_the_reconciler(pipeline_with: Callable[..., LocalPipeline], good_dataset: bytes) -> None:
@@ -270,7 +278,7 @@ def test_a_completion_event_from_another_account_is_ignored_and_the_run_waits_fo
     forged = json.loads((ROOT / "events" / "bedrock-job-state-change.json").read_text())
     forged["account"] = "999999999999"
     forged["detail"]["jobName"] = run_id
-    assert pipeline.invoke("CompleteTrainingJobFunction", forged) == {"outcome": "ignored: another account or region"}
+    assert pipeline.invoke("CompleteTrainingJobFunction", forged) == {"outcome": "ignored: OTHER_ACCOUNT"}
     assert boto3.client("stepfunctions").describe_execution(executionArn=arn)["status"] == "RUNNING"
     # The run ends on its own job's event
     assert pipeline.wait(arn)["status"] == "SUCCEEDED"

@@ -6,10 +6,9 @@ calls (moto has no API to turn an endpoint's private DNS off: that one sets moto
 it. The rows must PASS on the deployed stack and FAIL (or be UNKNOWN where they fail closed) on each break; the other
 two rows still PASS unless the break is listed as touching them too.
 
-The smoke test runs its real handlers: SmokeTest invokes PrivateConverse (in the VPC by its VpcConfig), whose runtime
-client calls the regional hostname. ``local/private_link_standin.py`` (labelled stand-in) plays the VPC's resolver,
-the security groups, the endpoint's policy and IAM's ``aws:SourceVpce`` for that call; what it cannot prove about AWS
-is listed there.
+The smoke test runs its real handler, in the VPC by its VpcConfig: its runtime client calls the regional hostname.
+``local/private_link_standin.py`` (labelled stand-in) plays the VPC's resolver, the security groups, the endpoint's
+policy and IAM's ``aws:SourceVpce`` for that call; what it cannot prove about AWS is listed there.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from moto.iam.models import iam_backends
 from finetune_cli.preflight import audit, target_from_stack
 from secure_finetune.adapters.clients import reset_clients
 from secure_finetune.guardrails.catalogue import INFERENCE_CHECKS
+from secure_finetune.notifications import label
 from secure_finetune.reports import GuardrailsReport, SmokeReport
 from secure_finetune.runs import Step, report_key, run_id
 from secure_finetune.settings import ProfileCatalog, StackLimits, resolve_settings
@@ -101,9 +101,34 @@ def test_the_template_creates_the_runtime_endpoint_in_the_job_subnets_with_priva
     [statement] = json.loads(endpoint["PolicyDocument"])["Statement"]
     assert statement["Action"] == ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
     assert statement["Condition"] == {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}
-    function = boto3.client("lambda").get_function_configuration(FunctionName=stack.outputs["PrivateConverseFunctionName"])
+    function = boto3.client("lambda").get_function_configuration(FunctionName=stack.outputs["SmokeTestFunctionName"])
     assert sorted(function["VpcConfig"]["SubnetIds"]) == sorted(stack.outputs["JobSubnetIds"].split(","))
-    assert function["VpcConfig"]["SecurityGroupIds"] == [stack.physical("PrivateConverseSecurityGroup")]
+    assert function["VpcConfig"]["SecurityGroupIds"] == [stack.physical("SmokeTestSecurityGroup")]
+
+
+def test_the_smoke_tests_group_lets_it_out_to_the_runtime_endpoint_and_s3s_prefix_list_only(stack: Stack) -> None:
+    ec2 = boto3.client("ec2")
+    [group] = ec2.describe_security_groups(GroupIds=[stack.physical("SmokeTestSecurityGroup")])["SecurityGroups"]
+    [s3] = ec2.describe_managed_prefix_lists(Filters=[{"Name": "prefix-list-name", "Values": [f"com.amazonaws.{REGION}.s3"]}])[
+        "PrefixLists"
+    ]
+    assert group["IpPermissions"] == []
+    # EC2 describes the rules of one protocol and port range as one permission (a group and a prefix list in it).
+    destinations = {
+        (p["IpProtocol"], p["FromPort"], p["ToPort"], kind, target[key])
+        for p in group["IpPermissionsEgress"]
+        for kind, key in (
+            ("UserIdGroupPairs", "GroupId"),
+            ("PrefixListIds", "PrefixListId"),
+            ("IpRanges", "CidrIp"),
+            ("Ipv6Ranges", "CidrIpv6"),
+        )
+        for target in p.get(kind, [])
+    }
+    assert destinations == {
+        ("tcp", 443, 443, "UserIdGroupPairs", stack.physical("RuntimeEndpointSecurityGroup")),
+        ("tcp", 443, 443, "PrefixListIds", s3["PrefixListId"]),
+    }
 
 
 def test_the_job_subnets_keep_no_route_out_but_the_s3_gateway(stack: Stack) -> None:
@@ -146,7 +171,7 @@ def endpoint_leaves_a_zone(s: Stack) -> Iterator[None]:
 
 @contextmanager
 def function_out_of_the_vpc(s: Stack) -> Iterator[None]:
-    lam, name = boto3.client("lambda"), s.outputs["PrivateConverseFunctionName"]
+    lam, name = boto3.client("lambda"), s.outputs["SmokeTestFunctionName"]
     saved = lam.get_function_configuration(FunctionName=name)["VpcConfig"]
     lam.update_function_configuration(FunctionName=name, VpcConfig={"SubnetIds": [], "SecurityGroupIds": []})
     try:
@@ -364,7 +389,7 @@ def test_the_smoke_test_calls_the_model_from_inside_the_vpc_through_the_endpoint
     assert (path.endpoint_dns_name or "").endswith(f".bedrock-runtime.{REGION}.vpce.amazonaws.com")
     last = stack.pipeline.private_link.calls[-1]
     assert (last["function"], last["verdict"], last["endpoint"]) == (
-        stack.outputs["PrivateConverseFunctionName"],
+        stack.outputs["SmokeTestFunctionName"],
         "through the endpoint",
         stack.endpoint_id,
     )
@@ -372,7 +397,7 @@ def test_the_smoke_test_calls_the_model_from_inside_the_vpc_through_the_endpoint
 
 @contextmanager
 def role_bound_to_another_endpoint(s: Stack) -> Iterator[None]:
-    role = iam_backends[ACCOUNT]["global"].get_role(s.physical("PrivateConverseRole"))
+    role = iam_backends[ACCOUNT]["global"].get_role(s.physical("SmokeTestRole"))
     saved = dict(role.policies)
     role.policies = {name: document.replace(s.endpoint_id, "vpce-0another0000000") for name, document in saved.items()}
     try:
@@ -383,7 +408,7 @@ def role_bound_to_another_endpoint(s: Stack) -> Iterator[None]:
 
 @contextmanager
 def function_may_not_leave(s: Stack) -> Iterator[None]:
-    ec2, group = boto3.client("ec2"), s.physical("PrivateConverseSecurityGroup")
+    ec2, group = boto3.client("ec2"), s.physical("SmokeTestSecurityGroup")
     saved = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissionsEgress"]
     ec2.revoke_security_group_egress(GroupId=group, IpPermissions=saved)
     try:
@@ -419,7 +444,32 @@ def test_throughput_ready_gives_the_private_call_through_the_endpoint(stack: Sta
     stack.pipeline.invoke("NotifyFunction", {"milestone": "THROUGHPUT_READY", "state": ready_state.wire()})
     [ready] = [m for m in stack.pipeline.notifications()[-1:] if m["milestone"] == "THROUGHPUT_READY"]
     dns = stack.endpoint()["DnsEntries"][0]["DnsName"]
-    assert f"private_endpoint: {dns}" in ready["body"]
+    assert f"{label('private_endpoint')}: {dns}" in ready["body"]
     assert f"--endpoint-url https://{dns} --model-id {state.deployment.arn}" in ready["body"]  # type: ignore[union-attr]
     page = boto3.client("s3").get_object(Bucket=stack.pipeline.bucket, Key=f"reports/{state.run.run_id}/index.html")["Body"].read()
     assert dns.encode() in page and report_key(state.run.run_id, Step.SMOKE)
+
+
+# ---------------------------------------------------------------- the created VPC's default group, emptied at creation (issue 11)
+
+
+def test_the_created_vpcs_default_group_has_no_rules_and_gr_net_08_passes_until_one_comes_back(stack: Stack) -> None:
+    ec2, vpc = boto3.client("ec2"), stack.physical("Vpc")
+    filters = [{"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}]
+    [default] = ec2.describe_security_groups(Filters=filters)["SecurityGroups"]
+    assert (default["IpPermissions"], default["IpPermissionsEgress"]) == ([], [])
+    assert any(
+        line.startswith("RestrictDefaultSecurityGroup (Custom::RestrictDefaultSecurityGroup") for line in stack.pipeline.stack.reapplied
+    )
+
+    def default_group_row() -> str:
+        [row] = [f for f in audit(target_from_stack(stack.pipeline.stack.name, BASE_MODEL)) if f.id == "GR-NET-08"]
+        return row.status.value
+
+    assert default_group_row() == "PASS"
+    everything = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    ec2.authorize_security_group_egress(GroupId=default["GroupId"], IpPermissions=everything)
+    try:
+        assert default_group_row() == "FAIL"
+    finally:
+        ec2.revoke_security_group_egress(GroupId=default["GroupId"], IpPermissions=everything)

@@ -21,11 +21,10 @@ def test_with_private_inference_off_there_is_no_endpoint_the_rows_say_not_applic
 ) -> None:
     pipeline = pipeline_with(PrivateInference="false")
     off = Stack(pipeline, {})
-    assert (off.outputs["PrivateInference"], off.outputs["BedrockRuntimeEndpointId"], off.outputs["PrivateConverseFunctionName"]) == (
-        "false",
-        "",
-        "",
-    )
+    assert (off.outputs["PrivateInference"], off.outputs["BedrockRuntimeEndpointId"]) == ("false", "")
+    function = boto3.client("lambda").get_function_configuration(FunctionName=off.outputs["SmokeTestFunctionName"])
+    assert not (function.get("VpcConfig") or {}).get("SubnetIds")  # outside any VPC: the public endpoint
+    assert "SmokeTestSecurityGroup" not in pipeline.stack.physical_ids and "S3PrefixList" not in pipeline.stack.physical_ids
     assert not [e for e in boto3.client("ec2").describe_vpc_endpoints()["VpcEndpoints"] if e["ServiceName"].endswith("bedrock-runtime")]
     for status, why in preflight_rows(off).values():
         assert status == "PASS" and "not applicable" in why

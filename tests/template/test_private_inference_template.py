@@ -1,4 +1,4 @@
-"""Issue 16 on the translated template: the bedrock-runtime endpoint, its policy and groups, and the in-VPC function.
+"""Issue 16 on the translated template: the bedrock-runtime endpoint, its policy and groups, and the smoke test in the VPC.
 
 What CloudFormation will create, checked where the emulator cannot (it does not enforce a policy or a group).
 """
@@ -44,8 +44,9 @@ def test_the_runtime_endpoint_is_private_in_the_job_subnets_and_on_by_default(re
     assert props["ServiceName"] == {"Fn::Sub": "com.amazonaws.${AWS::Region}.bedrock-runtime"}
     assert (props["VpcEndpointType"], props["PrivateDnsEnabled"]) == ("Interface", True)
     assert props["SecurityGroupIds"] == [{"Ref": "RuntimeEndpointSecurityGroup"}]
-    function = resources["PrivateConverseFunction"]["Properties"]
-    assert props["SubnetIds"]["Fn::If"][1] == function["VpcConfig"]["SubnetIds"]["Fn::If"][1]  # the same job subnets
+    vpc_config = resources["SmokeTestFunction"]["Properties"]["VpcConfig"]["Fn::If"]
+    assert vpc_config[0] == "UsePrivateInference" and vpc_config[2] == {"Ref": "AWS::NoValue"}
+    assert props["SubnetIds"]["Fn::If"][1] == vpc_config[1]["SubnetIds"]["Fn::If"][1]  # the same job subnets
     template = (ROOT / "template.yaml").read_text()
     assert re.search(r"\n  PrivateInference:\n    Type: String\n    Default: \"true\"", template)
 
@@ -72,26 +73,63 @@ def test_the_endpoint_admits_https_from_the_vpc_only_and_starts_nothing(resource
     assert vpc["Properties"]["CidrIp"] == {"Fn::If": ["CreateVpc", {"Ref": "VpcCidr"}, {"Ref": "ExistingVpcCidr"}]}
     smoke = resources["RuntimeEndpointIngressFromSmokeTest"]
     assert smoke["Condition"] == "EndpointOpenToSmokeTestOnly"
-    assert smoke["Properties"]["SourceSecurityGroupId"] == {"Ref": "PrivateConverseSecurityGroup"}
+    assert smoke["Properties"]["SourceSecurityGroupId"] == {"Ref": "SmokeTestSecurityGroup"}
 
 
-def test_the_in_vpc_function_may_reach_the_endpoint_only_and_invoke_through_it_only(resources: dict[str, Any]) -> None:
-    group = resources["PrivateConverseSecurityGroup"]["Properties"]
-    assert "SecurityGroupIngress" not in group
-    [egress] = group["SecurityGroupEgress"]
-    assert (egress["IpProtocol"], egress["FromPort"], egress["ToPort"]) == ("tcp", 443, 443)
-    assert egress["DestinationSecurityGroupId"] == {"Ref": "RuntimeEndpointSecurityGroup"} and "CidrIp" not in egress
-    function = resources["PrivateConverseFunction"]["Properties"]
-    assert function["VpcConfig"]["SecurityGroupIds"] == [{"Ref": "PrivateConverseSecurityGroup"}]
-    assert function["Role"] == {"Fn::GetAtt": ["PrivateConverseRole", "Arn"]}
-    statements = resources["PrivateConverseRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every statement of a role's inline policies, each side of an ``Fn::If`` included."""
+    found: list[dict[str, Any]] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict) and "Fn::If" in value:
+            for branch in value["Fn::If"][1:]:
+                walk(branch)
+        elif isinstance(value, dict) and "Effect" in value:
+            found.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(role["Properties"]["Policies"])
+    return found
+
+
+def test_the_smoke_test_reaches_only_the_runtime_endpoint_and_s3s_prefix_list(resources: dict[str, Any]) -> None:
+    group = resources["SmokeTestSecurityGroup"]
+    assert group["Condition"] == "UsePrivateInference" and "SecurityGroupIngress" not in group["Properties"]
+    runtime, s3 = group["Properties"]["SecurityGroupEgress"]
+    for egress in (runtime, s3):
+        assert (egress["IpProtocol"], egress["FromPort"], egress["ToPort"]) == ("tcp", 443, 443) and "CidrIp" not in egress
+    assert runtime["DestinationSecurityGroupId"] == {"Ref": "RuntimeEndpointSecurityGroup"}
+    assert s3["DestinationPrefixListId"] == {"Fn::GetAtt": ["S3PrefixList", "PrefixListId"]}
+    lookup = resources["S3PrefixList"]
+    assert lookup["Type"] == "Custom::ManagedPrefixList"
+    assert lookup["Properties"]["PrefixListName"] == {"Fn::Sub": "com.amazonaws.${AWS::Region}.s3"}
+
+
+def test_the_smoke_test_invokes_through_the_endpoint_only_when_private(resources: dict[str, Any]) -> None:
+    function = resources["SmokeTestFunction"]["Properties"]
+    assert function["VpcConfig"]["Fn::If"][1]["SecurityGroupIds"] == [{"Ref": "SmokeTestSecurityGroup"}]
+    assert function["Role"] == {"Fn::GetAtt": ["SmokeTestRole", "Arn"]}
+    statements = _statements(resources["SmokeTestRole"])
     invoke = [s for s in statements if "bedrock:InvokeModel" in json.dumps(s["Action"])]
-    assert invoke == [next(s for s in statements if s.get("Sid") == "InvokeThroughTheStacksEndpointOnly")]
-    assert invoke[0]["Condition"] == {"StringEquals": {"aws:SourceVpce": {"Ref": "BedrockRuntimeEndpoint"}}}
-    assert not [s for s in statements if s["Action"] in ("*", "ec2:*", "bedrock:*")]
+    private, public = invoke
+    assert private["Sid"] == "InvokeThroughTheStacksEndpointOnly" and "Condition" not in public
+    assert private["Condition"] == {"StringEquals": {"aws:SourceVpce": {"Ref": "BedrockRuntimeEndpoint"}}}
+    assert not [s for s in statements if s["Action"] in ("*", "ec2:*", "bedrock:*", "lambda:InvokeFunction")]
+    assert "PrivateConverseFunction" not in resources  # one function makes the private calls: the smoke test
+
+
+def test_the_s3_endpoint_lets_only_the_smoke_tests_role_write_only_its_report(resources: dict[str, Any]) -> None:
+    statements = resources["S3GatewayEndpoint"]["Properties"]["PolicyDocument"]["Statement"]
+    [report] = [s for s in statements if s["Sid"] == "SmokeTestWritesItsReport"]
+    assert (report["Action"], report["Resource"]) == ("s3:PutObject", {"Fn::Sub": "${DataBucket.Arn}/reports/*/smoke.json"})
+    assert report["Condition"]["ArnEquals"] == {"aws:PrincipalArn": {"Fn::GetAtt": ["SmokeTestRole", "Arn"]}}
 
 
 def test_with_private_inference_off_nothing_of_it_is_created(resources: dict[str, Any]) -> None:
-    for name in ("BedrockRuntimeEndpoint", "RuntimeEndpointSecurityGroup", "PrivateConverseSecurityGroup", "PrivateConverseFunction"):
+    for name in ("BedrockRuntimeEndpoint", "RuntimeEndpointSecurityGroup", "SmokeTestSecurityGroup", "S3PrefixList"):
         assert resources[name]["Condition"] == "UsePrivateInference", name
-    assert resources["PrivateConverseRole"]["Condition"] == "UsePrivateInference"

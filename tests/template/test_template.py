@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # logical id -> functions/<dir>, from the template itself (the translated one has zip locations)
 _FUNCTION = re.compile(r"\n  (\w+):\n    Type: AWS::Serverless::Function\n    Properties:\n(?:      .*\n)*?      CodeUri: functions/(\w+)")
 CODE_DIRS = dict(_FUNCTION.findall((ROOT / "template.yaml").read_text()))
+# The data key everywhere: the stack's own, or the one ExistingKmsKeyArn brings (then the stack creates none)
+OUR_KEY = {"Fn::If": ["CreateKey", {"Fn::GetAtt": ["DatasetKey", "Arn"]}, {"Ref": "ExistingKmsKeyArn"}]}
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +85,7 @@ def test_every_function_logs_to_its_own_declared_group_with_retention_and_our_ke
         group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
         assert function["Properties"]["LoggingConfig"]["LogFormat"] == "JSON", name
         props = groups[group]["Properties"]
-        assert props["KmsKeyId"] == {"Fn::GetAtt": ["DatasetKey", "Arn"]}, name
+        assert props["KmsKeyId"] == OUR_KEY, name
         assert props["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
         assert group not in seen, name
         seen.add(group)
@@ -92,7 +94,7 @@ def test_every_function_logs_to_its_own_declared_group_with_retention_and_our_ke
 def test_data_bucket_is_sse_kms_with_our_key_private_versioned_and_evented(resources: dict[str, Any]) -> None:
     props = resources["DataBucket"]["Properties"]
     rule = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
-    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": {"Fn::GetAtt": ["DatasetKey", "Arn"]}}
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": OUR_KEY}
     assert rule["BucketKeyEnabled"] is True
     assert all(
         props["PublicAccessBlockConfiguration"][k] is True
@@ -121,9 +123,7 @@ def test_bucket_policy_denies_plain_http_on_bucket_and_objects_and_puts_with_ano
     assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert len(tls["Resource"]) == 2
     other_key = statements["DenyPutWithAnotherKmsKey"]
-    assert other_key["Condition"]["StringNotEqualsIfExists"]["s3:x-amz-server-side-encryption-aws-kms-key-id"] == {
-        "Fn::GetAtt": ["DatasetKey", "Arn"]
-    }
+    assert other_key["Condition"]["StringNotEqualsIfExists"]["s3:x-amz-server-side-encryption-aws-kms-key-id"] == OUR_KEY
 
 
 def test_bedrock_service_role_trust_stops_the_confused_deputy(resources: dict[str, Any]) -> None:
@@ -176,11 +176,11 @@ def test_one_private_subnet_per_availability_zone_up_to_six_each_from_fn_cidr(re
 
 def test_table_topic_and_queue_use_the_customer_key(resources: dict[str, Any]) -> None:
     table = resources["RunsTable"]["Properties"]
-    assert table["SSESpecification"]["KMSMasterKeyId"] == {"Fn::GetAtt": ["DatasetKey", "Arn"]}
+    assert table["SSESpecification"]["KMSMasterKeyId"] == OUR_KEY
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
-    assert resources["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["DatasetKey", "Arn"]}
-    assert resources["EventsDeadLetterQueue"]["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": ["DatasetKey", "Arn"]}
+    assert resources["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == OUR_KEY
+    assert resources["EventsDeadLetterQueue"]["Properties"]["KmsMasterKeyId"] == OUR_KEY
 
 
 def test_state_machine_is_standard_traced_encrypted_and_logs_no_execution_data(resources: dict[str, Any]) -> None:
@@ -206,12 +206,15 @@ def test_rules_match_the_right_events_and_have_retry_and_dead_letter_queue(resou
             assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
     assert not [name for name in of_type(resources, "AWS::SQS::Queue") if name != "EventsDeadLetterQueue"]
     schedules = [r["Properties"]["ScheduleExpression"] for r in rules.values() if "ScheduleExpression" in r["Properties"]]
-    assert schedules == ["rate(15 minutes)"]  # the reconciler
+    assert sorted(schedules) == ["rate(1 day)", "rate(15 minutes)"]  # the janitor, the reconciler
 
 
 def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
     found = []
-    for policy in role["Properties"].get("Policies", []):
+    policies = [
+        p for policy in role["Properties"].get("Policies", []) for p in policy.get("Fn::If", [None, policy])[1:] if "PolicyDocument" in p
+    ]
+    for policy in policies:
         for statement in policy["PolicyDocument"]["Statement"]:
             if isinstance(statement, dict) and "Fn::If" in statement:
                 found += [s for s in statement["Fn::If"][1:] if isinstance(s, dict) and "Effect" in s]
@@ -233,6 +236,7 @@ def test_pass_role_names_each_role_and_the_one_service_it_may_go_to(resources: d
     scheduler_role = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${AWS::StackName}-ttl-scheduler"}
     allowed = {
         json.dumps({"Fn::GetAtt": ["BedrockServiceRole", "Arn"]}): "bedrock.amazonaws.com",
+        json.dumps({"Fn::GetAtt": ["EvaluationServiceRole", "Arn"]}): "bedrock.amazonaws.com",
         json.dumps(scheduler_role): "scheduler.amazonaws.com",
     }
     passers: dict[str, set[str]] = {}
@@ -243,6 +247,7 @@ def test_pass_role_names_each_role_and_the_one_service_it_may_go_to(resources: d
                 passers.setdefault(json.dumps(s["Resource"]), set()).add(name)
     # Only the launcher passes the service role (GR-IAM-05 reads it: VerifyGuardrails' PIPELINE_ROLE_ARN).
     assert passers[json.dumps({"Fn::GetAtt": ["BedrockServiceRole", "Arn"]})] == {"StartTrainingJobRole"}
+    assert passers[json.dumps({"Fn::GetAtt": ["EvaluationServiceRole", "Arn"]})] == {"StartEvaluationRole"}
     launcher = resources["VerifyGuardrailsFunction"]["Properties"]["Environment"]["Variables"]["PIPELINE_ROLE_ARN"]
     assert launcher == {"Fn::GetAtt": [_role_of(resources, "StartTrainingJobFunction"), "Arn"]}
 
@@ -250,7 +255,7 @@ def test_pass_role_names_each_role_and_the_one_service_it_may_go_to(resources: d
 # What each function's steps call (handler -> secure_finetune steps -> adapters' boto3 calls); its role must
 # allow these and nothing from the "never" list below.
 NEEDS = {
-    "TriggerFunction": {"s3:GetObject", "s3:GetObjectVersion", "states:StartExecution", "sqs:SendMessage"},
+    "TriggerFunction": {"s3:GetObject", "s3:GetObjectVersion", "states:StartExecution", "dynamodb:PutItem", "sqs:SendMessage"},
     "RegisterRunFunction": {"s3:GetObjectVersion", "s3:GetObjectVersionTagging", "s3:PutObject", "dynamodb:PutItem"},
     "ValidateDatasetFunction": {"s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload"},
     "VerifyGuardrailsFunction": {
@@ -284,14 +289,35 @@ NEEDS = {
     "DeployModelFunction": {"bedrock:CreateProvisionedModelThroughput", "scheduler:CreateSchedule", "iam:PassRole"},
     "CheckDeploymentFunction": {"bedrock:GetProvisionedModelThroughput", "bedrock:GetCustomModelDeployment"},
     "SmokeTestFunction": {"s3:GetObject", "s3:PutObject"},
+    "StartEvaluationFunction": {
+        "s3:GetObject",
+        "s3:PutObject",
+        "bedrock:CreateEvaluationJob",
+        "bedrock:ListEvaluationJobs",
+        "iam:PassRole",
+    },
+    "CheckEvaluationFunction": {"s3:GetObject", "s3:ListBucket", "s3:PutObject", "bedrock:GetEvaluationJob", "bedrock:StopEvaluationJob"},
     "TeardownFunction": {"bedrock:DeleteProvisionedModelThroughput", "scheduler:DeleteSchedule", "sqs:SendMessage"},
     "StackGuardFunction": {"cloudformation:DescribeStacks", "dynamodb:Scan"},
     "NotifyFunction": {"sns:Publish", "bedrock:DeleteProvisionedModelThroughput", "states:SendTaskSuccess"},
+    "JanitorFunction": {
+        "bedrock:ListProvisionedModelThroughputs",
+        "bedrock:ListCustomModelDeployments",
+        "bedrock:ListCustomModels",
+        "bedrock:ListTagsForResource",
+        "bedrock:DeleteProvisionedModelThroughput",
+        "bedrock:DeleteCustomModelDeployment",
+        "bedrock:DeleteCustomModel",
+        "dynamodb:GetItem",
+        "sns:Publish",
+        "sqs:SendMessage",
+    },
 }
 BUYS_OR_LAUNCHES = {
     "bedrock:CreateProvisionedModelThroughput",
     "bedrock:CreateCustomModelDeployment",
     "bedrock:CreateModelCustomizationJob",
+    "bedrock:CreateEvaluationJob",  # the judge's and the base model's tokens
     "iam:PassRole",
 }
 
@@ -303,9 +329,13 @@ def test_each_function_role_allows_what_its_steps_call(resources: dict[str, Any]
 
 
 def test_the_validator_can_neither_answer_waits_nor_buy_nor_read_approvals(resources: dict[str, Any]) -> None:
-    # Given the function that parses untrusted JSONL, then its role has S3 (its prefixes), the key and its logs only.
+    # Given the function that parses untrusted JSONL, then its role has S3 (its prefixes), the key and its logs,
+    # and in the run table only the run record's status (VALIDATED): no token, intent or ARN.
     role = resources[_role_of(resources, "ValidateDatasetFunction")]
-    assert {a.split(":")[0] for a in _actions(role)} == {"s3", "kms", "logs"}
+    assert {a.split(":")[0] for a in _actions(role)} == {"s3", "kms", "logs", "dynamodb"}
+    [table] = [s for s in _statements(role) if "dynamodb" in json.dumps(s["Action"])]
+    assert table["Action"] == "dynamodb:UpdateItem"
+    assert table["Condition"]["ForAllValues:StringEquals"] == {"dynamodb:Attributes": ["pk", "sk", "status", "updatedAt"]}
     assert not [
         f
         for f, r in _functions_by_role(resources).items()
@@ -322,7 +352,7 @@ def test_only_the_launcher_and_the_deployer_may_spend(resources: dict[str, Any])
             and _actions(resources[_role_of(resources, function)]) & BUYS_OR_LAUNCHES - {"iam:PassRole"}
         )
     }
-    assert spenders == {"StartTrainingJobFunction", "DeployModelFunction"}
+    assert spenders == {"StartTrainingJobFunction", "DeployModelFunction", "StartEvaluationFunction"}
 
 
 def test_who_may_answer_a_task_token(resources: dict[str, Any]) -> None:
@@ -359,7 +389,7 @@ def test_vpc_flow_logs_go_to_a_log_group_under_our_key(resources: dict[str, Any]
     [flow] = of_type(resources, "AWS::EC2::FlowLog").values()
     props = flow["Properties"]
     assert (props["ResourceId"], props["ResourceType"], props["TrafficType"]) == ({"Ref": "Vpc"}, "VPC", "ALL")
-    assert resources[props["LogGroupName"]["Ref"]]["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["DatasetKey", "Arn"]}
+    assert resources[props["LogGroupName"]["Ref"]]["Properties"]["KmsKeyId"] == OUR_KEY
     [trust] = resources["FlowLogRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert set(trust["Condition"]) == {"StringEquals", "ArnLike"}
 
@@ -367,7 +397,7 @@ def test_vpc_flow_logs_go_to_a_log_group_under_our_key(resources: dict[str, Any]
 def test_kms_endpoint_policy_allows_only_our_key_for_this_account(resources: dict[str, Any]) -> None:
     [statement] = resources["KmsInterfaceEndpoint"]["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Effect"] == "Allow"
-    assert statement["Resource"] == {"Fn::GetAtt": ["DatasetKey", "Arn"]}
+    assert statement["Resource"] == OUR_KEY
     assert statement["Condition"] == {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}
     assert "kms:*" not in statement["Action"]
 
@@ -439,7 +469,13 @@ def test_every_task_retries_transient_errors_and_catches_into_a_notified_fail(as
             assert state["Retry"], name
             assert state["Catch"], name
     assert states["RunFailed"]["ErrorPath"] == "$.outcome.reason"
-    assert states["NotifyFailure"]["Next"] == "RunFailed"
+    # The failure's e-mail is published by the state machine itself (once, from its history), then the Fail state.
+    assert states["NotifyFailure"]["Next"] == "TellOwnerFailed" and states["TellOwnerFailed"]["Next"] == "RunFailed"
+    assert states["TellOwnerFailed"]["Resource"].endswith(":states:::sns:publish")
+    # Cancelled is not failed: told the same way, it ends in a Succeed state (no ExecutionsFailed alarm).
+    assert states["NotifyCancelled"]["Next"] == "TellOwnerCancelled" and states["TellOwnerCancelled"]["Next"] == "RunCancelled"
+    assert states["RunCancelled"]["Type"] == "Succeed"
+    assert [c["Next"] for c in states["StartTrainingJob"]["Catch"] if c["ErrorEquals"] == ["JobCancelled"]] == ["NotifyCancelled"]
 
 
 def test_the_asynchronously_invoked_functions_have_a_dead_letter_queue(resources: dict[str, Any]) -> None:
@@ -450,6 +486,8 @@ def test_the_asynchronously_invoked_functions_have_a_dead_letter_queue(resources
         "ReconcileTrainingFunction",
         "TeardownFunction",
         "StackGuardFunction",  # CloudFormation invokes a custom resource's function asynchronously
+        "NetworkSetupFunction",
+        "JanitorFunction",  # its daily schedule invokes it asynchronously
     ):
         target = resources[name]["Properties"]["DeadLetterConfig"]["TargetArn"]
         assert target == {"Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]}, name
@@ -462,7 +500,7 @@ def test_each_function_gets_exactly_the_environment_its_handler_reads(resources:
 
     from tests.unit.fakes import STACK_ENVIRONMENT
 
-    set_by_lambda = {"AWS_REGION"}  # the runtime's own
+    set_by_lambda = {"AWS_REGION", "AWS_LAMBDA_FUNCTION_NAME"}  # the runtime's own
     assert set(CODE_DIRS.values()) == {path.parent.name for path in (ROOT / "functions").glob("*/app.py")}
     for name, function in of_type(resources, "AWS::Lambda::Function").items():
         code = ROOT / "functions" / CODE_DIRS[name]

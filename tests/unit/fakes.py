@@ -29,7 +29,7 @@ from secure_finetune.ports import (
     Waiter,
 )
 from secure_finetune.runs import RunChanges, RunRecord, RunStatus, Step, run_pk
-from secure_finetune.service_errors import Throttled
+from secure_finetune.service_errors import NotFound, Throttled
 from secure_finetune.wiring import Dependencies
 
 # What template.yaml would give the functions (a handler imports with it: see load_handler).
@@ -47,6 +47,8 @@ STACK_ENVIRONMENT = {
     "TEARDOWN_FUNCTION_ARN": "arn:aws:lambda:us-east-1:111122223333:function:s-teardown",
     "SCHEDULER_ROLE_ARN": "arn:aws:iam::111122223333:role/s-ttl-scheduler",
     "APPROVAL_BASE_URL": "https://abc123.execute-api.us-east-1.amazonaws.com/approve",
+    "STACK_NAME": "s",
+    "EVALUATION_ROLE_ARN": "arn:aws:iam::111122223333:role/s-bedrock-eval",
 }
 CONFIG = StackConfig.model_validate(STACK_ENVIRONMENT)
 
@@ -56,11 +58,18 @@ class FakeRuns:
     tokens: dict[tuple[str, str], str] = field(default_factory=dict)
     runs: dict[str, dict[str, str]] = field(default_factory=dict)  # run id -> the record's attributes
     waiting_for: dict[tuple[str, str], float] = field(default_factory=dict)  # seconds each wait has lasted
+    starts: set[str] = field(default_factory=set)  # runs whose START item a trigger delivery wrote
 
     def create_run(self, run_id: str, changes: RunChanges) -> bool:
         if run_id in self.runs:
             return False
         self.runs[run_id] = {"status": RunStatus.REGISTERED.value, **changes.attributes()}
+        return True
+
+    def record_start(self, run_id: str) -> bool:
+        if run_id in self.starts:
+            return False
+        self.starts.add(run_id)
         return True
 
     def get_token(self, run_id: str, step: Step) -> str | None:
@@ -90,7 +99,7 @@ class FakeRuns:
 
     def deployed_runs(self) -> list[RunRecord]:
         records = (self.get_run(run_id) for run_id in self.runs)
-        return [record for record in records if record is not None and record.bought_arn]
+        return [record for record in records if record is not None and record.bought]
 
 
 @dataclass
@@ -139,10 +148,14 @@ class FakeBedrock:
         return arn
 
     def get_job(self, name: str) -> TrainingJob:
+        if name not in self.jobs:
+            raise NotFound("ResourceNotFoundException", "GetModelCustomizationJob")
         return training_job(self.jobs[name])
 
     def stop_job(self, name: str) -> None:
         self.stopped.append(name)
+        if self.jobs.get(name, {}).get("status") == "InProgress":  # as Bedrock: it ends Stopped
+            self.jobs[name]["status"] = "Stopped"
 
     def get_custom_model(self, name: str) -> dict[str, Any] | None:
         return self.models.get(name)
@@ -152,16 +165,24 @@ class FakeBedrock:
 
     def create_throughput(self, name: str, model_arn: str, model_units: int, tags: dict[str, str]) -> str:
         arn = f"arn:aws:bedrock:us-east-1:111122223333:provisioned-model/{name[-12:]}"
-        self.throughputs[arn] = {"provisionedModelArn": arn, "modelArn": model_arn, "modelUnits": model_units, "status": "Creating"}
+        self.throughputs[arn] = {
+            "provisionedModelArn": arn,
+            "provisionedModelName": name,
+            "modelArn": model_arn,
+            "modelUnits": model_units,
+            "status": "Creating",
+        }
         return arn
 
     def get_throughput(self, arn: str) -> Throughput:
-        return throughput(self.throughputs[arn])
+        # By ARN or name, as GetProvisionedModelThroughput's provisionedModelId.
+        return throughput(self.throughputs[_by_arn_or_name(self.throughputs, arn, "provisionedModelName")])
 
     def delete_throughput(self, arn: str) -> bool:
         if self.refused_deletes:
             self.refused_deletes -= 1
             raise Throttled("ThrottlingException", "DeleteProvisionedModelThroughput")
+        arn = _by_arn_or_name(self.throughputs, arn, "provisionedModelName", missing_ok=True)
         self.deleted.append(arn)
         return self.throughputs.pop(arn, None) is not None
 
@@ -170,15 +191,29 @@ class FakeBedrock:
 
     def create_deployment(self, name: str, model_arn: str, tags: dict[str, str]) -> str:
         arn = f"arn:aws:bedrock:us-east-1:111122223333:custom-model-deployment/{name[-12:]}"
-        self.deployments[arn] = {"customModelDeploymentArn": arn, "modelArn": model_arn, "status": "Creating"}
+        self.deployments[arn] = {"customModelDeploymentArn": arn, "modelDeploymentName": name, "modelArn": model_arn, "status": "Creating"}
         return arn
 
     def get_deployment(self, arn: str) -> Deployment:
+        arn = _by_arn_or_name(self.deployments, arn, "modelDeploymentName")
         return deployment({"customModelDeploymentArn": arn, **self.deployments[arn]})
 
     def delete_deployment(self, arn: str) -> bool:
+        arn = _by_arn_or_name(self.deployments, arn, "modelDeploymentName", missing_ok=True)
         self.deleted.append(arn)
         return self.deployments.pop(arn, None) is not None
+
+
+def _by_arn_or_name(resources: dict[str, dict[str, Any]], identifier: str, name_field: str, *, missing_ok: bool = False) -> str:
+    """The ARN of the resource ``identifier`` names (Bedrock takes an ARN or a name); NotFound like Bedrock."""
+    if identifier in resources:
+        return identifier
+    found = next((arn for arn, item in resources.items() if item.get(name_field) == identifier), None)
+    if found is None:
+        if missing_ok:
+            return identifier
+        raise NotFound("ResourceNotFoundException")
+    return found
 
 
 @dataclass
@@ -193,8 +228,15 @@ class FakeRuntime:
             raise self.error
         return self.answer, 150
 
+    # What the resolver answers where the fake runs (the smoke test's private path); unlisted names: nothing.
+    resolved: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
     def route(self) -> InferenceRoute:
-        return InferenceRoute("bedrock-runtime.us-east-1.amazonaws.com")
+        hostname = "bedrock-runtime.us-east-1.amazonaws.com"
+        return InferenceRoute(hostname, self.resolve(hostname))
+
+    def resolve(self, hostname: str) -> tuple[str, ...]:
+        return self.resolved.get(hostname, ())
 
 
 @dataclass
@@ -348,18 +390,23 @@ class FakeDeps(Dependencies):
     bedrock: FakeBedrock
     machine: FakeMachine
     notifier: FakeNotifier
+    chat: FakeNotifier
     slots: FakeSlots
     runtime: FakeRuntime
     scheduler: FakeScheduler
     approvals: ApprovalLinks  # the approval tests set the real store (on moto)
 
     def __init__(self, config: StackConfig = CONFIG, **ports: object) -> None:
+        told = FakeNotifier()
         fakes: dict[str, object] = {
             "bucket": FakeBucket(),
             "runs": FakeRuns(),
             "bedrock": FakeBedrock(),
             "machine": FakeMachine(),
-            "notifier": FakeNotifier(),
+            # One inbox for both: what the owners hear, whether through SNS+Slack or (a run's outcome) Slack
+            # here and SNS from the state machine (the outcome's ``message``).
+            "notifier": told,
+            "chat": ports.get("notifier", told),
             "slots": FakeSlots(),
             "runtime": FakeRuntime(),
             "scheduler": FakeScheduler(),

@@ -83,7 +83,9 @@ BASICS = [
     ),
     *table(
         "GR-CTX-03",
-        legacy=put("foundation_model.modelLifecycle", {"status": "LEGACY"}),
+        past_end_of_life=put("foundation_model.modelLifecycle", {"status": "LEGACY", "endOfLifeTime": "2026-09-10T00:00:00Z"}),
+        not_offered_here=put("foundation_model", {"modelId": "meta.llama3-1-8b-instruct-v1:0", "offered": False}),
+        unknown_status=put("foundation_model.modelLifecycle", {"status": "RETIRED"}),
         not_customizable=put("foundation_model.customizationsSupported", ["CONTINUED_PRE_TRAINING"]),
         unreadable=put("foundation_model", None),
         no_lifecycle=put("foundation_model.modelLifecycle", {}),

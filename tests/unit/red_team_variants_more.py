@@ -155,6 +155,17 @@ def prefix(list_id: str, port: int = 443) -> dict[str, Any]:
 
 HALVES = ("0.0.0.0/1", "128.0.0.0/1")
 S3_POLICY = "network.s3_endpoints.0.PolicyDocument.Statement"
+SMOKE_ROLE_NAME = "role/s/s-SmokeTestRole-1"
+SMOKE_ROLE = f"arn:aws:iam::{ACCOUNT}:{SMOKE_ROLE_NAME}"
+
+
+def smoke_writer(**condition: Any) -> dict[str, Any]:
+    """The template's S3GatewayEndpoint statement SmokeTestWritesItsReport, with ``condition`` instead of its role's."""
+    keys = {"StringEquals": {"aws:ResourceAccount": ACCOUNT}, **condition}
+    return allow(Principal="*", Action="s3:PutObject", Resource=f"{B}/reports/*/smoke.json", Condition=keys)
+
+
+THE_SMOKE_WRITER = smoke_writer(ArnEquals={"aws:PrincipalArn": SMOKE_ROLE})
 
 NETWORK_TABLE = [
     *table(
@@ -199,6 +210,17 @@ NETWORK_TABLE = [
         every_s3_action=append(S3_POLICY, allow(Principal="*", Action="S3:*", Resource=f"{B}/validated/*")),
         put_validated=append(S3_POLICY, allow(Principal="*", Action="s3:PutObject", Resource=f"{B}/validated/*")),
         not_action=append(S3_POLICY, allow(Principal="*", NotAction="s3:DeleteBucket", Resource=f"{B}/output/*")),
+        # The smoke test's report key (issue 16) is writable through the endpoint by its role only:
+        smoke_report_by_anyone=append(S3_POLICY, smoke_writer()),
+        smoke_report_by_any_role=append(S3_POLICY, smoke_writer(ArnLike={"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/*"})),
+        smoke_report_by_its_namesake_anywhere=append(
+            S3_POLICY, smoke_writer(ArnLike={"aws:PrincipalArn": f"arn:aws:iam::*:{SMOKE_ROLE_NAME}"})
+        ),
+        smoke_report_unless_another_role=append(
+            S3_POLICY, smoke_writer(ArnNotEquals={"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/other"})
+        ),
+        every_report_by_the_smoke_role=append(S3_POLICY, {**THE_SMOKE_WRITER, "Resource": f"{B}/reports/*"}),
+        smoke_report_by_the_role_if_it_exists=append(S3_POLICY, smoke_writer(ArnEqualsIfExists={"aws:PrincipalArn": SMOKE_ROLE})),
         conditional_any_bucket=append(
             S3_POLICY,
             allow(Principal="*", Action="s3:GetObject", Resource="*", Condition={"StringEquals": {"aws:ResourceAccount": ACCOUNT}}),

@@ -214,6 +214,41 @@ def test_an_invalid_decision_is_400_and_leaves_the_link_usable(store: ApprovalSt
     assert post(store, deps, secret, "reject")["statusCode"] == 200
 
 
+@pytest.mark.parametrize(
+    "raw_body",
+    [
+        "decision=approve",  # flagged base64 but plain text (a "=" that is not padding)
+        "ZGVjaXNpb249YXBwcm92ZQ",  # base64 of decision=approve without its padding: not strict base64
+        "/w==",  # base64 of 0xFF: not UTF-8
+        "ZGVjaXNpb249YXBwcm92ZQ==!",  # a stray character after the padding
+        "A" * 10_000,  # too large to be our form
+    ],
+)
+def test_an_undecodable_body_is_400_not_500_and_leaves_the_link_usable(store: ApprovalStore, raw_body: str) -> None:
+    # Given a body API Gateway flags as base64 that is not (or is not UTF-8)
+    deps = new_deps()
+    secret = issue(store, deps)
+    event = approval_request("POST", secret, "decision=approve")
+    event.update(body=raw_body, isBase64Encoded=True)
+    deps.approvals = store
+
+    response = APPROVAL_API(event, Context(), deps=deps)
+
+    assert response["statusCode"] == 400
+    assert deps.machine.answers == []
+    assert post(store, deps, secret, "reject")["statusCode"] == 200
+
+
+def test_request_body_decodes_strict_base64_utf8_and_passes_plain_text_through() -> None:
+    from secure_finetune.approval import request_body
+
+    assert request_body("ZGVjaXNpb249YXBwcm92ZQ==", is_base64=True) == "decision=approve"
+    assert request_body("decision=approve", is_base64=False) == "decision=approve"
+    assert request_body(None, is_base64=True) == ""
+    assert request_body("w6k=", is_base64=True) == "\u00e9"  # UTF-8 beyond ASCII is fine
+    assert request_body("/w==", is_base64=True) is None
+
+
 @pytest.mark.parametrize("method", ["HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"])
 def test_methods_other_than_get_and_post_get_405_and_decide_nothing(store: ApprovalStore, method: str) -> None:
     deps = new_deps()
@@ -402,7 +437,7 @@ def test_a_run_without_a_deployment_plan_still_gets_a_link_with_the_profiles_fig
     message = deps.notifier.sent[0]
     assert isinstance(message, ApprovalNeeded)
     assert message.estimated_hourly_cost_usd is None
-    assert "unknown (no sourced price for this model)" in get(store, deps, secret)["body"]
+    assert "no public price" in get(store, deps, secret)["body"]
 
 
 def test_approve_answers_the_wait_with_success_once_and_records_where_it_came_from(store: ApprovalStore) -> None:

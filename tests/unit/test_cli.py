@@ -43,8 +43,8 @@ def test_usage_and_io_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["validate", GOOD, "--profile", "nope"]) == 2
     assert main(["validate", GOOD, "--model", "acme.unknown"]) == 2
     assert main(["validate", GOOD, "--model", "amazon.nova-micro-v1:0", "--type", "CONTINUED_PRE_TRAINING"]) == 2
-    out = capsys.readouterr().out
-    assert "unknown profile" in out and "unknown model" in out and "does not support" in out
+    err = capsys.readouterr().err  # errors go to stderr, one line each
+    assert "unknown profile" in err and "unknown model" in err and "does not support" in err
 
 
 def test_an_s3_dataset_has_its_media_objects_checked_as_the_pipeline_does(
@@ -65,4 +65,4 @@ def test_a_local_file_checks_media_only_when_asked_and_told_where(tmp_path: Path
     local.write_bytes(conversation_line(f"s3://{BUCKET}/media/ok.png") * 100)
     command = ["validate", str(local), "--model", "meta.llama3-2-11b-instruct-v1:0", "--check-media"]
     assert main(command) == 2
-    assert "--check-media needs an s3:// file or --source-uri" in capsys.readouterr().out
+    assert "--check-media needs an s3:// file or --source-uri" in capsys.readouterr().err

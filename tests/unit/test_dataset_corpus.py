@@ -55,6 +55,12 @@ TITAN_CPT = rules("amazon.titan-text-express-v1", CPT)
 CANVAS = rules("amazon.nova-canvas-v1:0")
 DISTILL_NOVA = rules("amazon.nova-lite-v1:0", DISTILL, teacher="amazon.nova-pro-v1:0")
 DISTILL_LLAMA = rules("meta.llama3-1-8b-instruct-v1:0", DISTILL, teacher="meta.llama3-1-405b-instruct-v1:0")
+RFT_NOVA2 = rules("amazon.nova-2-lite-v1:0", CustomizationType.REINFORCEMENT_FINE_TUNING)
+RFT_GPT_OSS = rules("openai.gpt-oss-20b", CustomizationType.REINFORCEMENT_FINE_TUNING)
+RFT_QA = {
+    "messages": [{"role": "system", "content": "You are a helpful assistant"}, {"role": "user", "content": "What is machine learning?"}],
+    "reference_answer": "Machine learning is a subset of artificial intelligence that learns from data.",
+}
 
 
 def line(record: object) -> bytes:
@@ -352,7 +358,13 @@ CASES = [
         ("SCHEMA_MISMATCH",),
         "UG distillation-prepare-datasets: text-to-text only",
     ),
-]
+    # ---- reinforcement fine-tuning [UG rft-prepare-data, rft-prepare-data-open-weight]
+    Case("RFT general QA (doc example)", RFT_NOVA2, line(RFT_QA), (), "UG rft-prepare-data: messages + reference_answer"),
+    Case("RFT grader fields", RFT_GPT_OSS, line({**RFT_QA, "task_id": "algebra_001", "domain": "algebra"}), (), "optional grader fields"),
+    Case("RFT without reference_answer", RFT_NOVA2, line({"messages": RFT_QA["messages"]}), ("SCHEMA_MISMATCH",), "reference_answer"),
+    Case("RFT image part", RFT_GPT_OSS, line({**RFT_QA, "messages": [{"role": "user", "content": [{"type": "image_url"}]}]}),
+         ("SCHEMA_MISMATCH",), "text only (SageMaker RFT evaluation: multimodal not supported)"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -230,11 +230,12 @@ def test_the_plan_travels_on_the_wire_in_camel_case() -> None:
 def test_the_message_before_the_purchase_says_what_it_will_cost() -> None:
     from secure_finetune.deployment.plan import next_step
 
-    assert next_step(state(model_units=2, ttl_hours=4).settings, None) == (
-        "2 model unit(s) of no-commitment throughput: $121.00/h, $484.00 in all; deleted after 4 h"
-    )
+    told = next_step(state(model_units=2, ttl_hours=4).settings, None)
+    assert told.startswith("2 model unit(s) of no-commitment throughput: $121.00/h, $484.00 in all (price: AWS Price List")
+    assert told.endswith("(2026-09-01)); deleted after 4 h")  # the figure names its source and date
+    assert "(price: the stack's ThroughputPricePerUnitHour parameter)" in next_step(state(ttl_hours=4).settings, 10.0)
     assert next_step(state(approval_required=True, ttl_hours=0).settings, None).startswith("after approval, 1 model unit(s)")
-    assert next_step(state("meta.llama3-1-8b-instruct-v1:0").settings, None).endswith("price unknown; deleted after 4 h")
+    assert next_step(state("meta.llama3-1-8b-instruct-v1:0").settings, None).endswith("no public price; deleted after 4 h")
     assert next_step(state(deployment="none").settings, None) == "no deployment (the profile trains only)"
 
 
@@ -330,6 +331,7 @@ def test_a_run_aborted_while_deploying_has_what_it_bought_torn_down() -> None:
     d = deps()
     arn = d.bedrock.create_throughput(RUN, MODEL_ARN, 1, {})
     d.runs.runs[RUN] = {"status": "DEPLOYING", "provisionedModelArn": arn, "profile": "default"}
-    assert stop_job_of_aborted_run(RUN, d) == "torn down: deleted"
-    assert d.bedrock.throughputs == {} and [n.milestone for n in d.notifier.sent] == [Milestone.TORN_DOWN]
-    assert stop_job_of_aborted_run("never-deployed", d) == "ignored: the run was not training"
+    assert stop_job_of_aborted_run(RUN, d) == "cancelled; teardown: deleted"
+    assert d.bedrock.throughputs == {} and [n.milestone for n in d.notifier.sent] == [Milestone.RUN_CANCELLED, Milestone.TORN_DOWN]
+    assert d.runs.runs[RUN]["status"] == "CANCELLED" and d.runs.runs[RUN]["reason"] == "JOB_CANCELLED:owner"
+    assert stop_job_of_aborted_run("never-registered", d) == "ignored: no run record"

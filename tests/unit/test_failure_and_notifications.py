@@ -77,8 +77,31 @@ def test_costs_read_as_dollars_and_an_unknown_cost_says_so() -> None:
 
     common = {"run_id": "r", "profile": "p", "dataset": "s3://b/k?versionId=v"}
     ready = render(ModelReady(**common, model_arn="arn:pt", model_units=1, ttl_hours=2, estimated_hourly_cost_usd=60.5))
-    assert "estimated_hourly_cost_usd: $60.50" in ready.body
+    assert "Estimated hourly cost (USD): $60.50" in ready.body
     job = {**common, "job_arn": "arn:j", "base_model": "m", "customization_type": "FINE_TUNING"}
-    assert "estimated_training_cost_usd: $0.0125" in render(JobStarted(**job, estimated_training_cost_usd=0.0125)).body
+    assert "Estimated training cost (USD): $0.0125" in render(JobStarted(**job, estimated_training_cost_usd=0.0125)).body
     unknown = render(JobStarted(**job))
-    assert "estimated_training_cost_usd: unknown (no sourced price for this model)" in unknown.body
+    assert "Estimated training cost (USD): no public price" in unknown.body
+
+
+def test_email_bodies_use_the_labels_slack_uses_never_field_names() -> None:
+    from secure_finetune.notifications import JobStarted, label
+
+    event = JobStarted(run_id="r", profile="p", dataset="s3://b/k", job_arn="arn:j", base_model="m", customization_type="FINE_TUNING")
+    body = render(event).body
+    for name in event.facts():
+        assert f"{label(name)}:" in body
+        assert f"{name}:" not in body or name == label(name)
+    assert "_" not in "".join(line.split(":", 1)[0] for line in body.splitlines() if not line.startswith("  "))
+
+
+def test_ttl_and_teardown_subjects_name_an_on_demand_deployment_as_such() -> None:
+    from secure_finetune.notifications import TornDown, TtlWarning
+
+    common = {"run_id": "r", "profile": "p", "dataset": "s3://b/k"}
+    deployment = "arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/abc"
+    throughput = "arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abc"
+    assert "on-demand deployment will be deleted soon" in render(TtlWarning(**common, model_arn=deployment, delete_at="t")).subject
+    assert "on-demand deployment deleted" in render(TornDown(**common, model_arn=deployment)).subject
+    assert "throughput deleted" in render(TornDown(**common, model_arn=throughput)).subject
+    assert "throughput" not in render(TornDown(**common, model_arn=deployment)).subject

@@ -20,6 +20,7 @@ from secure_finetune.guardrails import (
     blocking_reason,
     evaluate,
 )
+from tests.unit.grader_fixtures import GRADER, grader_evidence
 
 ACCOUNT, REGION, BUCKET = "111122223333", "us-east-1", "data-bucket"
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k1"
@@ -39,6 +40,14 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/s-bedrock-job"
 LAUNCHER = f"arn:aws:iam::{ACCOUNT}:role/s/s-PipelineFunctionRole-x"
 SHA = "ab" * 32
 B = f"arn:aws:s3:::{BUCKET}"
+VPC_PATH_ONLY: dict[str, Any] = {
+    "Sid": "BedrockRoleReadsTrainingDataOnlyInTheJobVpc",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:GetObject",
+    "Resource": [f"{B}/validated/*", f"{B}/media/*"],
+    "Condition": {"ArnEquals": {"aws:PrincipalArn": ROLE}, "StringNotEquals": {"aws:SourceVpc": "vpc-1"}},
+}
 SUBNETS, GROUPS = ("subnet-1", "subnet-2"), ("sg-job",)
 
 
@@ -71,6 +80,43 @@ def simulated(flip: tuple[str, str] | None = None) -> list[tuple[str, str, str]]
     allowed, denied = access_probes(BUCKET, KEY)
     rows = [(a, r, "allowed") for a, r in allowed] + [(a, r, "implicitDeny") for a, r in denied]
     return [(a, r, ("allowed" if d != "allowed" else "implicitDeny") if (a, r) == flip else d) for a, r, d in rows]
+
+
+def evaluation_role_evidence() -> dict[str, Any]:
+    """The evaluation jobs' role as template.yaml creates it (GR-EVAL-01/02)."""
+    jobs = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:evaluation-job/*"
+    return {
+        "arn": f"arn:aws:iam::{ACCOUNT}:role/s-bedrock-eval",
+        "trust": {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "bedrock.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}, "ArnLike": {"aws:SourceArn": jobs}},
+                }
+            ]
+        },
+        "inline_policies": [
+            {
+                "Statement": [
+                    {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": B},
+                    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{B}/reports/*/evaluation/*"},
+                    {"Effect": "Allow", "Action": "s3:PutObject", "Resource": f"{B}/reports/*/evaluation/output/*"},
+                    {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], "Resource": KEY},
+                    {
+                        "Effect": "Allow",
+                        "Action": ["bedrock:InvokeModel", "bedrock:CreateModelInvocationJob"],
+                        "Resource": [
+                            f"arn:aws:bedrock:{REGION}::foundation-model/*",
+                            f"arn:aws:bedrock:{REGION}:{ACCOUNT}:provisioned-model/*",
+                        ],
+                    },
+                ]
+            }
+        ],
+        "attached_policy_arns": [],
+    }
 
 
 def good() -> dict[str, Any]:
@@ -115,6 +161,7 @@ def good() -> dict[str, Any]:
                         "Action": "s3:PutObject",
                         "Resource": f"{B}/incoming/*",
                     },
+                    VPC_PATH_ONLY,  # GR-S3-13, as the template writes it
                 ]
             },
             "public_access_block": {
@@ -229,6 +276,7 @@ def good() -> dict[str, Any]:
             "trust_public_access_check": ANALYZER_PASS,
             "access_not_granted": not_granted(),
         },
+        "evaluation_role": evaluation_role_evidence(),
         "launcher_role": {
             "arn": LAUNCHER,
             "trust": {},
@@ -261,6 +309,8 @@ def good() -> dict[str, Any]:
             "vpcConfig": {"subnetIds": list(SUBNETS), "securityGroupIds": list(GROUPS)},
             "jobTags": [{"key": k, "value": "v"} for k in ("run-id", "dataset-sha256", "source-version")],
         },
+        "grader_lambda_arn": GRADER,  # the stack's RFT grader (tests/unit/test_guardrails_grader.py breaks it further)
+        "grader": grader_evidence(),
     }
 
 
@@ -328,11 +378,14 @@ def broken(path: str, value: Any, data: dict[str, Any] | None = None) -> dict[st
 
 S3_ALL = {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
 BREAKS = [
+    ("GR-RFT-01", "grader.role.inline_policies.0.Statement.0.Action", "s3:*"),
+    ("GR-RFT-02", "grader.resource_policy.Statement.0.Condition", {}),
+    ("GR-RFT-03", "grader.log_group.kmsKeyId", None),
     ("GR-CTX-01", "caller_account", "999999999999"),
     ("GR-CTX-01", "event_bucket", "other-bucket"),
     ("GR-CTX-02", "bucket.owned", False),
     ("GR-CTX-02", "bucket.region", "eu-west-1"),
-    ("GR-CTX-03", "foundation_model.modelLifecycle", {"status": "LEGACY"}),
+    ("GR-CTX-03", "foundation_model.modelLifecycle", {"status": "LEGACY", "endOfLifeTime": "2026-09-10T00:00:00Z"}),
     ("GR-OBJ-01", "object.kms_key", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/other"),
     ("GR-OBJ-01", "object.sse", "AES256"),
     ("GR-OBJ-02", "object.etag", "e2"),
@@ -355,6 +408,7 @@ BREAKS = [
         {"Effect": "Allow", "NotPrincipal": {"AWS": B}, "Action": "s3:GetObject", "Resource": f"{B}/*"},
     ),
     ("GR-S3-08", "bucket.public_access_check", ANALYZER_FAIL),
+    ("GR-S3-13", "bucket.policy.Statement.2.Resource", f"{B}/validated/a*"),
     ("GR-KMS-01", "key.metadata.KeyManager", "AWS"),
     ("GR-KMS-02", "key.rotation_enabled", False),
     ("GR-KMS-03", "key.policy.Statement.0.Principal", "*"),
@@ -387,6 +441,13 @@ BREAKS = [
     ("GR-IAM-03", "service_role.simulation", simulated(flip=("s3:GetObject", f"{B}/validated/x.jsonl"))),
     ("GR-IAM-03", "service_role.access_not_granted", not_granted(fail=("s3:DeleteObject", f"{B}/validated/x.jsonl"))),
     ("GR-IAM-04", "service_role.attached_policy_arns", ["arn:aws:iam::aws:policy/AmazonS3FullAccess"]),
+    ("GR-EVAL-01", "evaluation_role.trust.Statement.0.Condition", {"StringEquals": {"aws:SourceAccount": ACCOUNT}}),  # any job ARN
+    ("GR-EVAL-01", "evaluation_role.trust.Statement.0.Principal", {"Service": ["bedrock.amazonaws.com", "lambda.amazonaws.com"]}),
+    ("GR-EVAL-01", "evaluation_role.trust", None),  # unreadable: UNKNOWN blocks
+    ("GR-EVAL-02", "evaluation_role.inline_policies.0.Statement.1.Resource", f"{B}/*"),  # reads every prefix
+    ("GR-EVAL-02", "evaluation_role.inline_policies.0.Statement.2.Resource", f"{B}/reports/*"),  # writes beside the reports
+    ("GR-EVAL-02", "evaluation_role.inline_policies.0.Statement.4.Action", "bedrock:*"),  # may buy throughput, start jobs
+    ("GR-EVAL-02", "evaluation_role.attached_policy_arns", ["arn:aws:iam::aws:policy/AmazonBedrockFullAccess"]),
     ("GR-IAM-05", "launcher_role.inline_policies.0.Statement.0.Resource", "*"),
     ("GR-IAM-05", "launcher_role.inline_policies.0.Statement.0.Condition", {}),
     (
@@ -496,7 +557,7 @@ def test_the_secure_setup_raises_no_warning() -> None:
     ("check_id", "path", "value"),
     [
         ("GR-S3-02", "bucket.encryption_rules.0.BucketKeyEnabled", False),
-        ("GR-S3-05", "bucket.policy.Statement.2.Condition", {}),
+        ("GR-S3-05", "bucket.policy.Statement.3.Condition", {}),
         ("GR-S3-09", "bucket.versioning", "Suspended"),
         ("GR-S3-10", "bucket.logging_target", ""),
         ("GR-S3-12", "bucket.lifecycle_prefixes", ["reports/"]),

@@ -67,6 +67,7 @@ def test_a_stop_before_any_spend_counts_as_rejected_as_well_as_failed(capsys: py
 def test_a_started_run_is_counted(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     event = json.loads((FUNCTIONS.parent / "events" / "s3-object-created.json").read_text())
     event["detail"]["bucket"]["name"] = "data-bucket"
+    event["account"] = STACK_ENVIRONMENT["EXPECTED_ACCOUNT"]  # the trigger checks the envelope's account itself
     event["detail"]["object"]["key"] = "incoming/support.jsonl"
     deps = FakeDeps()
     monkeypatch.setattr(deps.bucket, "resolve_key", lambda key, version, etag: None)

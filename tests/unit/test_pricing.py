@@ -53,3 +53,49 @@ def test_a_model_without_a_sourced_price_has_no_estimate_rather_than_a_guess() -
 def test_a_model_with_throughput_but_no_training_figure_has_no_training_estimate() -> None:
     assert PRICES["amazon.nova-pro-v1:0"].training_per_1k_tokens is None
     assert training_cost("amazon.nova-pro-v1:0", 1_000_000, 2) is None
+
+
+# ---------------------------------------------------------------- the snapshot: every figure cites its source
+
+
+def test_every_figure_of_the_snapshot_carries_its_own_source_and_date() -> None:
+    import json
+
+    from secure_finetune.pricing import KINDS, SNAPSHOT
+
+    document = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    for model_id, entry in document["prices"].items():
+        figures = [entry[kind] for kind in KINDS if kind in entry]
+        assert figures, model_id
+        for figure in figures:
+            assert figure["usd"] > 0 and figure["source"].strip() and figure["as_of"].strip(), model_id
+
+
+def test_removing_an_entry_from_the_snapshot_yields_exactly_no_public_price(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from secure_finetune import pricing
+
+    document = json.loads(pricing.SNAPSHOT.read_text(encoding="utf-8"))
+    model_id = "amazon.titan-text-lite-v1"
+    assert pricing.cited(model_id, "throughput_per_unit_hour").startswith("$7.10 — ")
+    del document["prices"][model_id]
+    monkeypatch.setattr(pricing, "PRICES", pricing.parse_snapshot(document))
+    for kind in pricing.KINDS:
+        assert pricing.cited(model_id, kind) == "no public price"
+    assert pricing.usd(pricing.training_cost(model_id, 1000, 1)) == "no public price"
+    assert pricing.usd(pricing.storage_cost_per_month(model_id)) == "no public price"
+
+
+def test_a_figure_without_its_source_is_an_error_not_a_price() -> None:
+    from secure_finetune.pricing import parse_snapshot
+
+    with pytest.raises(KeyError):
+        parse_snapshot({"prices": {"m": {"region": "us-east-1", "storage_per_month": {"usd": 1.95, "as_of": "2026"}}}})
+
+
+def test_cited_figures_name_their_source_beside_the_amount() -> None:
+    from secure_finetune.pricing import cited
+
+    text = cited("meta.llama3-1-8b-instruct-v1:0", "storage_per_month")
+    assert text.startswith("$1.95 — ") and "cloud-custodian" in text and "2026-07-28" in text

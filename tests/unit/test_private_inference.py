@@ -8,7 +8,6 @@ template's. Every variant changes one thing and must not PASS; the engine's verd
 from __future__ import annotations
 
 import copy
-import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,16 +15,14 @@ from typing import Any
 
 import pytest
 
-from secure_finetune.config import PrivateInferenceSettings
+from secure_finetune.config import InferenceAuditSettings, PrivateInferenceSettings
 from secure_finetune.deployment.deploy import announce_deployment, deploy
-from secure_finetune.deployment.private_converse import PrivateConverseRequest, answers_adapter, converse_privately
 from secure_finetune.deployment.smoke import smoke_test
 from secure_finetune.deployment.use import example_call
 from secure_finetune.guardrails.catalogue import INFERENCE_CHECKS, evaluate
 from secure_finetune.guardrails.framework import Status
 from secure_finetune.guardrails.inference_evidence import InferenceEvidence
-from secure_finetune.notifications import milestone_fields, render
-from secure_finetune.ports import InferenceRoute, PrivateAnswer, PrivateAnswers, RuntimeEndpoint
+from secure_finetune.notifications import label, milestone_fields, render
 from secure_finetune.reasons import DeploymentFailed
 from secure_finetune.report_html import render_run_report
 from secure_finetune.reports import RunReports, SmokeReport, read_report
@@ -57,7 +54,7 @@ def good() -> dict[str, Any]:
         "account": ACCOUNT,
         "region": REGION,
         "enabled": True,
-        "function": "s-PrivateConverseFunction-1",
+        "function": "s-SmokeTestFunction-1",
         "client": {"SubnetIds": ["subnet-a", "subnet-b"], "SecurityGroupIds": ["sg-client"]},
         "subnets": {
             "subnet-a": {"SubnetId": "subnet-a", "VpcId": "vpc-1", "AvailabilityZone": "us-east-1a", "CidrBlock": "10.20.0.0/20"},
@@ -310,30 +307,18 @@ def test_a_group_of_this_account_in_the_vpc_may_be_let_in() -> None:
 # ---------------------------------------------------------------- the smoke test's private path
 
 
-@dataclass
-class FakePrivateInference:
-    addresses: tuple[str, ...] = ENDPOINT_ADDRESSES
-    answer: PrivateAnswer = field(default_factory=lambda: PrivateAnswer(answered=True, latency_ms=210, answer_chars=6))
-    error: Exception | None = None
-    asked: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
-
-    def converse(self, run_id: str, model_arn: str, prompts: tuple[str, ...], max_tokens: int = 64) -> PrivateAnswers:
-        self.asked.append((model_arn, prompts))
-        if self.error:
-            raise self.error
-        route = InferenceRoute(f"bedrock-runtime.{REGION}.amazonaws.com", self.addresses)
-        return PrivateAnswers(answers=tuple(self.answer for _ in prompts), route=route)
-
-    def endpoint(self, endpoint_id: str) -> RuntimeEndpoint | None:
-        dns = f"{endpoint_id}-abcd1234.bedrock-runtime.{REGION}.vpce.amazonaws.com"
-        return RuntimeEndpoint(endpoint_id=endpoint_id, state="available", private_dns=True, dns_name=dns, addresses=ENDPOINT_ADDRESSES)
+REGIONAL = f"bedrock-runtime.{REGION}.amazonaws.com"
+ENDPOINT_DNS = f"vpce-0abc-abcd1234.bedrock-runtime.{REGION}.vpce.amazonaws.com"
+PRIVATE = {"private_inference": True, "runtime_endpoint_id": "vpce-0abc", "runtime_endpoint_dns_name": ENDPOINT_DNS}
 
 
-PRIVATE = {"private_inference": True, "private_converse_function": "s-PrivateConverseFunction-1", "runtime_endpoint_id": "vpce-0abc"}
+def in_the_vpc(regional: tuple[str, ...] = ENDPOINT_ADDRESSES, endpoint: tuple[str, ...] = ENDPOINT_ADDRESSES, **kw: Any) -> FakeRuntime:
+    """The smoke test's runtime client as the VPC's resolver sees it: the regional name and the endpoint's own name."""
+    return FakeRuntime(resolved={REGIONAL: regional, ENDPOINT_DNS: endpoint}, **kw)
 
 
-def private_deps(inference: FakePrivateInference) -> FakeDeps:
-    d = FakeDeps(config=CONFIG.model_copy(update={"max_model_units": 2, **PRIVATE}), private_inference=inference)
+def private_deps(runtime: FakeRuntime) -> FakeDeps:
+    d = FakeDeps(config=CONFIG.model_copy(update={"max_model_units": 2, **PRIVATE}), runtime=runtime)
     d.bedrock.models[RUN] = {"modelKmsKeyArn": CONFIG.key_arn, "jobArn": JOB_ARN}
     return d
 
@@ -343,52 +328,57 @@ def deployed(d: FakeDeps, ttl_hours: float = 4) -> Any:
     return s.model_copy(update={"deployment": deploy(s, d)})
 
 
-def test_with_private_inference_on_the_prompts_go_through_the_in_vpc_function_and_the_route_is_recorded() -> None:
-    inference = FakePrivateInference()
-    d = private_deps(inference)
-    d.runtime = FakeRuntime(error=AssertionError("the public path must not be used"))
+def test_with_private_inference_on_the_smoke_test_calls_from_the_vpc_and_records_the_route() -> None:
+    runtime = in_the_vpc(answer="private answer")
+    d = private_deps(runtime)
     s = deployed(d)
     smoke = smoke_test(s, d)
-    assert smoke.passed and inference.asked == [(s.deployment.arn, ("secret question",))]
+    assert smoke.passed and runtime.calls == [s.deployment.arn]
     report = read_report(d.bucket, RUN, SmokeReport)
     assert report is not None and report.path is not None
     path = report.path
     assert (path.private, path.through_endpoint, path.endpoint_id, path.private_dns) == (True, True, "vpce-0abc", True)
-    assert path.hostname == f"bedrock-runtime.{REGION}.amazonaws.com" and path.addresses == ENDPOINT_ADDRESSES
-    assert path.endpoint_dns_name == f"vpce-0abc-abcd1234.bedrock-runtime.{REGION}.vpce.amazonaws.com"
-    assert "secret question" not in json.dumps(d.bucket.documents[f"reports/{RUN}/smoke.json"], default=str)
+    assert path.hostname == REGIONAL and path.addresses == ENDPOINT_ADDRESSES and path.endpoint_addresses == ENDPOINT_ADDRESSES
+    assert path.endpoint_dns_name == ENDPOINT_DNS
+    stored = json.dumps(d.bucket.documents[f"reports/{RUN}/smoke.json"], default=str)
+    assert "secret question" not in stored and "private answer" not in stored and report.results[0].answer_chars == 14
 
 
 @pytest.mark.parametrize(
-    ("addresses", "why"),
+    ("regional", "endpoint", "why"),
     [
-        (("203.0.113.10",), "a public address"),
-        ((), "nothing"),
-        ((*ENDPOINT_ADDRESSES, "203.0.113.10"), "the endpoint and a public address"),
+        (("203.0.113.10",), ENDPOINT_ADDRESSES, "a public address"),
+        ((), ENDPOINT_ADDRESSES, "nothing"),
+        ((*ENDPOINT_ADDRESSES, "203.0.113.10"), ENDPOINT_ADDRESSES, "the endpoint and a public address"),
+        (ENDPOINT_ADDRESSES, (), "an endpoint name that does not resolve"),
+        (("10.20.3.99",), ENDPOINT_ADDRESSES, "another private address in the VPC"),
     ],
 )
-def test_answers_that_did_not_provably_come_through_the_endpoint_fail_the_smoke_test(addresses: tuple[str, ...], why: str) -> None:
-    d = private_deps(FakePrivateInference(addresses=addresses))
+def test_answers_that_did_not_provably_come_through_the_endpoint_fail_the_smoke_test(
+    regional: tuple[str, ...], endpoint: tuple[str, ...], why: str
+) -> None:
+    d = private_deps(in_the_vpc(regional, endpoint))
     with pytest.raises(DeploymentFailed, match="SMOKE_TEST_FAILED:not-through-endpoint"):
         smoke_test(deployed(d), d)
     report = read_report(d.bucket, RUN, SmokeReport)
     assert report is not None and report.passed is False and report.path is not None and report.path.through_endpoint is False, why
 
 
-def test_a_failed_in_vpc_function_leaves_every_prompt_unanswered() -> None:
-    d = private_deps(FakePrivateInference(error=TimeoutError()))
+def test_a_prompt_that_fails_is_unanswered_and_only_its_error_type_is_kept() -> None:
+    d = private_deps(in_the_vpc(error=TimeoutError("could quote the prompt")))
     with pytest.raises(DeploymentFailed, match="SMOKE_TEST_FAILED:1-of-1"):
         smoke_test(deployed(d), d)
     report = read_report(d.bucket, RUN, SmokeReport)
     assert report is not None and report.results[0].error == "TimeoutError"
+    assert "quote" not in json.dumps(d.bucket.documents[f"reports/{RUN}/smoke.json"], default=str)
 
 
-def test_private_inference_on_without_its_function_fails_instead_of_going_public() -> None:
-    d = private_deps(FakePrivateInference())
-    d.config = d.config.model_copy(update={"private_converse_function": None})
-    with pytest.raises(DeploymentFailed, match="SMOKE_TEST_FAILED"):
+@pytest.mark.parametrize("missing", ["runtime_endpoint_id", "runtime_endpoint_dns_name"])
+def test_private_inference_on_without_its_endpoint_fails_instead_of_passing(missing: str) -> None:
+    d = private_deps(in_the_vpc())
+    d.config = d.config.model_copy(update={missing: None})
+    with pytest.raises(DeploymentFailed, match="SMOKE_TEST_FAILED:not-through-endpoint"):
         smoke_test(deployed(d), d)
-    assert d.private_inference.asked == []  # type: ignore[attr-defined]
 
 
 def test_with_private_inference_off_the_smoke_test_calls_the_public_endpoint_and_says_so() -> None:
@@ -399,30 +389,19 @@ def test_with_private_inference_off_the_smoke_test_calls_the_public_endpoint_and
     assert report is not None and report.path is not None and report.path.private is False and d.runtime.calls
 
 
-def test_the_in_vpc_function_measures_and_reports_the_route_never_the_text() -> None:
-    request = PrivateConverseRequest(run_id=RUN, model_arn="arn:m", prompts=("a", "b"))
-    answers = converse_privately(request, FakeRuntime(answer="private answer"))
-    wire = answers_adapter().dump_python(answers, mode="json")
-    assert [a["answer_chars"] for a in wire["answers"]] == [14, 14] and "private answer" not in json.dumps(wire)
-    assert answers_adapter().validate_python(wire) == answers
-    failed = converse_privately(request, FakeRuntime(error=ConnectionError())).answers[0]
-    assert (failed.answered, failed.error, failed.answer_chars) == (False, "ConnectionError", None)
-
-
 # ---------------------------------------------------------------- what owners get: the private call
 
 
 def test_throughput_ready_and_the_report_give_the_private_call_through_the_endpoint() -> None:
-    inference = FakePrivateInference()
-    d = private_deps(inference)
+    d = private_deps(in_the_vpc())
     s = deployed(d, ttl_hours=4)
     s = s.model_copy(update={"smoke": smoke_test(s, d), "deployment": s.deployment.model_copy(update={"status": "Ready"})})
     announce_deployment(s, d)
     [ready] = d.notifier.sent
-    dns = f"vpce-0abc-abcd1234.bedrock-runtime.{REGION}.vpce.amazonaws.com"
+    dns = ENDPOINT_DNS
     assert ready.private_endpoint == dns
     assert f"--endpoint-url https://{dns} --model-id {s.deployment.arn}" in ready.example_call
-    assert f"private_endpoint: {dns}" in render(ready).body
+    assert f"{label('private_endpoint')}: {dns}" in render(ready).body
     page = render_run_report(RunReports.read(d.bucket, RUN), run_id=RUN)
     assert dns in page and "endpoint_url=" in page and "Route" in page
 
@@ -441,67 +420,14 @@ def test_the_new_notification_field_is_content_free() -> None:
 
 def test_the_settings_read_blank_template_values_as_off() -> None:
     off = PrivateInferenceSettings.model_validate(
-        {"PRIVATE_INFERENCE": "false", "PRIVATE_CONVERSE_FUNCTION": "", "RUNTIME_ENDPOINT_ID": ""}
+        {"PRIVATE_INFERENCE": "false", "RUNTIME_ENDPOINT_DNS_NAME": "", "RUNTIME_ENDPOINT_ID": ""}
     )
-    assert (off.private_inference, off.private_converse_function, off.runtime_endpoint_id) == (False, None, None)
+    assert (off.private_inference, off.runtime_endpoint_dns_name, off.runtime_endpoint_id) == (False, None, None)
+    audit = InferenceAuditSettings.model_validate({"PRIVATE_INFERENCE": "false", "SMOKE_TEST_FUNCTION": ""})
+    assert (audit.private_inference, audit.smoke_test_function) == (False, None)
 
 
 # ---------------------------------------------------------------- the adapters, with botocore Stubber (real-shaped answers)
-
-
-@pytest.mark.usefixtures("offline_aws")
-def test_a_failed_in_vpc_function_raises_its_error_type_only() -> None:
-    from botocore.response import StreamingBody
-    from botocore.stub import Stubber
-
-    from secure_finetune.adapters.private_inference import PrivateConverse
-    from secure_finetune.service_errors import ServiceError
-
-    adapter = PrivateConverse("fn")
-    body = json.dumps({"errorType": "EndpointConnectionError", "errorMessage": "could quote the prompt"}).encode()
-    with Stubber(adapter._lambda) as stub:
-        stub.add_response(
-            "invoke", {"StatusCode": 200, "FunctionError": "Unhandled", "Payload": StreamingBody(io.BytesIO(body), len(body))}
-        )
-        with pytest.raises(ServiceError) as raised:
-            adapter.converse(RUN, "arn:m", ("p",))
-    assert raised.value.code == "EndpointConnectionError" and "prompt" not in str(raised.value)
-
-
-@pytest.mark.usefixtures("offline_aws")
-def test_the_endpoint_is_described_with_its_regional_name_and_its_interfaces_addresses() -> None:
-    from botocore.stub import Stubber
-
-    from secure_finetune.adapters.clients import client
-    from secure_finetune.adapters.private_inference import PrivateConverse
-
-    described = {
-        "VpcEndpointId": "vpce-0abc",
-        "State": "available",
-        "PrivateDnsEnabled": True,
-        "NetworkInterfaceIds": ["eni-1", "eni-2"],
-        "DnsEntries": [
-            {"DnsName": "vpce-0abc-abcd1234.bedrock-runtime.us-east-1.vpce.amazonaws.com", "HostedZoneId": "Z1"},
-            {"DnsName": "vpce-0abc-abcd1234-us-east-1a.bedrock-runtime.us-east-1.vpce.amazonaws.com", "HostedZoneId": "Z1"},
-            {"DnsName": "bedrock-runtime.us-east-1.amazonaws.com", "HostedZoneId": "Z2"},
-        ],
-    }
-    interfaces = [
-        {"NetworkInterfaceId": f"eni-{n}", "PrivateIpAddress": a} for n, a in ((1, ENDPOINT_ADDRESSES[0]), (2, ENDPOINT_ADDRESSES[1]))
-    ]
-    with Stubber(client("ec2")) as stub:
-        stub.add_response("describe_vpc_endpoints", {"VpcEndpoints": [described]}, {"VpcEndpointIds": ["vpce-0abc"]})
-        stub.add_response("describe_network_interfaces", {"NetworkInterfaces": interfaces}, {"NetworkInterfaceIds": ["eni-1", "eni-2"]})
-        found = PrivateConverse("fn").endpoint("vpce-0abc")
-        stub.add_client_error("describe_vpc_endpoints", "UnauthorizedOperation", http_status_code=403)
-        assert PrivateConverse("fn").endpoint("vpce-0abc") is None  # unknown: the smoke test cannot prove the path
-    assert found == RuntimeEndpoint(
-        endpoint_id="vpce-0abc",
-        state="available",
-        private_dns=True,
-        dns_name="vpce-0abc-abcd1234.bedrock-runtime.us-east-1.vpce.amazonaws.com",
-        addresses=tuple(sorted(ENDPOINT_ADDRESSES)),
-    )
 
 
 @pytest.mark.usefixtures("offline_aws")
@@ -516,3 +442,19 @@ def test_unreadable_evidence_leaves_the_rows_unknown_never_passing() -> None:
         evidence = read_inference_evidence(ACCOUNT, REGION, enabled=True, function="fn")
     found = {f.id: f.status for f in evaluate(evidence, INFERENCE_CHECKS)}
     assert found == dict.fromkeys(("GR-NET-12", "GR-NET-13", "GR-NET-14"), Status.UNKNOWN)
+
+
+# ---------------------------------------------------------------- GR-NET-05 with the smoke test in the job subnets
+
+
+def test_the_s3_endpoint_statement_for_the_smoke_report_keeps_gr_net_05_passing() -> None:
+    # Given the template's statement that lets the smoke test's role alone write reports/<run>/smoke.json
+    from secure_finetune.guardrails import PRE_LAUNCH_CHECKS, Evidence
+    from tests.unit.red_team_variants_more import THE_SMOKE_WRITER
+    from tests.unit.test_guardrails import good as network_good
+
+    data = network_good()
+    data["network"]["s3_endpoints"][0]["PolicyDocument"]["Statement"].append(THE_SMOKE_WRITER)
+    [row] = [c for c in PRE_LAUNCH_CHECKS if c.id == "GR-NET-05"]
+    finding = row(Evidence.model_validate(data))
+    assert finding.status is Status.PASS, finding.explanation

@@ -31,20 +31,26 @@ from secure_finetune.guardrails import (
     Status,
 )
 from tests.unit.red_team_variants import BASICS, BUCKET_TABLE, CLEAN, MALWARE, Hostile
+from tests.unit.red_team_variants_evaluation import EVALUATION_TABLE
+from tests.unit.red_team_variants_grader import GRADER_TABLE
 from tests.unit.red_team_variants_more import IDENTITY_TABLE, KEY_TABLE, NETWORK_TABLE, PLUMBING_TABLE, purchase_good
+from tests.unit.red_team_variants_vpc_path import VPC_PATH_TABLE
 from tests.unit.test_guardrails import good
 from tests.unit.test_guardrails_malware import ONLY_GUARDDUTY_TAGS, scanned
 from tests.unit.test_guardrails_ops import ops_good
 
-TABLE: list[Hostile] = [*BASICS, *MALWARE, *BUCKET_TABLE, *KEY_TABLE, *NETWORK_TABLE, *IDENTITY_TABLE, *PLUMBING_TABLE]
+TABLE: list[Hostile] = [
+    *BASICS, *MALWARE, *BUCKET_TABLE, *VPC_PATH_TABLE, *KEY_TABLE, *NETWORK_TABLE, *IDENTITY_TABLE, *PLUMBING_TABLE, *EVALUATION_TABLE,
+    *GRADER_TABLE,
+]  # fmt: skip
 CHECKS: dict[str, Check] = {c.id: c for c in (*PRE_LAUNCH_CHECKS, *OPS_CHECKS, *PURCHASE_CHECKS) if c.severity is Severity.BLOCK}
 MODELS: dict[str, type[BaseModel]] = {"pre": Evidence, "ops": StackEvidence, "purchase": PurchaseEvidence}
 BASES: dict[str, Callable[[], dict[str, Any]]] = {"pre": good, "ops": ops_good, "purchase": purchase_good}
 
 # Checks that read a policy, a route table or a security group: the families of issue 11, held to a larger table.
 SEMANTIC = {
-    "GR-OBJ-07", "GR-S3-04", "GR-S3-08", "GR-KMS-03", "GR-KMS-04", "GR-NET-01", "GR-NET-05", "GR-NET-06", "GR-NET-07",
-    "GR-IAM-01", "GR-IAM-02", "GR-IAM-04", "GR-IAM-05", "GR-OPS-04",
+    "GR-OBJ-07", "GR-S3-04", "GR-S3-08", "GR-S3-13", "GR-KMS-03", "GR-KMS-04", "GR-NET-01", "GR-NET-05", "GR-NET-06", "GR-NET-07",
+    "GR-IAM-01", "GR-IAM-02", "GR-IAM-04", "GR-IAM-05", "GR-OPS-04", "GR-EVAL-01", "GR-EVAL-02", "GR-RFT-01", "GR-RFT-02",
 }  # fmt: skip
 MINIMUM, SEMANTIC_MINIMUM = 3, 7
 

@@ -285,10 +285,11 @@ def test_guardrail_table_counts_and_the_fix_of_a_failed_check() -> None:
     page = render_run_report(full_run(), run_id=RUN)
     guardrails = section(page, "Guardrails")
     total = len(PRE_LAUNCH_CHECKS) + len(WARN_CHECKS)
-    assert f"{total - 1} PASS" in guardrails and "1 FAIL" in guardrails and "0 UNKNOWN" in guardrails
+    # The one failed check is a warning: amber "WARN", never a red "FAIL" (issue 14).
+    assert f"{total - 1} PASS" in guardrails and "0 FAIL" in guardrails and "0 UNKNOWN" in guardrails and "1 WARN" in guardrails
     failed = WARN_CHECKS[0]
     row = re.search(rf"<tr><th scope=\"row\"><code>{failed.id}</code></th>(.*?)</tr>", guardrails, re.S)
-    assert row and "FAIL" in row.group(1) and "Fix:" in row.group(1)
+    assert row and '<td class="WARN">WARN</td>' in row.group(1) and "FAIL" not in row.group(1) and "Fix:" in row.group(1)
     assert text_of(row.group(1)).count(failed.fix.split(".")[0]) == 1
     assert guardrails.index(failed.id) < guardrails.index(PRE_LAUNCH_CHECKS[0].id)  # failures first
     assert "Fix:" not in guardrails.replace(row.group(0), "")  # passes carry no fix
@@ -355,7 +356,9 @@ def test_write_run_report_stores_index_html_beside_the_documents(s3_bucket: Data
     assert uri == f"s3://{BUCKET}/reports/{RUN}/index.html"
     stored = s3_bucket._s3.get_object(Bucket=BUCKET, Key=f"reports/{RUN}/index.html")
     assert stored["ServerSideEncryption"] == "aws:kms"
-    assert stored["Body"].read().decode() == render_run_report(rejected_run(), run_id=RUN)
+    page = stored["Body"].read().decode()
+    finished = re.search(r"Finished \(UTC\)</th><td>([0-9TZ:-]+)</td>", page)  # written at the run's end: now
+    assert finished and page == render_run_report(rejected_run(), run_id=RUN, finished_at=finished.group(1))
 
 
 def test_finetune_report_writes_the_page_locally(s3_bucket: DataBucket, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -375,7 +378,7 @@ def test_finetune_report_of_an_unknown_run_is_a_usage_error(
     from finetune_cli.main import main
 
     assert main(["report", "no-such-run", "--bucket", BUCKET, "--output", str(tmp_path / "x.html")]) == 2
-    assert "no report documents" in capsys.readouterr().out
+    assert "no report documents" in capsys.readouterr().err
     assert not (tmp_path / "x.html").exists()
 
 
@@ -385,4 +388,4 @@ def test_finetune_report_of_a_bucket_it_cannot_read_says_so(
     from finetune_cli.main import main
 
     assert main(["report", RUN, "--bucket", "no-such-bucket", "--output", str(tmp_path / "x.html")]) == 2
-    assert "cannot read s3://no-such-bucket/reports/" in " ".join(capsys.readouterr().out.split())
+    assert "cannot read s3://no-such-bucket/reports/" in " ".join(capsys.readouterr().err.split())

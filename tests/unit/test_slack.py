@@ -26,7 +26,9 @@ from secure_finetune.notifications import (
     Milestone,
     MilestoneEvent,
     ModelReady,
+    RunCancelled,
     RunFailed,
+    Swept,
     TeardownFailed,
     TornDown,
     TtlWarning,
@@ -72,6 +74,16 @@ EXAMPLES = [
         delete_by_hand=f"aws bedrock delete-provisioned-model-throughput --region us-east-1 --provisioned-model-id {THROUGHPUT}",
     ),
     RunFailed(**RUN, reason="SETTINGS_INVALID", step="RegisterRun"),
+    RunCancelled(**RUN, reason="JOB_CANCELLED:owner", stopped_by="owner", job_arn=None),
+    Swept(
+        run_id="sweep-2026-11-02",
+        profile="*",
+        dataset="-",
+        why="SweepPolicy=delete",
+        deleted=(f"provisioned-model-throughput {THROUGHPUT} (RUN_TERMINAL)",),
+        retained=(f"custom-model {MODEL}",),
+        estimated_storage_per_month_usd=1.95,
+    ),
 ]
 HOOK_PATH = "/services/T000/B000/secret-token"
 
@@ -456,15 +468,15 @@ def test_a_small_or_unknown_cost_reads_the_same_in_slack_as_in_the_e_mail() -> N
     from secure_finetune.notifications import JobStarted, render
 
     common = {"run_id": "r", "profile": "p", "dataset": "s3://b/k?versionId=v", "job_arn": "arn:j", "base_model": "m"}
-    for cost, shown in ((0.0012, "$0.0012"), (None, "unknown (no sourced price for this model)")):
+    for cost, shown in ((0.0012, "$0.0012"), (None, "no public price")):
         event = JobStarted(**common, customization_type="FINE_TUNING", estimated_training_cost_usd=cost)
         texts = [block.get("text", {}).get("text", "") for block in slack_message(event)["blocks"] if isinstance(block.get("text"), dict)]
-        assert any(shown in text for text in texts) and f"estimated_training_cost_usd: {shown}" in render(event).body
+        assert any(shown in text for text in texts) and f"Estimated training cost (USD): {shown}" in render(event).body
 
 
 def test_every_fact_reads_the_same_in_slack_the_e_mail_and_the_report() -> None:
     # one formatter (notifications.shown): e-mail said "2.0" and "True" where Slack said "2" and "yes"
-    from secure_finetune.notifications import ApprovalNeeded, render, shown
+    from secure_finetune.notifications import ApprovalNeeded, label, render, shown
     from secure_finetune.report_html import _value as report_cell
 
     event = ApprovalNeeded(
@@ -474,5 +486,6 @@ def test_every_fact_reads_the_same_in_slack_the_e_mail_and_the_report() -> None:
     texts = " ".join(str(block) for block in slack_message(event)["blocks"])
     for name, expected in (("model_units", "1,200"), ("ttl_hours", "2"), ("estimated_hourly_cost_usd", "$60.50")):
         assert shown(name, getattr(event, name)) == expected
-        assert f"{name}: {expected}\n" in render(event).body and expected in texts and report_cell(getattr(event, name), name) == expected
+        assert f"{label(name)}: {expected}\n" in render(event).body and f"*{label(name)}*" in texts and expected in texts
+        assert report_cell(getattr(event, name), name) == expected
     assert shown("passed", True) == "yes" and report_cell(True) == "yes"

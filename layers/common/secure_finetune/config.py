@@ -10,8 +10,9 @@ its ``Env``'s variables (``tests/template`` holds the two together). Steps read 
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -87,7 +88,19 @@ class ReconcileSettings(Settings):
     training_timeout_seconds: int = Field(default=7 * 24 * 3600, alias="TRAINING_TIMEOUT_SECONDS")
 
 
-class JobSettings(BucketSettings):
+class GraderSettings(Settings):
+    """Reinforcement fine-tuning's reward function: the stack's example grader or the platform team's Lambda
+    (template parameter ExistingGraderLambdaArn). None = the stack runs no RFT job."""
+
+    grader_lambda_arn: str | None = Field(default=None, alias="GRADER_LAMBDA_ARN")
+
+    @field_validator("grader_lambda_arn", mode="before")
+    @classmethod
+    def _no_grader_when_blank(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+class JobSettings(BucketSettings, GraderSettings):
     """What CreateModelCustomizationJob is given: the service role, our VPC and (from the bucket) our key."""
 
     service_role_arn: str = Field(alias="BEDROCK_SERVICE_ROLE_ARN")
@@ -106,6 +119,8 @@ class JobSettings(BucketSettings):
 class GuardrailSettings(JobSettings):
     pipeline_role_arn: str | None = Field(default=None, alias="PIPELINE_ROLE_ARN")
     malware_scan_enabled: bool = Field(default=False, alias="MALWARE_SCAN_ENABLED")
+    # The evaluation jobs' service role, judged with the training role's rules (GR-EVAL-01/02); None: not judged.
+    evaluation_role_arn: str | None = Field(default=None, alias="EVALUATION_ROLE_ARN")
 
 
 class ProfileSettings(Settings):
@@ -128,6 +143,9 @@ class PriceSettings(Settings):
 
 
 class PurchaseSettings(PriceSettings):
+    # Where the throughput price comes from: the AWS Price List (pricing:GetProducts; template.yaml's default) in
+    # AWS, the checked-in snapshot (pricing.py) offline and in the emulator, which has no Price List.
+    price_source: Literal["price-list", "snapshot"] = Field(default="snapshot", alias="PRICE_SOURCE")
     max_model_units: int = Field(default=1, alias="MAX_MODEL_UNITS")
     # Bedrock's default allowance of no-commitment model units per account (UG prov-throughput,
     # older text: "2 MUs to distribute"); raised by AWS Support, so a stack parameter.
@@ -147,18 +165,66 @@ class ApprovalSettings(Settings):
 
 
 class PrivateInferenceSettings(Settings):
-    """Inference over PrivateLink (the stack's ``PrivateInference`` parameter): the in-VPC function that makes the
-    smoke test's model calls and the bedrock-runtime interface endpoint it reaches Bedrock through. Off: both empty,
-    the smoke test calls Bedrock's public regional endpoint and the GR-NET-12..14 rows are not applicable."""
+    """Inference over PrivateLink (the stack's ``PrivateInference`` parameter), as the smoke test sees it: it runs in
+    the job subnets and calls Bedrock through the bedrock-runtime interface endpoint, whose endpoint-specific DNS name
+    (CloudFormation's ``DnsEntries``) tells it which addresses are the endpoint's. Off: both empty, the smoke test calls
+    Bedrock's public regional endpoint and the GR-NET-12..14 rows are not applicable."""
 
     private_inference: bool = Field(default=False, alias="PRIVATE_INFERENCE")
-    private_converse_function: str | None = Field(default=None, alias="PRIVATE_CONVERSE_FUNCTION")
     runtime_endpoint_id: str | None = Field(default=None, alias="RUNTIME_ENDPOINT_ID")
+    runtime_endpoint_dns_name: str | None = Field(default=None, alias="RUNTIME_ENDPOINT_DNS_NAME")
+    function_name: str | None = Field(default=None, alias="AWS_LAMBDA_FUNCTION_NAME")  # set by the Lambda runtime
 
-    @field_validator("private_converse_function", "runtime_endpoint_id", mode="before")
+    @field_validator("runtime_endpoint_id", "runtime_endpoint_dns_name", mode="before")
     @classmethod
     def _none_when_private_inference_is_off(cls, value: object) -> object:
         return None if value == "" else value  # the template passes "" when the parameter turns it off
+
+
+class InferenceAuditSettings(Settings):
+    """What the guardrail step reads to judge the private path (GR-NET-12..14): whether it is on, and the smoke-test
+    function whose network it judges."""
+
+    private_inference: bool = Field(default=False, alias="PRIVATE_INFERENCE")
+    smoke_test_function: str | None = Field(default=None, alias="SMOKE_TEST_FUNCTION")
+
+    @field_validator("smoke_test_function", mode="before")
+    @classmethod
+    def _none_when_empty(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+class EvaluationSettings(BucketSettings):
+    """The evaluation jobs' service role and how the state machine waits for them (no EventBridge event exists
+    for evaluation jobs: a bounded Wait/Check loop, ``EVALUATION_POLL_SECONDS`` x ``EVALUATION_MAX_POLLS``)."""
+
+    evaluation_role_arn: str = Field(alias="EVALUATION_ROLE_ARN")
+    evaluation_poll_seconds: int = Field(default=600, ge=1, alias="EVALUATION_POLL_SECONDS")
+    evaluation_max_polls: int = Field(default=36, ge=1, alias="EVALUATION_MAX_POLLS")
+
+
+STACK_TAG = "pipeline"  # tag key = the stack's name (the template puts it on the stack's own resources too)
+
+
+class StackSettings(Settings):
+    """The stack's name: the ``pipeline`` tag on everything the pipeline creates in Bedrock (jobs, custom models,
+    throughputs, deployments), the first of the janitor's three proofs that a resource is ours."""
+
+    stack_name: str = Field(alias="STACK_NAME")
+
+
+class SweepPolicy(StrEnum):
+    """What the janitor may delete (template parameter SweepPolicy)."""
+
+    DELETE_ORPHANS = "delete-orphans"  # provably ours and no longer wanted: deleted; everything else reported
+    REPORT_ONLY = "report-only"  # nothing deleted, everything reported
+
+
+class JanitorSettings(StackSettings, TableSettings):
+    """The janitor (janitor/): whose resources to look for, what it may delete, how long failed runs' models stay."""
+
+    sweep_policy: SweepPolicy = Field(default=SweepPolicy.DELETE_ORPHANS, alias="SWEEP_POLICY")
+    model_retention_days: int = Field(default=30, ge=1, alias="MODEL_RETENTION_DAYS")
 
 
 class StackConfig(
@@ -173,5 +239,8 @@ class StackConfig(
     ScheduleSettings,
     ApprovalSettings,
     PrivateInferenceSettings,
+    InferenceAuditSettings,
+    EvaluationSettings,
+    JanitorSettings,
 ):
     """Every section at once: the whole stack's settings (tests and operator tools)."""

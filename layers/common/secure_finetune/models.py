@@ -19,6 +19,7 @@ class CustomizationType(StrEnum):
     FINE_TUNING = "FINE_TUNING"
     CONTINUED_PRE_TRAINING = "CONTINUED_PRE_TRAINING"
     DISTILLATION = "DISTILLATION"
+    REINFORCEMENT_FINE_TUNING = "REINFORCEMENT_FINE_TUNING"  # botocore 1.44.8 bedrock CustomizationType
 
 
 class DatasetFormat(StrEnum):
@@ -28,6 +29,7 @@ class DatasetFormat(StrEnum):
     CONTINUED_PRETRAINING = "input"  # {"input": str}
     IMAGE_CAPTION = "image-ref-caption"  # {"image-ref": "s3://...", "caption": str}
     DISTILLATION_PROMPTS = "distillation-prompts"  # conversation schema, assistant turn optional
+    RFT_CHAT = "openai-chat-rft"  # {"messages": [{role, content: str}], "reference_answer"?, <grader fields>...}
 
 
 # What becomes of a distillation prompt that does not conform: Bedrock drops it ("drop"); a profile may
@@ -84,6 +86,7 @@ class FoundationModel:
     validation_allowed: bool = True
     media: MediaRules | None = None
     hyperparameters: dict[str, Hyperparameter] = field(default_factory=dict)
+    rft_hyperparameters: dict[str, Hyperparameter] = field(default_factory=dict)  # REINFORCEMENT_FINE_TUNING (typed rftConfig)
     distillation_teachers: tuple[str, ...] = ()
     provisioned_throughput: bool = True
     on_demand_deployment: bool = False
@@ -103,6 +106,7 @@ MB = 1_000_000
 FT = CustomizationType.FINE_TUNING
 CPT = CustomizationType.CONTINUED_PRE_TRAINING
 DISTILL = CustomizationType.DISTILLATION
+RFT = CustomizationType.REINFORCEMENT_FINE_TUNING
 
 # [UG cm-hp-meta-llama] Llama 3.1 and 3.2 (3.3 has no table of its own; the same is assumed).
 _LLAMA_HP = {
@@ -158,6 +162,25 @@ _LLAMA_RECORDS = RecordBounds(min_total=100, max_total=10_000)  # train+val sum,
 # that do not conform to the format will be dropped"): AWS's distillation validator, aws-samples/
 # amazon-bedrock-samples custom-models/model_distillation/dataset-validation (README, MIN_NUM_PROMPTS).
 _DISTILL_RECORDS = RecordBounds(min_total=100, max_total=15_000)
+# Reinforcement fine-tuning: "A minimum of 100 records in training dataset"; "a maximum of 20,000 prompts"
+# https://docs.aws.amazon.com/bedrock/latest/userguide/rft-prepare-data.html (Nova),
+# https://docs.aws.amazon.com/bedrock/latest/userguide/rft-prepare-data-open-weight.html ("100-20K examples").
+_RFT_RECORDS = RecordBounds(min_total=100, max_total=20_000)
+# RFTHyperParameters, typed in rftConfig (not the string map): the ranges of botocore 1.44.8's shapes
+# (EpochCount, RFTBatchSize, RFTLearningRate, RFTTrainingSamplePerPrompt, RFTEvalInterval, ReasoningEffort) =
+# https://docs.aws.amazon.com/bedrock/latest/APIReference/API_RFTHyperParameters.html. maxPromptLength and
+# inferenceMaxTokens have no documented bounds: any positive integer passes here, Bedrock judges the rest.
+# Defaults are the service's (not documented): "" = leave it to Bedrock.
+_RFT_HP = {
+    "epochCount": Hyperparameter(1, 50, "", integer=True),
+    "batchSize": Hyperparameter(16, 512, "", integer=True),
+    "learningRate": Hyperparameter(1e-7, 1e-3, ""),
+    "trainingSamplePerPrompt": Hyperparameter(2, 16, "", integer=True),
+    "evalInterval": Hyperparameter(1, 100, "", integer=True),
+    "maxPromptLength": Hyperparameter(1, 2**31 - 1, "", integer=True),
+    "inferenceMaxTokens": Hyperparameter(1, 2**31 - 1, "", integer=True),
+    "reasoningEffort": Hyperparameter(1, 0, "", words=("low", "medium", "high")),  # words only: no number is in 1..0
+}
 _NOVA_RECORDS = RecordBounds(min_total=8, max_total=20_000)  # [NOVA fine-tune-prepare-data-understanding]
 # [UG model-customization-prepare] Llama 3.2 vision: gif/jpeg/png/webp, <= 10 MB, 10-8192 px per side.
 _LLAMA_IMAGES = MediaRules(image_formats=("gif", "jpeg", "png", "webp"), max_image_bytes=10 * MB, min_side_px=10, max_side_px=8192)
@@ -209,6 +232,8 @@ def _nova(model_id: str, suffix: str, name: str, media: MediaRules | None, teach
         name=name,
         formats={FT: DatasetFormat.CONVERSATION, DISTILL: DatasetFormat.DISTILLATION_PROMPTS}
         if teachers
+        else {FT: DatasetFormat.CONVERSATION, RFT: DatasetFormat.RFT_CHAT}
+        if "rft_hyperparameters" in extra
         else {FT: DatasetFormat.CONVERSATION},
         records=_NOVA_RECORDS,
         max_tokens_per_record=32_000,  # context 32k
@@ -219,6 +244,25 @@ def _nova(model_id: str, suffix: str, name: str, media: MediaRules | None, teach
         reserved_strings=_NOVA_RESERVED,
         sources=("NOVA fine-tune-prepare-data-understanding", "UG cm-hp-nova", "UG deploy-custom-model-on-demand"),
         **extra,  # type: ignore[arg-type]
+    )
+
+
+def _open_weight_rft(model_id: str, name: str) -> FoundationModel:
+    """An open-weight model offered for reinforcement fine-tuning only (us-west-2), under the id the RFT table
+    gives: https://docs.aws.amazon.com/bedrock/latest/userguide/reinforcement-fine-tuning.html. Its data:
+    https://docs.aws.amazon.com/bedrock/latest/userguide/rft-prepare-data-open-weight.html. No validation file
+    and no deployment path are documented for its custom model: none is assumed here (deployment "none")."""
+    return FoundationModel(
+        model_id=model_id,
+        customization_id=model_id,
+        name=name,
+        formats={RFT: DatasetFormat.RFT_CHAT},
+        records=_RFT_RECORDS,
+        max_tokens_per_record=None,
+        validation_allowed=False,
+        rft_hyperparameters=_RFT_HP,
+        provisioned_throughput=False,
+        sources=("UG reinforcement-fine-tuning", "UG rft-prepare-data-open-weight", "API RFTHyperParameters"),
     )
 
 
@@ -323,8 +367,11 @@ _MODELS: tuple[FoundationModel, ...] = (
     _nova("amazon.nova-micro-v1:0", "128k", "Amazon Nova Micro", None, ("amazon.nova-pro-v1:0", "us.amazon.nova-premier-v1:0")),
     _nova("amazon.nova-lite-v1:0", "300k", "Amazon Nova Lite", _NOVA_MEDIA, ("amazon.nova-pro-v1:0", "us.amazon.nova-premier-v1:0")),
     _nova("amazon.nova-pro-v1:0", "300k", "Amazon Nova Pro", _NOVA_MEDIA, ("us.amazon.nova-premier-v1:0",)),
-    # Nova 2 Lite SFT: "a validation set will not be supported" [UG nova-2-sft-data-prep].
-    _nova("amazon.nova-2-lite-v1:0", "256k", "Amazon Nova 2 Lite", _NOVA_MEDIA, (), validation_allowed=False),
+    # Nova 2 Lite SFT: "a validation set will not be supported" [UG nova-2-sft-data-prep]. RFT (us-east-1):
+    # https://docs.aws.amazon.com/bedrock/latest/userguide/reinforcement-fine-tuning.html
+    _nova("amazon.nova-2-lite-v1:0", "256k", "Amazon Nova 2 Lite", _NOVA_MEDIA, (), validation_allowed=False, rft_hyperparameters=_RFT_HP),
+    _open_weight_rft("openai.gpt-oss-20b", "OpenAI gpt-oss-20b"),
+    _open_weight_rft("qwen.qwen3-32b", "Qwen3 32B"),
     FoundationModel(
         model_id="anthropic.claude-3-haiku-20240307-v1:0",
         customization_id="anthropic.claude-3-haiku-20240307-v1:0:200k",
@@ -406,14 +453,22 @@ def known_teachers() -> tuple[Teacher, ...]:
 
 
 def records_bounds(model: FoundationModel, customization: CustomizationType) -> RecordBounds:
+    if customization is CustomizationType.REINFORCEMENT_FINE_TUNING:
+        return _RFT_RECORDS
     return _DISTILL_RECORDS if customization is CustomizationType.DISTILLATION else model.records
 
 
-def hyperparameter_problems(model: FoundationModel, values: dict[str, str]) -> list[str]:
+def hyperparameters_of(model: FoundationModel, customization: CustomizationType | None = None) -> dict[str, Hyperparameter]:
+    """The hyperparameters a customization of the model takes: RFT has its own, typed, table."""
+    return model.rft_hyperparameters if customization is CustomizationType.REINFORCEMENT_FINE_TUNING else model.hyperparameters
+
+
+def hyperparameter_problems(model: FoundationModel, values: dict[str, str], customization: CustomizationType | None = None) -> list[str]:
     """Names of hyperparameters the model does not take or whose value is out of its range."""
     problems = []
+    specs = hyperparameters_of(model, customization)
     for name, value in values.items():
-        spec = model.hyperparameters.get(name)
+        spec = specs.get(name)
         if spec is None or not _in_range(spec, value):
             problems.append(name)
     return problems

@@ -25,6 +25,11 @@ TEARDOWN_FAILED        model_arn, why, error (its code), retry_at (none when no
                        retry is left), delete_by_hand (the command that deletes it now)
 RUN_FAILED             reason, step (any other stop: settings, deployment, ...), and for a
                        failed throughput or deployment Bedrock's failure_message
+RUN_CANCELLED          reason (JOB_CANCELLED:<who>), stopped_by (owner: ``finetune cancel`` or
+                       StopExecution; outside: the job was stopped outside the pipeline), job_arn
+SWEPT                  the janitor's pass (run_id ``sweep-<date>``, profile ``*``): why (the
+                       policy), deleted, not_ours (reported, never deleted), retained (ours,
+                       left by policy, e.g. models past the retention) and their storage per month
 =====================  =========================================================
 """
 
@@ -54,6 +59,8 @@ class Milestone(StrEnum):
     TORN_DOWN = "TORN_DOWN"
     TEARDOWN_FAILED = "TEARDOWN_FAILED"
     RUN_FAILED = "RUN_FAILED"
+    RUN_CANCELLED = "RUN_CANCELLED"
+    SWEPT = "SWEPT"
 
 
 class MilestoneEvent(BaseModel):
@@ -103,7 +110,9 @@ class JobStarted(MilestoneEvent):
     job_arn: str
     base_model: str
     customization_type: str
-    estimated_training_cost_usd: float | None = None  # None: no sourced price for this model
+    estimated_training_cost_usd: float | None = None  # None: no public price for this model
+    estimated_storage_per_month_usd: float | None = None  # the custom model's storage, billed while it exists
+    price_source: str = ""  # where each figure above was read (pricing.py)
 
 
 class JobFinished(MilestoneEvent):
@@ -126,6 +135,7 @@ class ApprovalNeeded(MilestoneEvent):
     ttl_hours: float = 0
     estimated_hourly_cost_usd: float | None
     estimated_cost_over_ttl_usd: float | None = None
+    price_source: str = ""  # where the hourly figure was read (pricing.py, or the stack's parameter)
     approve_link: str  # shows what is approved; the decision is a separate POST
     expires_at: str = ""
 
@@ -139,11 +149,13 @@ class ModelReady(MilestoneEvent):
     ttl_hours: float
     delete_at: str | None = None  # None: kept until `finetune teardown`
     estimated_hourly_cost_usd: float | None = None
+    price_source: str = ""  # where the hourly figure was read
     smoke_test: str = ""  # e.g. "passed 1/1, slowest 412 ms"
     # The bedrock-runtime interface endpoint's DNS name (PrivateInference on): the example call goes through it.
     private_endpoint: str = ""
     example_call: str = ""
     report: str = ""
+    evaluation: str = ""  # base vs custom per metric: ids and scores (evaluation/gate.py scores_line)
 
 
 class TtlWarning(MilestoneEvent):
@@ -172,6 +184,27 @@ class RunFailed(MilestoneEvent):
     reason: str
     step: str
     failure_message: str | None = None  # Bedrock's, for a failed throughput or deployment only
+    evaluation: str = ""  # EVALUATION_GATE_FAILED: both models' scores per metric (ids and numbers)
+
+
+class RunCancelled(MilestoneEvent):
+    """Not a failure: an owner cancelled the run, or someone stopped its job outside the pipeline."""
+
+    milestone: Literal[Milestone.RUN_CANCELLED] = Milestone.RUN_CANCELLED
+    reason: str
+    stopped_by: str  # runs.StopActor: owner | outside
+    job_arn: str | None = None
+
+
+class Swept(MilestoneEvent):
+    """The janitor's pass over the account (janitor/): what it deleted and what it only reports. ARNs and names only."""
+
+    milestone: Literal[Milestone.SWEPT] = Milestone.SWEPT
+    why: str  # the policy and whether deletes were allowed (a dry run says so)
+    deleted: tuple[str, ...] = ()  # "<kind> <ARN> (<reason code>)"
+    not_ours: tuple[str, ...] = ()  # matched our name or our tag, not every proof: reported, left alone
+    retained: tuple[str, ...] = ()  # ours, still billing, left by policy (e.g. a product past the model retention)
+    estimated_storage_per_month_usd: float | None = None  # of the retained custom models (None: none, or no public price)
 
 
 Notification = Annotated[
@@ -185,7 +218,9 @@ Notification = Annotated[
     | TtlWarning
     | TornDown
     | TeardownFailed
-    | RunFailed,
+    | RunFailed
+    | RunCancelled
+    | Swept,
     Field(discriminator="milestone"),
 ]
 
@@ -208,6 +243,8 @@ _TITLES = {
     Milestone.TORN_DOWN: "throughput deleted",
     Milestone.TEARDOWN_FAILED: "delete refused, still billing",
     Milestone.RUN_FAILED: "run failed",
+    Milestone.RUN_CANCELLED: "run cancelled",
+    Milestone.SWEPT: "janitor's sweep",
 }
 
 
@@ -216,7 +253,7 @@ _TITLES = {
 CONTENT_FREE_FIELD = re.compile(
     r"^(milestone|run_id|profile|dataset|reason|step|error_count|first_errors|failed|report|job_arn|base_model|"
     r"customization_type|output_model_arn|model_arn|model_units|ttl_hours|delete_at|expires_at|approve_link|"
-    r"example_call|private_endpoint|smoke_test|why|error|retry_at|delete_by_hand|final_training_loss|next_step|failure_message|"
+    r"example_call|private_endpoint|smoke_test|why|error|retry_at|delete_by_hand|final_training_loss|next_step|failure_message|stopped_by|price_source|evaluation|deleted|not_ours|retained|"
     r"estimated_[a-z_]+_usd)$"
 )
 
@@ -227,9 +264,13 @@ def milestone_fields() -> dict[str, tuple[str, ...]]:
     return {model.model_fields["milestone"].default.value: tuple(model.model_fields) for model in models}
 
 
-def title(milestone: Milestone) -> str:
-    """The few words every channel shows first for ``milestone``."""
-    return _TITLES[milestone]
+def title(milestone: Milestone, model_arn: str = "") -> str:
+    """The few words every channel shows first for ``milestone``; a TTL warning or teardown of an on-demand
+    deployment (a ``custom-model-deployment/`` ARN) names the deployment, not throughput."""
+    words = _TITLES[milestone]
+    if ":custom-model-deployment/" in model_arn and milestone in (Milestone.TTL_WARNING, Milestone.TORN_DOWN):
+        words = words.replace("throughput", "on-demand deployment")
+    return words
 
 
 class RenderedMessage(BaseModel):
@@ -242,14 +283,15 @@ class RenderedMessage(BaseModel):
 def render(event: MilestoneEvent) -> RenderedMessage:
     """E-mail friendly subject (<100 chars, SNS's limit) and a plain-text body."""
     milestone: Milestone = event.milestone
-    subject = _subject(event.profile, title(milestone), event.run_id)
-    lines = [f"Run:      {event.run_id}", f"Profile:  {event.profile}", f"Dataset:  {event.dataset}"]
+    subject = _subject(event.profile, title(milestone, str(getattr(event, "model_arn", "") or "")), event.run_id)
+    # The labels Slack and the report use ("Estimated hourly cost (USD)"), never the field names.
+    lines = [f"Run: {event.run_id}", f"Profile: {event.profile}", f"Dataset: {event.dataset}"]
     for name, value in event.facts().items():
         if isinstance(value, (list, tuple)):
-            lines.append(f"{name}:")
+            lines.append(f"{label(name)}:")
             lines.extend(f"  - {flat(item)}" for item in value)
         else:
-            lines.append(f"{name}: {shown(name, value) or 'none'}")
+            lines.append(f"{label(name)}: {shown(name, value) or 'none'}")
     return RenderedMessage(
         subject=subject,
         body="\n".join(lines) + "\n",

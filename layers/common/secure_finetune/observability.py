@@ -3,7 +3,10 @@
 Metrics (CloudWatch embedded metric format, namespace ``SecureFinetune``) are emitted by the
 handlers, never by the domain: RunsStarted, RunsSucceeded, RunsFailed, RunsRejected (stopped
 before any spend: settings, dataset or guardrails), JobDurationSeconds, and from the reconciler
-QueuedRuns, OverdueTrainingWaits and LostEventsRecovered. The template alarms and charts them.
+QueuedRuns, OverdueTrainingWaits and LostEventsRecovered; from the trigger and the completion handler
+EventsIgnored (an envelope that is not theirs; its reason as ``ignoredBecause`` metadata) and from the
+trigger DuplicateDeliveries; from the janitor SweptResources, SweepNotOurs and SweepDeletesRefused.
+The template alarms and charts them.
 
 The tracer is Powertools' ``Tracer`` set up on first use instead of at import (``LazyTracer``):
 building a Tracer imports ``aws_xray_sdk.core`` and, in Lambda, patches every library X-Ray

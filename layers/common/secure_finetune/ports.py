@@ -20,6 +20,7 @@ from .runs import RunChanges, RunRecord, RunStatus, Step
 
 if TYPE_CHECKING:  # the guardrail models load with the catalogue, not with every handler
     from .guardrails.evidence import Evidence
+    from .pricing import Price
 
 # ---------------------------------------------------------------- typed views of Bedrock resources
 
@@ -139,6 +140,7 @@ class RunStore(Protocol):
     """Run records and the task tokens of waits (the run table)."""
 
     def create_run(self, run_id: str, changes: RunChanges) -> bool: ...
+    def record_start(self, run_id: str) -> bool: ...  # True once per run: the delivery that started it
     def set_status(self, run_id: str, status: RunStatus | None, changes: RunChanges | None = None) -> None: ...
     def get_run(self, run_id: str) -> RunRecord | None: ...
     def put_token(self, run_id: str, step: Step, token: str) -> None: ...
@@ -170,6 +172,7 @@ class InferenceService(Protocol):
 
     def converse(self, model_arn: str, prompt: str, max_tokens: int = 64) -> tuple[str, int]: ...
     def route(self) -> InferenceRoute: ...
+    def resolve(self, hostname: str) -> tuple[str, ...]: ...  # the addresses the resolver where it runs answers
 
 
 # ---------------------------------------------------------------- inference over PrivateLink (issue 16)
@@ -195,27 +198,26 @@ class PrivateAnswer:
 
 
 @dataclass(frozen=True)
-class PrivateAnswers:
-    answers: tuple[PrivateAnswer, ...]
-    route: InferenceRoute
+class EvaluationJob:
+    """What Bedrock recorded for a model evaluation job (``GetEvaluationJob``)."""
+
+    arn: str
+    name: str
+    status: str  # InProgress | Completed | Failed | Stopping | Stopped | Deleting (EvaluationJobStatus)
+    output_uri: str = ""
+    key_id: str | None = None  # customerEncryptionKeyId as recorded
+    role_arn: str | None = None
+    failure_messages: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class RuntimeEndpoint:
-    """A bedrock-runtime interface endpoint (``DescribeVpcEndpoints`` + its network interfaces' addresses)."""
+class EvaluationService(Protocol):
+    """Bedrock model evaluation jobs (one per evaluated model) and their results in the data bucket."""
 
-    endpoint_id: str
-    state: str
-    private_dns: bool
-    dns_name: str | None  # the endpoint-specific regional name, e.g. vpce-0a1b-c2d3.bedrock-runtime.<region>.vpce.amazonaws.com
-    addresses: tuple[str, ...] = ()
-
-
-class PrivateInferenceService(Protocol):
-    """Inference from inside the VPC: the in-VPC function asks, the bedrock-runtime interface endpoint carries it."""
-
-    def converse(self, run_id: str, model_arn: str, prompts: tuple[str, ...], max_tokens: int = 64) -> PrivateAnswers: ...
-    def endpoint(self, endpoint_id: str) -> RuntimeEndpoint | None: ...
+    def create_job(self, request: dict[str, Any]) -> str: ...
+    def find_job(self, name: str) -> str | None: ...
+    def get_job(self, arn: str) -> EvaluationJob: ...
+    def stop_job(self, arn: str) -> None: ...
+    def result_lines(self, output_uri: str, job_name: str) -> list[bytes]: ...
 
 
 class Workflow(Protocol):
@@ -282,9 +284,56 @@ class EvidenceRequest:
     dataset_sha256: str | None
     malware_scan_enabled: bool
     job_request: dict[str, Any] | None
+    grader_lambda_arn: str | None = None  # the stack's RFT grader (GR-RFT-01..03 read it)
+    evaluation_role_arn: str | None = None  # the evaluation jobs' service role (GR-EVAL-01/02 read it)
 
 
 class EvidenceSource(Protocol):
     """Live evidence (S3, KMS, EC2, IAM, Access Analyzer, Bedrock); what it cannot read is None (UNKNOWN)."""
 
     def gather(self, request: EvidenceRequest) -> Evidence: ...
+
+
+class NetworkSetupService(Protocol):
+    """EC2 for the stack's network custom resources (``custom_resources/network.py``)."""
+
+    def security_group(self, group_id: str) -> dict[str, Any] | None: ...  # DescribeSecurityGroups; None: no such group
+    def revoke(self, group_id: str, ingress: list[dict[str, Any]], egress: list[dict[str, Any]]) -> None: ...
+    def prefix_list_id(self, name: str) -> str | None: ...  # DescribeManagedPrefixLists by name; None: none
+
+
+# ---------------------------------------------------------------- the janitor's view of what bills (issue 12)
+
+
+class BilledKind(StrEnum):
+    """What keeps billing after a run: the janitor looks at these three kinds."""
+
+    THROUGHPUT = "throughput"  # ListProvisionedModelThroughputs
+    DEPLOYMENT = "deployment"  # ListCustomModelDeployments
+    CUSTOM_MODEL = "custom-model"  # ListCustomModels (isOwned): storage, billed monthly while it exists
+
+
+@dataclass(frozen=True)
+class BilledResource:
+    """One resource of the account that may be ours, with what its listing says (no content)."""
+
+    kind: BilledKind
+    arn: str
+    name: str
+    status: str = ""
+    created: datetime | None = None
+    model_arn: str | None = None  # a throughput's or deployment's custom model; a custom model's base model
+
+
+class Inventory(Protocol):
+    """The account's billed Bedrock resources, their tags, and deleting one."""
+
+    def resources(self, kind: BilledKind) -> list[BilledResource]: ...
+    def tags(self, arn: str) -> dict[str, str] | None: ...  # None: the tags could not be read (not proven ours)
+    def delete(self, resource: BilledResource) -> bool: ...  # False: it was already gone
+
+
+class PriceBook(Protocol):
+    """A base model's customization prices in a region, each figure with its source (None: none to be read)."""
+
+    def price(self, model_id: str, region: str) -> Price | None: ...

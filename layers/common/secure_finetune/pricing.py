@@ -1,120 +1,150 @@
-"""Prices: the one table the cost estimates read, with the source and date of every figure.
+"""Prices: every figure the cost estimates read, each with its own source and date.
 
-AWS's pricing page (aws.amazon.com/bedrock/pricing) renders its tables in the browser, so the
-figures below come from AWS blog posts and dated copies of that page or of the AWS Price List.
-``None`` = no sourced figure found: the report then says the cost is unknown rather than guess.
-Training is billed as tokens in the corpus x epochs [UG custom-models]; storage per custom model
-per month; provisioned throughput per model unit per hour, no commitment. A custom model's
-throughput is priced as its base model's [UG prov-throughput], so the figure is keyed by base model.
+In AWS the source is the AWS Price List (``pricing:GetProducts``, service code ``AmazonBedrock``,
+``adapters/price_list.py``); offline and in the emulator it is the checked-in snapshot
+``price_snapshot.json``, where each figure names the page or offer it was read from and when. A model
+or figure absent there has **no public price** we could cite: messages, the report and the approval
+page then say exactly that, never a guess and never a sibling model's figure.
 
-Each ``source`` names where every figure of its entry was read; "(unverified third-party copy)"
-marks figures not read from an AWS page or an AWS Price List file directly. An entry is only as
-sourced as that string says; never fill a gap from a sibling model.
-
-Still unknown (no sourced figure found, 2026 research): every figure for Llama 3.2 1B/3B/11B/90B
-and Titan Text Premier; Llama 3.1 70B training and storage; Llama 3.1 8B throughput; Nova Lite/Pro
-training; Nova Pro and Nova Canvas storage; Claude 3 Haiku; Titan Image Generator v2; Titan
-Multimodal Embeddings. Llama 3.3 70B has no throughput price because it is not offered with
-provisioned throughput [UG prov-thru-supported] (on-demand deployment only). Image and embedding
-models are trained per image / per step, not per 1k tokens, so their training figure stays ``None``.
+Training is billed as tokens in the corpus x epochs [UG custom-models], per 1,000 tokens; storage per
+custom model per month; provisioned throughput per model unit per hour, no commitment. A custom model's
+throughput is priced as its base model's [UG prov-throughput], so figures are keyed by base model.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+SNAPSHOT = Path(__file__).with_name("price_snapshot.json")
+NO_PUBLIC_PRICE = "no public price"
+UNKNOWN_COST = NO_PUBLIC_PRICE  # what every message shows for a figure we cannot cite
+Kind = Literal["training_per_1k_tokens", "storage_per_month", "throughput_per_unit_hour"]
+KINDS: tuple[Kind, ...] = ("training_per_1k_tokens", "storage_per_month", "throughput_per_unit_hour")
+LABELS: dict[Kind, str] = {
+    "training_per_1k_tokens": "training, per 1,000 tokens",
+    "storage_per_month": "custom-model storage, per month",
+    "throughput_per_unit_hour": "throughput, per model unit-hour (no commitment)",
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    usd: float
+    source: str  # the page, offer or Price List answer it was read from
+    as_of: str  # when
+
+    def cited(self) -> str:
+        return f"{self.source} ({self.as_of})"
 
 
 @dataclass(frozen=True)
 class Price:
-    training_per_1k_tokens: float | None
-    storage_per_month: float | None
-    throughput_per_unit_hour: float | None  # no commitment
+    """One base model's figures in one region; ``None`` = no public price for that figure."""
+
     region: str
-    source: str
-    as_of: str
+    training: Figure | None = None
+    storage: Figure | None = None
+    throughput: Figure | None = None
+
+    def figure(self, kind: Kind) -> Figure | None:
+        return {"training_per_1k_tokens": self.training, "storage_per_month": self.storage, "throughput_per_unit_hour": self.throughput}[
+            kind
+        ]
+
+    @property
+    def training_per_1k_tokens(self) -> float | None:
+        return None if self.training is None else self.training.usd
+
+    @property
+    def storage_per_month(self) -> float | None:
+        return None if self.storage is None else self.storage.usd
+
+    @property
+    def throughput_per_unit_hour(self) -> float | None:
+        return None if self.throughput is None else self.throughput.usd
+
+    @property
+    def source(self) -> str:
+        """Every figure's source, one per kind, for a report line."""
+        return "; ".join(f"{LABELS[kind].split(',')[0]}: {f.cited()}" for kind in KINDS if (f := self.figure(kind)) is not None)
+
+    @property
+    def as_of(self) -> str:
+        return ", ".join(sorted({f.as_of for kind in KINDS if (f := self.figure(kind)) is not None}))
 
 
-# The us-east-1 Price List copy behind the Nova throughput figures: a third-party transcription of
-# https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/AmazonBedrock/current/us-east-1/index.json,
-# version 20260901205051, which states "model units for Nova Micro / Lite / Pro / Canvas price at
-# 60.50 USD/hour with no commitment".
-_NOVA_PT_COPY = (
-    "AWS Price List AmazonBedrock us-east-1 v20260901205051 via api-evangelist/amazon-nova "
-    "plans/amazon-nova-plans-pricing.yml @97c0aa27 (unverified third-party copy)"
-)
-
-PRICES: dict[str, Price] = {
-    "meta.llama3-1-8b-instruct-v1:0": Price(
-        0.00149, 1.95, None, "us-west-2", "cloud-custodian tests/terraform/bedrock_provisionable_custom_model/README.md", "2026-07-28"
-    ),
-    # Throughput only: usagetype USW2-Llama3-1-70B-ProvisionedThroughput-NoCommit-ModelUnits = $24.00/hr, quoted from
-    # the AWS Pricing API in a public "Bedrock Adapter Cost-Audit Prompt" (live-audit findings dated 2026-06-30);
-    # find it again with find_string "Llama3-1-70B-ProvisionedThroughput".
-    "meta.llama3-1-70b-instruct-v1:0": Price(
-        None,
-        None,
-        24.00,
-        "us-west-2",
-        "AWS Pricing API usagetype USW2-Llama3-1-70B-ProvisionedThroughput-NoCommit-ModelUnits, quoted in a public "
-        "GitHub 'Bedrock Adapter Cost-Audit Prompt' (unverified third-party copy)",
-        "2026-06-30",
-    ),
-    "meta.llama3-3-70b-instruct-v1:0": Price(
-        0.0033, 1.95, None, "us-west-2", "cloud-custodian tests/terraform/bedrock_deployable_custom_model/README.md", "2026-07-28"
-    ),
-    "amazon.nova-micro-v1:0": Price(
-        0.001,
-        1.95,
-        60.50,  # throughput: AWS Price List (AmazonBedrock, us-east-1) via a third-party copy, unverified
-        "us-east-1",
-        "AWS ML Blog: Cost-efficient custom text-to-SQL using Amazon Nova Micro (2026-03); Price List 20260901",
-        "2026-09-01",
-    ),
-    # Conflict: heuristicwave's post billed USE1-NovaLite no-commit throughput at $108.15/hr in 2025-05; the
-    # 2026-09-01 Price List copy says 60.50. The newer figure is kept; both are third-party.
-    "amazon.nova-lite-v1:0": Price(
-        None,
-        1.95,
-        60.50,
-        "us-east-1",
-        f"throughput: {_NOVA_PT_COPY}; storage: heuristicwave/heuristicwave.github.io post 'Amazon Nova Vision 기능 모델 "
-        "증류 하기' (2025-05-05), cost table USE1-NovaLite-Customization-Training (unverified third-party copy)",
-        "2026-09-01 (throughput); 2025-05-05 (storage)",
-    ),
-    "amazon.nova-pro-v1:0": Price(None, None, 60.50, "us-east-1", f"throughput: {_NOVA_PT_COPY}", "2026-09-01"),
-    # All three from one table of `aws pricing get-products --service-code AmazonBedrock` (us-east-1) results:
-    # USE1-Nova2.0Lite-Customization-Training 0.00378/1K tokens, -Customization-Storage 1.95/model-month,
-    # -ProvisionedThroughput-NoCommit-ModelUnits 60.50/hour. Find it again with find_string "Nova2.0Lite-Customization".
-    "amazon.nova-2-lite-v1:0": Price(
-        0.00378,
-        1.95,
-        60.50,
-        "us-east-1",
-        "AWS Price List API (usagetypes USE1-Nova2.0Lite-Customization-Training/-Customization-Storage/"
-        "-ProvisionedThroughput-NoCommit-ModelUnits) as queried in COSTS.md §1 of the public GitHub project "
-        "'AWS-Bedrock-FineTuning-LangGraph-MCP-Agentic-Platform' (unverified third-party copy)",
-        "2026-08-02",
-    ),
-    # Nova Canvas is trained per image (batch x steps), not per token, so no training figure here.
-    "amazon.nova-canvas-v1:0": Price(None, None, 60.50, "us-east-1", f"throughput: {_NOVA_PT_COPY}", "2026-09-01"),
-    "amazon.titan-text-express-v1": Price(0.008, 1.95, 20.50, "us-east-1", "Bedrock pricing page, Amazon Titan tab (scraped copy)", "2025"),
-    "amazon.titan-text-lite-v1": Price(0.0004, 1.95, 7.10, "us-east-1", "Bedrock pricing page, Amazon Titan tab (scraped copy)", "2025"),
-}
+def _figure(entry: dict[str, Any], kind: Kind) -> Figure | None:
+    raw = entry.get(kind)
+    if raw is None:
+        return None
+    return Figure(usd=float(raw["usd"]), source=str(raw["source"]), as_of=str(raw["as_of"]))
 
 
-UNKNOWN_COST = "unknown (no sourced price for this model)"
+def parse_snapshot(document: dict[str, Any]) -> dict[str, Price]:
+    """The snapshot file's ``prices`` as Price rows (a figure without usd, source or as_of is an error, not a guess)."""
+    return {
+        model_id: Price(
+            region=str(entry["region"]),
+            training=_figure(entry, "training_per_1k_tokens"),
+            storage=_figure(entry, "storage_per_month"),
+            throughput=_figure(entry, "throughput_per_unit_hour"),
+        )
+        for model_id, entry in document["prices"].items()
+    }
+
+
+@cache
+def snapshot_prices(path: Path = SNAPSHOT) -> dict[str, Price]:
+    return parse_snapshot(json.loads(path.read_text(encoding="utf-8")))
+
+
+PRICES: dict[str, Price] = snapshot_prices()
+
+
+class SnapshotPrices:
+    """The PriceBook of the emulator and of offline runs: the checked-in snapshot (its figures name their sources)."""
+
+    def price(self, model_id: str, region: str) -> Price | None:
+        return price_of(model_id)
+
+
+def with_fallback(live: Price | None, snapshot: Price | None) -> Price | None:
+    """Each figure from the live Price List where it answered, else the snapshot's (each keeps its own source)."""
+    if live is None or snapshot is None:
+        return live or snapshot
+    return Price(
+        region=live.region,
+        training=live.training or snapshot.training,
+        storage=live.storage or snapshot.storage,
+        throughput=live.throughput or snapshot.throughput,
+    )
 
 
 def usd(value: float | None) -> str:
-    """How every message, page and report shows a cost: unknown is never zero, and a small
+    """How every message, page and report shows a cost: no public price is never zero, and a small
     training run keeps its cents' fractions ("$0.0125", not "$0.01")."""
     if value is None:
-        return UNKNOWN_COST
+        return NO_PUBLIC_PRICE
     return f"${value:,.2f}" if value >= 1 or value == 0 else f"${value:.4f}"
 
 
 def price_of(model_id: str) -> Price | None:
     return PRICES.get(model_id)
+
+
+def figure_of(model_id: str, kind: Kind) -> Figure | None:
+    price = price_of(model_id)
+    return None if price is None else price.figure(kind)
+
+
+def cited(model_id: str, kind: Kind) -> str:
+    """ "$1.95 (source, date)" or "no public price": the words a message puts beside a figure."""
+    figure = figure_of(model_id, kind)
+    return NO_PUBLIC_PRICE if figure is None else f"{usd(figure.usd)} — {figure.cited()}"
 
 
 def training_cost(model_id: str, tokens: int, epochs: int) -> float | None:
@@ -123,3 +153,24 @@ def training_cost(model_id: str, tokens: int, epochs: int) -> float | None:
     if price is None or price.training_per_1k_tokens is None:
         return None
     return round(tokens / 1000 * epochs * price.training_per_1k_tokens, 4)
+
+
+def storage_cost_per_month(model_id: str) -> float | None:
+    """What keeping the custom model costs per month (billed while it exists, deployed or not)."""
+    price = price_of(model_id)
+    return None if price is None else price.storage_per_month
+
+
+def training_price_facts(base_model: str) -> dict[str, Any]:
+    """The JobStarted message's storage figure and the sources of its training and storage figures."""
+    from .models import UnknownModel, find_model
+
+    try:
+        model_id = find_model(base_model).model_id
+    except UnknownModel:
+        return {"estimated_storage_per_month_usd": None, "price_source": NO_PUBLIC_PRICE}
+    sources = [
+        f"{LABELS[kind].split(',')[0]}: {figure.cited() if (figure := figure_of(model_id, kind)) else NO_PUBLIC_PRICE}"
+        for kind in ("training_per_1k_tokens", "storage_per_month")
+    ]
+    return {"estimated_storage_per_month_usd": storage_cost_per_month(model_id), "price_source": "; ".join(sources)}

@@ -54,7 +54,8 @@ class ReasonCode(StrEnum):
     JOB_REJECTED = "JOB_REJECTED"  # CreateModelCustomizationJob refused the request
     JOB_DRIFT = "JOB_DRIFT"  # Bedrock recorded another VPC/key/role than we sent (job stopped)
     JOB_FAILED = "JOB_FAILED"
-    JOB_STOPPED = "JOB_STOPPED"
+    JOB_STOPPED = "JOB_STOPPED"  # stopped by the pipeline itself (detail says why); see JOB_CANCELLED
+    JOB_CANCELLED = "JOB_CANCELLED"  # not a failure: stopped by an owner or outside the pipeline (detail = who)
     JOB_TIMED_OUT = "JOB_TIMED_OUT"  # no completion within the wait's TimeoutSeconds
     JOB_SLOT_TIMED_OUT = "JOB_SLOT_TIMED_OUT"  # queued for a job slot longer than JobSlotTimeoutSeconds
     JOB_QUOTA_EXCEEDED = "JOB_QUOTA_EXCEEDED"  # Bedrock still refused for quota after our retries
@@ -70,6 +71,11 @@ class ReasonCode(StrEnum):
     THROUGHPUT_CAP_EXCEEDED = "THROUGHPUT_CAP_EXCEEDED"
     THROUGHPUT_FAILED = "THROUGHPUT_FAILED"
     THROUGHPUT_TIMED_OUT = "THROUGHPUT_TIMED_OUT"
+    # Evaluation (base vs custom on held-out prompts, after the smoke test)
+    EVALUATION_GATE_FAILED = "EVALUATION_GATE_FAILED"  # detail = comma-separated metric ids (e.g. Correctness)
+    EVALUATION_FAILED = "EVALUATION_FAILED"  # an evaluation job failed or was stopped; detail = base | custom
+    EVALUATION_TIMED_OUT = "EVALUATION_TIMED_OUT"  # the jobs did not end within the polls (they were stopped)
+    TTL_NOT_SCHEDULED = "TTL_NOT_SCHEDULED"  # the time-to-live teardown could not be scheduled: the purchase is rolled back
     # Anything we did not anticipate: the run still ends in Fail and the owner is told.
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
@@ -124,6 +130,10 @@ class TrainingFailed(PipelineStop):
     """The customization job failed, was stopped, drifted or did not meet the metrics gate."""
 
 
+class JobCancelled(PipelineStop):
+    """The job was stopped by an owner or outside the pipeline: the run ends CANCELLED, not failed."""
+
+
 class JobQuotaBusy(PipelineStop):
     """Bedrock refused a new job for quota (jobs started outside the pipeline hold slots).
 
@@ -135,11 +145,17 @@ class DeploymentFailed(PipelineStop):
     """Throughput could not be bought, was refused by the cap, or never became ready."""
 
 
+class EvaluationFailed(PipelineStop):
+    """The custom model did not beat its base model on the profile's metrics, or the evaluation could not finish."""
+
+
 STOP_ERRORS: tuple[type[PipelineStop], ...] = (
     RunRejected,
     DatasetInvalid,
     GuardrailFailed,
     TrainingFailed,
+    JobCancelled,
     JobQuotaBusy,
     DeploymentFailed,
+    EvaluationFailed,
 )

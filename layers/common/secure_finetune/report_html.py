@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from html import escape
 from typing import Any
 
 from .deployment.use import example_call, private_endpoint
 from .guardrails.framework import Finding, Status
+from .models import UnknownModel, find_model
 from .notifications import label, number_text, shown
 from .ports import DataBucketPort
-from .pricing import usd
+from .pricing import NO_PUBLIC_PRICE, cited, usd
 from .reports import (
     DeploymentReport,
     MetricsReport,
@@ -31,7 +34,7 @@ from .reports import (
     TrainingFailureReport,
     ValidationDocument,
 )
-from .runs import REPORTS_PREFIX
+from .runs import REPORTS_PREFIX, iso_utc
 from .training.loss_curve import LossCurve
 
 NOT_REACHED = '<p class="missing">not reached</p>'
@@ -49,20 +52,27 @@ table{border-collapse:collapse;margin:.5rem 0 1rem}th,td{border:1px solid #d0d7d
 th{background:#f3f5f7}th[scope=row]{white-space:nowrap}caption{text-align:left;font-weight:600;padding:.2rem 0}
 .PASS,.ok{color:#116329;font-weight:600}.FAIL,.bad{color:#b42318;font-weight:600}.UNKNOWN,.warn{color:#9a6700;font-weight:600}
 .missing{color:#57606a;font-style:italic}summary{cursor:pointer;color:#57606a}.run{color:#57606a}svg{max-width:100%;height:auto}
+.WARN{color:#9a6700;font-weight:600}td{overflow-wrap:break-word}pre{overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere}
+table{display:block;max-width:100%;overflow-x:auto}
+@media (max-width:600px){body{margin:1rem auto;padding:0 .6rem;font-size:14px}th[scope=row]{white-space:normal}
+th,td{padding:.25rem .35rem}td{overflow-wrap:anywhere}td code,th code{white-space:nowrap;overflow-wrap:normal}
+h1{font-size:1.35rem}}
 """
 
 
-def render_run_report(documents: RunReports, *, run_id: str) -> str:
-    """The whole page for one run, from its documents (missing ones: "not reached")."""
+def render_run_report(documents: RunReports, *, run_id: str, finished_at: str | None = None, extra: Sequence[tuple[str, str]] = ()) -> str:
+    """The whole page for one run, from its documents (missing ones: "not reached"); ``finished_at`` (ISO-8601
+    UTC) when the page is written at the run's end."""
     sections = (
         ("Summary", _summary(documents)),
-        ("Run", _run(documents.register)),
+        ("Run", _run(documents.register, finished_at)),
         ("Dataset", _dataset(documents.validation)),
         ("Guardrails", _guardrails(documents)),
         ("Training", _training(documents.training, documents.metrics)),
         ("Costs", _costs(documents)),
         ("Deployment", _deployment(documents.deployment)),
         ("Smoke test", _smoke(documents.smoke)),
+        *extra,  # sections other packages render (the evaluation: evaluation/report_section.py)
         ("Use the model", _use(documents)),
     )
     body = "".join(
@@ -88,7 +98,11 @@ def report_html_key(run_id: str) -> str:
 
 def write_run_report(bucket: DataBucketPort, run_id: str) -> str:
     """Render the run's report and store it beside its documents (SSE-KMS, our key); returns its s3:// URI."""
-    page = render_run_report(load_run_documents(bucket, run_id), run_id=run_id)
+    # Written when the run ends (succeeded, trained only, failed): now is its end time.
+    from .evaluation.report_section import evaluation_section  # its own package; imported when a page is written
+
+    extra = [section for section in (evaluation_section(bucket, run_id),) if section is not None]
+    page = render_run_report(load_run_documents(bucket, run_id), run_id=run_id, finished_at=iso_utc(time.time()), extra=extra)
     return bucket.put_text(report_html_key(run_id), page, "text/html; charset=utf-8")
 
 
@@ -109,11 +123,14 @@ def _summary(docs: RunReports) -> str:
     return f'<table><thead><tr><th scope="col">Step</th><th scope="col">Outcome</th></tr></thead><tbody>{cells}</tbody></table>'
 
 
-def _run(register: RegisterReport | None) -> str:
+def _run(register: RegisterReport | None, finished_at: str | None = None) -> str:
     if register is None:
         return NOT_REACHED
     run, settings = register.run, register.settings
     rows: list[tuple[str, object]] = [
+        ("Started (UTC)", register.started_at),
+        ("Finished (UTC)", finished_at),
+        ("Duration", _duration(register.started_at, finished_at)),
         ("Dataset", f"s3://{run.bucket}/{run.key}" if run.key else None),
         ("Version", run.version_id),
         ("Size (bytes)", run.size),
@@ -174,8 +191,16 @@ def _training(training: TrainingFailureReport | None, metrics: MetricsReport | N
             ("Custom model", metrics.output_model_arn),
             ("Final training loss", curve.final_loss),
             ("Best training loss", curve.best_loss),
+            # Bedrock writes validation_metrics.csv beside the training metrics when a validation set was given.
+            *(
+                (("Final validation loss", metrics.validation.final_loss), ("Best validation loss", metrics.validation.best_loss))
+                if metrics.validation
+                else ()
+            ),
             ("Metrics gate", "passed" if not problems else "failed: " + ", ".join(problems)),
         ]
+        if metrics.rewards is not None:  # reinforcement fine-tuning: the grader's mean reward
+            rows[4:4] = [("Final mean reward", metrics.rewards.final_reward), ("Best mean reward", metrics.rewards.best_reward)]
         html += _rows_table(rows) + _loss_chart(
             [
                 ("training loss", TRAINING_COLOUR, _points(curve)),
@@ -193,14 +218,20 @@ def _costs(docs: RunReports) -> str:
             ("Billed tokens (validation)", cost.billed_tokens),
             ("Epochs (validation)", cost.epochs),
             ("Estimated training (validation)", _money(cost.estimated_training_usd)),
-            ("Price source (validation)", cost.price_source),
+            ("Price source (validation)", cost.price_source or NO_PUBLIC_PRICE),
         ]
+    if docs.register is not None:  # billed per custom model per month while it exists, deployed or not
+        base = _base_model_id(docs.register.settings.base_model)
+        rows += [("Custom-model storage per month", cited(base, "storage_per_month") if base else NO_PUBLIC_PRICE)]
     if docs.deployment is not None:
         plan = docs.deployment.plan
         rows += [
             ("Estimated cost over TTL (deployment)", _money(plan.estimated_cost_over_ttl_usd)),
             ("Estimated hourly cost (deployment)", _money(plan.estimated_hourly_cost_usd)),
         ]
+        if plan.mode == "provisioned-throughput":
+            unsourced = NO_PUBLIC_PRICE if plan.estimated_hourly_cost_usd is None else "not recorded in this plan"
+            rows += [("Price source (deployment)", plan.price_source or unsourced)]
     return _rows_table(rows) if rows else '<p class="missing">no cost figures</p>'
 
 
@@ -265,8 +296,14 @@ def _findings_table(caption: str, findings: Sequence[Finding]) -> str:
     rows = sorted(findings, key=lambda f: _STATUS_ORDER[f.status])
     if not rows:
         return '<p class="missing">no findings</p>'
-    counts = {status: sum(1 for f in rows if f.status is status) for status in (Status.PASS, Status.FAIL, Status.UNKNOWN)}
-    html = "<p>" + " · ".join(f'<span class="{s}">{n} {s}</span>' for s, n in counts.items()) + "</p>"
+    # A warning that did not pass is not a failure: counted apart, in amber.
+    counts = {
+        status: sum(1 for f in rows if f.status is status and (f.blocks or status is Status.PASS))
+        for status in (Status.PASS, Status.FAIL, Status.UNKNOWN)
+    }
+    warned = sum(1 for f in rows if f.status is not Status.PASS and not f.blocks)
+    html = "<p>" + " · ".join(f'<span class="{s}">{n} {s}</span>' for s, n in counts.items())
+    html += f' · <span class="WARN">{warned} WARN</span></p>' if warned else "</p>"
     attention, passing = [f for f in rows if f.status is not Status.PASS], [f for f in rows if f.status is Status.PASS]
     head = "".join(f'<th scope="col">{h}</th>' for h in ("Check", "Status", "Severity", "Title", "Why / fix"))
     if attention:
@@ -282,7 +319,7 @@ def _findings_table(caption: str, findings: Sequence[Finding]) -> str:
 def _finding_rows(findings: list[Finding]) -> str:
     body = ""
     for f in findings:
-        status = f.status.value
+        status = f.status.value if f.blocks or f.status is Status.PASS else "WARN"  # a warning is amber, never "FAIL"
         why = ""
         if f.status is not Status.PASS:
             why = _e(f.explanation) + (f"<br><strong>Fix:</strong> {_e(f.fix)}" if f.fix else "")
@@ -398,7 +435,8 @@ def _rows_table(rows: Iterable[tuple[str, object]]) -> str:
 def _outcome_cell(outcome: str | None) -> str:
     if outcome is None:
         return '<td class="missing">not reached</td>'
-    css = "ok" if outcome.startswith(("passed", "accepted", "ready", "not requested")) else "warn" if outcome == "in progress" else "bad"
+    amber = outcome == "in progress" or "warning" in outcome
+    css = "warn" if amber else "ok" if outcome.startswith(("passed", "accepted", "ready", "not requested")) else "bad"
     return f'<td class="{css}">{_e(outcome)}</td>'
 
 
@@ -427,7 +465,8 @@ def _deployment_outcome(deployment: DeploymentReport) -> str:
     status = deployment.deployment.status if deployment.deployment is not None else None
     if status in ("Ready", "InService", "Active"):  # the pipeline writes Ready once InService/Active
         return "ready"
-    if status == "Failed" or any(f.blocks for f in deployment.findings):
+    # A failed throughput or deployment leaves no result but Bedrock's failure message: failed, not in progress.
+    if status == "Failed" or deployment.failure_message is not None or any(f.blocks for f in deployment.findings):
         return "failed"
     return "in progress"
 
@@ -441,6 +480,30 @@ def _value(value: object, key: str = "") -> str:
     """One escaped cell, as every channel shows a value (notifications.shown); None is a dash."""
     text = shown(key, value)
     return "—" if text is None else _e(text)
+
+
+def _duration(start: str | None, end: str | None) -> str | None:
+    """ "2 h 05 min 07 s" between two ISO-8601 UTC times (None when either is missing or unreadable)."""
+    try:
+        seconds = int(
+            (
+                datetime.fromisoformat(str(end).replace("Z", "+00:00")) - datetime.fromisoformat(str(start).replace("Z", "+00:00"))
+            ).total_seconds()
+        )
+    except ValueError:
+        return None
+    if start is None or end is None or seconds < 0:
+        return None
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours} h {minutes:02d} min {secs:02d} s" if hours else f"{minutes} min {secs:02d} s"
+
+
+def _base_model_id(identifier: str) -> str | None:
+    try:
+        return find_model(identifier).model_id
+    except UnknownModel:
+        return None
 
 
 def _money(value: object) -> str:

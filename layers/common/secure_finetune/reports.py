@@ -42,6 +42,7 @@ from .runs import Step, report_key
 from .settings import MetricsGate, RunSettings
 from .state import DeploymentPlan, DeploymentResult, RunObject, ValidationFile
 from .training.loss_curve import LossCurve
+from .training.rft_metrics import RewardCurve
 
 
 class _Part(BaseModel):
@@ -67,6 +68,7 @@ class RegisterReport(Report):
     run: RunObject
     settings: RunSettings
     validation_file: ValidationFile | None = None
+    started_at: str | None = None  # ISO-8601 UTC, when the run was registered (the report's start time)
 
 
 # ---------------------------------------------------------------- validation
@@ -163,6 +165,7 @@ class MetricsReport(Report):
     output_model_arn: str | None = None
     training: LossCurve
     validation: LossCurve | None = None  # with a validation set, when the job wrote its series
+    rewards: RewardCurve | None = None  # reinforcement fine-tuning: the mean reward per step (training/rft_metrics.py)
     gate: GateReport
 
 
@@ -192,7 +195,7 @@ class SmokeAnswer(_Part):
 
 
 class InferencePath(_Part):
-    """Which way the smoke test's prompts went, as the in-VPC function saw it and EC2 describes the endpoint.
+    """Which way the smoke test's prompts went, as the smoke test saw it from inside the VPC.
 
     ``private``: the stack's PrivateInference is on, so the calls were made from inside the VPC;
     ``through_endpoint``: the hostname the client used resolved there to addresses of the endpoint's network
@@ -206,7 +209,7 @@ class InferencePath(_Part):
     endpoint_addresses: tuple[str, ...] = ()  # the endpoint's network interfaces' private addresses
     private_dns: bool | None = None
     through_endpoint: bool = False
-    function: str | None = None  # the in-VPC function that made the calls
+    function: str | None = None  # the function that made the calls (the smoke test)
 
 
 class SmokeReport(Report):

@@ -22,6 +22,8 @@ Run record (one DynamoDB table, ``pk``/``sk`` strings, TTL attribute ``expiresAt
     ==========================  ======================  =================================
     ``RUN#<run_id>``            ``RUN``                 the run: object, profile, status,
                                                         reason, job/throughput ARNs
+    ``RUN#<run_id>``            ``START``               the trigger delivery that started
+                                                        the run (conditional put), TTL'd
     ``RUN#<run_id>``            ``TOKEN#<step>``        a task token waiting for ``step``
                                                         (e.g. ``TOKEN#training``), TTL'd
     ``LOCK#job-slots``          ``SLOT#<n>``            job slot ``n`` (< MaxConcurrentJobs)
@@ -34,6 +36,18 @@ Run record (one DynamoDB table, ``pk``/``sk`` strings, TTL attribute ``expiresAt
     The completion handler finds the token from the event's ``detail.jobName`` alone,
     because the job name *is* the run id.
 
+Write-ahead intents (``Intent``; attributes ``intentJob``, ``intentThroughput``,
+``intentDeployment`` of the run item, one JSON document each)
+    Before a step creates anything that costs money it writes on the run record what it is about
+    to create: its kind, its deterministic name, its client token and when. The name of every
+    resource a run creates is the run id itself (``resource_name``), so a resource named ``N``
+    can only be run ``N``'s, and ``get_run(N).intent(kind)`` is the proof that the pipeline meant
+    to create it. Every cleanup path (NotifyFailure, cancel/abort, the time-to-live teardown, the
+    stack deletion guard, the janitor) reads ``RunRecord.intents`` and looks the resources up by
+    name, so a crash between the create call and recording its ARN leaves nothing unfindable.
+    An intent is never removed: it is the audit trail of what the run asked for, and a cleanup
+    that finds nothing under its name is a no-op.
+
 Report layout
     ``reports/<run_id>/<step>.json`` — one JSON document per step (``register``,
     ``validation``, ``guardrails``, ``training``, ``metrics``, ``deployment``, ``smoke``) and
@@ -45,6 +59,7 @@ Report layout
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -76,18 +91,29 @@ class Step(StrEnum):
     DEPLOYMENT = "deployment"
     SMOKE = "smoke"
     APPROVAL = "approval"
+    EVALUATION = "evaluation"  # base vs custom on held-out prompts (evaluation/)
 
 
 class RunStatus(StrEnum):
-    """Where a run is; the run record's ``status``."""
+    """Where a run is; the run record's ``status`` (every value is set by some step)."""
 
-    REGISTERED = "REGISTERED"
-    VALIDATED = "VALIDATED"
-    TRAINING = "TRAINING"
-    TRAINED = "TRAINED"
-    DEPLOYING = "DEPLOYING"
+    REGISTERED = "REGISTERED"  # RegisterRun: settings resolved
+    VALIDATED = "VALIDATED"  # ValidateDataset: the dataset was accepted
+    QUEUED = "QUEUED"  # WaitForJobSlot: guardrails passed, waiting for a job slot
+    TRAINING = "TRAINING"  # StartTrainingJob: the job was created
+    TRAINED = "TRAINED"  # ReadTrainingMetrics: the job completed and passed the gate
+    DEPLOYING = "DEPLOYING"  # DeployModel: the throughput or deployment was bought
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
+    CANCELLED = "CANCELLED"  # its job was stopped by an owner or outside the pipeline (not a failure)
+
+
+class StopActor(StrEnum):
+    """Who stopped a run's training job (the run record's ``stoppedBy``, the RUN_CANCELLED milestone's ``by``)."""
+
+    PIPELINE = "pipeline"  # the pipeline itself (training timeout, drift): a failure with its own reason
+    OWNER = "owner"  # an owner: ``finetune cancel`` (or StopExecution) -> CANCELLED
+    OUTSIDE = "outside"  # someone outside the pipeline stopped the job (console, CLI) -> CANCELLED
 
 
 def iso_utc(moment: datetime | float) -> str:
@@ -117,6 +143,7 @@ def token_sk(step: Step) -> str:
 
 
 RUN_SK = "RUN"
+START_SK = "START"  # written once by the trigger delivery that started the run (duplicates lose it)
 
 
 JOB_SLOTS_PK = "LOCK#job-slots"
@@ -179,6 +206,70 @@ def profile_of(key: str) -> str | None:
     return parts[0] if len(parts) > 1 else None
 
 
+_RUN_NAME = re.compile(rf"^[a-z0-9]+(-[a-z0-9]+)*-[0-9a-f]{{{_HASH_CHARS}}}(-a[0-9]{{1,2}})?$")
+
+
+def is_run_name(name: str) -> bool:
+    """Whether ``name`` follows our naming rule (``run_id``'s shape, or a retry's ``<run>-a<n>``).
+
+    A name match alone proves nothing (anyone may pick such a name): the janitor also wants the
+    stack's tag and a write-ahead ``Intent`` on the run record of that name."""
+    return len(name) <= 63 and _RUN_NAME.match(name) is not None
+
+
+def resource_name(run: str) -> str:
+    """The name of every resource run ``run`` creates: its job, custom model, throughput, deployment."""
+    return run
+
+
+class ResourceKind(StrEnum):
+    """What a run may create that costs money (each kind at most once per run)."""
+
+    JOB = "job"  # CreateModelCustomizationJob (jobName; the custom model it makes has the same name)
+    THROUGHPUT = "throughput"  # CreateProvisionedModelThroughput (provisionedModelName)
+    DEPLOYMENT = "deployment"  # CreateCustomModelDeployment (modelDeploymentName)
+
+
+class Intent(BaseModel):
+    """Write-ahead: a resource the run is about to create, recorded *before* the create call.
+
+    ``name`` is the resource's deterministic name (= the run id, see ``resource_name``) and
+    ``client_token`` the ``clientRequestToken`` the create call sends (so a retried call cannot make
+    a second one); ``at`` is when the intent was written (ISO-8601 UTC); ``model_arn`` is the custom
+    model a throughput or deployment serves. Bedrock accepts the name wherever it accepts the ARN for
+    these resources (GetModelCustomizationJob/StopModelCustomizationJob ``jobIdentifier``,
+    Get/DeleteProvisionedModelThroughput ``provisionedModelId``, Get/DeleteCustomModelDeployment
+    ``customModelDeploymentIdentifier``: "ARN or name", botocore's bedrock service model), which is how a
+    cleanup finds a resource whose ARN was never recorded."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore", defer_build=True)
+
+    kind: ResourceKind
+    name: str
+    client_token: str
+    at: str
+    model_arn: str | None = None
+
+    @classmethod
+    def of(cls, kind: ResourceKind, run: str, now: datetime | None = None, model_arn: str | None = None) -> Intent:
+        """The intent to create ``kind`` for run ``run``, now."""
+        name = resource_name(run)
+        return cls(kind=kind, name=name, client_token=name, at=iso_utc(now or datetime.now(UTC)), model_arn=model_arn)
+
+    def changes(self) -> RunChanges:
+        """This intent as the run-record change that writes it."""
+        return RunChanges.model_validate({_INTENT_FIELDS[self.kind]: self})
+
+
+_INTENT_FIELDS = {
+    ResourceKind.JOB: "intent_job",
+    ResourceKind.THROUGHPUT: "intent_throughput",
+    ResourceKind.DEPLOYMENT: "intent_deployment",
+}
+# The run item's attribute holding each kind's intent (what a table scan filters on).
+INTENT_ATTRIBUTES = {kind: to_camel(field) for kind, field in _INTENT_FIELDS.items()}
+
+
 class RunChanges(BaseModel):
     """Fields a step writes on the run record (camelCase attributes, stored as strings)."""
 
@@ -198,10 +289,19 @@ class RunChanges(BaseModel):
     torn_down_at: str | None = None
     teardown_retries: int | None = None
     teardown_retry_at: str | None = None
+    stopped_by: str | None = None  # who stopped the run's job: StopActor (why the run ended as it did)
+    notified_at: str | None = None  # when the owner was told how the run ended (a retried notify does not tell twice)
+    intent_job: Intent | None = None
+    intent_throughput: Intent | None = None
+    intent_deployment: Intent | None = None
 
     def attributes(self) -> dict[str, str]:
-        """The set fields as the table's attribute names and string values."""
-        return {name: str(value) for name, value in self.model_dump(by_alias=True, exclude_none=True).items()}
+        """The set fields as the table's attribute names and string values (an intent as compact JSON)."""
+        dumped = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return {
+            name: json.dumps(value, sort_keys=True, separators=(",", ":")) if isinstance(value, dict) else str(value)
+            for name, value in dumped.items()
+        }
 
 
 class RunRecord(RunChanges):
@@ -219,9 +319,36 @@ class RunRecord(RunChanges):
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
+    @field_validator("intent_job", "intent_throughput", "intent_deployment", mode="before")
+    @classmethod
+    def _intent_from_json(cls, value: object) -> object:
+        return json.loads(value) if isinstance(value, str) else value
+
+    def intent(self, kind: ResourceKind) -> Intent | None:
+        """The run's write-ahead intent to create ``kind`` (None: it never meant to)."""
+        found: Intent | None = getattr(self, _INTENT_FIELDS[kind])
+        return found
+
+    @property
+    def intents(self) -> tuple[Intent, ...]:
+        """Everything the run meant to create, job first: what every cleanup path looks up by name."""
+        return tuple(found for kind in ResourceKind if (found := self.intent(kind)) is not None)
+
+    @property
+    def bought(self) -> tuple[ResourceKind, str] | None:
+        """The throughput or deployment the run bought or meant to buy, as (kind, ARN or else its name)."""
+        if self.provisioned_model_arn:
+            return ResourceKind.THROUGHPUT, self.provisioned_model_arn
+        if self.deployment_arn:
+            return ResourceKind.DEPLOYMENT, self.deployment_arn
+        for kind in (ResourceKind.THROUGHPUT, ResourceKind.DEPLOYMENT):
+            if (found := self.intent(kind)) is not None:
+                return kind, found.name
+        return None
+
     @property
     def bought_arn(self) -> str | None:
-        """The throughput or deployment the run bought (None: nothing)."""
+        """The recorded ARN of the throughput or deployment the run bought (None: none recorded; see ``bought``)."""
         return self.provisioned_model_arn or self.deployment_arn or None
 
     @property

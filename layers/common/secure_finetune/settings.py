@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from .evaluation.config import EvaluationProfile, evaluation_setting
 from .models import CustomizationType, InvalidPrompts, UnknownModel, find_model, find_teacher, hyperparameter_problems
 from .reasons import Reason, ReasonCode, RunRejected
 
@@ -82,6 +83,10 @@ class Profile(_Model):
     # conform to the format will be dropped"), aws-samples/amazon-bedrock-samples
     # custom-models/model_distillation/dataset-validation; [UG distillation-data-prep-option-1].
     distillation_invalid_prompts: InvalidPrompts = "drop"
+    # Base vs custom on held-out prompts after the smoke test (evaluation/): `evaluation = false` turns it off.
+    evaluation: EvaluationProfile = EvaluationProfile()
+
+    _evaluation_table = field_validator("evaluation", mode="before")(evaluation_setting)
 
     @field_validator("base_model")
     @classmethod
@@ -89,7 +94,9 @@ class Profile(_Model):
         try:
             find_model(value)
         except UnknownModel as err:
-            raise ValueError(f"unknown base model {value!r}") from err
+            from .model_search import unknown_model_message  # only on this error path
+
+            raise ValueError(f"base_model: {unknown_model_message(value)}") from err
         return value
 
     @model_validator(mode="after")
@@ -106,7 +113,7 @@ class Profile(_Model):
                 raise ValueError(f"unknown teacher model {self.teacher_model!r}") from err
             if teacher not in model.distillation_teachers:
                 raise ValueError(f"{self.teacher_model} cannot teach {model.name}")
-        problems = hyperparameter_problems(model, self.hyperparameters)
+        problems = hyperparameter_problems(model, self.hyperparameters, self.customization_type)
         if problems:
             raise ValueError(f"hyperparameters not accepted by {model.name}: {', '.join(problems)}")
         return self
@@ -143,6 +150,7 @@ class RunSettings(_Model):
     validation_split: float
     metrics_gate: MetricsGate
     distillation_invalid_prompts: InvalidPrompts = "drop"
+    evaluation: EvaluationProfile = EvaluationProfile()
     overrides: tuple[str, ...]  # tag keys that changed a setting, for the report
 
 
@@ -211,7 +219,7 @@ def resolve_settings(
         else:
             values[setting] = value
         applied.append(tag)
-    bad = hyperparameter_problems(find_model(profile.base_model), hyperparameters)
+    bad = hyperparameter_problems(find_model(profile.base_model), hyperparameters, profile.customization_type)
     if bad:
         tag = next((t for t in applied if t.endswith(bad[0])), bad[0])
         raise RunRejected(Reason(ReasonCode.OVERRIDE_INVALID, _id(tag)))

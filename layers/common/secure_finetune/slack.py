@@ -31,7 +31,13 @@ def slack_message(event: MilestoneEvent) -> dict[str, Any]:
     """Block Kit payload: fallback text (the SNS subject), header, run fields, one section per fact."""
     fields = [_field("Run", event.run_id), _field("Profile", event.profile), _field("Dataset", event.dataset)]
     blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _clip(title(event.milestone).capitalize(), HEADER_LIMIT)}},
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": _clip(title(event.milestone, str(getattr(event, "model_arn", "") or "")).capitalize(), HEADER_LIMIT),
+            },
+        },
         {"type": "section", "fields": fields[:MAX_FIELDS]},
     ]
     facts = [_section(_fact(name, value)) for name, value in event.facts().items()]

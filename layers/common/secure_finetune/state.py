@@ -95,6 +95,11 @@ class DeploymentPlan(_Wire):
     approval_required: bool
     estimated_hourly_cost_usd: float | None = None  # None: no sourced price (or billed per token)
     estimated_cost_over_ttl_usd: float | None = None
+    price_source: str | None = None  # where the hourly figure was read (pricing.py, or the stack's parameter)
+    # The evaluation after the smoke test (evaluation/cost.py): 0 prompts = none; None costs = a price we have no source for.
+    evaluation_prompts: int = 0
+    estimated_evaluation_cost_usd: float | None = None  # judge + base-model tokens + throughput hours beyond the TTL
+    estimated_judge_cost_usd: float | None = None
     report: str
 
 

@@ -15,9 +15,10 @@ from .config import (
     Identity,
     JobSlotSettings,
     NotifySettings,
-    PrivateInferenceSettings,
+    PurchaseSettings,
     ScheduleSettings,
     Settings,
+    StackSettings,
     TableSettings,
     WorkflowSettings,
 )
@@ -25,11 +26,14 @@ from .ports import (
     ApprovalLinks,
     CustomizationService,
     DataBucketPort,
+    EvaluationService,
     EvidenceSource,
     InferenceService,
+    Inventory,
     JobSlotsPort,
+    NetworkSetupService,
     Notifier,
-    PrivateInferenceService,
+    PriceBook,
     RunStore,
     TeardownSchedules,
     Workflow,
@@ -75,7 +79,15 @@ class Dependencies:
     def bedrock(self) -> CustomizationService:
         from .adapters.bedrock import Bedrock
 
-        return Bedrock()
+        # What the pipeline creates carries the stack's tag (the janitor's proof of ownership) where the handler knows it.
+        stack = self.config.stack_name if isinstance(self.config, StackSettings) else None
+        return Bedrock(stack_tag=stack)
+
+    @cached_property
+    def inventory(self) -> Inventory:
+        from .adapters.inventory import BedrockInventory
+
+        return BedrockInventory()
 
     @cached_property
     def runtime(self) -> InferenceService:
@@ -84,10 +96,10 @@ class Dependencies:
         return BedrockRuntime()
 
     @cached_property
-    def private_inference(self) -> PrivateInferenceService:
-        from .adapters.private_inference import PrivateConverse
+    def network_setup(self) -> NetworkSetupService:
+        from .adapters.network_setup import Ec2NetworkSetup
 
-        return PrivateConverse(self.settings(PrivateInferenceSettings).private_converse_function or "")
+        return Ec2NetworkSetup()
 
     @cached_property
     def machine(self) -> Workflow:
@@ -112,6 +124,19 @@ class Dependencies:
         return notifier
 
     @cached_property
+    def chat(self) -> Notifier:
+        """Slack only (or nobody): for the run's outcome, whose SNS message the state machine publishes itself,
+        once, from its own history (a retried notify step cannot tell the owners twice by e-mail)."""
+        found = self.settings(NotifySettings)
+        if not found.slack_webhook_secret_arn:
+            from .fanout import FanOutNotifier
+
+            return FanOutNotifier()  # no channel: tells no one
+        from .adapters.slack import SlackNotifier
+
+        return SlackNotifier(found.slack_webhook_secret_arn)
+
+    @cached_property
     def slots(self) -> JobSlotsPort:
         from .adapters.job_slots import JobSlots
 
@@ -131,6 +156,24 @@ class Dependencies:
 
         identity = self.settings(Identity)
         return EvidenceReader(identity.account, identity.region)
+
+    @cached_property
+    def evaluations(self) -> EvaluationService:
+        from .adapters.evaluation import EvaluationJobs
+
+        found = self.settings(BucketSettings)
+        return EvaluationJobs(found.bucket, found.account)
+
+    @cached_property
+    def prices(self) -> PriceBook:
+        """The AWS Price List in AWS; the checked-in snapshot where the stack says so (the emulator has no Price List)."""
+        from .pricing import SnapshotPrices
+
+        if self.settings(PurchaseSettings).price_source == "snapshot":
+            return SnapshotPrices()
+        from .adapters.price_list import PriceList
+
+        return PriceList()
 
     @cached_property
     def approvals(self) -> ApprovalLinks:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..config import STACK_TAG
 from ..ports import Deployment, InferenceRoute, JobStatus, Throughput, TrainingJob
 from ..service_errors import AlreadyExists, Invalid, NotFound, ServiceError, Throttled
 from .clients import client
@@ -60,8 +61,10 @@ def _moment(value: object) -> datetime | None:
 
 
 class Bedrock:
-    def __init__(self, attempts: int = 6, base_delay_seconds: float = 1.0) -> None:
+    def __init__(self, attempts: int = 6, base_delay_seconds: float = 1.0, stack_tag: str | None = None) -> None:
         self._bedrock = client("bedrock")
+        # {"pipeline": <stack name>} on every job, custom model, throughput and deployment we create (janitor/).
+        self._stack_tags = {STACK_TAG: stack_tag} if stack_tag else {}
         # Creates retry in create_job only: botocore's retries are off for them, so the attempts
         # never multiply (5 x 6), and the emulator's throttling reaches the same loop as AWS's.
         self._creates = client("bedrock", total_attempts=1)
@@ -71,6 +74,7 @@ class Bedrock:
     def create_job(self, request: dict[str, Any]) -> str:
         """Create the job; throttling retries with backoff (same clientRequestToken, so at most
         one job), and a name already in use resolves to that job, never a second one."""
+        request = self._tagged_job(request)
         for attempt in range(self.attempts):
             try:
                 return str(self._creates.create_model_customization_job(**request)["jobArn"])
@@ -81,6 +85,16 @@ class Bedrock:
                     raise
                 time.sleep(min(self.base_delay_seconds * 2**attempt, 30) * random.uniform(0.5, 1.0))
         raise AssertionError("unreachable")
+
+    def _tagged_job(self, request: dict[str, Any]) -> dict[str, Any]:
+        if not self._stack_tags:
+            return request
+        extra = [{"key": k, "value": v} for k, v in self._stack_tags.items()]
+        return {
+            **request,
+            "jobTags": [*request.get("jobTags", []), *extra],
+            "customModelTags": [*request.get("customModelTags", []), *extra],
+        }
 
     def get_job(self, name: str) -> TrainingJob:
         # Always by name (= the run id): the name is ours, and the emulator cannot route ARNs.
@@ -110,7 +124,7 @@ class Bedrock:
             modelId=model_arn,
             modelUnits=model_units,
             clientRequestToken=name,
-            tags=[{"key": k, "value": v} for k, v in tags.items()],
+            tags=[{"key": k, "value": v} for k, v in {**tags, **self._stack_tags}.items()],
         )  # no commitmentDuration: no-commitment, deletable at any time
         return str(response["provisionedModelArn"])
 
@@ -132,7 +146,7 @@ class Bedrock:
             modelDeploymentName=name,
             modelArn=model_arn,
             clientRequestToken=name,
-            tags=[{"key": k, "value": v} for k, v in tags.items()],
+            tags=[{"key": k, "value": v} for k, v in {**tags, **self._stack_tags}.items()],
         )
         return str(response["customModelDeploymentArn"])
 
@@ -170,11 +184,15 @@ class BedrockRuntime:
     def route(self) -> InferenceRoute:
         """The hostname this client calls and what the resolver where it runs answers for it (nothing: unresolved)."""
         hostname = urlsplit(self._client().meta.endpoint_url).hostname or ""
+        return InferenceRoute(hostname, self.resolve(hostname))
+
+    def resolve(self, hostname: str) -> tuple[str, ...]:
+        """What the resolver where this runs answers for ``hostname`` (nothing: unresolved)."""
         try:
             found = socket.getaddrinfo(hostname, 443, proto=socket.IPPROTO_TCP)
         except OSError:
-            return InferenceRoute(hostname)
-        return InferenceRoute(hostname, tuple(sorted({str(info[4][0]) for info in found})))
+            return ()
+        return tuple(sorted({str(info[4][0]) for info in found}))
 
     def converse(self, model_arn: str, prompt: str, max_tokens: int = 64) -> tuple[str, int]:
         """(answer text, latency ms). The text stays in memory: it is measured, never logged."""

@@ -1,4 +1,4 @@
-"""Reads the evidence of the private-inference rows (GR-NET-12..14): the in-VPC function, its VPC, the VPC's
+"""Reads the evidence of the private-inference rows (GR-NET-12..14): the smoke-test function, its VPC, the VPC's
 bedrock-runtime endpoints, their policies and security groups. Read-only; any error -> None (the row is UNKNOWN).
 
 The function's live configuration says where the smoke test's model calls are made (lambda:GetFunctionConfiguration

@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError
 from ..guardrails import (
     BucketEvidence,
     Evidence,
+    GraderEvidence,
     KeyEvidence,
     NetworkEvidence,
     ObjectEvidence,
@@ -324,7 +325,10 @@ class EvidenceReader:
 
         def default_group() -> dict[str, Any]:
             filters = [{"Name": "vpc-id", "Values": [str(vpc_id)]}, {"Name": "group-name", "Values": ["default"]}]
-            return dict(ec2.describe_security_groups(Filters=filters)["SecurityGroups"][0])
+            found = ec2.describe_security_groups(Filters=filters)["SecurityGroups"]
+            if len(found) != 1:  # every VPC has exactly one: anything else is unreadable evidence (GR-NET-08 UNKNOWN)
+                raise KeyError("the VPC's default security group")
+            return dict(found[0])
 
         def flow_logs() -> list[dict[str, Any]]:
             resources = [str(vpc_id), *(s["SubnetId"] for s in subnets or [])]
@@ -472,8 +476,15 @@ class EvidenceReader:
         return read_evidence("GetMalwareProtectionPlan", read)
 
     def foundation_model(self, model_id: str) -> dict[str, Any] | None:
+        """modelDetails, or {"modelId", "offered": False} when the region answers ResourceNotFoundException: the
+        model is not offered here or is past its end of life here (GR-CTX-03 says which, with the date)."""
         return read_evidence(
-            "GetFoundationModel", lambda: dict(client("bedrock").get_foundation_model(modelIdentifier=model_id)["modelDetails"])
+            "GetFoundationModel",
+            _unless_absent(
+                lambda: dict(client("bedrock").get_foundation_model(modelIdentifier=model_id)["modelDetails"]),
+                "ResourceNotFoundException",
+                {"modelId": model_id, "offered": False},
+            ),
         )
 
     def validator_report(self, bucket: str, key: str) -> ValidatorEvidence | None:
@@ -510,10 +521,19 @@ def gather_evidence(reader: EvidenceReader, request: EvidenceRequest) -> Evidenc
         network=reader.network(r.subnet_ids, r.security_group_ids),
         service_role=reader.role(r.service_role_arn, access_probes(r.bucket, r.key_arn)),
         launcher_role=reader.role(r.launcher_role_arn, validate=True) if r.launcher_role_arn else None,
+        evaluation_role=reader.role(r.evaluation_role_arn) if r.evaluation_role_arn else None,
         foundation_model=reader.foundation_model(r.base_model),
         customization_type=r.customization_type,
         validation=reader.validator_report(r.bucket, r.validation_report_key) if r.validation_report_key else None,
         dataset_sha256=r.dataset_sha256,
         malware_scan_enabled=r.malware_scan_enabled,
         job_request=r.job_request,
+        grader_lambda_arn=r.grader_lambda_arn,
+        grader=_grader(reader, r.grader_lambda_arn),
     )
+
+
+def _grader(reader: EvidenceReader, arn: str | None) -> GraderEvidence | None:
+    from .grader_evidence import read_grader  # here: it imports this module
+
+    return read_grader(reader, arn) if arn else None

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..runs import RUN_SK, RunChanges, RunRecord, RunStatus, Step, run_pk, token_sk
+from ..runs import RUN_SK, START_SK, RunChanges, RunRecord, RunStatus, Step, run_pk, token_sk
 from ..service_errors import ConditionFailed
 from .clients import client
 
-_DEPLOYED_FIELDS = ("pk", "sk", "provisionedModelArn", "deploymentArn", "tornDownAt")
+_DEPLOYED_FIELDS = ("pk", "sk", "provisionedModelArn", "deploymentArn", "tornDownAt", "intentThroughput", "intentDeployment")
 TOKEN_TTL_SECONDS = 30 * 24 * 3600  # a token outlives the longest wait; then DynamoDB drops it
+START_TTL_SECONDS = 90 * 24 * 3600  # https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
 
 
 def flatten(item: dict[str, dict[str, Any]]) -> dict[str, str]:
@@ -28,6 +29,22 @@ class RunTable:
         item = {"pk": {"S": run_pk(run_id)}, "sk": {"S": RUN_SK}, "status": {"S": RunStatus.REGISTERED.value}}
         item.update({name: {"S": value} for name, value in changes.attributes().items()})
         item["createdAt"] = {"N": str(int(time.time()))}
+        try:
+            self._ddb.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ConditionFailed:
+            return False
+        return True
+
+    def record_start(self, run_id: str) -> bool:
+        """Write the run's START item once; False when another delivery of its event already did."""
+        now = int(time.time())
+        item = {
+            "pk": {"S": run_pk(run_id)},
+            "sk": {"S": START_SK},
+            "createdAt": {"N": str(now)},
+            # Step Functions refuses an execution name for 90 days; the marker lives as long.
+            "expiresAt": {"N": str(now + START_TTL_SECONDS)},
+        }
         try:
             self._ddb.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
         except ConditionFailed:
@@ -101,7 +118,7 @@ class RunTable:
         return runs
 
     def deployed_runs(self) -> list[RunRecord]:
-        """Every run record with a throughput or deployment ARN.
+        """Every run record with a throughput or deployment ARN, or a write-ahead intent to buy one.
 
         A strongly consistent scan: the table holds one item per run plus a few tokens and leases,
         and an ARN written a moment ago must not be missed. ``tornDownAt`` is returned, not filtered
@@ -113,7 +130,10 @@ class RunTable:
         for page in paginator.paginate(
             TableName=self.table,
             ConsistentRead=True,
-            FilterExpression="#sk = :run AND (attribute_exists(#provisionedModelArn) OR attribute_exists(#deploymentArn))",
+            FilterExpression=(
+                "#sk = :run AND (attribute_exists(#provisionedModelArn) OR attribute_exists(#deploymentArn)"
+                " OR attribute_exists(#intentThroughput) OR attribute_exists(#intentDeployment))"
+            ),
             ProjectionExpression=", ".join(names),
             ExpressionAttributeNames=names,
             ExpressionAttributeValues={":run": {"S": RUN_SK}},

@@ -43,6 +43,7 @@ from .links import (
     log_id,
     looks_like_secret,
     new_secret,
+    request_body,
     secret_digest,
 )
 from .pages import (
@@ -82,6 +83,7 @@ __all__ = [
     "new_secret",
     "not_found_page",
     "outcome_page",
+    "request_body",
     "review_page",
     "secret_digest",
 ]

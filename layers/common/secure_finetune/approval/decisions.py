@@ -70,6 +70,7 @@ def request_approval(
             ttl_hours=float(facts.get("ttlHours", settings.ttl_hours)),
             estimated_hourly_cost_usd=_number(facts.get("estimatedHourlyCostUsd")),
             estimated_cost_over_ttl_usd=_number(facts.get("estimatedCostOverTtlUsd")),
+            price_source=str(facts.get("priceSource") or ""),
             approve_link=link,
             expires_at=iso_utc(decide_by),
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import math
 import re
@@ -97,12 +99,21 @@ def approval_link(base_url: str, secret: str) -> str:
 
 
 # The summary: what the approver sees. Ids and numbers only, never anything from the dataset.
-_SUMMARY_NUMBERS = ("modelUnits", "ttlHours", "estimatedHourlyCostUsd", "estimatedCostOverTtlUsd")
+_SUMMARY_NUMBERS = (
+    "modelUnits",
+    "ttlHours",
+    "estimatedHourlyCostUsd",
+    "estimatedCostOverTtlUsd",
+    "evaluationPrompts",  # the evaluation after the smoke test (evaluation/cost.py)
+    "estimatedJudgeCostUsd",
+    "estimatedEvaluationCostUsd",
+)
 
 
 _SUMMARY_IDS = ("runId", "profile", "baseModel", "modelArn", "mode")
 
 
+_MAX_SOURCE = 600
 _ID = re.compile(r"^[A-Za-z0-9_.:/@+=,-]{1,256}$")
 
 
@@ -117,7 +128,28 @@ def clean_summary(raw: Mapping[str, object]) -> Summary:
         value = raw.get(key)
         if isinstance(value, str) and _ID.match(value):
             summary[key] = value
+    source = raw.get("priceSource")  # where the hourly figure was read: our own words, escaped where shown
+    if isinstance(source, str) and 0 < len(source) <= _MAX_SOURCE and source.isprintable():
+        summary["priceSource"] = source
     return summary
+
+
+def request_body(body: str | None, is_base64: bool) -> str | None:
+    """The request body as text; None when it cannot be decoded (a 400, never a 500).
+
+    API Gateway passes a body it did not treat as text base64-encoded with ``isBase64Encoded``
+    (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html):
+    flagged but not strict base64, or bytes that are not UTF-8, are the client's error."""
+    if body is None:
+        return ""
+    if len(body) > 4 * _MAX_FORM_BYTES:  # decoding a huge body would only find it too large
+        return None
+    if not is_base64:
+        return body
+    try:
+        return base64.b64decode(body, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+        return None
 
 
 def decision_from_form(body: str, content_type: str) -> Decision | None:

@@ -36,6 +36,13 @@ _ROWS = (
     ("ttlHours", "Time-to-live"),
     ("estimatedHourlyCostUsd", "Estimated cost per hour"),
     ("estimatedCostOverTtlUsd", "Estimated cost over the time-to-live"),
+    ("priceSource", "Price source"),
+)
+# The evaluation (base vs custom) runs on the bought throughput before the model is kept: its cost counts too.
+_EVALUATION_ROWS = (
+    ("evaluationPrompts", "Evaluation: held-out prompts, judged for both models"),
+    ("estimatedJudgeCostUsd", "Estimated cost of the judge"),
+    ("estimatedEvaluationCostUsd", "Estimated cost of the evaluation (all of it)"),
 )
 
 
@@ -46,6 +53,7 @@ def review_page(summary: Mapping[str, object], decide_by: int, now: int) -> Page
     to contain the secret.
     """
     rows = "".join(f"<tr><th scope=row>{escape(label)}</th><td>{_cell(key, summary.get(key))}</td></tr>" for key, label in _ROWS)
+    rows += _evaluation_rows(summary)
     rows += f"<tr><th scope=row>Decide by</th><td>{escape(iso_utc(decide_by))} ({escape(_remaining(decide_by - now))} left)</td></tr>"
     body = (
         "<h1>Approve deploying this model?</h1>"
@@ -132,3 +140,13 @@ def _remaining(seconds: int) -> str:
         return "no time"
     hours, minutes = divmod(seconds // 60, 60)
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def _evaluation_rows(summary: Mapping[str, object]) -> str:
+    """The evaluation's figures and the total they add to (unknown when any part is), when the run evaluates."""
+    if not summary.get("evaluationPrompts"):
+        return ""
+    rows = "".join(f"<tr><th scope=row>{escape(label)}</th><td>{_cell(key, summary.get(key))}</td></tr>" for key, label in _EVALUATION_ROWS)
+    ttl, evaluation = summary.get("estimatedCostOverTtlUsd"), summary.get("estimatedEvaluationCostUsd")
+    total = ttl + evaluation if isinstance(ttl, (int, float)) and isinstance(evaluation, (int, float)) else None
+    return rows + f"<tr><th scope=row>Estimated total (time-to-live + evaluation)</th><td>{_cell('totalUsd', total)}</td></tr>"

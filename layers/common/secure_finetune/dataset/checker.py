@@ -11,6 +11,7 @@ from typing import Any
 from ..models import DatasetFormat
 from ..reasons import ReasonCode
 from .formats import SCHEMA_VERSION, Literals, Record, record_shape
+from .hints import looks_like
 from .report import CHARS_PER_TOKEN_BEDROCK, MediaReference, Problem, ProblemCollector, WarningCode
 from .rules import DatasetRules
 from .sensitive import sensitive
@@ -46,10 +47,13 @@ class LineChecker:
         self.media_references: dict[str, MediaReference] = {}  # by URI, first line wins
         self.media_truncated = False
         self.drops = rules.format is DatasetFormat.DISTILLATION_PROMPTS and rules.invalid_prompts == "drop"
+        self.shape_failures = 0  # objects that failed the shape or limit checks
+        self.foreign: dict[DatasetFormat, set[int]] = {}  # records that look like another format -> their lines
 
     def line(self, raw: bytes, line: int, offset: int) -> None:
         if line == 1 and raw.startswith(BOM):
             raw, offset = raw[len(BOM) :], offset + len(BOM)  # reported once for the file; check the rest
+        record = None
         try:
             record = parse_record(raw)
             found = Record()
@@ -59,10 +63,14 @@ class LineChecker:
                 self._media(found, line)
                 self._remember_media(found, line, offset)
         except Problem as problem:
+            if record is not None:
+                self.shape_failures += 1
+                if problem.code is ReasonCode.SCHEMA_MISMATCH:
+                    problem = self._looks_foreign(record, line, problem)
             if self.drops and problem.code is ReasonCode.SCHEMA_MISMATCH:
                 self._drop(raw, line, offset, problem)
             else:
-                self.errors.add(line, offset + problem.offset, problem.code, problem.message)
+                self.errors.add(line, offset + problem.offset, problem.code, problem.message, problem.column)
             return
         tally = self.tally
         tally.records += 1
@@ -161,7 +169,35 @@ class LineChecker:
         if pii:
             self.warnings.add(line, offset, WarningCode.PII_FOUND, "looks like an e-mail address or a card number")
 
+    def _looks_foreign(self, record: dict[str, Any], line: int, problem: Problem) -> Problem:
+        """A record of another format: remembered for the file-level hint, and said on its line."""
+        looks = looks_like(record)
+        expected = self.rules.format
+        if looks is None or looks is expected or {looks, expected} == {DatasetFormat.CONVERSATION, DatasetFormat.DISTILLATION_PROMPTS}:
+            return problem
+        self.foreign.setdefault(looks, set()).add(line)
+        return Problem(problem.code, f"{problem.message} (this record looks like {looks.value})", problem.offset, problem.column)
+
+    def _foreign_summary(self) -> None:
+        """Say once that the file looks like another format than the model expects, instead of the same error on
+        every line, when most records are of that other format (the lines stay counted; the first keeps its message)."""
+        if not self.foreign:
+            return
+        looks, lines = max(self.foreign.items(), key=lambda item: len(item[1]))
+        objects = self.tally.records + self.shape_failures  # shape failures include the dropped prompts
+        if len(lines) * 2 < objects or len(lines) < 2:
+            return
+        model = self.rules.model_name or "the profile's model"
+        message = (
+            f"this file looks like {looks.value} ({len(lines)} of {objects} records); {model} expects {self.rules.format.value}: "
+            f"convert the file, or use a profile whose model takes {looks.value} (finetune models lists them)"
+        )
+        self.errors.summarize(lines, message, ReasonCode.SCHEMA_MISMATCH.value)
+        if self.drops:
+            self.warnings.summarize(lines, message, WarningCode.PROMPT_DROPPED.value)
+
     def finish(self) -> None:
+        self._foreign_summary()
         if len(self.media_kinds) > 1 and self.rules.media is not None and self.rules.media.video_formats:
             line = max(self.first_media_line.values())
             self.errors.add(line, 0, ReasonCode.SCHEMA_MISMATCH, "a dataset cannot mix images and videos")

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..models import DatasetFormat
 from ..reasons import ReasonCode
+from .hints import field_problem, shown, suggestion
 from .report import CHARS_PER_TOKEN_SAFE, Problem
 
 SCHEMA_VERSION = "bedrock-conversation-2024"
@@ -78,12 +79,8 @@ class _Fields:
     def check(self, record: dict[str, Any]) -> None:
         if self.needed <= record.keys() <= self.allowed:  # the usual case: two C-level set comparisons
             return
-        missing = [k for k in self.required if k not in record]
-        if missing:
-            raise _mismatch(f"missing field(s) {', '.join(missing)}")
-        extra = len(record.keys() - self.allowed)
-        # Field names come from the data, so they are counted, never shown.
-        raise _mismatch(f"{extra} unexpected field(s); allowed: {', '.join(self.required + self.optional)}")
+        # Field names come from the data: named (hints.shown), with a did-you-mean; their values never.
+        raise _mismatch(field_problem(record.keys(), self.required, self.optional))
 
 
 _PROMPT_COMPLETION = _Fields(("prompt", "completion"))
@@ -251,6 +248,56 @@ def _media(kind: str, value: Any, where: str) -> _Media:
     return _Media(kind, value["format"], location["uri"])
 
 
+_RFT_ROLES = ("system", "user", "assistant")
+
+
+def _rft(record: dict[str, Any], found: Record) -> None:
+    """A reinforcement fine-tuning prompt: OpenAI chat format, ``messages`` (system, user or assistant turns
+    holding the prompt) and ``reference_answer`` (what the grader scores against: any JSON value but an empty
+    one), plus any fields the grader reads [UG rft-prepare-data]:
+    https://docs.aws.amazon.com/bedrock/latest/userguide/rft-prepare-data.html. Text only: a content is a
+    string or a list of {"type": "text", "text"} parts. Bedrock generates the answers, so no turn is required
+    to be the assistant's; a system turn comes first if at all."""
+    if "messages" not in record or "reference_answer" not in record:
+        missing = [k for k in ("messages", "reference_answer") if k not in record]
+        meant = [f"{shown(k)} (did you mean '{m}'?)" for m in missing for k in record if suggestion(k, [m]) == m and shown(k)]
+        raise _mismatch(f"missing field(s) {', '.join(missing)}" + (f"; found {', '.join(meant)}" if meant else ""))
+    reference = record["reference_answer"]
+    if reference in ("", None, [], {}) or (isinstance(reference, str) and reference.isspace()):
+        raise _mismatch("reference_answer is empty")
+    messages = record["messages"]
+    if not isinstance(messages, list) or not messages:
+        raise _mismatch("messages must be a non-empty list")
+    users = 0
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict) or "role" not in message or "content" not in message:
+            raise _mismatch(f"messages[{index}] must be an object with role and content")
+        role = message["role"]
+        if role not in _RFT_ROLES:
+            raise _mismatch(f"messages[{index}].role must be one of {', '.join(_RFT_ROLES)}")
+        if role == "system" and index != 0:
+            raise _mismatch(f"messages[{index}]: a system turn comes first")
+        users += role == "user"
+        for text in _rft_texts(message["content"], f"messages[{index}].content"):
+            found.texts.append(text)
+            found.input_chars += len(text)
+    if not users:
+        raise _mismatch("messages hold no user turn")
+
+
+def _rft_texts(content: Any, where: str) -> list[str]:
+    if isinstance(content, str):
+        return [_text(content, where)]
+    if not isinstance(content, list) or not content:
+        raise _mismatch(f"{where} must be a string or a non-empty list of text parts")
+    texts = []
+    for position, part in enumerate(content):
+        if not isinstance(part, dict) or part.get("type") != "text" or set(part) != {"type", "text"}:
+            raise _mismatch(f"{where}[{position}] must be a {{type: text, text}} part (text only)")
+        texts.append(_text(part["text"], f"{where}[{position}].text"))
+    return texts
+
+
 _SHAPES: dict[DatasetFormat, Callable[[dict[str, Any], Record], None]] = {
     DatasetFormat.PROMPT_COMPLETION: _prompt_completion,
     DatasetFormat.CONTINUED_PRETRAINING: _continued_pretraining,
@@ -258,6 +305,7 @@ _SHAPES: dict[DatasetFormat, Callable[[dict[str, Any], Record], None]] = {
     DatasetFormat.CLAUDE_MESSAGES: _claude_messages,
     DatasetFormat.CONVERSATION: _conversation,
     DatasetFormat.DISTILLATION_PROMPTS: _prompt,
+    DatasetFormat.RFT_CHAT: _rft,
 }
 
 

@@ -40,7 +40,8 @@ class LineProblem(BaseModel):
     line: int | None  # 1-based; None = the file as a whole (a file-level problem has no line)
     byte_offset: int
     code: str  # a ReasonCode (errors) or a WarningCode (warnings)
-    message: str  # content-free
+    message: str  # content-free (field names may be named, values never)
+    column: int | None = None  # 1-based character column in the line, where the parser stopped (invalid JSON)
 
 
 class MediaReference(BaseModel):
@@ -101,17 +102,25 @@ class ProblemCollector:
         self.kept: list[LineProblem] = list(kept)
         self.counts: Counter[str] = Counter(counts or {})
 
-    def add(self, line: int | None, offset: int, code: str, message: str) -> None:
+    def add(self, line: int | None, offset: int, code: str, message: str, column: int | None = None) -> None:
         self.counts[code] += 1
         if self.counts[code] <= ERRORS_KEPT_PER_CODE:
-            self.kept.append(LineProblem(line=line, byte_offset=offset, code=code, message=message))
+            self.kept.append(LineProblem(line=line, byte_offset=offset, code=code, message=message, column=column))
+
+    def summarize(self, lines: set[int], message: str, code: str) -> None:
+        """Replace the kept problems of ``lines`` (all but the first) by one file-level summary, put first. The
+        counts stay as they are: the summary describes problems already counted, it is not one more."""
+        first = min(lines)
+        self.kept = [p for p in self.kept if p.code != code or p.line is None or p.line == first or p.line not in lines]
+        self.kept.insert(0, LineProblem(line=None, byte_offset=0, code=code, message=message))
 
 
 class Problem(Exception):
     """One line's first problem (internal: becomes a LineProblem)."""
 
-    def __init__(self, code: ReasonCode, message: str, offset: int = 0) -> None:
+    def __init__(self, code: ReasonCode, message: str, offset: int = 0, column: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.offset = offset
+        self.column = column

@@ -37,6 +37,7 @@ class DatasetRules:
     invalid_prompts: InvalidPrompts = "drop"
     secrets_block: bool = True
     pii_block: bool = False
+    model_name: str | None = None  # for the hints ("<model> expects <format>")
 
     @classmethod
     def for_run(  # noqa: PLR0917 - plain values, named at every call
@@ -69,6 +70,7 @@ class DatasetRules:
             media_bucket=media_bucket,
             reserved_strings=model.reserved_strings,
             reasoning_allowed=model.model_id.startswith("amazon.nova-2"),
+            model_name=model.name,
             single_turn=distillation and (_single_turn_student(model) or (teacher is not None and not find_teacher(teacher).multi_turn)),
             secrets_block=secrets_block,
             pii_block=pii_block,

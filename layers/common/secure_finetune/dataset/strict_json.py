@@ -97,6 +97,27 @@ def _inspect(container: dict[str, Any] | list[Any], depth: int, strings: bool) -
     return None
 
 
+# What the parser's complaint usually means, as a fix (json's messages name the expected token, never the text).
+_JSON_HINTS = (
+    ("Expecting property name enclosed in double quotes", "keys need double quotes, and no comma may follow the last member"),
+    ("Expecting value", "a value is missing or not JSON (strings in double quotes; true/false/null in lower case; no trailing comma)"),
+    ("Extra data", "one JSON object per line: a pretty-printed or concatenated file must be one object per line"),
+    ("Unterminated string", "a string is not closed on this line (a raw line break inside a string must be written \\n)"),
+    ("Invalid control character", "a raw control character (tab, line break) inside a string must be escaped"),
+    ("Invalid \\escape", "a backslash must start a JSON escape (\\n, \\t, \\\\, \\u0041 ...)"),
+)
+
+
+def _invalid_json(text: str, err: ValueError) -> Problem:
+    """Where the parser stopped (character column, and byte offset in the line) and what it expected, with a fix."""
+    if not isinstance(err, json.JSONDecodeError):
+        return Problem(ReasonCode.LINE_INVALID_JSON, "not valid JSON")
+    expected = err.msg[:1].lower() + err.msg[1:]
+    hint = next((fix for start, fix in _JSON_HINTS if err.msg.startswith(start)), None)
+    message = f"not valid JSON at column {err.colno}: {expected}" + (f" (hint: {hint})" if hint else "")
+    return Problem(ReasonCode.LINE_INVALID_JSON, message, len(text[: err.pos].encode("utf-8")), err.colno)
+
+
 def parse_record(raw: bytes) -> dict[str, Any]:
     """Strictly parse one JSONL line (without its newline) into a JSON object, or raise Problem."""
     if raw.endswith(b"\r"):
@@ -121,7 +142,7 @@ def parse_record(raw: bytes) -> dict[str, Any]:
     except ValueError as err:
         if "digits" in str(err):  # int_max_str_digits
             raise Problem(ReasonCode.NON_FINITE_NUMBER, "an integer with too many digits") from None
-        raise Problem(ReasonCode.LINE_INVALID_JSON, "not valid JSON") from None
+        raise _invalid_json(text, err) from None
     # One walk over the parsed record: depth, escaped NULs and lone surrogates (escapes that
     # json decoding lets through). Cheaper than scanning the raw bytes for the escapes.
     if (type(record) is dict or type(record) is list) and (found := _inspect(record, MAX_DEPTH, escapes)):

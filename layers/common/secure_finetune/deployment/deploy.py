@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from ..config import Identity, ScheduleSettings
+from ..evaluation.report import evaluation_message
 from ..notifications import ModelReady
+from ..observability import logger
 from ..reasons import DeploymentFailed, Reason, ReasonCode
 from ..report_html import write_run_report
 from ..reports import DeploymentReport, SmokeReport, read_report, write_report
-from ..runs import RunChanges, RunStatus, iso_utc
+from ..runs import Intent, ResourceKind, RunChanges, RunStatus, iso_utc, resource_name
+from ..service_errors import error_code
 from ..state import DeploymentResult, PipelineState
 from ..wiring import Dependencies
 from .plan import NONE, ON_DEMAND, PROVISIONED
@@ -19,28 +22,46 @@ _READY = {PROVISIONED: "InService", ON_DEMAND: "Active"}
 
 
 def deploy(state: PipelineState, deps: Dependencies, now: datetime | None = None) -> DeploymentResult:
-    """Buy or deploy, and schedule its teardown at once: whatever happens to the run afterwards
-    (a kept failed smoke test, an abort), nothing bought outlives its time-to-live."""
+    """Buy or deploy, and schedule its teardown before the step may succeed: whatever happens to the run
+    afterwards (a kept failed smoke test, an abort), nothing bought outlives its time-to-live.
+
+    Write-ahead: the run record names the purchase before it is made, records its ARN as soon as it
+    exists, and a purchase whose time-to-live cannot be scheduled is deleted again (and NotifyFailure's
+    teardown, which finds it by name, tries once more)."""
     run, settings, plan = state.run, state.settings, state.plan
     assert plan is not None and plan.mode != NONE, "plan before deploying"
+    now = now or datetime.now(UTC)
     tags = {"run-id": run.run_id, "profile": settings.profile}
+    name = resource_name(run.run_id)
+    kind = ResourceKind.THROUGHPUT if plan.mode == PROVISIONED else ResourceKind.DEPLOYMENT
+    deps.runs.set_status(run.run_id, None, Intent.of(kind, run.run_id, now, model_arn=plan.model_arn).changes())
     if plan.mode == PROVISIONED:
         existing = deps.bedrock.find_throughput(plan.model_arn)
         # Never buy twice for one model; the request token makes a retried call idempotent too.
-        arn = existing.arn if existing else deps.bedrock.create_throughput(run.run_id, plan.model_arn, plan.model_units, tags)
+        arn = existing.arn if existing else deps.bedrock.create_throughput(name, plan.model_arn, plan.model_units, tags)
         bought = RunChanges(provisioned_model_arn=arn)
     else:
-        bought = RunChanges(deployment_arn=(arn := deps.bedrock.create_deployment(run.run_id, plan.model_arn, tags)))
-    delete_at = None
-    if plan.ttl_hours > 0:
-        now = now or datetime.now(UTC)
-        delete_at = now + timedelta(hours=plan.ttl_hours)
-        warn_at = max(now, delete_at - timedelta(minutes=deps.settings(ScheduleSettings).ttl_warning_minutes))
-        deps.scheduler.schedule_teardown(run.run_id, warn_at=warn_at, delete_at=delete_at)
+        bought = RunChanges(deployment_arn=(arn := deps.bedrock.create_deployment(name, plan.model_arn, tags)))
+    delete_at = now + timedelta(hours=plan.ttl_hours) if plan.ttl_hours > 0 else None
     deps.runs.set_status(
         run.run_id, RunStatus.DEPLOYING, bought.model_copy(update={"delete_at": iso_utc(delete_at) if delete_at else "never"})
     )
+    if delete_at is not None:
+        warn_at = max(now, delete_at - timedelta(minutes=deps.settings(ScheduleSettings).ttl_warning_minutes))
+        try:
+            deps.scheduler.schedule_teardown(run.run_id, warn_at=warn_at, delete_at=delete_at)
+        except Exception as err:  # no time-to-live, no purchase: it would bill until someone noticed
+            logger.warning("time-to-live not scheduled: rolling the purchase back", error=error_code(err))
+            _roll_back(kind, arn, deps)
+            raise DeploymentFailed(Reason(ReasonCode.TTL_NOT_SCHEDULED, error_code(err))) from None
     return DeploymentResult(arn=arn, mode=plan.mode, status="Creating", polls=0, delete_at=iso_utc(delete_at) if delete_at else None)
+
+
+def _roll_back(kind: ResourceKind, arn: str, deps: Dependencies) -> None:
+    try:
+        deps.bedrock.delete_throughput(arn) if kind is ResourceKind.THROUGHPUT else deps.bedrock.delete_deployment(arn)
+    except Exception as err:  # NotifyFailure's teardown tries again, and retries on a schedule
+        logger.warning("roll back refused", error=error_code(err))
 
 
 def check_deployment(state: PipelineState, deps: Dependencies) -> DeploymentResult:
@@ -80,10 +101,12 @@ def announce_deployment(state: PipelineState, deps: Dependencies) -> None:
             ttl_hours=plan.ttl_hours,
             delete_at=deployment.delete_at,
             estimated_hourly_cost_usd=plan.estimated_hourly_cost_usd,
+            price_source=plan.price_source or "",
             smoke_test=f"passed {smoke.prompts}/{smoke.prompts}, slowest {smoke.slowest_ms} ms" if smoke else "",
             private_endpoint=endpoint or "",
             example_call=example_call(deployment.arn, deps.settings(Identity).region, endpoint),
             report=report,
+            evaluation=evaluation_message(deps.bucket, run.run_id),  # base vs custom scores, if evaluated
         )
     )
 

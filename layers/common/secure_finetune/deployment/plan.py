@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from ..config import BucketSettings, PurchaseSettings
+from typing import Any
+
+from ..config import BucketSettings, Identity, PurchaseSettings
 from ..guardrails import PURCHASE_CHECKS, PurchaseEvidence, blocking_reason, evaluate
 from ..models import find_model
-from ..pricing import price_of, usd
+from ..pricing import NO_PUBLIC_PRICE, Price, figure_of, price_of, usd, with_fallback
 from ..reasons import DeploymentFailed, Reason, ReasonCode
 from ..report_html import write_run_report
 from ..reports import DeploymentReport, write_report
@@ -30,11 +32,20 @@ def deployment_mode(settings: RunSettings) -> str:
     raise DeploymentFailed(Reason(ReasonCode.NO_DEPLOYMENT_OPTION, f"{wanted}-not-offered"))
 
 
-def hourly_cost(base_model: str, model_units: int, override_per_unit_hour: float | None) -> float | None:
-    """No-commitment throughput per hour: the stack's price if set, else the sourced table's."""
-    price = price_of(find_model(base_model).model_id)
+def hourly_cost(base_model: str, model_units: int, override_per_unit_hour: float | None, price: Price | None = None) -> float | None:
+    """No-commitment throughput per hour: the stack's price if set, else ``price`` (the Price List's answer), else
+    the snapshot's."""
+    price = price or price_of(find_model(base_model).model_id)
     per_unit = override_per_unit_hour if override_per_unit_hour is not None else price.throughput_per_unit_hour if price else None
     return None if per_unit is None else round(per_unit * model_units, 2)
+
+
+def hourly_price_source(base_model: str, override_per_unit_hour: float | None, price: Price | None = None) -> str:
+    """Where the hourly figure comes from, in words the message, the approval page and the report show."""
+    if override_per_unit_hour is not None:
+        return "the stack's ThroughputPricePerUnitHour parameter"
+    figure = price.throughput if price else figure_of(find_model(base_model).model_id, "throughput_per_unit_hour")
+    return NO_PUBLIC_PRICE if figure is None else figure.cited()
 
 
 def next_step(settings: RunSettings, override_per_unit_hour: float | None) -> str:
@@ -51,9 +62,11 @@ def next_step(settings: RunSettings, override_per_unit_hour: float | None) -> st
         return f"{approval}an on-demand deployment (billed per token), {ttl}"
     hourly = hourly_cost(settings.base_model, settings.model_units, override_per_unit_hour)
     cost = (
-        "price unknown"
+        NO_PUBLIC_PRICE
         if hourly is None
-        else f"{usd(hourly)}/h" + (f", {usd(hourly * settings.ttl_hours)} in all" if settings.ttl_hours else "")
+        else f"{usd(hourly)}/h"
+        + (f", {usd(hourly * settings.ttl_hours)} in all" if settings.ttl_hours else "")
+        + f" (price: {hourly_price_source(settings.base_model, override_per_unit_hour)})"
     )
     return f"{approval}{settings.model_units} model unit(s) of no-commitment throughput: {cost}; {ttl}"
 
@@ -75,9 +88,12 @@ def plan_deployment(state: PipelineState, deps: Dependencies) -> DeploymentPlan:
     )
     findings = evaluate(evidence, PURCHASE_CHECKS)
     # On-demand deployments bill per token, not per hour: no hourly figure for them.
-    hourly = None
+    hourly, source = None, None
     if mode == PROVISIONED:
-        hourly = hourly_cost(settings.base_model, settings.model_units, purchase.throughput_price_per_unit_hour)
+        model_id = find_model(settings.base_model).model_id
+        price = with_fallback(deps.prices.price(model_id, deps.settings(Identity).region), price_of(model_id))  # Price List first
+        hourly = hourly_cost(settings.base_model, settings.model_units, purchase.throughput_price_per_unit_hour, price)
+        source = hourly_price_source(settings.base_model, purchase.throughput_price_per_unit_hour, price)
     plan = DeploymentPlan(
         mode=mode,
         model_arn=training.output_model_arn,
@@ -86,6 +102,8 @@ def plan_deployment(state: PipelineState, deps: Dependencies) -> DeploymentPlan:
         approval_required=settings.approval_required and mode != NONE,
         estimated_hourly_cost_usd=hourly,
         estimated_cost_over_ttl_usd=round(hourly * settings.ttl_hours, 2) if hourly is not None and settings.ttl_hours else None,
+        price_source=source,
+        **_evaluation_estimate(state, deps, mode, hourly),
         report=deps.bucket.uri(report_key(run.run_id, Step.DEPLOYMENT)),
     )
     write_report(deps.bucket, run.run_id, DeploymentReport(findings=tuple(findings), plan=plan))
@@ -100,3 +118,16 @@ def plan_deployment(state: PipelineState, deps: Dependencies) -> DeploymentPlan:
         if free < settings.model_units:
             raise DeploymentFailed(Reason(ReasonCode.THROUGHPUT_CAPACITY_SHORT, f"{max(free, 0)}-free-{settings.model_units}-needed"))
     return plan
+
+
+def _evaluation_estimate(state: PipelineState, deps: Dependencies, mode: str, hourly: float | None) -> dict[str, Any]:
+    """The evaluation's cost, in the plan before anything is bought: only a provisioned throughput can be
+    evaluated (an on-demand deployment ARN is not an evaluation generator; see evaluation/)."""
+    if mode != PROVISIONED:
+        return {}
+    from ..evaluation.steps import plan_estimate  # the evaluation package imports this module
+
+    cost = plan_estimate(state, deps, hourly, state.settings.ttl_hours)
+    if cost is None:
+        return {}
+    return {"evaluation_prompts": cost.prompts, "estimated_evaluation_cost_usd": cost.total_usd, "estimated_judge_cost_usd": cost.judge_usd}

@@ -1,23 +1,27 @@
 """Smoke test: a few prompts through Converse on the deployed model; counts, lengths and latencies only.
 
-With the stack's PrivateInference on (the default), the prompts are sent from inside the VPC by the PrivateConverse
-function (``private_converse.py``) and reach Bedrock through the bedrock-runtime interface endpoint: the test passes
-only when every prompt was answered *and* the hostname the function's client called resolved, inside the VPC, to
-that endpoint's addresses and nothing else. The report records the route (``InferencePath``). Off: the calls go
-from this function to Bedrock's public regional endpoint, as before.
+With the stack's PrivateInference on (the default), this function runs in the job subnets (VpcConfig) and its runtime
+client calls the regional hostname, which the bedrock-runtime interface endpoint's private DNS answers inside the
+VPC: the test passes only when every prompt was answered *and* that hostname resolved, here, to the addresses of the
+endpoint's own DNS name and nothing else (an endpoint-specific name resolves to its network interfaces' private
+addresses: PrivateLink guide, "DNS hostnames",
+https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html#interface-endpoint-dns-hostnames).
+It reads its prompts and writes its report through the S3 gateway endpoint, whose policy lets this function's role
+alone write ``reports/<run>/smoke.json`` (GR-NET-05). The report records the route (``InferencePath``). Off: the
+function runs outside any VPC and calls Bedrock's public regional endpoint.
 """
 
 from __future__ import annotations
 
 import json
+import time
 
 from ..config import PrivateInferenceSettings
-from ..ports import PrivateAnswer
+from ..ports import InferenceService, PrivateAnswer
 from ..reasons import DeploymentFailed, Reason, ReasonCode
 from ..reports import InferencePath, SmokeAnswer, SmokeReport, write_report
 from ..state import PipelineState, SmokeResult
 from ..wiring import Dependencies
-from .private_converse import ask
 
 SMOKE_PROMPTS_FROM_VALIDATION = 3
 
@@ -31,10 +35,8 @@ def smoke_test(state: PipelineState, deps: Dependencies) -> SmokeResult:
     assert deployment is not None
     prompts = tuple(settings.smoke_test_prompts) or tuple(_validation_prompts(state, deps))
     private = deps.config if isinstance(deps.config, PrivateInferenceSettings) and deps.config.private_inference else None
-    if private is None:
-        answers, path = [ask(deps.runtime, deployment.arn, prompt) for prompt in prompts], InferencePath(private=False)
-    else:
-        answers, path = _through_the_endpoint(deps, private, run.run_id, deployment.arn, prompts)
+    answers = [ask(deps.runtime, deployment.arn, prompt) for prompt in prompts]
+    path = _route(deps.runtime, private) if private is not None else InferencePath(private=False)
     results = [SmokeAnswer(answered=a.answered, error=a.error, answer_chars=a.answer_chars, latency_ms=a.latency_ms) for a in answers]
     answered = bool(results) and all(result.answered for result in results)
     passed = answered and (not path.private or path.through_endpoint)
@@ -51,27 +53,38 @@ def smoke_test(state: PipelineState, deps: Dependencies) -> SmokeResult:
     return smoke
 
 
-def _through_the_endpoint(
-    deps: Dependencies, private: PrivateInferenceSettings, run_id: str, model_arn: str, prompts: tuple[str, ...]
-) -> tuple[list[PrivateAnswer], InferencePath]:
-    """The prompts asked from inside the VPC, and whether the route there was the endpoint and nothing else."""
-    path = InferencePath(private=True, endpoint_id=private.runtime_endpoint_id, function=private.private_converse_function)
-    if not private.private_converse_function or not private.runtime_endpoint_id:
-        return [PrivateAnswer(answered=False, error="PrivateInferenceNotConfigured", latency_ms=0) for _ in prompts], path
+def ask(runtime: InferenceService, model_arn: str, prompt: str, max_tokens: int = 64) -> PrivateAnswer:
+    """One Converse turn: whether a non-empty answer came, its length and latency; the text is dropped here."""
+    started = time.monotonic()
     try:
-        asked = deps.private_inference.converse(run_id, model_arn, prompts)
-    except Exception as err:  # the function failed as a whole: every prompt is unanswered
-        return [PrivateAnswer(answered=False, error=type(err).__name__, latency_ms=0) for _ in prompts], path
-    endpoint = deps.private_inference.endpoint(private.runtime_endpoint_id)
-    resolved, interfaces = set(asked.route.addresses), set(endpoint.addresses) if endpoint else set()
-    return list(asked.answers), path.model_copy(
+        answer, latency_ms = runtime.converse(model_arn, prompt, max_tokens)
+    except Exception as err:  # any failure to answer fails the smoke test
+        return PrivateAnswer(answered=False, error=type(err).__name__, latency_ms=int((time.monotonic() - started) * 1000))
+    return PrivateAnswer(answered=bool(answer.strip()), answer_chars=len(answer), latency_ms=latency_ms)
+
+
+def _route(runtime: InferenceService, private: PrivateInferenceSettings) -> InferencePath:
+    """The way the calls went from here: the hostname the client called, what it resolved to, and whether that is
+    exactly (a subset of) what the endpoint's own DNS name resolves to."""
+    path = InferencePath(
+        private=True,
+        endpoint_id=private.runtime_endpoint_id,
+        endpoint_dns_name=private.runtime_endpoint_dns_name,
+        function=private.function_name,
+    )
+    if not private.runtime_endpoint_id or not private.runtime_endpoint_dns_name:
+        return path  # not configured: nothing proves the path
+    route = runtime.route()
+    endpoint_addresses = runtime.resolve(private.runtime_endpoint_dns_name)
+    through = bool(route.addresses) and set(route.addresses) <= set(endpoint_addresses)
+    # The regional hostname answering with the endpoint's addresses is what the endpoint's private DNS does.
+    return path.model_copy(
         update={
-            "hostname": asked.route.hostname,
-            "addresses": asked.route.addresses,
-            "endpoint_dns_name": endpoint.dns_name if endpoint else None,
-            "endpoint_addresses": endpoint.addresses if endpoint else (),
-            "private_dns": endpoint.private_dns if endpoint else None,
-            "through_endpoint": bool(resolved) and resolved <= interfaces,
+            "hostname": route.hostname,
+            "addresses": route.addresses,
+            "endpoint_addresses": endpoint_addresses,
+            "private_dns": through,
+            "through_endpoint": through,
         }
     )
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .evidence import BucketEvidence, Evidence, KeyEvidence, NetworkEvidence, ObjectEvidence, RoleEvidence, ValidatorEvidence
+from .evidence import (
+    BucketEvidence,
+    Evidence,
+    GraderEvidence,
+    KeyEvidence,
+    NetworkEvidence,
+    ObjectEvidence,
+    RoleEvidence,
+    ValidatorEvidence,
+)
 from .framework import Check, Finding, Severity, Status, blocking_reason
 
 if TYPE_CHECKING:
@@ -43,6 +52,7 @@ __all__ = [
     "Check",
     "Evidence",
     "Finding",
+    "GraderEvidence",
     "KeyEvidence",
     "NetworkEvidence",
     "ObjectEvidence",

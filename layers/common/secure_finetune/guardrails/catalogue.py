@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
+from . import key_needs
 from .framework import Check, Finding, Severity, Verdict
-from .rules import context, dataset, iam, inference, job, kms, network, ops, purchase, s3
+from .rules import context, dataset, evaluation_role, grader, iam, inference, job, kms, network, ops, purchase, s3
 
 _VALIDATOR = "the validator's report of this run (reports/<run>/validation.json)"
 
@@ -74,6 +75,10 @@ PRE_LAUNCH_CHECKS: tuple[Check, ...] = (
     _check("GR-S3-08", "No principal outside this account in the bucket policy", "GetBucketPolicy; accessanalyzer:CheckNoPublicAccess",
            ("SecurityHub S3.6", "IAM Access Analyzer CheckNoPublicAccess"),
            s3.no_external_principals, "Remove Allow statements for other accounts; bind services to this account's aws:SourceAccount."),
+    _check("GR-S3-13", "The service role reads training data only from the job VPC", "GetBucketPolicy; the job subnets' VPC",
+           ("Bedrock vpc-s3 (aws:sourceVpc)",), s3.service_role_on_the_vpc_path,
+           "Deny s3:GetObject on validated/* and media/* to the service role (aws:PrincipalArn) when aws:SourceVpc is not "
+           "the job VPC."),
     _check("GR-KMS-01", "Customer-managed, enabled, symmetric key of ours", "kms:DescribeKey", ("SecurityHub KMS.3",),
            kms.customer_key, "Use the stack's enabled customer-managed key."),
     _check("GR-KMS-02", "Key rotation on", "kms:GetKeyRotationStatus", ("SecurityHub KMS.4",), kms.rotation,
@@ -117,6 +122,12 @@ PRE_LAUNCH_CHECKS: tuple[Check, ...] = (
     _check("GR-IAM-05", "Launcher passes only this role, only to Bedrock", "the launcher role's policies; accessanalyzer:ValidatePolicy",
            ("Access Analyzer PASS_ROLE_WITH_STAR_IN_RESOURCE",), iam.launcher_pass_role,
            "Scope iam:PassRole to named roles with iam:PassedToService; the service role to bedrock.amazonaws.com only."),
+    _check("GR-EVAL-01", "Evaluation role trusts only Bedrock, for this account's evaluation jobs", "iam:GetRole",
+           ("prowler iam_role_cross_service_confused_deputy_prevention", "UG judge-service-roles"), evaluation_role.trust,
+           "Trust only bedrock.amazonaws.com with aws:SourceAccount and aws:SourceArn = this account's evaluation jobs."),
+    _check("GR-EVAL-02", "Evaluation role least privilege", "iam:GetRolePolicy; iam:ListAttachedRolePolicies",
+           ("SecurityHub IAM.1", "UG judge-service-roles"), evaluation_role.least_privilege,
+           "Limit S3 to reports/*/evaluation/ (PutObject to its output/), KMS to the data key, Bedrock to invoking models."),
     _run_check("GR-JOB-01", "Request uses the data key", "the request about to be sent", ("Trend Micro Bedrock-004",), job.key,
            "Send customModelKmsKeyId = the data key ARN."),
     _run_check("GR-JOB-02", "Request runs in the checked VPC", "the request", ("CloudSploit customModelInVpc",), job.checked_vpc,
@@ -127,6 +138,16 @@ PRE_LAUNCH_CHECKS: tuple[Check, ...] = (
            "Send roleArn = the checked service role."),
     _run_check("GR-JOB-05", "Idempotent request with lineage", "the request", ("Bedrock clientRequestToken",), job.idempotency,
            "Send the run id as clientRequestToken and the lineage tags."),
+    # Reinforcement fine-tuning's grader (rules/grader.py): judged whenever the stack has one, so preflight audits it too.
+    _check("GR-RFT-01", "RFT grader's role least privilege", "lambda:GetFunctionConfiguration Role; iam:GetRolePolicy; GetPolicyVersion",
+           ("SecurityHub IAM.1", "Bedrock rft-access-security"), grader.role_least_privilege,
+           "Give the grader a role of its own that writes its logs and traces and decrypts its environment, nothing else."),
+    _check("GR-RFT-02", "RFT grader invocable by this account's jobs only", "lambda:GetPolicy",
+           ("SecurityHub Lambda.1", "prowler awslambda_function_not_publicly_accessible"), grader.invoked_by_our_jobs_only,
+           "Remove outside principals; bind bedrock.amazonaws.com with aws:SourceAccount and aws:SourceArn = this account's jobs."),
+    _check("GR-RFT-03", "RFT grader's environment and logs under a customer key", "lambda:GetFunctionConfiguration; logs:DescribeLogGroups",
+           ("Lambda data encryption at rest", "CloudWatch Logs KMS encryption"), grader.encrypted,
+           "Set the function's KMSKeyArn and its log group's kmsKeyId to the data key; set a retention."),
 )  # fmt: skip
 
 
@@ -199,6 +220,16 @@ INFERENCE_CHECKS: tuple[Check, ...] = (
     _check("GR-NET-14", "Bedrock runtime endpoint security groups admit HTTPS from the VPC only",
            "ec2:DescribeSecurityGroups; DescribeVpcs; prefix lists", ("SecurityHub EC2.18",), inference.runtime_endpoint_groups,
            "Allow tcp/443 from the VPC's CIDR (or this account's groups in the VPC) only."),
+)  # fmt: skip
+
+
+# ---------------------------------------------------------------- the data key's policy covers the stack (GR-KMS-07, issue 14)
+# Read by ``finetune preflight --stack`` (key_needs.py): with ExistingKmsKeyArn the stack cannot write the key policy.
+
+KEY_POLICY_CHECKS: tuple[Check, ...] = (
+    _check("GR-KMS-07", "The key policy lets the stack's roles and services use the key", "kms:GetKeyPolicy",
+           ("KMS key policies: a key policy must allow each principal", "README: Bring your own KMS key"),
+           key_needs.key_policy_covers_the_stack, "Add the key-policy statements README 'Bring your own KMS key' lists."),
 )  # fmt: skip
 
 

@@ -99,6 +99,16 @@ class RoleEvidence(_Evidence):
     policy_findings: list[dict[str, Any]] | None = None
 
 
+class GraderEvidence(_Evidence):
+    """Reinforcement fine-tuning's reward function (GR-RFT-01..03), read by ``adapters/grader_evidence.py``."""
+
+    arn: str
+    configuration: dict[str, Any] | None  # lambda:GetFunctionConfiguration (Role, KMSKeyArn, LoggingConfig, Environment keys)
+    resource_policy: dict[str, Any] | None  # lambda:GetPolicy; {} = no resource-based policy
+    role: RoleEvidence | None  # its execution role (trust, inline and attached policies)
+    log_group: dict[str, Any] | None  # logs:DescribeLogGroups item of the group it logs to (kmsKeyId, retentionInDays)
+
+
 class ValidatorEvidence(_Evidence):
     """What the validator's report of this run (reports/<run>/validation.json) says, as the rules judge it."""
 
@@ -121,9 +131,12 @@ class Evidence(_Evidence):
     network: NetworkEvidence
     service_role: RoleEvidence
     launcher_role: RoleEvidence | None  # the role that calls CreateModelCustomizationJob
+    evaluation_role: RoleEvidence | None = None  # the role Bedrock assumes for evaluation jobs (GR-EVAL-01/02)
     foundation_model: dict[str, Any] | None  # GetFoundationModel.modelDetails
     customization_type: str
     validation: ValidatorEvidence | None  # None: the report is missing or unreadable
     dataset_sha256: str | None
     malware_scan_enabled: bool = False
     job_request: dict[str, Any] | None = None
+    grader_lambda_arn: str | None = None  # the stack's RFT grader (GRADER_LAMBDA_ARN); None = none configured
+    grader: GraderEvidence | None = None  # None with an ARN: it could not be read (UNKNOWN)

@@ -19,7 +19,7 @@ class InferenceEvidence(BaseModel):
     account: str
     region: str
     enabled: bool  # the stack's PrivateInference parameter (off: the rows are not applicable)
-    function: str | None  # the in-VPC function that makes the smoke test's model calls
+    function: str | None  # the smoke-test function (in the job subnets: it makes the model calls)
     # lambda:GetFunctionConfiguration -> VpcConfig {SubnetIds, SecurityGroupIds} ({}: the function is not in a VPC).
     # Its VpcId is not trusted (emulators invent one): the VPC is the one the subnets are in.
     client: dict[str, Any] | None

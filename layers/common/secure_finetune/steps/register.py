@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from ..config import ProfileSettings
 from ..reasons import Reason, ReasonCode, RunRejected
 from ..reports import RegisterReport, write_report
-from ..runs import RunChanges, profile_of, validation_key_for
+from ..runs import RunChanges, iso_utc, profile_of, validation_key_for
 from ..settings import load_catalog, resolve_settings
 from ..state import PipelineState, Registered, ValidationFile
 from ..wiring import Dependencies
@@ -39,5 +41,7 @@ def register_run(state: PipelineState, deps: Dependencies) -> Registered:
             profiles_version=settings.profiles_version,
         ),
     )
-    write_report(deps.bucket, run.run_id, RegisterReport(run=run, settings=settings, validation_file=registered.validation_file))
+    started = iso_utc(time.time())  # the report's start time
+    document = RegisterReport(run=run, settings=settings, validation_file=registered.validation_file, started_at=started)
+    write_report(deps.bucket, run.run_id, document)
     return registered

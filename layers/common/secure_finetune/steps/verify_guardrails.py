@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..config import GuardrailSettings, PrivateInferenceSettings
+from ..config import GuardrailSettings, InferenceAuditSettings
 from ..guardrails import WARN_CHECKS, Finding, blocking_reason, evaluate
 from ..models import find_model
 from ..ports import EvidenceRequest
@@ -35,6 +35,8 @@ def verify_run_guardrails(state: PipelineState, deps: Dependencies) -> dict[str,
         dataset_sha256=dataset.sha256,
         malware_scan_enabled=config.malware_scan_enabled,
         job_request=job_request(state, config),  # the very request StartTrainingJob will send
+        grader_lambda_arn=config.grader_lambda_arn,
+        evaluation_role_arn=config.evaluation_role_arn,
     )
     evidence = deps.evidence.gather(request)
     findings = evaluate(evidence) + _inference_findings(deps) + evaluate(evidence, WARN_CHECKS)  # warnings never block
@@ -50,9 +52,9 @@ def _inference_findings(deps: Dependencies) -> list[Finding]:
     from ..adapters.endpoints import read_inference_evidence
     from ..guardrails.catalogue import INFERENCE_CHECKS
 
-    private = deps.settings(PrivateInferenceSettings)
+    private = deps.settings(InferenceAuditSettings)
     identity = deps.settings(GuardrailSettings)
     evidence = read_inference_evidence(
-        identity.account, identity.region, enabled=private.private_inference, function=private.private_converse_function
+        identity.account, identity.region, enabled=private.private_inference, function=private.smoke_test_function
     )
     return evaluate(evidence, INFERENCE_CHECKS)

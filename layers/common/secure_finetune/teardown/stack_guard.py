@@ -2,7 +2,7 @@
 
 The ``RunResourcesGuard`` custom resource is deleted before the run table, topic, key and role
 the teardown needs. On that deletion every run whose record holds a throughput or deployment
-ARN and no ``tornDownAt`` is either torn down (``OnStackDelete=delete``, the default) or named
+ARN (or a write-ahead intent to buy one) and no ``tornDownAt`` is either torn down (``OnStackDelete=delete``, the default) or named
 in the refusal with the exact command that deletes it (``refuse``). Whatever cannot be settled
 fails the deletion: a FAILED answer stops CloudFormation, a silent SUCCESS would leave a bill.
 """
@@ -33,13 +33,16 @@ class BillingRun:
 
 
 def billing_runs(records: Iterable[RunRecord]) -> list[BillingRun]:
-    """Runs that hold a throughput or deployment not yet torn down, in run id order."""
+    """Runs that hold (or meant to buy) a throughput or deployment not yet torn down, in run id order.
+
+    ``arn`` is the recorded ARN, else the write-ahead intent's name (a crash may have come before the
+    ARN was recorded; the teardown looks it up by that name)."""
     found = []
     for record in records:
-        arn = record.bought_arn
-        if not arn or record.torn_down_at:
+        bought = record.bought
+        if bought is None or record.torn_down_at:
             continue
-        found.append(BillingRun(record.run_id, arn))
+        found.append(BillingRun(record.run_id, bought[1]))
     return sorted(found, key=lambda run: run.run_id)
 
 

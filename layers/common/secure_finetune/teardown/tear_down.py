@@ -9,9 +9,10 @@ from enum import StrEnum
 from ..config import Identity
 from ..deployment.plan import ON_DEMAND, PROVISIONED
 from ..notifications import TeardownFailed, TornDown, TtlWarning
-from ..runs import RunChanges, RunRecord, iso_utc
+from ..runs import ResourceKind, RunChanges, RunRecord, iso_utc
 from ..service_errors import error_code
 from ..wiring import Dependencies
+from .intended import find_bought
 
 # A refused delete is asked again 15, 30, 60, 120 and 240 min later (~8 h), the owner told each time.
 TEARDOWN_RETRIES, FIRST_RETRY_MINUTES = 5, 15
@@ -67,16 +68,18 @@ def tear_down(
     A refused delete is asked again on a schedule and the owner told it still bills; with
     ``retry_later=False`` (the stack is being deleted, and its scheduler with it) it raises."""
     record = deps.runs.get_run(run_id)
-    arn = record.bought_arn if record else None
-    if record is None or arn is None:
+    # By the recorded ARN, else by the write-ahead intent's name (a crash may have come before the ARN).
+    bought = find_bought(record, deps)
+    if record is None or bought is None:
         return TeardownOutcome.of(TeardownKind.NOTHING_DEPLOYED)
+    arn = bought.arn
     common = {"run_id": run_id, "profile": record.profile or "", "dataset": record.dataset_uri}
     if action == "warn":
         if record.torn_down_at:
             return TeardownOutcome.of(TeardownKind.ALREADY_TORN_DOWN)
         deps.notifier.send(TtlWarning(**common, model_arn=arn, delete_at=record.delete_at or ""))
         return TeardownOutcome.of(TeardownKind.WARNED)
-    mode = PROVISIONED if record.provisioned_model_arn else ON_DEMAND
+    mode = PROVISIONED if bought.kind is ResourceKind.THROUGHPUT else ON_DEMAND
     try:
         deleted = _delete(mode, arn, deps)
     except Exception as err:  # whatever refused the delete, it still bills: ask again, tell the owner

@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import JobSettings
-from ..models import find_model
+from ..models import CustomizationType, find_model
 from ..notifications import JobStarted
 from ..ports import TrainingJob
+from ..pricing import training_price_facts
 from ..reasons import JobQuotaBusy, Reason, ReasonCode, TrainingFailed
-from ..runs import RunChanges, RunStatus, Step, output_prefix
+from ..runs import Intent, ResourceKind, RunChanges, RunStatus, Step, StopActor, output_prefix, resource_name
 from ..service_errors import Denied, Invalid, NotFound, QuotaExceeded
 from ..state import PipelineState
 from ..wiring import Dependencies
+from .rft import rft_config
 
 
 def job_request(state: PipelineState, config: JobSettings) -> dict[str, Any]:
@@ -27,11 +29,12 @@ def job_request(state: PipelineState, config: JobSettings) -> dict[str, Any]:
     }
     if run.requester:
         tags["uploader"] = run.requester
+    name = resource_name(run.run_id)  # the write-ahead intent's name and token (runs.Intent)
     request: dict[str, Any] = {
-        "jobName": run.run_id,
-        "customModelName": run.run_id,
+        "jobName": name,
+        "customModelName": name,
         "roleArn": config.service_role_arn,
-        "clientRequestToken": run.run_id,
+        "clientRequestToken": name,
         "baseModelIdentifier": find_model(settings.base_model).customization_id,
         "customizationType": settings.customization_type.value,
         "customModelKmsKeyId": config.key_arn,
@@ -44,6 +47,9 @@ def job_request(state: PipelineState, config: JobSettings) -> dict[str, Any]:
     }
     if dataset.validation_uri:
         request["validationDataConfig"] = {"validators": [{"s3Uri": dataset.validation_uri}]}
+    if settings.customization_type is CustomizationType.REINFORCEMENT_FINE_TUNING:  # typed, in rftConfig (training/rft.py)
+        del request["hyperParameters"]
+        request["customizationConfig"] = rft_config(find_model(settings.base_model), settings.hyperparameters, config.grader_lambda_arn)
     if settings.teacher_model is not None:  # DISTILLATION: the teacher answers the prompts
         teacher: dict[str, Any] = {"teacherModelIdentifier": settings.teacher_model}
         if settings.max_response_length is not None:
@@ -76,6 +82,9 @@ def start_training_job(state: PipelineState, task_token: str, deps: Dependencies
     # The token is stored before the job exists, so even an instant completion event finds it.
     deps.runs.put_token(run.run_id, Step.TRAINING, task_token)
     request = job_request(state, deps.settings(JobSettings))
+    # Write-ahead: the run record says which job is about to exist before it can, so every cleanup
+    # path finds (and stops) it by name even if this function dies before recording its ARN.
+    deps.runs.set_status(run.run_id, None, Intent.of(ResourceKind.JOB, run.run_id).changes())
     try:
         job_arn = deps.bedrock.create_job(request)
     except (Invalid, Denied, NotFound) as err:
@@ -84,6 +93,8 @@ def start_training_job(state: PipelineState, task_token: str, deps: Dependencies
         raise JobQuotaBusy(Reason(ReasonCode.JOB_QUOTA_EXCEEDED)) from None
     drifted = drift(deps.bedrock.get_job(run.run_id), request)
     if drifted:
+        # The pipeline's own stop (a security event): its Stopped event must not read as a cancel.
+        deps.runs.set_status(run.run_id, None, RunChanges(stopped_by=StopActor.PIPELINE.value))
         deps.bedrock.stop_job(run.run_id)
         raise TrainingFailed(Reason(ReasonCode.JOB_DRIFT, ",".join(drifted)))
     deps.runs.set_status(run.run_id, RunStatus.TRAINING, RunChanges(job_arn=job_arn))
@@ -96,6 +107,7 @@ def start_training_job(state: PipelineState, task_token: str, deps: Dependencies
             base_model=state.settings.base_model,
             customization_type=state.settings.customization_type.value,
             estimated_training_cost_usd=state.dataset.estimated_training_cost_usd if state.dataset else None,
+            **training_price_facts(state.settings.base_model),  # storage per month and where each figure comes from
         )
     )
     return job_arn

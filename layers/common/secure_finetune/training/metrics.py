@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..config import PriceSettings
 from ..deployment.plan import next_step
+from ..models import CustomizationType
 from ..notifications import JobFinished
 from ..reasons import Reason, ReasonCode, TrainingFailed
 from ..reports import GateReport, MetricsReport, write_report
@@ -11,6 +12,7 @@ from ..runs import RunChanges, RunStatus, output_prefix
 from ..state import MetricsResult, PipelineState
 from ..wiring import Dependencies
 from .loss_curve import VALIDATION_METRICS_FILES, LossCurve, MetricsUnreadable, gate_problems, metrics_key, parse_loss_curve
+from .rft_metrics import reward_curve
 
 
 def _validation_curve(state: PipelineState, deps: Dependencies) -> LossCurve | None:
@@ -48,6 +50,7 @@ def read_training_metrics(state: PipelineState, deps: Dependencies) -> MetricsRe
             output_model_arn=training.output_model_arn,
             training=curve,
             validation=validation,
+            rewards=reward_curve(text or "") if state.settings.customization_type is CustomizationType.REINFORCEMENT_FINE_TUNING else None,
             gate=GateReport(**gate.model_dump(), problems=tuple(problems)),
         ),
     )

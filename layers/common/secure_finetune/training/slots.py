@@ -12,11 +12,13 @@ from ..state import PipelineState
 from ..wiring import Dependencies
 
 # A run in one of these states has no job that can still be running.
-_DONE = frozenset({RunStatus.TRAINED, RunStatus.DEPLOYING, RunStatus.SUCCEEDED, RunStatus.FAILED})
+_DONE = frozenset({RunStatus.TRAINED, RunStatus.DEPLOYING, RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED})
 
 
 def wait_for_job_slot(state: PipelineState, task_token: str, deps: Dependencies) -> list[str]:
     """Queue this run (first, so a release racing us finds it), then serve the queue in order."""
+    # QUEUED before the enqueue: once queued, a release may start its job (TRAINING) at any moment.
+    deps.runs.set_status(state.run.run_id, RunStatus.QUEUED)
     deps.slots.enqueue(state.run.run_id, task_token)
     return hand_out_free_slots(deps)
 

@@ -1,36 +1,42 @@
-"""Stopping a job: after the training wait timed out, or when an operator aborted the run."""
+"""Stopping a job: after the training wait timed out, or when an owner aborted (cancelled) the run."""
 
 from __future__ import annotations
 
 from ..observability import logger
-from ..runs import RunChanges, RunStatus, Step
+from ..runs import RunStatus, Step, StopActor
 from ..service_errors import ServiceError, error_code
 from ..state import PipelineState
-from ..teardown.tear_down import TeardownKind, tear_down
 from ..wiring import Dependencies
 from .slots import release_job_slot
 
 
 def stop_job_of_aborted_run(run_id: str, deps: Dependencies) -> str:
-    """An operator aborted the execution: its job must not train (and bill) on unobserved,
-    and its job slot (or its place in the slot queue) goes to the next run."""
-    if deps.runs.get_token(run_id, Step.TRAINING) is None:
+    """An owner aborted the execution (``finetune cancel``, or StopExecution): the run ends CANCELLED.
+
+    Its job (found by its write-ahead name, recorded ARN or not) must not train and bill unobserved,
+    its job slot (or its place in the queue) goes to the next run, what it bought is deleted, and the
+    owner is told once, with RUN_CANCELLED. A run that had already ended is left as it was."""
+    from ..steps.failure import cancel_run  # the failure step's cleanup is this one's too
+
+    record = deps.runs.get_run(run_id)
+    if record is None:  # aborted before RegisterRun wrote it: nothing was created, but it may be queued
         release_job_slot(run_id, deps)
-        # Aborted while deploying or smoke-testing: what it bought must not bill on unobserved either.
-        torn = tear_down(run_id, "delete", deps, why="run aborted")
-        return "ignored: the run was not training" if torn.kind is TeardownKind.NOTHING_DEPLOYED else f"torn down: {torn.text}"
+        return "ignored: no run record"
+    if record.status in (RunStatus.SUCCEEDED, RunStatus.FAILED) and record.notified_at:
+        return "ignored: the run had already ended"
     try:
-        deps.bedrock.stop_job(run_id)
-    except ServiceError as err:
-        return f"could not stop: {err.code}"
+        outcome = cancel_run(run_id, deps, StopActor.OWNER, record, published_by_state_machine=False)
+    except ServiceError as err:  # the rule's target is retried (RetryPolicy) and then dead-lettered
+        logger.warning("could not cancel", error=error_code(err))
+        raise
     deps.runs.delete_token(run_id, Step.TRAINING)
-    deps.runs.set_status(run_id, RunStatus.FAILED, RunChanges(reason="JOB_STOPPED:aborted"))
-    release_job_slot(run_id, deps)
-    return "stopped"
+    return f"cancelled; teardown: {outcome['teardown']}"
 
 
 def stop_training_job(state: PipelineState, deps: Dependencies) -> None:
     """After the wait timed out: stop the job if it still runs (a timeout does not cancel it)."""
+    # No ``stoppedBy`` needed: the wait already ended with States.Timeout, so the Stopped event that
+    # follows answers nothing (JOB_TIMED_OUT stands), and NotifyFailure records the pipeline's stop.
     try:
         deps.bedrock.stop_job(state.run.run_id)
     except ServiceError as err:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ...lifecycles import Lifecycle, documented_lifecycle, read_live, today_utc
+from ...models import UnknownModel, find_model
 from ..evidence import Evidence
 from ..framework import FAIL, PASS, UNKNOWN, Verdict
 
@@ -27,11 +29,34 @@ def bucket_owner(ev: Evidence) -> Verdict:
 
 
 def base_model(ev: Evidence) -> Verdict:
+    """Offered for this customization in the run's region and not past its end of life. A LEGACY model passes
+    (it can still be customized until its EOL date) and the detail says so with the date.
+    https://docs.aws.amazon.com/bedrock/latest/userguide/model-lifecycle.html"""
     details = ev.foundation_model
     if details is None:
         return UNKNOWN, "GetFoundationModel could not be read"
+    if details.get("offered") is False:  # ResourceNotFoundException: not offered here, or past its end of life here
+        documented = _documented(str(details.get("modelId", "")))
+        if documented is not None and documented.status_in(ev.region) == "EOL" and documented.end_of_life_date:
+            return FAIL, f"the base model reached its end of life in {ev.region} on {documented.end_of_life_date.isoformat()}"
+        return FAIL, f"the base model is not offered in {ev.region} (GetFoundationModel: not found)"
+    live = read_live(details)
+    today = today_utc()
+    if live.past_end_of_life(today):
+        assert live.end_of_life_date is not None
+        return FAIL, f"the base model reached its end of life on {live.end_of_life_date.isoformat()}"
     if ev.customization_type not in details.get("customizationsSupported", []):
         return FAIL, f"the base model does not support {ev.customization_type} here"
-    if details.get("modelLifecycle", {}).get("status") != "ACTIVE":
-        return FAIL, "the base model is not ACTIVE"
+    if live.status == "LEGACY":
+        eol = f"; end of life on {live.end_of_life_date.isoformat()}" if live.end_of_life_date else ""
+        return PASS, f"the base model is LEGACY{eol} (plan a move) and supports {ev.customization_type}"
+    if live.status != "ACTIVE":
+        return FAIL, f"the base model's lifecycle status is {live.status or 'missing'}, not ACTIVE or LEGACY"
     return PASS, f"the base model is ACTIVE and supports {ev.customization_type}"
+
+
+def _documented(model_id: str) -> Lifecycle | None:
+    try:
+        return documented_lifecycle(find_model(model_id).model_id)
+    except UnknownModel:
+        return None

@@ -24,6 +24,7 @@ _ASSUME = ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWit
 # management Bedrock does in the job's VPC. Everything else (sts:AssumeRole, ec2:*, secretsmanager:*, iam:*, ...) fails.
 ROLE_S3 = ("s3:GetObject", "s3:ListBucket", "s3:PutObject")
 ROLE_KMS = ("kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey", "kms:CreateGrant")
+ROLE_GRADER = "lambda:InvokeFunction"  # https://docs.aws.amazon.com/bedrock/latest/userguide/rft-access-security.html
 ROLE_EC2 = (
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeVpcs",
@@ -94,7 +95,12 @@ def identity_problem(policy: dict[str, Any] | None, ev: Evidence, what: str) -> 
     bucket = f"arn:aws:s3:::{ev.bucket_name}"
     training = (bucket, f"{bucket}/{VALIDATED_PREFIX}*", f"{bucket}/media/*", f"{bucket}/{OUTPUT_PREFIX}*")
     questions: tuple[tuple[Callable[[], Answer], str], ...] = (
-        (lambda: grants(policy, ["*"], excluding_actions=(*ROLE_S3, *ROLE_KMS, *ROLE_EC2)), "an action the job does not need"),
+        (lambda: grants(policy, ["*"], excluding_actions=(*ROLE_S3, *ROLE_KMS, *ROLE_EC2, ROLE_GRADER)), "an action the job does not need"),
+        # RFT: Bedrock invokes the reward function as this role [UG rft-access-security]; that function only.
+        (
+            lambda: grants(policy, [ROLE_GRADER], excluding_resources=[ev.grader_lambda_arn] if ev.grader_lambda_arn else ()),
+            "invoking a Lambda other than the stack's grader",
+        ),
         (lambda: grants(policy, ["s3:*"], excluding_resources=training), "S3 beyond the training prefixes"),
         (lambda: grants(policy, ["s3:PutObject"], excluding_resources=[f"{bucket}/{OUTPUT_PREFIX}*"]), "PutObject outside output/"),
         (lambda: grants(policy, ["kms:*"], excluding_resources=[ev.expected_key_arn]), "KMS beyond the data key"),
@@ -111,7 +117,10 @@ def least_privilege(ev: Evidence) -> Verdict:
     if policies is None:
         return UNKNOWN, "the service role's policies could not be read"
     found = identity_problem(union(policies), ev, "the service role's inline policy")
-    return found or (PASS, "S3 on the training prefixes, PutObject on output/, KMS on the data key, the job's ENIs, nothing else")
+    return found or (
+        PASS,
+        "S3 on the training prefixes, PutObject on output/, KMS on the data key, the job's ENIs, the grader, nothing else",
+    )
 
 
 def access_probes(bucket: str, key_arn: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -2,7 +2,7 @@
 
 The seed's last step ("Use the model") has applications in the VPC call the fine-tuned model through a Bedrock
 runtime interface endpoint, so prompts and answers never cross the internet. The stack creates that endpoint and
-runs the smoke test's model calls from inside the VPC (the PrivateConverse function). These rows judge it:
+runs the smoke test itself inside the VPC (SmokeTestFunction's VpcConfig). These rows judge it:
 
 - GR-NET-12: an available bedrock-runtime interface endpoint with private DNS serves the function's subnets: same
   VPC (with DNS support and hostnames on), a network interface in each of their zones, its groups let the function
@@ -98,15 +98,15 @@ def runtime_endpoint(ev: InferenceEvidence) -> Verdict:
     if not ev.enabled:
         return PASS, NOT_APPLICABLE
     if ev.client is None:
-        return UNKNOWN, "the in-VPC function's configuration could not be read"
+        return UNKNOWN, "the smoke-test function's configuration could not be read"
     if not ev.client_subnets:
-        return FAIL, "the smoke test's model calls are not made from inside the VPC (no in-VPC function, or it has no VpcConfig)"
+        return FAIL, "the smoke test's model calls are not made from inside the VPC (no smoke-test function, or it has no VpcConfig)"
     if ev.subnets is None:
-        return UNKNOWN, "the in-VPC function's subnets could not be read"
+        return UNKNOWN, "the smoke-test function's subnets could not be read"
     if set(ev.client_subnets) - set(ev.subnets):
-        return FAIL, "a subnet of the in-VPC function does not exist"
+        return FAIL, "a subnet of the smoke-test function does not exist"
     if len({ev.subnets[s].get("VpcId") for s in ev.client_subnets}) != 1:
-        return FAIL, "the in-VPC function's subnets are in more than one VPC"
+        return FAIL, "the smoke-test function's subnets are in more than one VPC"
     if ev.vpc is None or ev.endpoints is None or ev.security_groups is None:
         return UNKNOWN, "the VPC, its bedrock-runtime endpoints or their security groups could not be read"
     if not ev.vpc.get("EnableDnsSupport") or not ev.vpc.get("EnableDnsHostnames"):

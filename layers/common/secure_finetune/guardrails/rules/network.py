@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ...runs import OUTPUT_PREFIX, VALIDATED_PREFIX
+from ...runs import OUTPUT_PREFIX, VALIDATED_PREFIX, Step, report_key
 from ..evidence import Evidence, NetworkEvidence
 from ..framework import FAIL, PASS, UNKNOWN, Verdict
-from ..policy_engine import Answer, Tri, grants, outside_access
+from ..policy.core import FRESH
+from ..policy.questions import condition_values, fresh_account
+from ..policy_engine import ABSENT, ANONYMOUS, Answer, Principal, RequestContext, Tri, grants, outside_access
 from .addresses import Network, outside, parse, prefix_list, public_part
 from .iam import ROLE_S3
 from .policy import blocking
@@ -91,30 +93,59 @@ def s3_endpoint(ev: Evidence) -> Verdict:
 
 
 def s3_endpoint_policy(ev: Evidence) -> Verdict:
-    """Every S3 endpoint of the VPC (gateway or interface) allows only the training prefixes, only the job's three S3
-    actions, and writes only to output/: the engine's ``grants`` over every principal."""
+    """Every S3 endpoint of the VPC (gateway or interface) allows only the training prefixes and the smoke test's report
+    key, only the job's three S3 actions, writes only to output/ — and to ``reports/<run>/smoke.json`` only for the
+    principals the policy names by ``aws:PrincipalArn`` (the smoke test runs in these subnets, issue 16): the
+    engine's ``grants`` over every principal, then over an unnamed role of this account and the named roles' names in
+    a foreign account."""
     if not ev.network.s3_endpoints:
         return UNKNOWN, "no S3 endpoint to read"
     bucket = f"arn:aws:s3:::{ev.bucket_name}"
-    ours = (bucket, f"{bucket}/{VALIDATED_PREFIX}*", f"{bucket}/media/*", f"{bucket}/{OUTPUT_PREFIX}*")
+    smoke_report = f"{bucket}/{report_key('*', Step.SMOKE)}"
+    ours = (bucket, f"{bucket}/{VALIDATED_PREFIX}*", f"{bucket}/media/*", f"{bucket}/{OUTPUT_PREFIX}*", smoke_report)
     for endpoint in ev.network.s3_endpoints:
         policy = endpoint.get("PolicyDocument")
         if not policy:
             return FAIL, f"the S3 endpoint {endpoint.get('VpcEndpointId', '')} has no policy: it allows all of S3"
-        found = _endpoint_policy_problem(policy, ev.account, ours, f"{bucket}/{OUTPUT_PREFIX}*")
+        found = _endpoint_policy_problem(policy, ev.account, ours, (f"{bucket}/{OUTPUT_PREFIX}*", smoke_report))
+        found = found or _report_writer_problem(policy, ev.account, smoke_report)
         if found:
             return found
-    return PASS, "every S3 endpoint allows only the data bucket's training prefixes, writes only to output/"
+    return (
+        PASS,
+        "every S3 endpoint allows only the data bucket's training prefixes, writes only to output/ (and the smoke report by its role)",
+    )
 
 
-def _endpoint_policy_problem(policy: dict[str, Any], account: str, ours: tuple[str, ...], output: str) -> Verdict | None:
+def _endpoint_policy_problem(policy: dict[str, Any], account: str, ours: tuple[str, ...], writable: tuple[str, ...]) -> Verdict | None:
     questions: tuple[tuple[Callable[[], Answer], str], ...] = (
         (lambda: grants(policy, ["s3:*"], excluding_resources=ours, account=account), "reaches beyond our prefixes"),
         (lambda: grants(policy, ["s3:*"], excluding_actions=ROLE_S3, account=account), "allows more than the job needs"),
-        (lambda: grants(policy, ["s3:PutObject"], excluding_resources=[output], account=account), "allows writes outside output/"),
+        (lambda: grants(policy, ["s3:PutObject"], excluding_resources=writable, account=account), "allows writes outside output/"),
     )
     for ask, wrong in questions:
         found = blocking(ask(), Tri.FALSE, f"the S3 endpoint {wrong}")
+        if found:
+            return found
+    return None
+
+
+def _report_writer_problem(policy: dict[str, Any], account: str, smoke_report: str) -> Verdict | None:
+    """Writes to the smoke report only by the roles the policy names: not anonymously (no aws:PrincipalArn, so an
+    ``...IfExists`` binding fails), not by a role it does not name, in this account or another, nor by a named role's
+    namesake in another account."""
+    named = [v for v in condition_values(policy, "aws:PrincipalArn") if v.startswith("arn:")]
+    stranger = fresh_account({account, *(v.split(":")[4] for v in named if v.count(":") >= 5)})
+    writers = [f"arn:aws:iam::{account}:role/{FRESH}", f"arn:aws:iam::{stranger}:role/{FRESH}"]
+    writers += [":".join([*v.split(":")[:4], stranger, *v.split(":")[5:]]) for v in named if v.count(":") >= 5]
+    contexts = [RequestContext(ANONYMOUS, {"aws:PrincipalArn": ABSENT, "aws:PrincipalAccount": ABSENT, "aws:ResourceAccount": account})]
+    for writer in writers:
+        owner = writer.split(":")[4]
+        keys = {"aws:PrincipalArn": writer, "aws:PrincipalAccount": owner, "aws:ResourceAccount": account, "aws:SecureTransport": True}
+        contexts.append(RequestContext(Principal.aws(writer), keys))
+    for context in contexts:
+        answer = grants(policy, ["s3:PutObject"], resources=[smoke_report], account=account, context=context)
+        found = blocking(answer, Tri.FALSE, "the S3 endpoint lets a principal it does not name write the smoke report")
         if found:
             return found
     return None

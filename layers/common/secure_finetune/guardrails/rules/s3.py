@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from ...runs import VALIDATED_PREFIX
 from ..evidence import Evidence
 from ..framework import FAIL, PASS, UNKNOWN, Verdict
 from ..policy.core import FRESH
-from ..policy_engine import Matching, RequestContext, Tri, denies_everyone
+from ..policy.questions import condition_values
+from ..policy_engine import ABSENT, Matching, Principal, RequestContext, Tri, denies, denies_everyone
 from .policy import KMS_ALGORITHMS, blocking, may_outside, no_public_access
 
 
@@ -109,3 +113,49 @@ def lifecycle(ev: Evidence) -> Verdict:
         return UNKNOWN, "lifecycle rules could not be read"
     missing = [p for p in ("quarantine/", "reports/") if p not in ev.bucket.lifecycle_prefixes]
     return (FAIL, f"no lifecycle rule for {', '.join(missing)}") if missing else (PASS, "quarantine/ and reports/ expire")
+
+
+# ---------------------------------------------------------------- GR-S3-13: the service role reads training data on the VPC path only
+
+
+def service_role_on_the_vpc_path(ev: Evidence) -> Verdict:
+    """The bucket policy denies the Bedrock service role ``s3:GetObject`` on every object under validated/ and media/
+    for every request that does not come from the job VPC: from no VPC at all (no aws:SourceVpc/aws:SourceVpce), from
+    an unnamed VPC or endpoint, from any other VPC the policy names, or through an S3 endpoint the policy names that is
+    not the job VPC's. So a job started without vpcConfig, or anything else holding the role, cannot read the data
+    (Bedrock User Guide, "(Example) Restrict data access to your Amazon S3 data using VPC": its bucket policy conditions
+    on aws:sourceVpc, https://docs.aws.amazon.com/bedrock/latest/userguide/vpc-s3.html). A Deny narrowed by any other
+    condition, another principal or fewer objects fails."""
+    if ev.bucket.policy is None:
+        return UNKNOWN, "the bucket policy could not be read"
+    subnets, endpoints = ev.network.subnets, ev.network.s3_endpoints
+    vpcs = {str(s.get("VpcId")) for s in subnets or []}
+    if subnets is None or len(vpcs) != 1:
+        return UNKNOWN, "the job VPC could not be read"
+    job_vpc = vpcs.pop()
+    ours = {str(e.get("VpcEndpointId")) for e in endpoints or []}
+    role = ev.service_role.arn
+    base = {"aws:PrincipalArn": role, "aws:PrincipalAccount": ev.account, "aws:SecureTransport": True}
+    origins: list[tuple[str, dict[str, Any]]] = [
+        ("from no VPC", {"aws:SourceVpc": ABSENT, "aws:SourceVpce": ABSENT}),
+        ("from another VPC", {"aws:SourceVpc": f"vpc-{FRESH}", "aws:SourceVpce": f"vpce-{FRESH}"}),
+    ]
+    policy = ev.bucket.policy
+    if endpoints is None and condition_values(policy, "aws:SourceVpce"):
+        return UNKNOWN, "the job VPC's S3 endpoints could not be read (the bucket policy names endpoints)"
+    origins += [(f"from {v}", {"aws:SourceVpc": v, "aws:SourceVpce": f"vpce-{FRESH}"}) for v in _named(policy, "aws:SourceVpc", job_vpc)]
+    origins += [(f"through {e}", {"aws:SourceVpc": f"vpc-{FRESH}", "aws:SourceVpce": e}) for e in _named(policy, "aws:SourceVpce", *ours)]
+    bucket = f"arn:aws:s3:::{ev.bucket_name}"
+    for prefix in (VALIDATED_PREFIX, "media/"):
+        for origin, keys in origins:
+            context = RequestContext(Principal.aws(role), {**base, **keys})
+            answer = denies(policy, "s3:GetObject", Matching(f"{bucket}/{prefix}*"), context)
+            if answer is not Tri.TRUE:
+                verdict = UNKNOWN if answer is Tri.UNKNOWN else FAIL
+                return verdict, f"the bucket policy does not deny the service role s3:GetObject on {prefix} {origin}"
+    return PASS, f"the service role is denied s3:GetObject on {VALIDATED_PREFIX} and media/ unless the request comes from {job_vpc}"
+
+
+def _named(policy: dict[str, Any], key: str, *ours: str) -> list[str]:
+    """The values the policy compares ``key`` with, other than ours (each a place a request might come from)."""
+    return [v for v in condition_values(policy, key) if v not in ours]

@@ -1,0 +1,1 @@
+"""Example reward function (grader) for reinforcement fine-tuning."""

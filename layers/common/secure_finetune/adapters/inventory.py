@@ -1,0 +1,94 @@
+"""The janitor's inventory: the account's provisioned throughputs, custom-model deployments and custom models.
+
+Listing and deleting go by ARN; every list is paginated (``nextToken``). Operation and field names are
+botocore's bedrock service model: ListProvisionedModelThroughputs -> ``provisionedModelSummaries``,
+ListCustomModelDeployments -> ``modelDeploymentSummaries``, ListCustomModels (``isOwned``) ->
+``modelSummaries``, ListTagsForResource(``resourceARN``) -> ``tags``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from ..ports import BilledKind, BilledResource
+from ..service_errors import NotFound, ServiceError
+from .clients import client
+
+# (operation, result key, ARN field, name field, created field, model field)
+_LISTINGS: dict[BilledKind, tuple[str, str, str, str, str, str]] = {
+    BilledKind.THROUGHPUT: (
+        "list_provisioned_model_throughputs",
+        "provisionedModelSummaries",
+        "provisionedModelArn",
+        "provisionedModelName",
+        "creationTime",
+        "modelArn",
+    ),
+    BilledKind.DEPLOYMENT: (
+        "list_custom_model_deployments",
+        "modelDeploymentSummaries",
+        "customModelDeploymentArn",
+        "customModelDeploymentName",
+        "createdAt",
+        "modelArn",
+    ),
+    BilledKind.CUSTOM_MODEL: ("list_custom_models", "modelSummaries", "modelArn", "modelName", "creationTime", "baseModelArn"),
+}
+
+
+class BedrockInventory:
+    def __init__(self) -> None:
+        self._bedrock = client("bedrock")
+
+    def resources(self, kind: BilledKind) -> list[BilledResource]:
+        operation, key, arn, name, created, model = _LISTINGS[kind]
+        extra = {"isOwned": True} if kind is BilledKind.CUSTOM_MODEL else {}  # not models shared with us
+        return [
+            BilledResource(
+                kind=kind,
+                arn=str(summary[arn]),
+                name=str(summary.get(name, "")),
+                status=str(summary.get("status") or summary.get("modelStatus") or ""),
+                created=_utc(summary.get(created)),
+                model_arn=summary.get(model),
+            )
+            for summary in _pages(getattr(self._bedrock, operation), key, **extra)
+        ]
+
+    def tags(self, arn: str) -> dict[str, str] | None:
+        try:
+            listed = self._bedrock.list_tags_for_resource(resourceARN=arn).get("tags", [])
+        except ServiceError:
+            return None  # unreadable tags prove nothing
+        return {str(tag["key"]): str(tag["value"]) for tag in listed}
+
+    def delete(self, resource: BilledResource) -> bool:
+        delete: dict[BilledKind, Callable[[], Any]] = {
+            BilledKind.THROUGHPUT: lambda: self._bedrock.delete_provisioned_model_throughput(provisionedModelId=resource.arn),
+            BilledKind.DEPLOYMENT: lambda: self._bedrock.delete_custom_model_deployment(customModelDeploymentIdentifier=resource.arn),
+            # By name ("ARN or name" in AWS; moto's DeleteCustomModel finds names only).
+            BilledKind.CUSTOM_MODEL: lambda: self._bedrock.delete_custom_model(modelIdentifier=resource.name),
+        }
+        try:
+            delete[resource.kind]()
+        except NotFound:
+            return False
+        return True
+
+
+def _pages(operation: Callable[..., dict[str, Any]], key: str, **arguments: Any) -> Iterator[dict[str, Any]]:
+    token: str | None = None
+    while True:
+        page = operation(**arguments, **({"nextToken": token} if token else {}))
+        yield from page.get(key, [])
+        token = page.get("nextToken")
+        if not token:
+            return
+
+
+def _utc(value: object) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,94 @@
+"""What the evaluation costs, estimated before anything is bought (the plan and the approval page show it).
+
+Bedrock bills an LLM-as-a-judge evaluation as model inference: the generator's tokens (the base model on
+demand; the custom model on the throughput already bought, so no tokens there) and the judge's tokens, at
+the models' on-demand prices; the job itself has no separate charge.
+https://docs.aws.amazon.com/bedrock/latest/userguide/evaluation-judge.html
+
+The estimate is an upper bound on tokens: every answer as long as ``max_response_tokens``; each judge call
+reads the built-in metric prompt (taken as 600 tokens: the published evaluator prompts run a few hundred
+words), the prompt, the reference and the answer, and writes a 150-token explanation and score; 4
+characters a token. A price we have no source for is None, and so is any total that needs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import EvaluationProfile
+
+CHARS_PER_TOKEN = 4
+JUDGE_TEMPLATE_TOKENS = 600
+JUDGE_OUTPUT_TOKENS = 150
+
+
+@dataclass(frozen=True)
+class TokenPrice:
+    input_per_1k: float
+    output_per_1k: float
+    source: str
+    as_of: str
+
+
+# On-demand text prices (us-east-1). Only sourced figures; a model missing here is priced "unknown".
+TOKEN_PRICES: dict[str, TokenPrice] = {
+    "amazon.nova-pro-v1:0": TokenPrice(
+        0.0008,
+        0.0032,
+        "$0.80 / $3.20 per 1M input/output tokens, swfte.com 'Amazon Nova Pro pricing' (unverified third-party copy)",
+        "2026-05",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class EvaluationCost:
+    prompts: int
+    judge_calls: int
+    judge_usd: float | None
+    base_inference_usd: float | None
+    throughput_hours: float  # the throughput is held this long for the evaluation (inside its time-to-live)
+    extra_throughput_usd: float | None  # hours beyond the time-to-live already priced (0 when inside it)
+    total_usd: float | None
+
+
+def estimate_cost(
+    *,
+    prompts: int,
+    prompt_chars: int,
+    reference_chars: int,
+    profile: EvaluationProfile,
+    base_model_id: str,
+    hourly_usd: float | None,
+    ttl_hours: float,
+) -> EvaluationCost:
+    answer = profile.max_response_tokens
+    prompt_tokens, reference_tokens = prompt_chars / CHARS_PER_TOKEN, reference_chars / CHARS_PER_TOKEN
+    judge_calls = 2 * len(profile.metrics) * prompts  # both models, every metric, every prompt
+    judge_price = TOKEN_PRICES.get(profile.judge_model)
+    judge_usd = None
+    if judge_price is not None:
+        reads = judge_calls * JUDGE_TEMPLATE_TOKENS + 2 * len(profile.metrics) * (prompt_tokens + reference_tokens + prompts * answer)
+        judge_usd = (reads * judge_price.input_per_1k + judge_calls * JUDGE_OUTPUT_TOKENS * judge_price.output_per_1k) / 1000
+    base_price = TOKEN_PRICES.get(profile.base_model_id or base_model_id)
+    base_usd = None
+    if base_price is not None:
+        base_usd = (prompt_tokens * base_price.input_per_1k + prompts * answer * base_price.output_per_1k) / 1000
+    hours = profile.expected_hours
+    beyond = max(0.0, hours - ttl_hours) if ttl_hours > 0 else 0.0  # ttl 0: kept anyway, nothing extra
+    extra = 0.0 if beyond == 0 else None if hourly_usd is None else beyond * hourly_usd
+    parts = (judge_usd, base_usd, extra)
+    total = None if any(part is None for part in parts) else sum(part for part in parts if part is not None)
+    return EvaluationCost(
+        prompts=prompts,
+        judge_calls=judge_calls,
+        judge_usd=_cents(judge_usd),
+        base_inference_usd=_cents(base_usd),
+        throughput_hours=hours,
+        extra_throughput_usd=_cents(extra),
+        total_usd=_cents(total),
+    )
+
+
+def _cents(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)

@@ -1,0 +1,89 @@
+"""The evaluation's report document (``reports/<run>/evaluation.json``) and the line the owner's message carries.
+
+Content-free unless the profile allows prompt text in the report (``show_prompts_in_report``): ids, counts,
+scores, verdicts and prompt indexes. The dataset itself is ``reports/<run>/evaluation/prompts.jsonl``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ..ports import DataBucketPort
+from ..reports import Report, _Part, read_report
+from ..runs import Step
+from .gate import GateDecision, MetricVerdict, metric_id, scores_line
+
+EvaluationStatus = Literal["skipped", "running", "passed", "failed", "error"]
+
+
+class JobRecord(_Part):
+    side: str  # base | custom
+    name: str
+    arn: str | None = None
+    model: str  # the generator's identifier (the base model id, or the provisioned model ARN)
+    status: str | None = None
+
+
+class Verdict(_Part):
+    metric: str
+    base: float | None
+    custom: float | None
+    improvement: float | None
+    required: float
+    passed: bool
+
+
+class PromptDelta(_Part):
+    """One held-out prompt's scores, by its index in the evaluation dataset (0-based)."""
+
+    index: int
+    base: dict[str, float | None]
+    custom: dict[str, float | None]
+    prompt: str | None = None  # only when the profile allows prompt text in the report
+
+
+class EvaluationReport(Report):
+    step = Step.EVALUATION
+
+    status: EvaluationStatus
+    why: str | None = None  # skipped / error: in words, no content
+    dataset: str | None = None  # s3:// URI of the prompt dataset
+    source: str | None = None  # s3:// URI of the held-out records it was built from
+    prompts: int = 0
+    skipped_lines: tuple[int, ...] = ()
+    digests: tuple[str, ...] = ()
+    judge_model: str | None = None
+    metrics: tuple[str, ...] = ()
+    jobs: tuple[JobRecord, ...] = ()
+    verdicts: tuple[Verdict, ...] = ()
+    deltas: tuple[PromptDelta, ...] = ()
+    unmatched_lines: int = 0
+    estimated_cost_usd: float | None = None  # all of it; None when a part has no sourced price
+    estimated_judge_cost_usd: float | None = None
+
+    def decision_line(self) -> str:
+        if self.status == "skipped":
+            return f"skipped: {self.why}"
+        if not self.verdicts:
+            return self.status
+        decision = GateDecision(
+            tuple(MetricVerdict(v.metric, v.base, v.custom, v.improvement, v.required, v.passed) for v in self.verdicts)
+        )
+        return scores_line(decision)
+
+
+def verdicts_of(decision: GateDecision) -> tuple[Verdict, ...]:
+    return tuple(
+        Verdict(metric=v.metric, base=v.base, custom=v.custom, improvement=v.improvement, required=v.required, passed=v.passed)
+        for v in decision.verdicts
+    )
+
+
+def evaluation_message(bucket: DataBucketPort, run_id: str) -> str:
+    """The scores line for the owner's message ("" when no evaluation report exists)."""
+    report = read_report(bucket, run_id, EvaluationReport)
+    return "" if report is None else report.decision_line()
+
+
+def failed_ids(report: EvaluationReport) -> str:
+    return ",".join(metric_id(v.metric) for v in report.verdicts if not v.passed)

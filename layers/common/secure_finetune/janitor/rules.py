@@ -1,0 +1,166 @@
+"""What the janitor does with one resource: prove whose it is, then keep, delete or report it (pure functions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from ..config import STACK_TAG, SweepPolicy
+from ..ports import BilledKind, BilledResource
+from ..runs import ResourceKind, RunRecord, RunStatus, is_run_name
+
+# A run that has just ended is still being cleaned up by its own failure path (NotifyFailure, the TTL
+# teardown): the janitor is the backstop, it does not race them.
+GRACE = timedelta(hours=1)
+ENDED = frozenset({RunStatus.FAILED, RunStatus.CANCELLED})  # ended without a product
+_INTENT_OF = {
+    BilledKind.THROUGHPUT: ResourceKind.THROUGHPUT,
+    BilledKind.DEPLOYMENT: ResourceKind.DEPLOYMENT,
+    BilledKind.CUSTOM_MODEL: ResourceKind.JOB,
+}
+_ALIVE = frozenset({"Creating", "InService", "Updating", "Active"})  # throughput / deployment statuses that bill
+
+
+class Action(StrEnum):
+    DELETE = "DELETE"  # ours, and nothing wants it any more
+    KEEP = "KEEP"  # ours, and wanted (a live run, a time-to-live ahead, a model in use or within its retention)
+    REPORT = "REPORT"  # ours and costing money, but not the janitor's to delete (the policy, a product past retention)
+    NOT_OURS = "NOT_OURS"  # some proofs but not all: reported, never deleted
+    IGNORE = "IGNORE"  # no proof at all: someone else's, not mentioned
+
+
+class Why(StrEnum):
+    RUN_LIVE = "RUN_LIVE"
+    RUN_JUST_ENDED = "RUN_JUST_ENDED"  # within GRACE: its own cleanup may still be running
+    TTL_AHEAD = "TTL_AHEAD"
+    NO_TTL = "NO_TTL"  # the owners chose no time-to-live: kept until `finetune teardown`
+    PAST_TTL = "PAST_TTL"
+    RUN_ENDED = "RUN_ENDED"  # the run failed or was cancelled and nothing will tear this down
+    TORN_DOWN_BUT_ALIVE = "TORN_DOWN_BUT_ALIVE"  # the record says deleted, Bedrock still lists it
+    MODEL_IN_USE = "MODEL_IN_USE"  # a throughput or deployment still serves it
+    WITHIN_RETENTION = "WITHIN_RETENTION"
+    PAST_RETENTION = "PAST_RETENTION"
+    AGE_UNKNOWN = "AGE_UNKNOWN"
+    NOT_ALL_PROOFS = "NOT_ALL_PROOFS"
+    NO_PROOF = "NO_PROOF"
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The three proofs of ownership (see the package docstring)."""
+
+    tag: bool
+    name: bool
+    record: bool
+
+    @property
+    def ours(self) -> bool:
+        return self.tag and self.name and self.record
+
+    @property
+    def missing(self) -> str:
+        return ",".join(name for name, held in (("tag", self.tag), ("name", self.name), ("record", self.record)) if not held)
+
+
+def proof(resource: BilledResource, tags: dict[str, str] | None, record: RunRecord | None, stack: str) -> Proof:
+    """Whether the stack's tag, our naming rule and a write-ahead intent of that very name all say it is ours."""
+    intent = record.intent(_INTENT_OF[resource.kind]) if record is not None else None
+    return Proof(
+        tag=tags is not None and tags.get(STACK_TAG) == stack,
+        name=is_run_name(resource.name),
+        record=intent is not None and intent.name == resource.name,
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    resource: BilledResource
+    proof: Proof
+    action: Action
+    why: Why
+    age_days: float | None = None
+    storage_per_month_usd: float | None = None  # a custom model's (pricing.py); None: not a model, or no public price
+
+    def line(self) -> str:
+        """How a message lists it: kind, ARN, reason code (never content)."""
+        return f"{self.resource.kind.value} {self.resource.arn} ({self.why.value})"
+
+
+def decide(
+    resource: BilledResource,
+    found: Proof,
+    record: RunRecord | None,
+    *,
+    now: datetime,
+    policy: SweepPolicy,
+    retention_days: int,
+    in_use: frozenset[str] = frozenset(),
+) -> Decision:
+    """Keep, delete, report or ignore ``resource``; ``in_use`` = the custom models a live purchase serves."""
+    if not found.ours:
+        partly = found.tag or found.name or found.record
+        return Decision(resource, found, Action.NOT_OURS if partly else Action.IGNORE, Why.NOT_ALL_PROOFS if partly else Why.NO_PROOF)
+    assert record is not None  # the record proof holds
+    if resource.kind is BilledKind.CUSTOM_MODEL:
+        action, why, age = _model(resource, record, now, retention_days, in_use)
+    else:
+        action, why, age = (*_purchase(resource, record, now), None)
+    if action is Action.DELETE and policy is SweepPolicy.REPORT_ONLY:
+        action = Action.REPORT
+    return Decision(resource, found, action, why, age)
+
+
+def _purchase(resource: BilledResource, record: RunRecord, now: datetime) -> tuple[Action, Why]:
+    if resource.status and resource.status not in _ALIVE:
+        return Action.KEEP, Why.RUN_ENDED  # Failed: no longer billed, nothing to delete for money's sake
+    if record.torn_down_at:
+        return Action.DELETE, Why.TORN_DOWN_BUT_ALIVE
+    delete_at = _moment(record.delete_at)
+    if delete_at is not None and now > delete_at + GRACE:
+        return Action.DELETE, Why.PAST_TTL
+    if record.status not in ENDED and record.status is not RunStatus.SUCCEEDED:
+        return Action.KEEP, Why.RUN_LIVE
+    if delete_at is not None:
+        return Action.KEEP, Why.TTL_AHEAD  # its teardown is scheduled (the owners may be inspecting it)
+    if record.status is RunStatus.SUCCEEDED:
+        return Action.KEEP, Why.NO_TTL
+    updated = _moment(record.updated_at)
+    if updated is not None and now - updated < GRACE:
+        return Action.KEEP, Why.RUN_JUST_ENDED
+    return Action.DELETE, Why.RUN_ENDED
+
+
+def _model(
+    resource: BilledResource, record: RunRecord, now: datetime, retention_days: int, in_use: frozenset[str]
+) -> tuple[Action, Why, float | None]:
+    age = (now - resource.created).total_seconds() / 86400 if resource.created else None
+    if resource.arn in in_use:
+        return Action.KEEP, Why.MODEL_IN_USE, age
+    if record.status not in ENDED and record.status is not RunStatus.SUCCEEDED:
+        return Action.KEEP, Why.RUN_LIVE, age
+    if age is None:
+        return Action.KEEP, Why.AGE_UNKNOWN, age
+    if age <= retention_days:
+        return Action.KEEP, Why.WITHIN_RETENTION, age
+    # A failed run's model was kept for inspection: its retention is over. A successful run's model is a
+    # product the owners may use without a purchase of ours: reported with its cost, never deleted.
+    return (Action.DELETE if record.status in ENDED else Action.REPORT), Why.PAST_RETENTION, age
+
+
+def in_use_models(purchases: list[BilledResource], going: set[str]) -> frozenset[str]:
+    """The custom models a billing throughput or deployment still serves (those deleted in this sweep aside)."""
+    return frozenset(p.model_arn for p in purchases if p.model_arn and p.arn not in going and (not p.status or p.status in _ALIVE))
+
+
+def _moment(value: object) -> datetime | None:
+    """An ISO-8601 time or epoch seconds from the run record (``never`` and blanks: None)."""
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, UTC)
+    if not isinstance(value, str) or not value or value == "never":
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

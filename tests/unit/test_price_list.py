@@ -1,0 +1,126 @@
+"""The Price List adapter against real-shaped GetProducts answers (botocore Stubber, pricing service model)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+
+from secure_finetune.adapters import price_list
+from secure_finetune.adapters.price_list import PriceList, figures_from
+
+pytestmark = pytest.mark.usefixtures("offline_aws")
+
+
+def _product(usagetype: str, usd: str, unit: str) -> str:
+    """One PriceList item as GetProducts returns it (a JSON document in a string)."""
+    sku = "ABCDEFGH12345678"
+    return json.dumps(
+        {
+            "product": {
+                "productFamily": "Amazon Bedrock",
+                "attributes": {
+                    "usagetype": usagetype,
+                    "regionCode": "us-east-1",
+                    "servicecode": "AmazonBedrock",
+                    "location": "US East (N. Virginia)",
+                },
+                "sku": sku,
+            },
+            "serviceCode": "AmazonBedrock",
+            "terms": {
+                "OnDemand": {
+                    f"{sku}.JRTCKXETXF": {
+                        "priceDimensions": {
+                            f"{sku}.JRTCKXETXF.6YS6EN2CT7": {
+                                "unit": unit,
+                                "endRange": "Inf",
+                                "description": usagetype,
+                                "beginRange": "0",
+                                "pricePerUnit": {"USD": usd},
+                            }
+                        },
+                        "sku": sku,
+                        "effectiveDate": "2026-09-01T00:00:00Z",
+                        "offerTermCode": "JRTCKXETXF",
+                        "termAttributes": {},
+                    }
+                }
+            },
+            "version": "20260901205051",
+            "publicationDate": "2026-09-01T20:50:51Z",
+        }
+    )
+
+
+NOVA2 = [
+    _product("USE1-Nova2.0Lite-Customization-Training", "0.0037800000", "1K tokens"),
+    _product("USE1-Nova2.0Lite-Customization-Storage", "1.9500000000", "Model-Month"),
+    _product("USE1-Nova2.0Lite-ProvisionedThroughput-NoCommit-ModelUnits", "60.5000000000", "Hours"),
+    _product("USE1-Nova2.0Lite-input-tokens", "0.0003000000", "1K tokens"),  # inference: not ours
+]
+
+
+@pytest.fixture
+def stub() -> Iterator[Stubber]:
+    price_list.pricing_client.cache_clear()
+    with Stubber(price_list.pricing_client()) as stubber:
+        yield stubber
+    price_list.pricing_client.cache_clear()
+
+
+def _expect(stub: Stubber, pages: list[dict[str, Any]], stem: str, region: str = "us-east-1") -> None:
+    filters = [
+        {"Type": "TERM_MATCH", "Field": "regionCode", "Value": region},
+        {"Type": "CONTAINS", "Field": "usagetype", "Value": stem},
+    ]
+    for number, page in enumerate(pages):
+        params: dict[str, Any] = {"ServiceCode": "AmazonBedrock", "Filters": filters, "FormatVersion": "aws_v1"}
+        if number:
+            params["NextToken"] = f"t{number}"
+        stub.add_response("get_products", page, params)
+
+
+def test_the_three_customization_figures_are_read_across_pages_with_their_usage_type_as_source(stub: Stubber) -> None:
+    _expect(
+        stub,
+        [{"FormatVersion": "aws_v1", "PriceList": NOVA2[:2], "NextToken": "t1"}, {"FormatVersion": "aws_v1", "PriceList": NOVA2[2:]}],
+        "Nova2.0Lite",
+    )
+    price = PriceList().price("amazon.nova-2-lite-v1:0", "us-east-1")
+    stub.assert_no_pending_responses()
+    assert price is not None
+    assert (price.training_per_1k_tokens, price.storage_per_month, price.throughput_per_unit_hour) == (0.00378, 1.95, 60.5)
+    assert price.throughput is not None and "USE1-Nova2.0Lite-ProvisionedThroughput-NoCommit-ModelUnits" in price.throughput.source
+    assert price.throughput.as_of == "2026-09-01"
+
+
+def test_a_stem_does_not_match_a_longer_model_name() -> None:
+    # "NovaLite" must not take Nova 2 Lite's rows, nor "Nova2.0Lite" a "Nova2.0LiteX" row
+    assert figures_from([json.loads(item) for item in NOVA2], "NovaLite") == {}
+    assert figures_from([json.loads(_product("USE1-Nova2.0LiteX-Customization-Storage", "9", "Model-Month"))], "Nova2.0Lite") == {}
+
+
+def test_a_model_without_a_usage_type_stem_is_not_queried(stub: Stubber) -> None:
+    assert PriceList().price("qwen.qwen3-32b", "us-west-2") is None  # no call was stubbed: none was made
+
+
+def test_a_stem_the_price_list_does_not_know_yields_no_figure(stub: Stubber) -> None:
+    _expect(stub, [{"FormatVersion": "aws_v1", "PriceList": []}], "Llama3-1-8B", region="us-west-2")
+    assert PriceList().price("meta.llama3-1-8b-instruct-v1:0", "us-west-2") is None
+
+
+def test_access_denied_reads_as_no_answer_not_as_a_price(stub: Stubber) -> None:
+    stub.add_client_error("get_products", "AccessDeniedException", "no", 400)
+    assert PriceList().price("amazon.nova-2-lite-v1:0", "us-east-1") is None
+
+
+def test_the_request_is_valid_against_botocores_pricing_model() -> None:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("pricing")
+    assert "CONTAINS" in model.shape_for("FilterType").enum and "TERM_MATCH" in model.shape_for("FilterType").enum
+    assert set(model.operation_model("GetProducts").input_shape.members) >= {"ServiceCode", "Filters", "FormatVersion", "NextToken"}
