@@ -68,7 +68,7 @@ class _Response:
         self.headers: dict[str, str] = {}
 
 
-_STOOD_IN = (
+STOOD_IN = (  # control-plane operations these hooks answer (local/standin_gateway.py serves the same over HTTP)
     "CreateProvisionedModelThroughput",
     "GetProvisionedModelThroughput",
     "ListProvisionedModelThroughputs",
@@ -112,7 +112,7 @@ class BedrockStandIn:
             ("before-call.bedrock.StopModelCustomizationJob", self._stop_job),
         ]
         hooks.append(("before-call.bedrock-runtime.Converse", self._Converse))
-        return hooks + [(f"before-call.bedrock.{operation}", getattr(self, f"_{operation}")) for operation in _STOOD_IN]
+        return hooks + [(f"before-call.bedrock.{operation}", getattr(self, f"_{operation}")) for operation in STOOD_IN]
 
     def install(self) -> None:
         events = boto3._get_default_session().events

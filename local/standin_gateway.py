@@ -29,19 +29,12 @@ import botocore.session
 from moto.core.serialize import get_serializer_class
 from moto.core.utils import get_service_model
 
+from .bedrock_standin import STOOD_IN as BEDROCK_OPERATIONS
+
 # Service (botocore's name) -> operations a stand-in answers, by the SigV4 signing name clients sign with.
 STOOD_IN: dict[str, dict[str, tuple[str, ...]]] = {
     "bedrock": {
-        "bedrock": (
-            "CreateProvisionedModelThroughput",
-            "GetProvisionedModelThroughput",
-            "ListProvisionedModelThroughputs",
-            "DeleteProvisionedModelThroughput",
-            "CreateCustomModelDeployment",
-            "GetCustomModelDeployment",
-            "DeleteCustomModelDeployment",
-            "GetFoundationModel",
-        ),
+        "bedrock": BEDROCK_OPERATIONS,
         "bedrock-runtime": ("Converse",),
     },
     "iam": {"iam": ("SimulatePrincipalPolicy",)},

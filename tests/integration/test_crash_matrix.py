@@ -8,7 +8,7 @@ to its end, then the invariants hold:
 * the run's job slot is freed and it waits in no queue;
 * no job of the run is still training;
 * no throughput or deployment of the run is alive unless the run succeeded (and then its time-to-live
-  teardown is scheduled);
+  teardown is scheduled), and no evaluation job of a run that did not succeed is still running;
 * the run record says what happened (FAILED with the execution's reason, CANCELLED, or SUCCEEDED), and
   that the owner was told.
 
@@ -218,6 +218,9 @@ class Matrix:
         job = _job_status(run)
         if job in ("InProgress", "Stopping"):
             bad.append(f"job still {job}")
+        evaluating = [j.arn for j in self.pipeline.evaluation.jobs.values() if j.status == "InProgress" and _named_for(j, run)]
+        if not succeeded and evaluating:
+            bad.append(f"evaluation jobs still billing tokens: {evaluating}")
         alive = [t.arn for t in self.pipeline.bedrock.throughputs.values() if t.name == run]
         alive += [d.arn for d in self.pipeline.bedrock.deployments.values() if d.name == run]
         if not succeeded and alive:
@@ -238,6 +241,10 @@ def _record_problems(record: RunRecord | None, status: str, error: str | None, c
     if record.status is not RunStatus.FAILED or record.reason != error or not record.notified_at:
         return [f"record says {record.status} {record.reason} (told: {record.notified_at}) for {status} {error}"]
     return []
+
+
+def _named_for(job: Any, run: str) -> bool:
+    return str(job.request.get("jobName", "")).startswith(f"{run}-eval-")
 
 
 def _about(message: dict[str, Any], run: str) -> bool:

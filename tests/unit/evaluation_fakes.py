@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from secure_finetune.ports import EvaluationJob, EvaluationService
+from secure_finetune.ports import EvaluationService
 from secure_finetune.settings import ProfileCatalog, StackLimits, resolve_settings
 from secure_finetune.state import DatasetResult, DeploymentPlan, DeploymentResult, PipelineState, Registered, SmokeResult
-from tests.unit.fakes import CONFIG, FakeBucket, FakeDeps
+from tests.unit.fakes import CONFIG, FakeBucket, FakeDeps, FakeEvaluationJobs
 from tests.unit.test_training import RUN
 from tests.unit.test_training import state as training_state
 
@@ -18,48 +17,8 @@ VALIDATION_KEY = f"validated/{'a' * 64}/support.validation.jsonl"
 
 
 @dataclass
-class FakeEvaluations:
-    """Jobs by ARN in GetEvaluationJob's shape; ``results`` = each job name's output lines."""
-
-    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    results: dict[str, list[bytes]] = field(default_factory=dict)
-    stopped: list[str] = field(default_factory=list)
-
-    def create_job(self, request: dict[str, Any]) -> str:
-        found = self.find_job(request["jobName"])
-        if found is not None:
-            return found
-        arn = f"arn:aws:bedrock:us-east-1:111122223333:evaluation-job/{len(self.jobs):012d}"
-        self.requests.append(request)
-        self.jobs[arn] = {
-            "jobArn": arn,
-            "jobName": request["jobName"],
-            "status": "InProgress",
-            "customerEncryptionKeyId": request["customerEncryptionKeyId"],
-            "outputDataConfig": request["outputDataConfig"],
-        }
-        return arn
-
-    def find_job(self, name: str) -> str | None:
-        return next((arn for arn, job in self.jobs.items() if job["jobName"] == name), None)
-
-    def get_job(self, arn: str) -> EvaluationJob:
-        job = self.jobs[arn]
-        return EvaluationJob(
-            arn=arn,
-            name=job["jobName"],
-            status=job["status"],
-            output_uri=job["outputDataConfig"]["s3Uri"],
-            key_id=job.get("customerEncryptionKeyId"),
-        )
-
-    def stop_job(self, arn: str) -> None:
-        self.stopped.append(arn)
-        self.jobs[arn]["status"] = "Stopped"
-
-    def result_lines(self, output_uri: str, job_name: str) -> list[bytes]:
-        return self.results.get(job_name, [])
+class FakeEvaluations(FakeEvaluationJobs):
+    """The port's fake, with a way to complete its jobs with chosen scores."""
 
     def complete(self, bucket: FakeBucket, scores: dict[str, dict[str, list[float]]]) -> None:
         """Complete every job with ``scores[side][metric]`` per prompt (side = the job name's suffix)."""

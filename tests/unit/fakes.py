@@ -20,6 +20,7 @@ from secure_finetune.notifications import MilestoneEvent
 from secure_finetune.ports import (
     ApprovalLinks,
     Deployment,
+    EvaluationJob,
     InferenceRoute,
     ObjectVersion,
     SlotsView,
@@ -28,7 +29,7 @@ from secure_finetune.ports import (
     Upload,
     Waiter,
 )
-from secure_finetune.runs import RunChanges, RunRecord, RunStatus, Step, run_pk
+from secure_finetune.runs import ENDED, RunChanges, RunRecord, RunStatus, Step, run_pk
 from secure_finetune.service_errors import NotFound, Throttled
 from secure_finetune.wiring import Dependencies
 
@@ -95,7 +96,10 @@ class FakeRuns:
 
     def set_status(self, run_id: str, status: RunStatus | None, changes: RunChanges | None = None) -> None:
         fields = changes.attributes() if changes else {}
-        self.runs.setdefault(run_id, {}).update(fields if status is None else {"status": status.value, **fields})
+        current = self.runs.setdefault(run_id, {})
+        if status is not None and current.get("status") in ENDED and status not in ENDED:
+            status = None  # a run that ended never walks back (RunTable.set_status's condition)
+        current.update(fields if status is None else {"status": status.value, **fields})
 
     def deployed_runs(self) -> list[RunRecord]:
         records = (self.get_run(run_id) for run_id in self.runs)
@@ -160,8 +164,9 @@ class FakeBedrock:
     def get_custom_model(self, name: str) -> dict[str, Any] | None:
         return self.models.get(name)
 
-    def find_throughput(self, model_arn: str) -> Throughput | None:
-        return next((throughput(t) for t in self.throughputs.values() if t["modelArn"] == model_arn), None)
+    def find_throughput(self, model_arn: str, name: str) -> Throughput | None:
+        found = (t for t in self.throughputs.values() if t["modelArn"] == model_arn and t.get("provisionedModelName") == name)
+        return next((throughput(t) for t in found), None)
 
     def create_throughput(self, name: str, model_arn: str, model_units: int, tags: dict[str, str]) -> str:
         arn = f"arn:aws:bedrock:us-east-1:111122223333:provisioned-model/{name[-12:]}"
@@ -382,6 +387,51 @@ class FakeSlots:
         self.waiters.pop(run_id, None)
 
 
+@dataclass
+class FakeEvaluationJobs:
+    """Jobs by ARN in GetEvaluationJob's shape; ``results`` = each job name's output lines."""
+
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    results: dict[str, list[bytes]] = field(default_factory=dict)
+    stopped: list[str] = field(default_factory=list)
+
+    def create_job(self, request: dict[str, Any]) -> str:
+        found = self.find_job(request["jobName"])
+        if found is not None:
+            return found
+        arn = f"arn:aws:bedrock:us-east-1:111122223333:evaluation-job/{len(self.jobs):012d}"
+        self.requests.append(request)
+        self.jobs[arn] = {
+            "jobArn": arn,
+            "jobName": request["jobName"],
+            "status": "InProgress",
+            "customerEncryptionKeyId": request["customerEncryptionKeyId"],
+            "outputDataConfig": request["outputDataConfig"],
+        }
+        return arn
+
+    def find_job(self, name: str) -> str | None:
+        return next((arn for arn, job in self.jobs.items() if job["jobName"] == name), None)
+
+    def get_job(self, arn: str) -> EvaluationJob:
+        job = self.jobs[arn]
+        return EvaluationJob(
+            arn=arn,
+            name=job["jobName"],
+            status=job["status"],
+            output_uri=job["outputDataConfig"]["s3Uri"],
+            key_id=job.get("customerEncryptionKeyId"),
+        )
+
+    def stop_job(self, arn: str) -> None:
+        self.stopped.append(arn)
+        self.jobs[arn]["status"] = "Stopped"
+
+    def result_lines(self, output_uri: str, job_name: str) -> list[bytes]:
+        return self.results.get(job_name, [])
+
+
 class FakeDeps(Dependencies):
     """``Dependencies`` with every port an in-memory fake unless a test passes its own."""
 
@@ -395,6 +445,7 @@ class FakeDeps(Dependencies):
     runtime: FakeRuntime
     scheduler: FakeScheduler
     approvals: ApprovalLinks  # the approval tests set the real store (on moto)
+    evaluations: FakeEvaluationJobs
 
     def __init__(self, config: StackConfig = CONFIG, **ports: object) -> None:
         told = FakeNotifier()
@@ -410,5 +461,6 @@ class FakeDeps(Dependencies):
             "slots": FakeSlots(),
             "runtime": FakeRuntime(),
             "scheduler": FakeScheduler(),
+            "evaluations": FakeEvaluationJobs(),
         }
         super().__init__(config, **{**fakes, **ports})

@@ -13,6 +13,7 @@ from secure_finetune.deployment.smoke import prompt_of, smoke_test
 from secure_finetune.notifications import Milestone
 from secure_finetune.reasons import DeploymentFailed
 from secure_finetune.reports import DeploymentReport, SmokeReport, read_report
+from secure_finetune.runs import resource_name
 from secure_finetune.settings import ProfileCatalog, StackLimits, resolve_settings
 from secure_finetune.state import DeploymentPlan, Failure, PipelineState, Registered, SmokeResult, TrainingResult
 from secure_finetune.steps.failure import notify_failure
@@ -25,9 +26,9 @@ MODEL_ARN = "arn:aws:bedrock:us-east-1:111122223333:custom-model/m1"
 KEY = CONFIG.key_arn
 
 
-def state(base_model: str = "amazon.nova-micro-v1:0", **profile: object) -> PipelineState:
+def state(base_model: str = "amazon.nova-micro-v1:0", max_ttl_hours: float = 24, **profile: object) -> PipelineState:
     catalog = ProfileCatalog.model_validate({"version": "v", "profiles": {"default": {"base_model": base_model, **profile}}})
-    settings = resolve_settings(catalog, None, {}, StackLimits(max_model_units=2))
+    settings = resolve_settings(catalog, None, {}, StackLimits(max_model_units=2, max_ttl_hours=max_ttl_hours))
     return training_state().model_copy(
         update={
             "registered": Registered(settings=settings),
@@ -150,9 +151,9 @@ def test_a_stack_price_overrides_the_table_and_an_unknown_price_stays_unknown() 
     assert hourly_cost("meta.llama3-1-8b-instruct-v1:0", 1, None) is None
 
 
-def test_an_existing_throughput_for_the_model_is_reused_not_bought_twice() -> None:
+def test_the_runs_own_throughput_is_reused_by_a_retried_step_not_bought_twice() -> None:
     s, d = state(), deps(units_elsewhere=2)  # no free capacity, but nothing new is needed
-    existing = d.bedrock.create_throughput("other-run-aaaaaaaaaaaa", MODEL_ARN, 1, {})
+    existing = d.bedrock.create_throughput(resource_name(RUN), MODEL_ARN, 1, {})  # bought before DeployModel crashed
     s = planned(s, d)
     assert deploy(s, d).arn == existing
     assert len(d.bedrock.throughputs) == 1
@@ -186,8 +187,8 @@ def test_the_purchase_schedules_its_teardown_and_announce_tells_the_owner_how_to
     assert f"reports/{RUN}/index.html" in d.bucket.documents
 
 
-def test_a_ttl_of_zero_schedules_nothing() -> None:
-    s, d = state(ttl_hours=0), deps()
+def test_a_ttl_of_zero_under_no_cap_schedules_nothing() -> None:
+    s, d = state(ttl_hours=0, max_ttl_hours=0), deps()  # MaxTtlHours = 0: the platform team lifted the cap
     s = planned(s, d)
     s = s.model_copy(update={"deployment": deploy(s, d).model_copy(update={"status": "Ready"})})
     announce_deployment(s, d)
@@ -335,3 +336,21 @@ def test_a_run_aborted_while_deploying_has_what_it_bought_torn_down() -> None:
     assert d.bedrock.throughputs == {} and [n.milestone for n in d.notifier.sent] == [Milestone.RUN_CANCELLED, Milestone.TORN_DOWN]
     assert d.runs.runs[RUN]["status"] == "CANCELLED" and d.runs.runs[RUN]["reason"] == "JOB_CANCELLED:owner"
     assert stop_job_of_aborted_run("never-registered", d) == "ignored: no run record"
+
+
+def test_a_throughput_someone_else_bought_for_the_model_is_not_adopted_nor_given_our_time_to_live() -> None:
+    # Given an application team bought its own throughput for the run's custom model (in the console)
+    s, d = state(), deps()
+    theirs = "arn:aws:bedrock:us-east-1:111122223333:provisioned-model/theirs000001"
+    d.bedrock.throughputs[theirs] = {
+        "provisionedModelArn": theirs,
+        "provisionedModelName": "app-team-throughput",
+        "modelArn": MODEL_ARN,
+        "modelUnits": 1,
+        "status": "InService",
+    }
+    # When the run deploys, Then it buys its own, and only its own gets the run's time-to-live
+    bought = deploy(planned(s, d), d)
+    assert bought.arn != theirs and len(d.bedrock.throughputs) == 2
+    record = d.runs.get_run(RUN)
+    assert record is not None and record.provisioned_model_arn == bought.arn

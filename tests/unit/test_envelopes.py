@@ -235,3 +235,58 @@ def test_the_completion_handler_answers_a_genuine_event_of_a_job_it_waits_for(ca
     assert answer == {"outcome": "answered Completed"}
     assert [kind for kind, _ in deps.machine.answers] == ["success"]
     assert "EventsIgnored" not in emitted(capsys)
+
+
+# ---------------------------------------------------------------- the aborted-execution rule's target
+
+
+def aborted(**change: Any) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "version": "0",
+        "id": "e-aborted",
+        "detail-type": "Step Functions Execution Status Change",
+        "source": "aws.states",
+        "account": ACCOUNT,
+        "time": "2026-12-03T08:00:00Z",
+        "region": REGION,
+        "resources": [],
+        "detail": {"name": "support-0123456789abcdef0123", "status": "ABORTED", "stateMachineArn": STACK_ENVIRONMENT["STATE_MACHINE_ARN"]},
+    }
+    detail = change.pop("detail", {})
+    event.update(change)
+    event["detail"].update(detail)
+    return event
+
+
+@pytest.mark.parametrize(
+    ("event", "why"),
+    [
+        (aborted(source="custom.states"), "OTHER_SOURCE"),
+        (aborted(account="999999999999"), "OTHER_ACCOUNT"),
+        (aborted(detail={"stateMachineArn": "arn:aws:states:us-east-1:999999999999:stateMachine:theirs"}), "OTHER_STATE_MACHINE"),
+        (aborted(detail={"status": "SUCCEEDED"}), "NOT_ABORTED"),
+        (aborted(detail={"name": 7}), "MALFORMED"),
+        ("not an event", "MALFORMED"),
+    ],
+)
+def test_a_spoofed_or_foreign_abort_cancels_nothing(event: Any, why: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # Given a live run that trains
+    handler = load_handler(FUNCTIONS / "stop_aborted_run", STACK_ENVIRONMENT)
+    deps = FakeDeps()
+    deps.runs.set_status("support-0123456789abcdef0123", None)
+    # When the handler is invoked with an event that is not our execution's ABORTED change
+    answer = handler(event, CONTEXT, deps=deps)
+    # Then it is ignored (counted), and nothing was stopped, deleted or told
+    assert answer == {"outcome": f"ignored: {why}"}
+    assert deps.bedrock.stopped == [] and deps.notifier.sent == []
+    assert emitted(capsys)["EventsIgnored"] == 1
+
+
+def test_our_executions_abort_cancels_its_run() -> None:
+    handler = load_handler(FUNCTIONS / "stop_aborted_run", STACK_ENVIRONMENT)
+    deps = FakeDeps()
+    deps.runs.set_status("support-0123456789abcdef0123", None)
+    answer = handler(aborted(), CONTEXT, deps=deps)
+    assert answer["outcome"].startswith("cancelled")
+    [told] = deps.notifier.sent
+    assert told.milestone == "RUN_CANCELLED"

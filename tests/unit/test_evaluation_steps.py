@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -169,6 +170,52 @@ def test_a_failed_gate_tears_down_the_throughput_and_tells_the_owner_both_scores
     assert outcome["reason"] == "EVALUATION_GATE_FAILED:Correctness" and outcome["step"] == "evaluation"
     [message] = [m for m in deps.notifier.sent if m.milestone == "RUN_FAILED"]
     assert message.evaluation.startswith("Correctness base 0.800 custom 0.400") and "question" not in message.evaluation
+
+
+def test_a_crash_between_the_two_creates_leaves_no_job_billing_after_the_failure_path() -> None:
+    # Given StartEvaluation created the base model's job and died before the custom one (no ARN recorded anywhere)
+    deps, evaluations = evaluation_deps(prompts=5)
+    create = evaluations.create_job
+    calls = 0
+
+    def create_then_die(request: dict[str, object]) -> str:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("the function died")
+        return create(request)
+
+    evaluations.create_job = create_then_die  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        start_evaluation(evaluated_state(), deps)
+    [base] = evaluations.jobs
+    # When NotifyFailure runs (the Catch after the crash)
+    notify_failure(evaluated_state().model_copy(update={"failure": Failure(error="LambdaCrashed", cause="died")}), deps)
+    # Then it found the job by its deterministic name and stopped it before deleting the model it calls
+    assert evaluations.stopped == [base] and evaluations.jobs[base]["status"] == "Stopped"
+
+
+def test_an_evaluation_the_time_to_live_would_cut_short_stops_cleanly_before_the_model_is_deleted() -> None:
+    deps, evaluations, current = started()
+    state = evaluated_state()
+    assert state.deployment is not None
+    now = datetime(2030, 1, 1, 10, 0, tzinfo=UTC)
+    soon = state.model_copy(update={"deployment": state.deployment.model_copy(update={"delete_at": "2030-01-01T10:05:00Z"})})
+    later = state.model_copy(update={"deployment": state.deployment.model_copy(update={"delete_at": "2030-01-01T20:00:00Z"})})
+    assert check_evaluation(later, current, deps, now=now).polls == 1  # hours left: wait
+    with pytest.raises(EvaluationFailed, match="EVALUATION_TIMED_OUT:ttl"):
+        check_evaluation(soon, current, deps, now=now)  # the next poll would come after the teardown
+    assert len(evaluations.stopped) == 2
+
+
+def test_the_gate_compares_the_same_prompts_and_fails_a_metric_the_judge_scored_too_rarely() -> None:
+    deps, evaluations, current = started()
+    # the custom model scored on 1 prompt of 5 (the judge failed the rest): its one good answer must not pass the gate
+    evaluations.complete(deps.bucket, {"base": {C: [0.8] * 5, P: [0.6] * 5}, "custom": {C: [0.9] * 5, P: [0.6] * 5}})
+    custom = next(name for name in evaluations.results if name.endswith("-custom"))
+    evaluations.results[custom] = evaluations.results[custom][:1]
+    with pytest.raises(EvaluationFailed, match="EVALUATION_GATE_FAILED:Correctness,"):
+        check_evaluation(evaluated_state(), current, deps)
 
 
 # ---------------------------------------------------------------- plan, handlers

@@ -87,3 +87,18 @@ def test_distillation_invalid_prompts_defaults_to_drop_and_takes_reject_only() -
     assert resolve_settings(strict, None, {}, LIMITS).distillation_invalid_prompts == "reject"
     with pytest.raises(ValueError, match="distillation_invalid_prompts"):
         ProfileCatalog.model_validate({"version": "v", "profiles": {"default": {**base, "distillation_invalid_prompts": "ignore"}}})
+
+
+@pytest.mark.parametrize(
+    ("asked", "cap", "given"),
+    [
+        ("0", 24, 24),  # "keep" under a cap: the cap, never "no teardown"
+        ("1000", 24, 24),
+        ("2", 24, 2),
+        ("0", 0, 0),  # MaxTtlHours = 0: no cap, keep until torn down by hand
+        ("1000", 0, 1000),
+    ],
+)
+def test_an_uploaders_tag_cannot_switch_the_time_to_live_off_under_a_cap(asked: str, cap: float, given: float) -> None:
+    settings = resolve_settings(CATALOG, None, {"finetune-ttl-hours": asked}, StackLimits(max_model_units=2, max_ttl_hours=cap))
+    assert settings.ttl_hours == given

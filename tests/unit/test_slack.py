@@ -78,8 +78,8 @@ EXAMPLES = [
     Swept(
         run_id="sweep-2026-11-02",
         profile="*",
-        dataset="-",
-        why="SweepPolicy=delete",
+        dataset="none",
+        why="SweepPolicy=delete-orphans",
         deleted=(f"provisioned-model-throughput {THROUGHPUT} (RUN_TERMINAL)",),
         retained=(f"custom-model {MODEL}",),
         estimated_storage_per_month_usd=1.95,

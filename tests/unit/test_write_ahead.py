@@ -10,7 +10,7 @@ import pytest
 
 from secure_finetune.deployment.deploy import deploy
 from secure_finetune.notifications import Milestone
-from secure_finetune.reasons import DeploymentFailed, TrainingFailed
+from secure_finetune.reasons import DeploymentFailed, JobCancelled, TrainingFailed
 from secure_finetune.runs import (
     INTENT_ATTRIBUTES,
     Intent,
@@ -18,19 +18,22 @@ from secure_finetune.runs import (
     RunChanges,
     RunRecord,
     RunStatus,
+    Step,
     StopActor,
     is_run_name,
     run_id,
 )
+from secure_finetune.service_errors import Throttled
 from secure_finetune.state import Failure
 from secure_finetune.steps.failure import notify_cancelled, notify_failure
 from secure_finetune.teardown.intended import JobStop, find_bought, stop_intended_job
 from secure_finetune.teardown.stack_guard import billing_runs
 from secure_finetune.teardown.tear_down import TeardownKind, tear_down
-from secure_finetune.training.completion import answer_training_wait
-from secure_finetune.training.launch import start_training_job
+from secure_finetune.training.completion import CompletionKind, answer_training_wait
+from secure_finetune.training.launch import job_request, start_training_job
+from secure_finetune.training.reconcile import reconcile_training_waits
 from secure_finetune.training.slots import wait_for_job_slot
-from tests.unit.fakes import FakeDeps
+from tests.unit.fakes import CONFIG, FakeDeps
 from tests.unit.test_deployment import MODEL_ARN, deps, planned, state
 from tests.unit.test_training import JOB_ARN, RUN, waiting_deps
 from tests.unit.test_training import state as training_state
@@ -255,3 +258,67 @@ def test_the_outcome_carries_the_e_mail_the_state_machine_publishes_the_same_on_
     message = first["message"]
     assert message["milestone"] == "RUN_FAILED" and message["profile"] == "default"
     assert message["subject"].endswith(f"({RUN})") and "INTERNAL_ERROR:LambdaCrashed" in message["body"]
+
+
+# ---------------------------------------------------------------- crash windows an audit found (issue 12)
+
+
+def _job_as_requested(d: FakeDeps) -> None:
+    request = job_request(training_state(), CONFIG)
+    d.bedrock.jobs[RUN] = {
+        "jobArn": JOB_ARN,
+        "status": "InProgress",
+        "vpcConfig": request["vpcConfig"],
+        "outputModelKmsKeyArn": CONFIG.key_arn,
+        "roleArn": CONFIG.service_role_arn,
+    }
+
+
+def test_a_cancel_that_lands_while_the_create_is_in_flight_stops_the_job_the_create_made() -> None:
+    # Given an owner cancels while CreateModelCustomizationJob is still retrying: the cancel finds no job to stop
+    d = FakeDeps()
+    _job_as_requested(d)
+    create = d.bedrock.create_job
+
+    def create_job(request: dict[str, Any]) -> str:
+        arn = create(request)
+        d.runs.set_status(RUN, RunStatus.CANCELLED, RunChanges(stopped_by=StopActor.OWNER.value))
+        return arn
+
+    d.bedrock.create_job = create_job  # type: ignore[method-assign]
+    # When the create returns, Then the step stops the job itself, and the run stays CANCELLED (it never walks back)
+    with pytest.raises(JobCancelled):
+        start_training_job(training_state(), "token-1", d)
+    record = d.runs.get_run(RUN)
+    assert d.bedrock.stopped == [RUN] and record is not None and record.status is RunStatus.CANCELLED
+    assert record.job_arn == JOB_ARN  # what it made is still recorded
+
+
+def test_a_wait_with_no_job_behind_it_neither_stops_the_reconciler_nor_lingers_after_its_run_ended() -> None:
+    # Given a run whose create was refused (its token stays, no job) and a run whose job completed, lost its event
+    d = waiting_deps()
+    d.runs.put_token("refused-run", Step.TRAINING, "token-refused")
+    d.runs.set_status("refused-run", RunStatus.FAILED)
+    d.runs.put_token("throttled-run", Step.TRAINING, "token-throttled")
+    get_job = d.bedrock.get_job
+
+    def throttled(name: str) -> Any:
+        if name == "throttled-run":
+            raise Throttled("ThrottlingException", "GetModelCustomizationJob")
+        return get_job(name)
+
+    d.bedrock.get_job = throttled  # type: ignore[method-assign]
+    # When the reconciler passes
+    answers = reconcile_training_waits(d, 0).answers
+    # Then the lost event is answered all the same, the dead wait is dropped, the throttled one waits for the next pass
+    assert answers[RUN].kind is CompletionKind.ANSWERED
+    assert answers["refused-run"].kind is answers["throttled-run"].kind is CompletionKind.IGNORED
+    assert d.runs.get_token("refused-run", Step.TRAINING) is None
+    assert d.runs.get_token("throttled-run", Step.TRAINING) == "token-throttled"
+
+
+def test_a_failed_run_leaves_no_training_wait_behind() -> None:
+    d = crashed_after_create()
+    d.runs.put_token(RUN, Step.TRAINING, "token-1")
+    notify_failure(training_state().model_copy(update={"failure": Failure(error="JobQuotaBusy", cause="busy")}), d)
+    assert d.runs.get_token(RUN, Step.TRAINING) is None

@@ -37,6 +37,9 @@ class IgnoredEvent(StrEnum):
     FOREIGN_JOB = "FOREIGN_JOB"  # the job ARN names another account or region, or is no job ARN
     NOT_WAITED_FOR = "NOT_WAITED_FOR"  # no run of ours waits for that job (now)
     JOB_NOT_ENDED = "JOB_NOT_ENDED"  # Bedrock still reports the job running (the API is the truth)
+    NO_JOB = "NO_JOB"  # a wait whose job does not exist (its create was refused, or never made)
+    OTHER_STATE_MACHINE = "OTHER_STATE_MACHINE"  # an execution of a state machine that is not this stack's
+    NOT_ABORTED = "NOT_ABORTED"  # an execution status change other than ABORTED
 
 
 def envelope_problem(event: object, *, source: str, detail_type: str, account: str, region: str) -> IgnoredEvent | None:

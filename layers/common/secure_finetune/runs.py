@@ -108,6 +108,10 @@ class RunStatus(StrEnum):
     CANCELLED = "CANCELLED"  # its job was stopped by an owner or outside the pipeline (not a failure)
 
 
+# A run in one of these states has no step left to run: its waits can no longer be answered.
+ENDED = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED})
+
+
 class StopActor(StrEnum):
     """Who stopped a run's training job (the run record's ``stoppedBy``, the RUN_CANCELLED milestone's ``by``)."""
 

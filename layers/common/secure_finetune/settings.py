@@ -225,12 +225,21 @@ def resolve_settings(
         raise RunRejected(Reason(ReasonCode.OVERRIDE_INVALID, _id(tag)))
     if values["model_units"] > limits.max_model_units:
         raise RunRejected(Reason(ReasonCode.THROUGHPUT_CAP_EXCEEDED, f"{values['model_units']}-over-{limits.max_model_units}"))
-    values["ttl_hours"] = min(values["ttl_hours"], limits.max_ttl_hours)
+    values["ttl_hours"] = capped_ttl_hours(values["ttl_hours"], limits.max_ttl_hours)
     values["hyperparameters"] = hyperparameters
     try:
         return RunSettings(profile=name, profiles_version=catalog.version, overrides=tuple(applied), **values)
     except ValidationError:
         raise RunRejected(Reason(ReasonCode.OVERRIDE_INVALID)) from None
+
+
+def capped_ttl_hours(ttl_hours: float, max_ttl_hours: float) -> float:
+    """The time-to-live under the stack's cap. 0 means "keep until torn down by hand", the longest of all: under a
+    cap (MaxTtlHours > 0) it becomes the cap, so neither a profile nor an uploader's tag can switch the teardown off.
+    MaxTtlHours = 0 is the platform team's "no cap"."""
+    if max_ttl_hours > 0 and (ttl_hours == 0 or ttl_hours > max_ttl_hours):
+        return max_ttl_hours
+    return ttl_hours
 
 
 def _id(text: str) -> str:

@@ -113,9 +113,10 @@ class Bedrock:
         with contextlib.suppress(Invalid):  # the job already finished
             self._bedrock.stop_model_customization_job(jobIdentifier=name)
 
-    def find_throughput(self, model_arn: str) -> Throughput | None:
+    def find_throughput(self, model_arn: str, name: str) -> Throughput | None:
+        # By our name too: a throughput someone else bought for the model is theirs, not ours to adopt (and delete).
         summaries = self._bedrock.list_provisioned_model_throughputs(modelArnEquals=model_arn).get("provisionedModelSummaries", [])
-        alive = [found for found in map(throughput, summaries) if found.alive]
+        alive = [throughput(s) for s in summaries if s.get("provisionedModelName") == name and throughput(s).alive]
         return alive[0] if alive else None
 
     def create_throughput(self, name: str, model_arn: str, model_units: int, tags: dict[str, str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..runs import RUN_SK, START_SK, RunChanges, RunRecord, RunStatus, Step, run_pk, token_sk
+from ..runs import ENDED, RUN_SK, START_SK, RunChanges, RunRecord, RunStatus, Step, run_pk, token_sk
 from ..service_errors import ConditionFailed
 from .clients import client
 
@@ -52,7 +52,19 @@ class RunTable:
         return True
 
     def set_status(self, run_id: str, status: RunStatus | None, changes: RunChanges | None = None) -> None:
-        """Set the status (None: keep it, e.g. a teardown of a finished run) and ``changes``."""
+        """Set the status (None: keep it, e.g. a teardown of a finished run) and ``changes``.
+
+        A run that ended never walks back: a step still running when the run was cancelled or failed (its
+        execution aborted, say) records its changes, but its non-final status is dropped."""
+        if status is not None and status not in ENDED:
+            try:
+                self._update(run_id, status, changes, only_while_running=True)
+            except ConditionFailed:
+                self._update(run_id, None, changes)
+            return
+        self._update(run_id, status, changes)
+
+    def _update(self, run_id: str, status: RunStatus | None, changes: RunChanges | None, *, only_while_running: bool = False) -> None:
         fields = changes.attributes() if changes else {}
         names = {"#updatedAt": "updatedAt"}
         values: dict[str, Any] = {":now": {"N": str(int(time.time()))}}
@@ -64,12 +76,18 @@ class RunTable:
             names[f"#f{index}"] = name
             values[f":f{index}"] = {"S": value}
             sets.append(f"#f{index} = :f{index}")
+        condition = {}
+        if only_while_running:
+            ended = {f":ended{i}": {"S": s.value} for i, s in enumerate(sorted(ENDED))}
+            values.update(ended)
+            condition["ConditionExpression"] = f"attribute_not_exists(#status) OR NOT (#status IN ({', '.join(ended)}))"
         self._ddb.update_item(
             TableName=self.table,
             Key={"pk": {"S": run_pk(run_id)}, "sk": {"S": RUN_SK}},
             UpdateExpression="SET " + ", ".join(sets),
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
+            **condition,
         )
 
     def get_run(self, run_id: str) -> RunRecord | None:

@@ -36,8 +36,8 @@ def deploy(state: PipelineState, deps: Dependencies, now: datetime | None = None
     kind = ResourceKind.THROUGHPUT if plan.mode == PROVISIONED else ResourceKind.DEPLOYMENT
     deps.runs.set_status(run.run_id, None, Intent.of(kind, run.run_id, now, model_arn=plan.model_arn).changes())
     if plan.mode == PROVISIONED:
-        existing = deps.bedrock.find_throughput(plan.model_arn)
-        # Never buy twice for one model; the request token makes a retried call idempotent too.
+        existing = deps.bedrock.find_throughput(plan.model_arn, name)
+        # Never buy twice for one run (a retried step); the request token makes a retried call idempotent too.
         arn = existing.arn if existing else deps.bedrock.create_throughput(name, plan.model_arn, plan.model_units, tags)
         bought = RunChanges(provisioned_model_arn=arn)
     else:

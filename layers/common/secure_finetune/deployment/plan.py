@@ -11,7 +11,7 @@ from ..pricing import NO_PUBLIC_PRICE, Price, figure_of, price_of, usd, with_fal
 from ..reasons import DeploymentFailed, Reason, ReasonCode
 from ..report_html import write_run_report
 from ..reports import DeploymentReport, write_report
-from ..runs import RunStatus, Step, report_key
+from ..runs import RunStatus, Step, report_key, resource_name
 from ..settings import RunSettings
 from ..state import DeploymentPlan, PipelineState
 from ..wiring import Dependencies
@@ -113,7 +113,7 @@ def plan_deployment(state: PipelineState, deps: Dependencies) -> DeploymentPlan:
     if mode == NONE:  # train only: the run ends here, and its report is written now
         deps.runs.set_status(run.run_id, RunStatus.SUCCEEDED)
         write_run_report(deps.bucket, run.run_id)
-    if mode == PROVISIONED and deps.bedrock.find_throughput(training.output_model_arn) is None:
+    if mode == PROVISIONED and deps.bedrock.find_throughput(training.output_model_arn, resource_name(run.run_id)) is None:
         free = purchase.no_commitment_model_units - deps.bedrock.no_commitment_units_in_use()
         if free < settings.model_units:
             raise DeploymentFailed(Reason(ReasonCode.THROUGHPUT_CAPACITY_SHORT, f"{max(free, 0)}-free-{settings.model_units}-needed"))

@@ -10,7 +10,6 @@ https://docs.aws.amazon.com/bedrock/latest/userguide/model-evaluation-report-s3.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -27,6 +26,26 @@ class JobScores:
 
     def means(self) -> dict[str, float | None]:
         return {metric: mean([s for s in scores if s is not None]) for metric, scores in self.per_prompt.items()}
+
+
+# The gate compares the two models on the same prompts, and only when the judge scored nearly all of them on both
+# sides: a model scored on 1 prompt of 100 would otherwise be judged by that one answer.
+MIN_PAIRED_COVERAGE = 0.9
+
+
+def paired_means(base: JobScores, custom: JobScores, metrics: Sequence[str]) -> tuple[dict[str, float | None], dict[str, float | None]]:
+    """Per metric, both models' means over the prompts the judge scored for both; None for a metric scored on fewer
+    than ``MIN_PAIRED_COVERAGE`` of the prompts (the gate then fails it: it measured too little)."""
+    base_means: dict[str, float | None] = {}
+    custom_means: dict[str, float | None] = {}
+    for metric in metrics:
+        b_scores, c_scores = base.per_prompt.get(metric, []), custom.per_prompt.get(metric, [])
+        pairs = [(b, c) for b, c in zip(b_scores, c_scores, strict=False) if b is not None and c is not None]
+        if not b_scores or len(pairs) < MIN_PAIRED_COVERAGE * len(b_scores):
+            base_means[metric] = custom_means[metric] = None
+            continue
+        base_means[metric], custom_means[metric] = mean([b for b, _ in pairs]), mean([c for _, c in pairs])
+    return base_means, custom_means
 
 
 def read_scores(lines: Iterable[bytes], digests: Sequence[str], metrics: Sequence[str]) -> JobScores:
@@ -53,6 +72,7 @@ def read_scores(lines: Iterable[bytes], digests: Sequence[str], metrics: Sequenc
             name = score["metricName"]
             metric = name if name.startswith("Builtin.") else f"Builtin.{name}"
             value = score.get("result")
-            if metric in per_prompt and isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            if metric in per_prompt and isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1:
+                # The gate, its thresholds and the chart read scores on 0..1; anything else counts as not scored.
                 per_prompt[metric][index] = float(value)
     return JobScores(per_prompt, unmatched)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from ..config import BucketSettings, EvaluationSettings
@@ -25,8 +26,8 @@ from .cost import EvaluationCost, estimate_cost
 from .dataset import PromptDataset, build_prompt_dataset
 from .gate import decide, metric_id
 from .report import EvaluationReport, JobRecord, PromptDelta, verdicts_of
-from .requests import Side, dataset_key, evaluation_job_request
-from .results import JobScores, read_scores
+from .requests import Side, dataset_key, evaluation_job_request, job_name
+from .results import JobScores, paired_means, read_scores
 
 DELTAS_SHOWN = 8
 _ENDED_BADLY = ("Failed", "Stopped", "Stopping", "Deleting")
@@ -80,6 +81,15 @@ def start_evaluation(state: PipelineState, deps: Dependencies) -> EvaluationStat
         return _skip(deps, run.run_id, "no usable held-out prompts (none has a prompt and a reference answer)", source=source)
     dataset = deps.bucket.put_text(dataset_key(run.run_id), prompts.jsonl.decode(), "application/jsonl")  # SSE-KMS, our key
     base_id = base_model_identifier(state)
+    cost = estimate_cost(
+        prompts=prompts.prompts,
+        prompt_chars=prompts.prompt_chars,
+        reference_chars=prompts.reference_chars,
+        profile=profile,
+        base_model_id=base_id,
+        hourly_usd=plan.estimated_hourly_cost_usd,
+        ttl_hours=plan.ttl_hours,
+    )
     jobs = []
     for side, model in ((Side.BASE, base_id), (Side.CUSTOM, deployment.arn)):
         request = evaluation_job_request(
@@ -93,15 +103,6 @@ def start_evaluation(state: PipelineState, deps: Dependencies) -> EvaluationStat
             tags={"run-id": run.run_id, "profile": settings.profile},
         )
         jobs.append(JobRecord(side=side.value, name=request["jobName"], arn=deps.evaluations.create_job(request), model=model))
-    cost = estimate_cost(
-        prompts=prompts.prompts,
-        prompt_chars=prompts.prompt_chars,
-        reference_chars=prompts.reference_chars,
-        profile=profile,
-        base_model_id=base_id,
-        hourly_usd=plan.estimated_hourly_cost_usd,
-        ttl_hours=plan.ttl_hours,
-    )
     write_report(
         deps.bucket,
         run.run_id,
@@ -123,7 +124,7 @@ def start_evaluation(state: PipelineState, deps: Dependencies) -> EvaluationStat
     return EvaluationState(status="Running", wait_seconds=config.evaluation_poll_seconds, polls=0, jobs=refs)
 
 
-def check_evaluation(state: PipelineState, current: EvaluationState, deps: Dependencies) -> EvaluationState:
+def check_evaluation(state: PipelineState, current: EvaluationState, deps: Dependencies, now: datetime | None = None) -> EvaluationState:
     """One poll of both jobs; when both completed, read the scores and apply the gate."""
     run, profile, config = state.run, state.settings.evaluation, deps.settings(EvaluationSettings)
     polls = current.polls + 1
@@ -138,17 +139,21 @@ def check_evaluation(state: PipelineState, current: EvaluationState, deps: Depen
         write_report(deps.bucket, run.run_id, report.model_copy(update={"status": "error", "why": why}))
         raise EvaluationFailed(Reason(ReasonCode.EVALUATION_FAILED, ",".join(bad or drift)))
     if any(job.status != "Completed" for job in found.values()):
-        if polls >= config.evaluation_max_polls:
-            _stop_all(deps, found.values())  # tokens stop billing; NotifyFailure deletes the throughput
-            write_report(deps.bucket, run.run_id, report.model_copy(update={"status": "error", "why": f"not done after {polls} polls"}))
-            raise EvaluationFailed(Reason(ReasonCode.EVALUATION_TIMED_OUT, f"{polls}polls"))
+        ttl_first = _deleted_before_next_poll(state, config.evaluation_poll_seconds, now or datetime.now(UTC))
+        if polls >= config.evaluation_max_polls or ttl_first:
+            # The poll bound, or the time-to-live is about to delete the model under evaluation: a clear stop now
+            # rather than a custom job failing halfway. Tokens stop billing; NotifyFailure deletes the throughput.
+            _stop_all(deps, found.values())
+            why = "the time-to-live deletes the model first" if ttl_first else f"not done after {polls} polls"
+            write_report(deps.bucket, run.run_id, report.model_copy(update={"status": "error", "why": why}))
+            raise EvaluationFailed(Reason(ReasonCode.EVALUATION_TIMED_OUT, "ttl" if ttl_first else f"{polls}polls"))
         return current.model_copy(update={"polls": polls})
     scores = {
         side: read_scores(deps.evaluations.result_lines(job.output_uri, job.name), report.digests, profile.metrics)
         for side, job in found.items()
     }
     base, custom = scores[Side.BASE.value], scores[Side.CUSTOM.value]
-    decision = decide(base.means(), custom.means(), profile)
+    decision = decide(*paired_means(base, custom, profile.metrics), profile)
     shown = _prompt_texts(deps, run.run_id, report) if profile.show_prompts_in_report else {}
     report = report.model_copy(
         update={
@@ -185,16 +190,18 @@ def plan_estimate(state: PipelineState, deps: Dependencies, hourly_usd: float | 
 
 
 def stop_running_evaluation(run_id: str, deps: Dependencies) -> list[str]:
-    """NotifyFailure's part: whatever stopped the run (a crash in CheckEvaluation too), its evaluation jobs stop
-    billing tokens. The jobs are the ones its report recorded; a run that never started them has none."""
-    report = read_report(deps.bucket, run_id, EvaluationReport)
+    """Whatever stopped the run (a crash in StartEvaluation or CheckEvaluation, a cancel), its evaluation jobs stop
+    billing tokens. They are found by their deterministic names (``job_name``), so a job whose ARN was never
+    recorded (a crash right after its create) is stopped too, by roles that cannot read the run's reports."""
     stopped = []
-    for job in report.jobs if report else ():
-        if job.arn and job.status in (None, "InProgress"):
-            found = deps.evaluations.get_job(job.arn)
-            if found.status == "InProgress":
-                deps.evaluations.stop_job(found.arn)
-                stopped.append(found.name)
+    for side in Side:
+        arn = deps.evaluations.find_job(job_name(run_id, side))
+        if arn is None:
+            continue  # never created
+        found = deps.evaluations.get_job(arn)
+        if found.status == "InProgress":
+            deps.evaluations.stop_job(found.arn)
+            stopped.append(found.name)
     return stopped
 
 
@@ -205,6 +212,11 @@ def _skip(deps: Dependencies, run_id: str, why: str, source: str | None = None) 
 
 def _with_status(job: JobRecord, found: dict[str, EvaluationJob]) -> JobRecord:
     return job.model_copy(update={"status": found[job.side].status}) if job.side in found else job
+
+
+def _deleted_before_next_poll(state: PipelineState, poll_seconds: int, now: datetime) -> bool:
+    delete_at = state.deployment.delete_at if state.deployment else None
+    return delete_at is not None and datetime.fromisoformat(delete_at.replace("Z", "+00:00")) <= now + timedelta(seconds=poll_seconds)
 
 
 def _our_key(job: EvaluationJob, key_arn: str) -> bool:

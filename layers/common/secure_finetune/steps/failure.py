@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from ..evaluation.steps import stop_running_evaluation
 from ..notifications import (
     DatasetRejected,
     FailedCheck,
@@ -85,20 +86,20 @@ def notify_failure(state: PipelineState, deps: Dependencies) -> dict[str, Any]:
     # A job the run created trains on (and bills, and holds Bedrock's quota) until stopped, whatever
     # failed: by its intent's name, even if its ARN was never recorded.
     stop_intended_job(record, deps, StopActor.PIPELINE)
+    deps.runs.delete_token(run.run_id, Step.TRAINING)  # a wait with no job left (refused create) would linger 30 days
     release_job_slot(run.run_id, deps)  # a stopped run holds no slot and waits in no queue
     event = _milestone(state, deps, reason, str(step), profile, record=record)
     if record is None or record.notified_at is None:
         deps.runs.set_status(run.run_id, RunStatus.FAILED, RunChanges(reason=str(reason)))
         deps.chat.send(event)
         deps.runs.set_status(run.run_id, None, RunChanges(notified_at=iso_utc(datetime.now(UTC))))
+    if state.deployment is not None:
+        # Only a run that deployed can have evaluation jobs; they stop before the model they call is deleted.
+        stop_running_evaluation(run.run_id, deps)
     if not _kept_on_purpose(state, reason):
         # Whatever stopped the run (a crash after the purchase too), it leaves nothing billing;
         # the run record says what it bought or meant to buy, if anything.
         tear_down(run.run_id, "delete", deps, why=str(reason))
-    if state.deployment is not None:  # only a run that deployed can have evaluation jobs: stop any still running
-        from ..evaluation.steps import stop_running_evaluation
-
-        stop_running_evaluation(run.run_id, deps)
     write_run_report(deps.bucket, run.run_id)  # the page people open, for failed runs too
     cause = f"{step} stopped the run; report: s3://{run.bucket}/reports/{run.run_id}/"
     return {"reason": str(reason), "cause": cause, "step": str(step), "message": owner_message(event)}
@@ -141,6 +142,7 @@ def cancel_run(
     if record is not None and record.stopped_by is None:
         deps.runs.set_status(run_id, None, RunChanges(stopped_by=by.value))
     stop_intended_job(record, deps, by)
+    deps.runs.delete_token(run_id, Step.TRAINING)
     release_job_slot(run_id, deps)
     event = RunCancelled(
         run_id=run_id,
@@ -154,6 +156,8 @@ def cancel_run(
         deps.runs.set_status(run_id, RunStatus.CANCELLED, RunChanges(reason=str(reason)))
         (deps.chat if published_by_state_machine else deps.notifier).send(event)
         deps.runs.set_status(run_id, None, RunChanges(notified_at=iso_utc(datetime.now(UTC))))
+    if record is not None and record.status is RunStatus.DEPLOYING:  # cancelled while it was being evaluated, maybe
+        stop_running_evaluation(run_id, deps)
     torn = tear_down(run_id, "delete", deps, why=str(reason))
     cause = f"cancelled by {by.value}"
     return {"reason": str(reason), "cause": cause, "step": Step.TRAINING.value, "teardown": torn.text, "message": owner_message(event)}

@@ -12,7 +12,8 @@ from ..events import BEDROCK_SOURCE, JOB_STATE_CHANGE, BedrockJobStateChange, Ig
 from ..ports import JobStatus
 from ..reasons import JobCancelled, Reason, ReasonCode, TrainingFailed
 from ..reports import TrainingFailureReport, write_report
-from ..runs import Step, StopActor
+from ..runs import ENDED, Step, StopActor
+from ..service_errors import NotFound
 from ..state import TrainingResult
 from ..wiring import Dependencies
 from .slots import release_job_slot
@@ -79,7 +80,15 @@ def answer_training_wait(run_id: str, deps: Dependencies) -> CompletionOutcome:
     token = deps.runs.get_token(run_id, Step.TRAINING)
     if token is None:
         return ignored(IgnoredEvent.NOT_WAITED_FOR, "not a job this pipeline is waiting for")
-    job = deps.bedrock.get_job(run_id)  # the event is a trigger; the API is the truth
+    try:
+        job = deps.bedrock.get_job(run_id)  # the event is a trigger; the API is the truth
+    except NotFound:
+        # A token with no job behind it: the create was refused, or the run died before it. The run's
+        # failure path owns it; once the run has ended, the stale token is removed so no pass sees it again.
+        record = deps.runs.get_run(run_id)
+        if record is None or record.status in ENDED:
+            deps.runs.delete_token(run_id, Step.TRAINING)
+        return ignored(IgnoredEvent.NO_JOB, "no job exists for this wait")
     status = job.status
     if status is JobStatus.COMPLETED:
         result = TrainingResult(

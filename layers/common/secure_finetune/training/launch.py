@@ -9,7 +9,7 @@ from ..models import CustomizationType, find_model
 from ..notifications import JobStarted
 from ..ports import TrainingJob
 from ..pricing import training_price_facts
-from ..reasons import JobQuotaBusy, Reason, ReasonCode, TrainingFailed
+from ..reasons import JobCancelled, JobQuotaBusy, Reason, ReasonCode, TrainingFailed
 from ..runs import Intent, ResourceKind, RunChanges, RunStatus, Step, StopActor, output_prefix, resource_name
 from ..service_errors import Denied, Invalid, NotFound, QuotaExceeded
 from ..state import PipelineState
@@ -98,6 +98,12 @@ def start_training_job(state: PipelineState, task_token: str, deps: Dependencies
         deps.bedrock.stop_job(run.run_id)
         raise TrainingFailed(Reason(ReasonCode.JOB_DRIFT, ",".join(drifted)))
     deps.runs.set_status(run.run_id, RunStatus.TRAINING, RunChanges(job_arn=job_arn))
+    record = deps.runs.get_run(run.run_id)
+    if record is not None and record.stopped_by == StopActor.OWNER.value:
+        # Cancelled while the create was in flight (throttle retries take seconds): the cancel found no job to
+        # stop, so this step stops the one it just made; its wait was answered by the cancel.
+        deps.bedrock.stop_job(run.run_id)
+        raise JobCancelled(Reason(ReasonCode.JOB_CANCELLED, StopActor.OWNER.value))
     deps.notifier.send(
         JobStarted(
             run_id=run.run_id,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..config import ReconcileSettings
 from ..runs import Step
+from ..service_errors import ServiceError
 from ..wiring import Dependencies
 from .completion import CompletionKind, CompletionOutcome, answer_training_wait
 from .slots import reclaim_job_slots
@@ -48,5 +49,10 @@ def events_recovered(reconciled: Reconciled) -> int:
 def reconcile_training_waits(deps: Dependencies, older_than_seconds: int) -> Reconciled:
     """Bedrock's events are best effort: answer the waits whose completion event never came,
     then reclaim job slots a crashed release left behind and serve the slot queue."""
-    answers = {run_id: answer_training_wait(run_id, deps) for run_id in deps.runs.waiting_since(Step.TRAINING, older_than_seconds)}
+    answers = {}
+    for run_id in deps.runs.waiting_since(Step.TRAINING, older_than_seconds):
+        try:
+            answers[run_id] = answer_training_wait(run_id, deps)
+        except ServiceError as err:  # one run's trouble (throttled, denied) must not starve every other wait
+            answers[run_id] = CompletionOutcome(CompletionKind.IGNORED, f"not answered this pass: {err.code}")
     return Reconciled(answers=answers, given_slots=tuple(reclaim_job_slots(deps)))

@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+from ..config import Identity
+from ..events import IgnoredEvent, envelope_problem
 from ..observability import logger
 from ..runs import RunStatus, Step, StopActor
 from ..service_errors import ServiceError, error_code
 from ..state import PipelineState
 from ..wiring import Dependencies
 from .slots import release_job_slot
+
+STATES_SOURCE, EXECUTION_STATUS_CHANGE = "aws.states", "Step Functions Execution Status Change"
+
+
+def aborted_execution_problem(event: object, identity: Identity, state_machine_arn: str) -> tuple[IgnoredEvent | None, str]:
+    """(None, the run id) when ``event`` says an execution of our state machine was ABORTED; else why it is ignored.
+
+    The rule matches all of this, but the handler trusts no envelope: a spoofed event for a live run would
+    otherwise cancel it (stop its job, delete its throughput)."""
+    why = envelope_problem(
+        event, source=STATES_SOURCE, detail_type=EXECUTION_STATUS_CHANGE, account=identity.account, region=identity.region
+    )
+    if why is not None:
+        return why, ""
+    detail = event.get("detail") if isinstance(event, dict) else None
+    if not isinstance(detail, dict) or not isinstance(detail.get("name"), str):
+        return IgnoredEvent.MALFORMED, ""
+    if detail.get("stateMachineArn") != state_machine_arn:
+        return IgnoredEvent.OTHER_STATE_MACHINE, ""
+    if detail.get("status") != "ABORTED":
+        return IgnoredEvent.NOT_ABORTED, ""
+    return None, detail["name"]  # the execution's name is the run id
 
 
 def stop_job_of_aborted_run(run_id: str, deps: Dependencies) -> str:

@@ -10,12 +10,10 @@ from collections.abc import Callable
 
 from ..evidence import Evidence
 from ..framework import PASS, UNKNOWN, Verdict
-from ..policy.core import FRESH
-from ..policy_engine import Answer, Principal, RequestContext, Tri, allows, grants, principal_candidates, service_bound
-from .policy import blocking, first_problem, union
+from ..policy_engine import Answer, Tri, grants
+from .iam import bedrock_only_trust_problem
+from .policy import blocking, union
 
-BEDROCK = "bedrock.amazonaws.com"
-_ASSUME = ("sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML")
 # What an LLM-as-a-judge evaluation job's role needs [UG judge-service-roles]: read the prompt dataset, write the
 # results, use the data key, and invoke the generator and the judge (Bedrock may batch them).
 EVALUATION_ACTIONS = (
@@ -42,43 +40,8 @@ def trust(ev: Evidence) -> Verdict:
     if role.trust is None:
         return UNKNOWN, "the evaluation role's trust policy could not be read"
     jobs = f"arn:aws:bedrock:{ev.region}:{ev.account}:evaluation-job/*"
-    keys = {
-        "aws:PrincipalIsAWSService": "true",
-        "aws:PrincipalServiceName": BEDROCK,
-        "aws:SourceAccount": ev.account,
-        "aws:SourceArn": jobs.replace("*", FRESH),
-    }
-    policy = role.trust
-    found = first_problem(
-        lambda: blocking(
-            service_bound(policy, BEDROCK, ev.account, jobs), Tri.TRUE, "Bedrock's way in is not bound to this account's evaluation jobs"
-        ),
-        lambda: blocking(
-            Answer(
-                allows(policy, "sts:AssumeRole", role.arn, RequestContext(Principal.service(BEDROCK), keys)), "not for an evaluation job"
-            ),
-            Tri.TRUE,
-            "Bedrock cannot assume the evaluation role",
-        ),
-        lambda: blocking(
-            _anyone_else(policy, ev.account, role.arn), Tri.FALSE, "a principal other than Bedrock may assume the evaluation role"
-        ),
-    )
+    found = bedrock_only_trust_problem(role.trust, role.arn, ev.account, jobs, what="the evaluation role", kind="evaluation jobs")
     return found or (PASS, "only Bedrock may assume it, for this account's evaluation jobs")
-
-
-def _anyone_else(policy: dict[str, object], account: str, role: str) -> Answer:
-    unsure = ""
-    for candidate in principal_candidates(policy, account):
-        if candidate.principal == Principal.service(BEDROCK):
-            continue
-        for action in _ASSUME:
-            verdict = allows(policy, action, role, RequestContext(candidate.principal, candidate.keys))
-            if verdict is Tri.TRUE:
-                return Answer(Tri.TRUE, f"{candidate.description} is allowed {action}")
-            if verdict is Tri.UNKNOWN and not unsure:
-                unsure = f"cannot rule out that {candidate.description} is allowed {action}"
-    return Answer(Tri.UNKNOWN, unsure) if unsure else Answer(Tri.FALSE, "nobody but Bedrock")
 
 
 def least_privilege(ev: Evidence) -> Verdict:

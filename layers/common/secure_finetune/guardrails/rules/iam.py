@@ -47,29 +47,33 @@ def role_trust(ev: Evidence) -> Verdict:
     if trust is None:
         return UNKNOWN, "the service role's trust policy could not be read"
     jobs = f"arn:aws:bedrock:{ev.region}:{ev.account}:model-customization-job/*"
-    bedrock_keys = {
-        "aws:PrincipalIsAWSService": "true",
-        "aws:PrincipalServiceName": BEDROCK,
-        "aws:SourceAccount": ev.account,
-        "aws:SourceArn": jobs.replace("*", FRESH),
-    }
-    role = ev.service_role.arn
-    found = first_problem(
-        lambda: blocking(service_bound(trust, BEDROCK, ev.account, jobs), Tri.TRUE, "Bedrock's way in is not bound to this account's jobs"),
-        lambda: blocking(
-            Answer(
-                allows(trust, "sts:AssumeRole", role, RequestContext(Principal.service(BEDROCK), bedrock_keys)),
-                "not even for one of this account's customization jobs",
-            ),
-            Tri.TRUE,
-            "Bedrock cannot assume the role",
-        ),
-        lambda: blocking(_anyone_else_assumes(trust, ev.account, role), Tri.FALSE, "a principal other than Bedrock may assume the role"),
-    )
+    found = bedrock_only_trust_problem(trust, ev.service_role.arn, ev.account, jobs, what="the role", kind="customization jobs")
     return found or no_public_access(
         ev.service_role.trust_public_access_check,
         "the trust policy",
         "only Bedrock may assume the role, for this account's customization jobs",
+    )
+
+
+def bedrock_only_trust_problem(trust: dict[str, Any], role: str, account: str, jobs: str, *, what: str, kind: str) -> Verdict | None:
+    """Why ``trust`` lets someone other than Bedrock acting for ``jobs`` (an ARN pattern of this account's ``kind``)
+    assume ``role``, or None: the confused-deputy question, shared by the training and the evaluation roles."""
+    bedrock_keys = {
+        "aws:PrincipalIsAWSService": "true",
+        "aws:PrincipalServiceName": BEDROCK,
+        "aws:SourceAccount": account,
+        "aws:SourceArn": jobs.replace("*", FRESH),
+    }
+    return first_problem(
+        lambda: blocking(service_bound(trust, BEDROCK, account, jobs), Tri.TRUE, f"Bedrock's way in is not bound to this account's {kind}"),
+        lambda: blocking(
+            Answer(
+                allows(trust, "sts:AssumeRole", role, RequestContext(Principal.service(BEDROCK), bedrock_keys)), f"not for one of {kind}"
+            ),
+            Tri.TRUE,
+            f"Bedrock cannot assume {what}",
+        ),
+        lambda: blocking(_anyone_else_assumes(trust, account, role), Tri.FALSE, f"a principal other than Bedrock may assume {what}"),
     )
 
 

@@ -218,7 +218,12 @@ def denied_to_all_but(policy: Any, account: str, role_arn: str, request: tuple[s
     for description, principal, candidate_keys in requesters:
         if _is_role_or_session(principal, candidate_keys.get("aws:PrincipalArn"), role_arn):
             continue
-        verdict = denies(policy, action, resource, RequestContext(principal, {**keys, **candidate_keys}))
+        context = RequestContext(principal, {**keys, **candidate_keys})
+        if not _of_account(principal, account) and allows(policy, action, resource, context) is Tri.FALSE:
+            # Another account, a service or anyone anonymous gets in only through this policy (S3 cross-account
+            # and service access need the bucket policy's grant; ACLs are off, GR-S3-07): no grant, no way in.
+            continue
+        verdict = denies(policy, action, resource, context)
         if verdict is Tri.FALSE:
             return Answer(Tri.FALSE, f"no Deny stops {description} from {action}")
         if verdict is Tri.UNKNOWN and not unsure:
@@ -229,6 +234,10 @@ def denied_to_all_but(policy: Any, account: str, role_arn: str, request: tuple[s
 
 
 # ---------------------------------------------------------------- IAM Access Analyzer
+
+
+def _of_account(principal: Principal, account: str) -> bool:
+    return principal.kind == "AWS" and principal.account == account
 
 
 def no_public_access(answer: dict[str, Any] | None, what: str, passed: str) -> Verdict:
