@@ -130,7 +130,7 @@ class LocalPipeline:
         functions = boto3.client("lambda")
         for logical_id, code in self.stack.function_code.items():
             if logical_id not in self.stack.physical_ids:
-                continue  # a function whose condition is false (e.g. PrivateConverseFunction with PrivateInference=false)
+                continue  # a function whose condition is false (e.g. GraderFunction without CreateGrader)
             physical = self.stack.physical_ids[logical_id]
             environment = functions.get_function_configuration(FunctionName=physical).get("Environment", {}).get("Variables", {})
             self.lambdas.register(physical, logical_id, code, environment)

@@ -16,7 +16,9 @@
 ``validate`` runs the pipeline's own validator and decision (``dataset.judge_run``, run-level record
 bounds included) on a file before it is uploaded (or on an object already in S3): the file alone is
 judged as the whole run, ``--validation-file`` adds the run's validation file, ``--validation-set``
-judges a lone validation file by its per-file bounds. Exit 0 = accepted, 1 = rejected, 2 = usage or
+judges a lone validation file by its per-file bounds (a usage error for a model that takes no validation
+file). ``--type DISTILLATION`` needs ``--teacher``, held to the rule every profile passes (``settings.Profile``):
+an unknown teacher or one the model cannot learn from is a usage error. Exit 0 = accepted, 1 = rejected, 2 = usage or
 I/O error. ``--format json`` prints ``verdict``, ``reason``, ``codes``, ``run_problems``, ``records``,
 ``errors``, ``warnings``, ``stats`` and ``files`` (by role) for CI; a file-level problem has
 ``"line": null``. ``preflight`` audits a
@@ -34,13 +36,16 @@ a terminal.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
+import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
@@ -51,9 +56,9 @@ from finetune_cli import operate_cli, sweep, terminal
 from finetune_cli.errors import CliError
 from secure_finetune.dataset import DatasetReport, DatasetRules, FileRole, RunVerdict, judge_run, validate_dataset
 from secure_finetune.model_search import unknown_model_message
-from secure_finetune.models import CustomizationType, FoundationModel, InvalidPrompts, MediaRules, UnknownModel, find_model
+from secure_finetune.models import CustomizationType, FoundationModel, InvalidPrompts, MediaRules, UnknownModel, find_model, find_teacher
 from secure_finetune.service_errors import ServiceError
-from secure_finetune.settings import load_catalog
+from secure_finetune.settings import Profile, ProfileCatalog, load_catalog
 
 T = TypeVar("T")
 DEFAULT_PROFILES = Path(__file__).resolve().parents[2] / "config" / "profiles.toml"
@@ -120,25 +125,70 @@ class _Run:
             raise UsageError(f"unknown teacher {self.teacher!r}") from None
 
 
+def _catalog(path: Path) -> ProfileCatalog:
+    """The profiles file as the pipeline loads it; a file the pipeline would refuse is a usage error, one line."""
+    try:
+        return load_catalog(path)
+    except tomllib.TOMLDecodeError as err:
+        raise UsageError(f"{path} is not valid TOML: {err}") from None
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "the file"
+        more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
+        raise UsageError(f"{path}: {where}: {first['msg']}{more}") from None
+
+
+def _model(model_id: str) -> FoundationModel:
+    """The registry's model, or a usage error with the closest known ids (as ``validate`` and ``preflight`` say it)."""
+    try:
+        return find_model(model_id)
+    except UnknownModel:
+        raise UsageError(unknown_model_message(model_id)) from None
+
+
+def _check_teacher(model: FoundationModel, customization: CustomizationType, teacher: str | None) -> None:
+    """``--type``/``--teacher`` against the pipeline's own rule, the one every profile passes (settings.Profile:
+    DISTILLATION takes a known teacher the student may learn from, and only DISTILLATION takes one): a settings
+    problem, so a usage error (exit 2), never a dataset verdict. Only the wording is the CLI's."""
+    try:
+        Profile(base_model=model.model_id, customization_type=customization, teacher_model=teacher)
+        return
+    except ValidationError as err:
+        error = err.errors()[0].get("ctx", {}).get("error")
+        rule = str(error) if error is not None else err.errors()[0]["msg"]
+    if customization is not CustomizationType.DISTILLATION:
+        raise UsageError("--teacher is for --type DISTILLATION only" if teacher is not None else rule)
+    teachers = ", ".join(model.distillation_teachers) or "none"
+    if teacher is None:
+        raise UsageError(f"--type DISTILLATION needs --teacher: {model.name} learns from {teachers}")
+    try:
+        find_teacher(teacher)
+    except UnknownModel:  # the closest of the teachers this student may learn from (any other would be refused next)
+        closest = ", ".join(difflib.get_close_matches(teacher, model.distillation_teachers, n=3, cutoff=0)) or "none"
+        raise UsageError(f"unknown teacher {teacher[:100]!r}; closest known: {closest} (the teachers {model.name} learns from)") from None
+    raise UsageError(f"{rule}; it learns from {teachers}")
+
+
 def _run(args: argparse.Namespace) -> _Run:
     invalid_prompts: InvalidPrompts
     if args.model:
         model_id, customization, teacher = args.model, CustomizationType(args.type), args.teacher
         secrets_block, pii_block, invalid_prompts = True, False, "drop"  # the profile defaults
     else:
-        catalog = load_catalog(args.profiles)
+        if args.teacher:
+            raise UsageError("--teacher goes with --model; a profile names its own teacher (teacher_model)")
+        catalog = _catalog(args.profiles)
         if args.profile not in catalog.profiles:
             raise UsageError(f"unknown profile {args.profile!r}; known: {', '.join(sorted(catalog.profiles))}")
         profile = catalog.profiles[args.profile]
         model_id, customization, teacher = profile.base_model, profile.customization_type, profile.teacher_model
         secrets_block, pii_block = profile.sensitive_data.secrets == "block", profile.sensitive_data.pii == "block"
         invalid_prompts = profile.distillation_invalid_prompts
-    try:
-        model = find_model(model_id)
-    except UnknownModel:
-        raise UsageError(unknown_model_message(model_id)) from None
+    model = _model(model_id)
     if customization not in model.formats:
         raise UsageError(f"{model.name} does not support {customization.value}")
+    if args.model:  # a profile passed this rule when its file was loaded
+        _check_teacher(model, customization, teacher)
     return _Run(model, customization, teacher, secrets_block, pii_block, invalid_prompts)
 
 
@@ -198,6 +248,11 @@ def _validate(args: argparse.Namespace, console: Console) -> int:
     if args.validation_set and args.validation_file:
         raise UsageError("--validation-set and --validation-file exclude each other")
     run = _run(args)
+    if args.validation_set and not run.model.validation_allowed:
+        raise UsageError(
+            f"{run.model.name} takes no validation file, so there is no validation set to judge: drop --validation-set "
+            "(the file is then judged as the run's training file)"
+        )
     primary = FileRole.VALIDATION if args.validation_set else FileRole.TRAINING
     locations = {primary: args.file}
     if args.validation_file:
@@ -295,7 +350,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _profiles(args: argparse.Namespace, console: Console) -> int:
-    catalog = load_catalog(args.profiles)
+    catalog = _catalog(args.profiles)
     if args.format == "json":
         print(
             json.dumps(
@@ -320,11 +375,10 @@ def _profiles(args: argparse.Namespace, console: Console) -> int:
 
 def _preflight(args: argparse.Namespace, console: Console) -> int:
     from finetune_cli.preflight import Target, audit, target_from_stack
-    from secure_finetune.models import find_model
     from secure_finetune.reports import GuardrailsReport
 
+    model = _model(args.model).model_id  # an unknown id is a usage error, before any AWS call
     _use_endpoint(args.endpoint_url)
-    model = find_model(args.model).model_id
     if args.stack:
         target = target_from_stack(args.stack, model, args.customization_type)
     else:
@@ -341,8 +395,8 @@ def _preflight(args: argparse.Namespace, console: Console) -> int:
             args.launcher_role,
             model,
             args.customization_type,
-            private_inference=True if args.private_converse_function else None,
-            private_converse_function=args.private_converse_function,
+            private_inference=True if args.smoke_test_function else None,
+            smoke_test_function=args.smoke_test_function,
         )
     findings = audit(target)
     blocking = [f for f in findings if f.blocks]
@@ -396,7 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     choose.add_argument("--model", help="base model id (with or without :<context>, or an ARN)")
     choose.add_argument("--profile", default="default", help="take model and type from this profile (default: default)")
     validate.add_argument("--type", choices=[t.value for t in CustomizationType], default="FINE_TUNING")
-    validate.add_argument("--teacher", help="distillation teacher model id")
+    validate.add_argument("--teacher", help="the distillation teacher's model id (required with --type DISTILLATION, only with it)")
     validate.add_argument(
         "--validation-set", action="store_true", help="the file is a validation set, judged alone (its per-file bounds only)"
     )
@@ -419,12 +473,12 @@ def build_parser() -> argparse.ArgumentParser:
     preflight.add_argument("--role", help="the Bedrock service role ARN")
     preflight.add_argument("--launcher-role", help="the role that calls CreateModelCustomizationJob")
     preflight.add_argument(
-        "--private-converse-function", help="the in-VPC function of the smoke test's model calls (GR-NET-12..14; --stack reads it)"
+        "--smoke-test-function", help="the in-VPC smoke-test function that calls the model (GR-NET-12..14; --stack reads it)"
     )
     preflight.add_argument("--model", default="meta.llama3-1-8b-instruct-v1:0", help="base model to check (GR-CTX-03)")
     preflight.add_argument(
         "--customization-type",
-        choices=("FINE_TUNING", "CONTINUED_PRE_TRAINING", "DISTILLATION"),
+        choices=[t.value for t in CustomizationType],  # the registry's: botocore's CustomizationType values
         default="FINE_TUNING",
         help="what the base model must offer (GR-CTX-03)",
     )

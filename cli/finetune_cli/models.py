@@ -17,6 +17,16 @@ from secure_finetune.model_regions import customization_regions
 from secure_finetune.models import CustomizationType, FoundationModel, known_models, records_bounds
 from secure_finetune.pricing import KINDS, NO_PUBLIC_PRICE, figure_of, usd
 
+# Where these figures come from, and where the pipeline's come from. In AWS (PriceSource=price-list) only the
+# hourly no-commitment throughput price is read live from the Price List (deployment/plan.py: deps.prices, for the
+# models with a usage-type stem in adapters/price_list.py, each figure falling back to the snapshot's); training
+# (steps/validate.py) and storage (pricing.storage_cost_per_month, report_html.py) are always the snapshot's; the
+# stack's ThroughputPricePerUnitHour parameter, when set, overrides the hourly figure.
+PRICES_SOURCE = (
+    "snapshot: secure_finetune/price_snapshot.json. In AWS the pipeline reads only the hourly provisioned-throughput "
+    "(no-commitment) price from the AWS Price List, for the models whose usage type it knows; training and storage "
+    "figures are always this snapshot's"
+)
 _SHORT = {"FINE_TUNING": "FT", "CONTINUED_PRE_TRAINING": "CPT", "DISTILLATION": "DISTILL", "REINFORCEMENT_FINE_TUNING": "RFT"}
 
 
@@ -58,7 +68,7 @@ def _prices(model_id: str) -> dict[str, Any]:
         key = _camel(kind)
         prices[key] = None if figure is None else figure.usd
         prices[f"{key}Source"] = NO_PUBLIC_PRICE if figure is None else figure.cited()
-    prices["source"] = "snapshot: secure_finetune/price_snapshot.json (in AWS the pipeline reads the AWS Price List)"
+    prices["source"] = PRICES_SOURCE
     return prices
 
 
@@ -81,6 +91,25 @@ def entries(customization: str | None = None) -> list[dict[str, Any]]:
     return [model_entry(m) for m in known_models() if wanted is None or wanted in m.formats]
 
 
+def _span(bounds: dict[str, int | None]) -> str:
+    """``100-10000`` (records in the run, training + validation; ``-`` where the documentation gives no figure)."""
+    low, high = bounds.get("minTotal"), bounds.get("maxTotal") or bounds.get("maxTraining")
+    if low is None and high is None:
+        return "-"
+    return f"{low if low is not None else '-'}-{high if high is not None else '-'}"
+
+
+def records_cell(record_bounds: dict[str, dict[str, int | None]], customization: str | None = None) -> str:
+    """The table's records column: the bounds of the type asked for (``--type``), else of each type the model
+    offers, once when they are all the same (``FT 100-10000 DISTILL 100-15000`` otherwise)."""
+    if customization is not None:
+        return _span(record_bounds[customization])
+    spans = {name: _span(bounds) for name, bounds in record_bounds.items()}
+    if len(set(spans.values())) <= 1:
+        return next(iter(spans.values()), "-")
+    return " ".join(f"{_SHORT[name]} {span}" for name, span in spans.items())
+
+
 def run(args: argparse.Namespace, console: Console) -> int:
     listed = entries(args.type)
     if args.format == "json":
@@ -89,8 +118,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
     table = Table("model id", "types", "records", "regions", "lifecycle", "train/1k", "store/mo", "PT/MU-h")
     table.columns[0].no_wrap = True
     for entry in listed:
-        bounds: dict[str, int | None] = next(iter(entry["recordBounds"].values()), {})
-        low, high = bounds.get("minTotal"), bounds.get("maxTotal") or bounds.get("maxTraining")
         lifecycle = entry["lifecycle"]
         state = lifecycle["status"] or "-"
         if lifecycle["endOfLifeDate"]:
@@ -99,13 +126,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
         table.add_row(
             entry["modelId"],
             " ".join(_SHORT[t] for t in entry["customizationTypes"]),
-            "-" if low is None and high is None else f"{low if low is not None else '-'}-{high if high is not None else '-'}",
+            records_cell(entry["recordBounds"], args.type),
             " ".join(entry["regions"]) or "-",
             state,
             *("-" if prices[_camel(kind)] is None else usd(prices[_camel(kind)]) for kind in KINDS),
         )
     console.print(table)
     console.print("types: FT fine-tuning, CPT continued pre-training, DISTILL distillation, RFT reinforcement fine-tuning")
+    console.print("records: the run's bounds (training + validation) " + (f"for {args.type}" if args.type else "per type"))
     console.print(f"prices: '-' = {NO_PUBLIC_PRICE} we could cite; each figure's source: --format json")
     return 0
 

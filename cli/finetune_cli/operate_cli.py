@@ -40,7 +40,7 @@ def add_commands(commands: Any, common: list[argparse.ArgumentParser]) -> None:
     stacked.add_argument("--endpoint-url", help="an emulator (e.g. `make up`'s http://127.0.0.1:4566) instead of AWS")
     parents = [*common, formats, stacked]
     runs = commands.add_parser("runs", parents=parents, help="recent runs of a deployed stack, newest first")
-    runs.add_argument("--limit", type=int, default=20, help="at most this many runs (default 20)")
+    runs.add_argument("--limit", type=positive_int, default=20, help="at most this many runs, 1 or more (default 20)")
     runs.add_argument("--status", action="append", choices=[s.value for s in RunStatus], help="only runs in this status (repeatable)")
     runs.add_argument("--since", type=since, help="only runs started since: an ISO date/time (UTC) or a duration back (30m, 2h, 7d)")
     runs.add_argument("--profile", help="only runs of this profile")
@@ -64,8 +64,30 @@ def add_commands(commands: Any, common: list[argparse.ArgumentParser]) -> None:
 
 
 def _watch_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--interval", type=float, default=2.0, help="seconds between looks (default 2)")
-    command.add_argument("--timeout", type=float, help="give up after this many seconds (exit 2)")
+    command.add_argument("--interval", type=positive_seconds, default=2.0, help="seconds between looks (default 2)")
+    command.add_argument("--timeout", type=positive_seconds, help="give up after this many seconds (exit 2)")
+
+
+def positive_int(text: str) -> int:
+    """``--limit``: a whole number of 1 or more (0 or less would list nothing, or fail later)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} is not 1 or more")
+    return number
+
+
+def positive_seconds(text: str) -> float:
+    """``--interval``, ``--timeout``: seconds, more than 0 (a negative sleep is an error, 0 a busy loop)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds above 0")
+    return seconds
 
 
 def since(text: str) -> datetime:

@@ -13,6 +13,7 @@ from typing import Any
 from finetune_cli import aws
 from secure_finetune.adapters.endpoints import read_inference_evidence
 from secure_finetune.adapters.grader_evidence import read_grader
+from secure_finetune.deployment.plan import resolve_mode
 from secure_finetune.guardrails import (
     OPS_CHECKS,
     PRE_LAUNCH_CHECKS,
@@ -26,7 +27,9 @@ from secure_finetune.guardrails import (
 )
 from secure_finetune.guardrails.catalogue import INFERENCE_CHECKS, KEY_POLICY_CHECKS
 from secure_finetune.guardrails.key_needs import KeyPolicyEvidence
+from secure_finetune.models import UnknownModel
 from secure_finetune.notifications import milestone_fields
+from secure_finetune.reasons import DeploymentFailed
 from secure_finetune.service_errors import ServiceError
 
 
@@ -44,9 +47,11 @@ class Target:
     rules: tuple[str, ...] = ()  # the stack's EventBridge rules (GR-OPS-08)
     # GR-NET-12..14: the stack's PrivateInference (None: not known, the rows are left out) and its smoke-test function
     private_inference: bool | None = None
-    private_converse_function: str | None = None
+    smoke_test_function: str | None = None
     grader_lambda_arn: str | None = None  # the stack's RFT grader (GR-IAM-02, GR-RFT-01..03)
     stack: str | None = None  # GR-KMS-07 judges the key policy against what this stack's roles and services need
+    # GR-CTX-03: what a run would buy; None = what the default profile ("auto") gets for the model (see auto_mode)
+    deployment_mode: str | None = None
 
 
 def target_from_stack(stack_name: str, base_model: str, customization_type: str = "FINE_TUNING") -> Target:
@@ -65,7 +70,7 @@ def target_from_stack(stack_name: str, base_model: str, customization_type: str 
         functions=tuple(r["PhysicalResourceId"] for r in resources if r.get("ResourceType") == "AWS::Lambda::Function"),
         rules=tuple(r["PhysicalResourceId"] for r in resources if r.get("ResourceType") == "AWS::Events::Rule"),
         private_inference=outputs.get("PrivateInference", "false") == "true",
-        private_converse_function=outputs.get("SmokeTestFunctionName") or None,  # the function GR-NET-12 judges
+        smoke_test_function=outputs.get("SmokeTestFunctionName") or None,  # the function GR-NET-12 judges
         grader_lambda_arn=outputs.get("GraderLambdaArn") or None,
         stack=stack_name,
     )
@@ -97,6 +102,14 @@ def _stack_evidence(account: str, target: Target) -> StackEvidence | None:
     )
 
 
+def auto_mode(base_model: str) -> str | None:
+    """What a profile with the default ``deployment = "auto"`` buys for the model (deployment/plan.py's rule)."""
+    try:
+        return resolve_mode(base_model, "auto")
+    except (DeploymentFailed, UnknownModel):
+        return None
+
+
 def audit(target: Target) -> list[Finding]:
     reader = aws.evidence_reader()
     account = reader.account
@@ -121,6 +134,7 @@ def audit(target: Target) -> list[Finding]:
         dataset_sha256=None,
         grader_lambda_arn=target.grader_lambda_arn,
         grader=read_grader(reader, target.grader_lambda_arn) if target.grader_lambda_arn else None,
+        deployment_mode=target.deployment_mode or auto_mode(target.base_model),
     )
     account_checks = [check for check in PRE_LAUNCH_CHECKS if not check.per_run]  # no run: no object, report or request
     findings = evaluate(evidence, account_checks) + _inference_findings(reader.account, reader.region, target)
@@ -138,5 +152,5 @@ def _inference_findings(account: str, region: str, target: Target) -> list[Findi
     """GR-NET-12..14 on the stack's bedrock-runtime endpoint and in-VPC function (left out when PrivateInference is unknown)."""
     if target.private_inference is None:
         return []
-    evidence = read_inference_evidence(account, region, enabled=target.private_inference, function=target.private_converse_function)
+    evidence = read_inference_evidence(account, region, enabled=target.private_inference, function=target.smoke_test_function)
     return evaluate(evidence, INFERENCE_CHECKS)

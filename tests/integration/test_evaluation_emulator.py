@@ -66,9 +66,9 @@ def test_a_better_model_is_evaluated_against_its_base_and_kept(better: tuple[Loc
     findings = {f.id: f for f in pipeline.report(run_id, GuardrailsReport).findings}
     for check in ("GR-EVAL-01", "GR-EVAL-02"):
         assert findings[check].status == "PASS" and "no evaluation role" not in findings[check].explanation, findings[check]
-    # the plan priced the evaluation before anything was bought
+    # the plan counted the evaluation before anything was bought (its tokens have no public price offline: it says so)
     plan = pipeline.report(run_id, DeploymentReport).plan
-    assert plan.evaluation_prompts == 10 and plan.estimated_judge_cost_usd is not None
+    assert plan.evaluation_prompts == 10 and plan.estimated_judge_cost_usd is None
 
 
 def test_a_worse_model_fails_the_gate_its_throughput_is_deleted_and_the_owner_gets_both_scores(

@@ -10,6 +10,7 @@ import pytest
 from local import loopback_tls
 from moto import mock_aws
 
+from secure_finetune import pricing
 from secure_finetune.adapters.clients import reset_clients
 from secure_finetune.adapters.s3 import DataBucket
 
@@ -61,3 +62,45 @@ def moto_bucket(offline_aws: None) -> Iterator[tuple[Any, DataBucket, str]]:
         key_arn = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
         yield s3, DataBucket(DATA_BUCKET, "123456789012", key_arn), key_arn
         reset_clients()
+
+
+def _fixture_figure(usd: float, wording: str) -> dict[str, Any]:
+    # Test data, not a price: the arithmetic and the citations need figures; the checked-in snapshot has none an AWS
+    # page could be read for from here (see price_snapshot.json).
+    return {
+        "usd": usd,
+        "wording": f"test fixture: {wording}",
+        "source_url": "https://aws.amazon.com/bedrock/pricing/",
+        "as_of": "2026-12-03",
+    }
+
+
+TEST_PRICES = {
+    "prices": {
+        "amazon.nova-micro-v1:0": {
+            "region": "us-east-1",
+            "training_per_1k_tokens": _fixture_figure(0.001, "training per 1,000 tokens"),
+            "storage_per_month": _fixture_figure(1.95, "storage per custom model per month"),
+            "throughput_per_unit_hour": _fixture_figure(60.5, "provisioned throughput per model unit per hour"),
+        },
+        "meta.llama3-1-8b-instruct-v1:0": {
+            "region": "us-east-1",
+            "storage_per_month": _fixture_figure(1.95, "storage per custom model per month"),
+        },
+    },
+    "token_prices": {
+        model: {
+            "region": "us-east-1",
+            "input_per_1k_tokens": _fixture_figure(0.0008, "input tokens per 1,000"),
+            "output_per_1k_tokens": _fixture_figure(0.0032, "output tokens per 1,000"),
+        }
+        for model in ("amazon.nova-pro-v1:0",)  # the default judge; the base models' tokens stay unpriced
+    },
+}
+
+
+@pytest.fixture
+def priced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test figures (each labelled "test fixture") in place of the snapshot's, for tests of the cost arithmetic."""
+    monkeypatch.setattr(pricing, "PRICES", pricing.parse_snapshot(TEST_PRICES))
+    monkeypatch.setattr(pricing, "TOKEN_PRICES", pricing.parse_token_prices(TEST_PRICES))

@@ -10,6 +10,7 @@ import pytest
 
 from finetune_cli.main import main
 from secure_finetune.models import known_models
+from secure_finetune.pricing import Kind, aws_url, figure_of
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 FIELDS = {"modelId", "name", "customizationTypes", "formats", "recordBounds", "regions", "lifecycle", "prices"}
@@ -55,8 +56,18 @@ def test_prices_carry_a_source_per_figure_and_say_no_public_price_when_none(caps
     by_id = {m["modelId"]: m["prices"] for m in _models(capsys)}
     llama = by_id["meta.llama3-1-8b-instruct-v1:0"]
     assert isinstance(llama, dict)
-    assert llama["storagePerMonth"] == 1.95 and "cloud-custodian" in llama["storagePerMonthSource"]
-    assert llama["throughputPerUnitHour"] is None and llama["throughputPerUnitHourSource"] == "no public price"
+    # Each figure as the snapshot has it: the amount with its AWS page and date, or null with "no public price".
+    keys: dict[Kind, str] = {
+        "training_per_1k_tokens": "trainingPer1kTokens",
+        "storage_per_month": "storagePerMonth",
+        "throughput_per_unit_hour": "throughputPerUnitHour",
+    }
+    for kind, key in keys.items():
+        figure = figure_of("meta.llama3-1-8b-instruct-v1:0", kind)
+        if figure is None:
+            assert llama[key] is None and llama[f"{key}Source"] == "no public price"
+        else:
+            assert llama[key] == figure.usd and llama[f"{key}Source"] == figure.cited() and aws_url(figure.url)
     assert "source" in llama
 
 

@@ -134,6 +134,7 @@ def test_smoke_prompts_come_from_the_users_turn_of_each_format(line: bytes, prom
 # ---------------------------------------------------------------- the good path
 
 
+@pytest.mark.usefixtures("priced")
 def test_the_plan_prices_the_throughput_before_anything_is_spent() -> None:
     s, d = state(model_units=2, ttl_hours=4), deps()
     plan = plan_deployment(s, d)
@@ -169,6 +170,7 @@ def test_on_demand_where_the_model_offers_only_that() -> None:
     assert check_deployment(s.model_copy(update={"deployment": result}), d).status == "Ready"
 
 
+@pytest.mark.usefixtures("priced")
 def test_the_purchase_schedules_its_teardown_and_announce_tells_the_owner_how_to_call_the_model() -> None:
     s, d = state(ttl_hours=4), deps()
     s = planned(s, d)
@@ -228,12 +230,13 @@ def test_the_plan_travels_on_the_wire_in_camel_case() -> None:
     assert plan.wire()["approvalRequired"] is False
 
 
+@pytest.mark.usefixtures("priced")
 def test_the_message_before_the_purchase_says_what_it_will_cost() -> None:
     from secure_finetune.deployment.plan import next_step
 
     told = next_step(state(model_units=2, ttl_hours=4).settings, None)
-    assert told.startswith("2 model unit(s) of no-commitment throughput: $121.00/h, $484.00 in all (price: AWS Price List")
-    assert told.endswith("(2026-09-01)); deleted after 4 h")  # the figure names its source and date
+    assert told.startswith("2 model unit(s) of no-commitment throughput: $121.00/h, $484.00 in all (price: test fixture")
+    assert told.endswith("https://aws.amazon.com/bedrock/pricing/ (2026-12-03)); deleted after 4 h")  # source, page and date
     assert "(price: the stack's ThroughputPricePerUnitHour parameter)" in next_step(state(ttl_hours=4).settings, 10.0)
     assert next_step(state(approval_required=True, ttl_hours=0).settings, None).startswith("after approval, 1 model unit(s)")
     assert next_step(state("meta.llama3-1-8b-instruct-v1:0").settings, None).endswith("no public price; deleted after 4 h")

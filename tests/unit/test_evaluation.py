@@ -235,6 +235,7 @@ def test_a_metric_the_judge_could_not_score_stays_unscored() -> None:
 # ---------------------------------------------------------------- cost
 
 
+@pytest.mark.usefixtures("priced")
 def test_the_cost_counts_both_models_every_metric_and_every_prompt_for_the_judge() -> None:
     profile = EvaluationProfile(max_response_tokens=100)
     cost = estimate_cost(

@@ -221,6 +221,7 @@ def test_the_gate_compares_the_same_prompts_and_fails_a_metric_the_judge_scored_
 # ---------------------------------------------------------------- plan, handlers
 
 
+@pytest.mark.usefixtures("priced")
 def test_the_plan_estimate_is_none_when_off_and_names_the_judges_part_when_on() -> None:
     deps, _ = evaluation_deps(prompts=5)
     assert plan_estimate(evaluated_state(enabled=False), deps, hourly_usd=None, ttl_hours=4) is None

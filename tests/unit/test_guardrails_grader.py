@@ -118,3 +118,46 @@ def test_the_service_role_may_invoke_the_grader_and_no_other_function() -> None:
         assert status(data, "GR-IAM-02") is Status.FAIL, hostile
     unknown_grader = broken("grader_lambda_arn", None, with_grader)
     assert status(unknown_grader, "GR-IAM-02") is Status.FAIL  # no grader named: no invocation is needed
+
+
+# GR-RFT-02 binds Bedrock to this account's jobs in the run's partition, not always arn:aws (botocore endpoints.json).
+@pytest.mark.parametrize(
+    ("region", "arn", "expected"),
+    [
+        ("us-east-1", "", "aws"),
+        ("eu-west-3", "", "aws"),
+        ("us-gov-west-1", "", "aws-us-gov"),
+        ("cn-north-1", "", "aws-cn"),
+        ("us-iso-east-1", "", "aws-iso"),
+        ("us-isob-east-1", "", "aws-iso-b"),
+        ("eu-isoe-west-1", "", "aws-iso-e"),
+        ("us-isof-south-1", "", "aws-iso-f"),
+        ("eusc-de-east-1", "", "aws-eusc"),
+        ("xx-new-1", "arn:aws-new:lambda:xx-new-1:111122223333:function:g", "aws-new"),  # a region no table knows: the ARN's
+        ("us-gov-west-1", "arn:aws:lambda:us-east-1:111122223333:function:g", "aws-us-gov"),  # the region wins
+    ],
+)
+def test_the_partition_comes_from_the_region_or_the_graders_arn(region: str, arn: str, expected: str) -> None:
+    from secure_finetune.guardrails.rules.grader import partition
+
+    assert partition(region, arn) == expected
+
+
+def _in_region(region: str, partition: str, jobs_partition: str | None = None) -> dict[str, Any]:
+    """The template's grader deployed in another region and partition; its permission binds jobs of ``jobs_partition``."""
+    grader = f"arn:{partition}:lambda:{region}:{ACCOUNT}:function:s-GraderFunction-x"
+    jobs = f"arn:{jobs_partition or partition}:bedrock:{region}:{ACCOUNT}:model-customization-job/*"
+    data = broken("region", region)
+    data = broken("grader.arn", grader, data)
+    data = broken("grader_lambda_arn", grader, data)
+    data = broken("grader.resource_policy.Statement.0.Resource", grader, data)
+    return broken("grader.resource_policy.Statement.0.Condition.ArnLike.AWS:SourceArn", jobs, data)
+
+
+@pytest.mark.parametrize(("region", "partition"), [("us-gov-west-1", "aws-us-gov"), ("cn-northwest-1", "aws-cn")])
+def test_a_grader_bound_to_its_own_partitions_jobs_passes(region: str, partition: str) -> None:
+    assert status(_in_region(region, partition), "GR-RFT-02") is Status.PASS
+
+
+def test_a_grader_bound_to_jobs_of_another_partition_fails_closed() -> None:
+    assert status(_in_region("us-gov-west-1", "aws-us-gov", jobs_partition="aws"), "GR-RFT-02") in (Status.FAIL, Status.UNKNOWN)

@@ -1,4 +1,6 @@
-"""The Price List adapter against real-shaped GetProducts answers (botocore Stubber, pricing service model)."""
+"""The Price List adapter against real-shaped GetProducts answers (botocore Stubber, pricing service model).
+
+The usage types and units are shaped as published answers quote them; the amounts are test data, not prices."""
 
 from __future__ import annotations
 
@@ -10,56 +12,56 @@ import pytest
 from botocore.stub import Stubber
 
 from secure_finetune.adapters import price_list
-from secure_finetune.adapters.price_list import PriceList, figures_from
+from secure_finetune.adapters.price_list import PRICE_LIST_ENDPOINT, PriceList, figures_from, per_unit
+from secure_finetune.pricing import aws_url
 
 pytestmark = pytest.mark.usefixtures("offline_aws")
 
 
-def _product(usagetype: str, usd: str, unit: str) -> str:
+def _product(usagetype: str, usd: str, unit: str, dates: dict[str, str] | None = None) -> str:
     """One PriceList item as GetProducts returns it (a JSON document in a string)."""
     sku = "ABCDEFGH12345678"
-    return json.dumps(
-        {
-            "product": {
-                "productFamily": "Amazon Bedrock",
-                "attributes": {
-                    "usagetype": usagetype,
-                    "regionCode": "us-east-1",
-                    "servicecode": "AmazonBedrock",
-                    "location": "US East (N. Virginia)",
-                },
-                "sku": sku,
+    stamps = {"publicationDate": "2026-09-01T20:50:51Z", "effectiveDate": "2026-09-01T00:00:00Z"} if dates is None else dates
+    term: dict[str, Any] = {
+        "priceDimensions": {
+            f"{sku}.JRTCKXETXF.6YS6EN2CT7": {
+                "unit": unit,
+                "endRange": "Inf",
+                "description": usagetype,
+                "beginRange": "0",
+                "pricePerUnit": {"USD": usd},
+            }
+        },
+        "sku": sku,
+        "offerTermCode": "JRTCKXETXF",
+        "termAttributes": {},
+    }
+    if "effectiveDate" in stamps:
+        term["effectiveDate"] = stamps["effectiveDate"]
+    item: dict[str, Any] = {
+        "product": {
+            "productFamily": "Amazon Bedrock",
+            "attributes": {
+                "usagetype": usagetype,
+                "regionCode": "us-east-1",
+                "servicecode": "AmazonBedrock",
+                "location": "US East (N. Virginia)",
             },
-            "serviceCode": "AmazonBedrock",
-            "terms": {
-                "OnDemand": {
-                    f"{sku}.JRTCKXETXF": {
-                        "priceDimensions": {
-                            f"{sku}.JRTCKXETXF.6YS6EN2CT7": {
-                                "unit": unit,
-                                "endRange": "Inf",
-                                "description": usagetype,
-                                "beginRange": "0",
-                                "pricePerUnit": {"USD": usd},
-                            }
-                        },
-                        "sku": sku,
-                        "effectiveDate": "2026-09-01T00:00:00Z",
-                        "offerTermCode": "JRTCKXETXF",
-                        "termAttributes": {},
-                    }
-                }
-            },
-            "version": "20260901205051",
-            "publicationDate": "2026-09-01T20:50:51Z",
-        }
-    )
+            "sku": sku,
+        },
+        "serviceCode": "AmazonBedrock",
+        "terms": {"OnDemand": {f"{sku}.JRTCKXETXF": term}},
+        "version": "20260901205051",
+    }
+    if "publicationDate" in stamps:
+        item["publicationDate"] = stamps["publicationDate"]
+    return json.dumps(item)
 
 
 NOVA2 = [
-    _product("USE1-Nova2.0Lite-Customization-Training", "0.0037800000", "1K tokens"),
-    _product("USE1-Nova2.0Lite-Customization-Storage", "1.9500000000", "Model-Month"),
-    _product("USE1-Nova2.0Lite-ProvisionedThroughput-NoCommit-ModelUnits", "60.5000000000", "Hours"),
+    _product("USE1-Nova2.0Lite-Customization-Training", "0.0040000000", "1K tokens"),
+    _product("USE1-Nova2.0Lite-Customization-Storage", "2.0000000000", "Model-Month"),
+    _product("USE1-Nova2.0Lite-ProvisionedThroughput-NoCommit-ModelUnits", "50.0000000000", "Hours"),
     _product("USE1-Nova2.0Lite-input-tokens", "0.0003000000", "1K tokens"),  # inference: not ours
 ]
 
@@ -93,9 +95,28 @@ def test_the_three_customization_figures_are_read_across_pages_with_their_usage_
     price = PriceList().price("amazon.nova-2-lite-v1:0", "us-east-1")
     stub.assert_no_pending_responses()
     assert price is not None
-    assert (price.training_per_1k_tokens, price.storage_per_month, price.throughput_per_unit_hour) == (0.00378, 1.95, 60.5)
+    assert (price.training_per_1k_tokens, price.storage_per_month, price.throughput_per_unit_hour) == (0.004, 2.0, 50.0)
     assert price.throughput is not None and "USE1-Nova2.0Lite-ProvisionedThroughput-NoCommit-ModelUnits" in price.throughput.source
-    assert price.throughput.as_of == "2026-09-01"
+    assert price.throughput.as_of == "2026-09-01" and price.throughput.url == PRICE_LIST_ENDPOINT == aws_url(PRICE_LIST_ENDPOINT)
+    assert price.throughput.cited().endswith(f"(unit: Hours), {PRICE_LIST_ENDPOINT} (2026-09-01)")
+
+
+def test_a_token_price_per_million_is_scaled_and_an_unknown_unit_yields_no_figure() -> None:
+    assert per_unit("training_per_1k_tokens", "1M tokens", 4.0) == 0.004
+    assert per_unit("training_per_1k_tokens", "1K tokens", 0.004) == 0.004
+    assert per_unit("training_per_1k_tokens", "tokens", 0.000004) is None  # per token or per what: not a guess
+    assert per_unit("throughput_per_unit_hour", "Hrs", 50.0) == 50.0 and per_unit("throughput_per_unit_hour", "Units", 50.0) is None
+    assert per_unit("storage_per_month", "Model-Month", 2.0) == 2.0 and per_unit("storage_per_month", "Hours", 2.0) is None
+    items = [json.loads(_product("USE1-Nova2.0Lite-Customization-Storage", "2.0", "Hours"))]
+    assert figures_from(items, "Nova2.0Lite") == {}
+
+
+def test_an_undated_answer_is_dated_the_day_it_was_read_never_undated() -> None:
+    undated = [json.loads(_product("USE1-Nova2.0Lite-Customization-Storage", "2.0", "Model-Month", dates={}))]
+    assert figures_from(undated, "Nova2.0Lite", read_on="2026-12-03")["storage_per_month"].as_of == "2026-12-03"
+    effective = {"publicationDate": "not a date", "effectiveDate": "2026-10-01T00:00:00Z"}
+    dated = [json.loads(_product("USE1-Nova2.0Lite-Customization-Storage", "2.0", "Model-Month", dates=effective))]
+    assert figures_from(dated, "Nova2.0Lite", read_on="2026-12-03")["storage_per_month"].as_of == "2026-10-01"
 
 
 def test_a_stem_does_not_match_a_longer_model_name() -> None:

@@ -3,6 +3,8 @@ the validation-loss line, a failed throughput as failed, storage per month and w
 
 from __future__ import annotations
 
+import pytest
+
 from secure_finetune.report_html import render_run_report
 from secure_finetune.reports import DeploymentReport, RunReports
 from secure_finetune.state import DeploymentPlan
@@ -43,9 +45,10 @@ def test_a_failed_throughput_reads_failed_not_in_progress() -> None:
     assert '<td class="bad">failed</td>' in summary and "in progress" not in summary
 
 
+@pytest.mark.usefixtures("priced")
 def test_costs_show_storage_per_month_and_the_source_of_each_figure() -> None:
     costs = text_of(section(render_run_report(full_run(), run_id=RUN), "Costs"))
-    assert "Custom-model storage per month $1.95 — cloud-custodian" in costs  # Llama 3.1 8B, the snapshot's cited figure
+    assert "Custom-model storage per month $1.95 — test fixture: storage" in costs  # Llama 3.1 8B, with its citation
     assert "Price source (validation)" in costs and "Price source (deployment)" in costs
 
 

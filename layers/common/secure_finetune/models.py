@@ -29,7 +29,11 @@ class DatasetFormat(StrEnum):
     CONTINUED_PRETRAINING = "input"  # {"input": str}
     IMAGE_CAPTION = "image-ref-caption"  # {"image-ref": "s3://...", "caption": str}
     DISTILLATION_PROMPTS = "distillation-prompts"  # conversation schema, assistant turn optional
-    RFT_CHAT = "openai-chat-rft"  # {"messages": [{role, content: str}], "reference_answer"?, <grader fields>...}
+    # {"messages": [{role, content}], "reference_answer", <grader fields>...}: reference_answer is required ("Required. The
+    # expected output or evaluation criteria that your reward function uses", Nova 2 user guide nova-data-prep-rft-2;
+    # listed with messages, only the grader's extra fields "[Optional]", UG rft-prepare-data and
+    # rft-prepare-data-open-weight), as dataset/formats.py checks it.
+    RFT_CHAT = "openai-chat-rft"
 
 
 # What becomes of a distillation prompt that does not conform: Bedrock drops it ("drop"); a profile may
@@ -281,12 +285,14 @@ def _titan_text(model_id: str, suffix: str, name: str) -> FoundationModel:
     )
 
 
-def _image_generator(model_id: str, name: str, hyperparameters: dict[str, Hyperparameter], hp_source: str) -> FoundationModel:
+def _image_generator(
+    model_id: str, name: str, hyperparameters: dict[str, Hyperparameter], hp_source: str, customization_id: str | None = None
+) -> FoundationModel:
     # [UG model-customization-prepare]: 5-10,000 images; prompt 3-1,024 chars; JPEG/PNG <= 50 MB,
     # 512-4096 px, <= 12,582,912 px in all, aspect ratio 1:4 to 4:1; no validation dataset.
     return FoundationModel(
         model_id=model_id,
-        customization_id=model_id,
+        customization_id=customization_id or model_id,
         name=name,
         formats={FT: DatasetFormat.IMAGE_CAPTION},
         records=RecordBounds(min_total=5, max_training=10_000),
@@ -397,6 +403,19 @@ _MODELS: tuple[FoundationModel, ...] = (
         max_validation_bytes=100 * MB,
         hyperparameters=_TITAN_PREMIER_HP,
         sources=("UG model-customization-prepare", "UG cm-hp-titan-text-premier"),
+    ),
+    # Titan Image Generator G1 (v1): "Titan Image Generator G1 | amazon.titan-image-generator-v1:0 | us-east-1" in the fine-tuning
+    # table of https://docs.aws.amazon.com/bedrock/latest/userguide/custom-model-supported.html (the current
+    # custom-model-fine-tuning.html no longer lists it: model_regions.py). Its data and limits are the "Titan Image Generator
+    # G1" row of [UG model-customization-prepare] (image-ref + caption, as v2), its hyperparameters the one table for "the
+    # Amazon Titan Image Generator G1 models" ([UG cm-hp-titan-image],
+    # https://docs.aws.amazon.com/bedrock/latest/userguide/cm-hp-titan-image.html): the same rows as v2.
+    _image_generator(
+        "amazon.titan-image-generator-v1",
+        "Amazon Titan Image Generator G1",
+        _TITAN_IMAGE_HP,
+        "UG cm-hp-titan-image",
+        customization_id="amazon.titan-image-generator-v1:0",
     ),
     _image_generator("amazon.titan-image-generator-v2:0", "Amazon Titan Image Generator G1 v2", _TITAN_IMAGE_HP, "UG cm-hp-titan-image"),
     _image_generator("amazon.nova-canvas-v1:0", "Amazon Nova Canvas", _NOVA_CANVAS_HP, "UG cm-hp-nova-canvas"),

@@ -286,6 +286,7 @@ class EvidenceRequest:
     job_request: dict[str, Any] | None
     grader_lambda_arn: str | None = None  # the stack's RFT grader (GR-RFT-01..03 read it)
     evaluation_role_arn: str | None = None  # the evaluation jobs' service role (GR-EVAL-01/02 read it)
+    deployment_mode: str | None = None  # deployment/plan.py's resolved mode (GR-CTX-03: a LEGACY model on provisioned throughput)
 
 
 class EvidenceSource(Protocol):

@@ -1,23 +1,29 @@
-"""Prices: every figure the cost estimates read, each with its own source and date.
+"""Prices: every figure the cost estimates read, each with its own AWS source and date.
 
 In AWS the source is the AWS Price List (``pricing:GetProducts``, service code ``AmazonBedrock``,
 ``adapters/price_list.py``); offline and in the emulator it is the checked-in snapshot
-``price_snapshot.json``, where each figure names the page or offer it was read from and when. A model
-or figure absent there has **no public price** we could cite: messages, the report and the approval
-page then say exactly that, never a guess and never a sibling model's figure.
+``price_snapshot.json``. A snapshot figure is accepted only with the AWS page it was read from (an https URL
+on an AWS domain), the exact words the page uses for what it prices, and an ISO date (the date the page
+shows, else the day it was read): a figure seen only in a third party's copy is not a price we can cite,
+so it is not in the snapshot at all. A model or figure absent there has **no public price**: messages,
+the report and the approval page then say exactly that, never a guess and never a sibling model's figure.
 
 Training is billed as tokens in the corpus x epochs [UG custom-models], per 1,000 tokens; storage per
 custom model per month; provisioned throughput per model unit per hour, no commitment. A custom model's
-throughput is priced as its base model's [UG prov-throughput], so figures are keyed by base model.
+throughput is priced as its base model's [UG prov-throughput], so figures are keyed by base model. On-demand
+token prices (the evaluation's judge and base model, evaluation/cost.py) are per 1,000 input or output tokens.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlparse
 
 SNAPSHOT = Path(__file__).with_name("price_snapshot.json")
 NO_PUBLIC_PRICE = "no public price"
@@ -29,16 +35,28 @@ LABELS: dict[Kind, str] = {
     "storage_per_month": "custom-model storage, per month",
     "throughput_per_unit_hour": "throughput, per model unit-hour (no commitment)",
 }
+TokenKind = Literal["input_per_1k_tokens", "output_per_1k_tokens"]
+TOKEN_KINDS: tuple[TokenKind, ...] = ("input_per_1k_tokens", "output_per_1k_tokens")
+# AWS's own domains: aws.amazon.com (pricing pages, blogs), docs.aws.amazon.com, *.amazonaws.com (the Price List
+# endpoints and offer files). Anything else is somebody's copy.
+AWS_DOMAINS = ("aws.amazon.com", "amazonaws.com")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class UnsourcedFigure(ValueError):
+    """A snapshot figure without an AWS page, the page's words for it, or an ISO date: an error, not a price."""
 
 
 @dataclass(frozen=True)
 class Figure:
     usd: float
-    source: str  # the page, offer or Price List answer it was read from
-    as_of: str  # when
+    source: str  # what the page says the figure prices, in its words (or the Price List usage type)
+    as_of: str  # ISO date: the date the page shows, or the day it was read
+    url: str = ""  # the AWS page, offer or endpoint it was read from
 
     def cited(self) -> str:
-        return f"{self.source} ({self.as_of})"
+        where = f"{self.source}, {self.url}" if self.url else self.source
+        return f"{where} ({self.as_of})"
 
 
 @dataclass(frozen=True)
@@ -77,32 +95,101 @@ class Price:
         return ", ".join(sorted({f.as_of for kind in KINDS if (f := self.figure(kind)) is not None}))
 
 
-def _figure(entry: dict[str, Any], kind: Kind) -> Figure | None:
+@dataclass(frozen=True)
+class TokenPrice:
+    """A model's on-demand text prices in one region, each figure with its own source."""
+
+    region: str
+    input: Figure  # USD per 1,000 input tokens
+    output: Figure  # USD per 1,000 output tokens
+
+    @property
+    def input_per_1k(self) -> float:
+        return self.input.usd
+
+    @property
+    def output_per_1k(self) -> float:
+        return self.output.usd
+
+    def cited(self) -> str:
+        return f"input: {self.input.cited()}; output: {self.output.cited()}"
+
+
+def aws_url(url: str) -> str:
+    """``url`` if it is an https page on an AWS domain, else UnsourcedFigure."""
+    parsed = urlparse(url)
+    host = (parsed.hostname or "").lower()
+    if parsed.scheme != "https" or not any(host == domain or host.endswith(f".{domain}") for domain in AWS_DOMAINS):
+        raise UnsourcedFigure(f"not an AWS page: {url!r}")
+    return url
+
+
+def iso_date(text: str) -> str:
+    """``text`` if it is a calendar date YYYY-MM-DD, else UnsourcedFigure (a "2025" or "2026-03" dates nothing)."""
+    try:
+        if _ISO_DATE.fullmatch(text) is None:
+            raise ValueError(text)
+        date.fromisoformat(text)
+    except ValueError:
+        raise UnsourcedFigure(f"not an ISO date: {text!r}") from None
+    return text
+
+
+def _figure(entry: dict[str, Any], kind: str) -> Figure | None:
     raw = entry.get(kind)
     if raw is None:
         return None
-    return Figure(usd=float(raw["usd"]), source=str(raw["source"]), as_of=str(raw["as_of"]))
+    usd = float(raw["usd"])
+    wording = str(raw["wording"]).strip()
+    if usd <= 0 or not wording:
+        raise UnsourcedFigure(f"{kind}: a positive usd and the page's words for it are required")
+    return Figure(usd=usd, source=wording, as_of=iso_date(str(raw["as_of"])), url=aws_url(str(raw["source_url"])))
 
 
 def parse_snapshot(document: dict[str, Any]) -> dict[str, Price]:
-    """The snapshot file's ``prices`` as Price rows (a figure without usd, source or as_of is an error, not a guess)."""
-    return {
-        model_id: Price(
+    """The snapshot file's ``prices`` as Price rows (a figure without an AWS source, its wording or an ISO date is an
+    error, not a guess; so is an entry with no figure at all)."""
+    prices: dict[str, Price] = {}
+    for model_id, entry in document["prices"].items():
+        price = Price(
             region=str(entry["region"]),
             training=_figure(entry, "training_per_1k_tokens"),
             storage=_figure(entry, "storage_per_month"),
             throughput=_figure(entry, "throughput_per_unit_hour"),
         )
-        for model_id, entry in document["prices"].items()
-    }
+        if all(price.figure(kind) is None for kind in KINDS):
+            raise UnsourcedFigure(f"{model_id}: an entry without a figure (delete it: no entry = no public price)")
+        prices[model_id] = price
+    return prices
+
+
+def parse_token_prices(document: dict[str, Any]) -> dict[str, TokenPrice]:
+    """The snapshot file's ``token_prices``: both figures of a model, or the model is not priced (an error)."""
+    found: dict[str, TokenPrice] = {}
+    for model_id, entry in document.get("token_prices", {}).items():
+        figures = [_figure(entry, kind) for kind in TOKEN_KINDS]
+        if figures[0] is None or figures[1] is None:
+            raise UnsourcedFigure(f"{model_id}: input and output token prices go together")
+        found[model_id] = TokenPrice(region=str(entry["region"]), input=figures[0], output=figures[1])
+    return found
 
 
 @cache
+def _document(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
+
+
 def snapshot_prices(path: Path = SNAPSHOT) -> dict[str, Price]:
-    return parse_snapshot(json.loads(path.read_text(encoding="utf-8")))
+    return parse_snapshot(_document(path))
+
+
+def snapshot_token_prices(path: Path = SNAPSHOT) -> dict[str, TokenPrice]:
+    return parse_token_prices(_document(path))
 
 
 PRICES: dict[str, Price] = snapshot_prices()
+TOKEN_PRICES: dict[str, TokenPrice] = snapshot_token_prices()
 
 
 class SnapshotPrices:
@@ -136,13 +223,18 @@ def price_of(model_id: str) -> Price | None:
     return PRICES.get(model_id)
 
 
+def token_price(model_id: str) -> TokenPrice | None:
+    """The on-demand token prices of a model (a foundation-model id), or None: no public price."""
+    return TOKEN_PRICES.get(model_id)
+
+
 def figure_of(model_id: str, kind: Kind) -> Figure | None:
     price = price_of(model_id)
     return None if price is None else price.figure(kind)
 
 
 def cited(model_id: str, kind: Kind) -> str:
-    """ "$1.95 (source, date)" or "no public price": the words a message puts beside a figure."""
+    """ "$1.95 — words, page (date)" or "no public price": the words a message puts beside a figure."""
     figure = figure_of(model_id, kind)
     return NO_PUBLIC_PRICE if figure is None else f"{usd(figure.usd)} — {figure.cited()}"
 

@@ -530,6 +530,7 @@ def gather_evidence(reader: EvidenceReader, request: EvidenceRequest) -> Evidenc
         job_request=r.job_request,
         grader_lambda_arn=r.grader_lambda_arn,
         grader=_grader(reader, r.grader_lambda_arn),
+        deployment_mode=r.deployment_mode,
     )
 
 

@@ -1,40 +1,58 @@
 """The AWS Price List (``pricing:GetProducts``): Bedrock's customization prices as AWS publishes them.
 
-Service code ``AmazonBedrock``; products filtered by the offer attributes ``regionCode`` and ``usagetype``
-(https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_pricing_GetProducts.html; the API
-answers from us-east-1 among a few regions, so the client is pinned there whatever the run's region:
-https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/using-price-list-query-api.html). Each
-``PriceList`` item is a JSON document: ``product.attributes`` (``usagetype``, ``regionCode``), ``terms.OnDemand``
--> ``priceDimensions`` -> ``pricePerUnit.USD`` (text), ``publicationDate``. Usage types seen in published answers:
-``<REG>-<Model>-Customization-Training`` (per 1,000 tokens), ``-Customization-Storage`` (per model-month),
-``-ProvisionedThroughput-NoCommit-ModelUnits`` (per model unit-hour). A model whose usage-type stem we cannot
-cite is not queried: the snapshot (pricing.py) or "no public price" stands.
+What AWS documents and this adapter relies on:
+* GetProducts takes ``ServiceCode``, ``Filters`` (``Type`` one of TERM_MATCH, EQUALS, CONTAINS, ANY_OF, NONE_OF;
+  ``Field`` "ServiceCode, and all attribute names"), ``FormatVersion`` ``aws_v1`` and ``NextToken`` (the pricing
+  service model botocore ships, 2017-10-15; test_price_list checks the request against it). Older CLI pages
+  (awscli 2.0-2.9 reference/pricing/get-products.html) list TERM_MATCH only: CONTAINS is newer, and an endpoint
+  that refuses it answers with an error, which reads as "no answer" here, never as a price.
+* The Price List API answers from https://api.pricing.us-east-1.amazonaws.com (also eu-central-1, ap-south-1:
+  https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/using-ppslong.html), so the client is pinned to
+  us-east-1 whatever the run's region.
+* Each ``PriceList`` item is a JSON document shaped like a price list file's product and terms: ``product``
+  (``productFamily``, ``attributes``), ``terms`` -> term type -> ``<sku>.<offerTermCode>`` -> ``effectiveDate``, and
+  ``publicationDate`` (https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/reading-service-price-list-file-for-services.html;
+  the part of that page we could read stops there: ``priceDimensions`` -> ``unit``, ``pricePerUnit.USD`` is the
+  aws_v1 shape as answers show it, not a sentence we read).
+* ``regionCode`` is the Price List's Region key (service Region index file, same guide), and "the available
+  RegionCode list can be retrieved from GetAttributeValues" (API reference, ListPriceLists): an attribute name.
+
+What no AWS page we could read confirms (say so, do not lean on it): the service code ``AmazonBedrock`` for the
+customization products (third-party code uses it, and ``AmazonBedrockFoundationModels`` for some third-party
+models), the attribute name ``usagetype`` in that service, and the usage types
+``<REG>-<Model>-Customization-Training`` / ``-Customization-Storage`` / ``-ProvisionedThroughput-NoCommit-ModelUnits``
+with their stems below (seen only in third-party copies of Price List answers). They are only the question we ask:
+a wrong service code, attribute or stem matches nothing and yields no figure; a unit we do not recognise yields no
+figure rather than a mis-scaled one. Every figure returned is AWS's own answer, named by its usage type, unit,
+endpoint and publication date. ``aws pricing describe-services --service-code AmazonBedrock --region us-east-1``
+lists the service's real attribute names.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError
 
-from ..pricing import Figure, Kind, Price
+from ..pricing import Figure, Kind, Price, UnsourcedFigure, iso_date
 from ..service_errors import ServiceError
 from .errors import translating
 
 SERVICE_CODE = "AmazonBedrock"
 PRICE_LIST_REGION = "us-east-1"
+PRICE_LIST_ENDPOINT = f"https://api.pricing.{PRICE_LIST_REGION}.amazonaws.com"  # the source URL of every live figure
 _SUFFIXES: dict[str, Kind] = {
     "-Customization-Training": "training_per_1k_tokens",
     "-Customization-Storage": "storage_per_month",
     "-ProvisionedThroughput-NoCommit-ModelUnits": "throughput_per_unit_hour",
 }
-# Usage-type stems. Cited: Nova2.0Lite, NovaLite, Llama3-1-70B (published answers quoted in price_snapshot.json).
-# Patterned on those (unconfirmed): a stem that matches nothing yields no figure, never a made-up one: every figure
-# returned is AWS's own, named by its usage type. Other models are not queried.
+# Usage-type stems (unconfirmed by any AWS page, see above): Nova2.0Lite, NovaLite and Llama3-1-70B as third-party
+# copies of Price List answers quote them, the others patterned on those. A stem that matches nothing yields no figure.
 USAGE_STEMS: dict[str, str] = {
     "amazon.nova-2-lite-v1:0": "Nova2.0Lite",
     "amazon.nova-lite-v1:0": "NovaLite",
@@ -69,8 +87,35 @@ def _items(region: str, stem: str) -> Iterator[dict[str, Any]]:
         token = {"NextToken": page["NextToken"]}
 
 
-def figures_from(items: list[dict[str, Any]], stem: str) -> dict[Kind, Figure]:
+def per_unit(kind: Kind, unit: str, amount: float) -> float | None:
+    """``amount`` in the unit the kind is priced in (training per 1,000 tokens, storage per month, throughput per
+    hour), or None when the dimension's unit says something else: no figure beats a mis-scaled one."""
+    text = unit.lower().replace(" ", "")
+    if kind == "training_per_1k_tokens":
+        if "token" not in text:
+            return None
+        if text.startswith(("1k", "1,000", "1000", "thousand")):
+            return amount
+        if text.startswith(("1m", "1,000,000", "1000000", "million")):
+            return amount / 1000
+        return None
+    wanted = ("hour", "hrs") if kind == "throughput_per_unit_hour" else ("month",)
+    return amount if any(word in text for word in wanted) else None
+
+
+def _published(item: dict[str, Any], term: dict[str, Any], read_on: str) -> str:
+    """The answer's publication date (else the term's effective date) as YYYY-MM-DD, else the day it was read."""
+    for stamp in (item.get("publicationDate"), term.get("effectiveDate")):
+        try:
+            return iso_date(str(stamp or "")[:10])
+        except UnsourcedFigure:
+            continue
+    return read_on
+
+
+def figures_from(items: list[dict[str, Any]], stem: str, read_on: str | None = None) -> dict[Kind, Figure]:
     """The no-commitment on-demand figure of each kind whose usage type ends ``<stem><suffix>``."""
+    today = read_on or datetime.now(UTC).date().isoformat()
     found: dict[Kind, Figure] = {}
     for item in items:
         attributes = item.get("product", {}).get("attributes", {})
@@ -82,17 +127,17 @@ def figures_from(items: list[dict[str, Any]], stem: str) -> dict[Kind, Figure]:
             continue
         for term in item.get("terms", {}).get("OnDemand", {}).values():
             for dimension in term.get("priceDimensions", {}).values():
-                amount = float(dimension.get("pricePerUnit", {}).get("USD", "0"))
-                if amount > 0:
-                    published = str(item.get("publicationDate") or term.get("effectiveDate") or "")
-                    source = f"AWS Price List GetProducts {SERVICE_CODE} usagetype {usagetype} ({dimension.get('unit', '')})"
-                    found[kind] = Figure(usd=amount, source=source, as_of=published[:10] or "undated")
+                unit = str(dimension.get("unit", ""))
+                amount = per_unit(kind, unit, float(dimension.get("pricePerUnit", {}).get("USD", "0")))
+                if amount is not None and amount > 0:
+                    source = f"AWS Price List GetProducts {SERVICE_CODE} usagetype {usagetype} (unit: {unit})"
+                    found[kind] = Figure(usd=amount, source=source, as_of=_published(item, term, today), url=PRICE_LIST_ENDPOINT)
     return found
 
 
 class PriceList:
-    """Reads one model's figures from the Price List; ``None`` when the model has no cited usage-type stem or the
-    service cannot be read (the caller keeps the snapshot's figures and says so)."""
+    """Reads one model's figures from the Price List; ``None`` when the model has no usage-type stem, the service
+    cannot be read, or nothing matched (the caller keeps the snapshot's figures, or says "no public price")."""
 
     def price(self, model_id: str, region: str) -> Price | None:
         stem = USAGE_STEMS.get(model_id)

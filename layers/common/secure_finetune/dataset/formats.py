@@ -168,7 +168,9 @@ def _claude_messages(record: dict[str, Any], found: Record) -> None:
         raise _mismatch("the last turn must be the assistant's")
 
 
-def _conversation(record: dict[str, Any], found: Record, assistant_optional: bool = False, single_turn: bool = False) -> None:
+def _conversation(
+    record: dict[str, Any], found: Record, assistant_optional: bool = False, single_turn: bool = False, single_turn_model: str | None = None
+) -> None:
     _CONVERSATION_RECORD.check(record)
     if not isinstance(record["schemaVersion"], str):
         raise _mismatch("schemaVersion must be a string")
@@ -189,13 +191,22 @@ def _conversation(record: dict[str, Any], found: Record, assistant_optional: boo
     if last != "assistant" and not assistant_optional:
         raise _mismatch("the last turn must be the assistant's")
     if single_turn and len(messages) > 2:
-        raise _mismatch("this teacher takes single-turn prompts only (one user turn, optional answer)")
+        raise _mismatch(_single_turn_message(single_turn_model))
 
 
-def _prompt(record: dict[str, Any], found: Record, single_turn: bool = False) -> None:
+def _single_turn_message(model: str | None) -> str:
+    """Name the model that imposes the rule (the student or the teacher: "Anthropic and Meta Llama models support only
+    single-turn conversation prompts", [UG distillation-data-prep-option-1]); without its name, say who may."""
+    turns = "single-turn prompts only (one user turn, optional answer)"
+    if model:
+        return f"{model} takes {turns}"
+    return f"an Anthropic or Meta Llama model of this distillation (the student or the teacher) takes {turns}"
+
+
+def _prompt(record: dict[str, Any], found: Record, single_turn: bool = False, single_turn_model: str | None = None) -> None:
     """A distillation prompt: the conversation schema, assistant turn optional; another schemaVersion
     does not conform (Bedrock drops the prompt). The version itself is never echoed."""
-    _conversation(record, found, assistant_optional=True, single_turn=single_turn)
+    _conversation(record, found, assistant_optional=True, single_turn=single_turn, single_turn_model=single_turn_model)
     if found.schema_version != SCHEMA_VERSION:
         raise _mismatch(f"schemaVersion is not {SCHEMA_VERSION}")
 
@@ -255,7 +266,10 @@ def _rft(record: dict[str, Any], found: Record) -> None:
     """A reinforcement fine-tuning prompt: OpenAI chat format, ``messages`` (system, user or assistant turns
     holding the prompt) and ``reference_answer`` (what the grader scores against: any JSON value but an empty
     one), plus any fields the grader reads [UG rft-prepare-data]:
-    https://docs.aws.amazon.com/bedrock/latest/userguide/rft-prepare-data.html. Text only: a content is a
+    https://docs.aws.amazon.com/bedrock/latest/userguide/rft-prepare-data.html (and rft-prepare-data-open-weight.html) list
+    both fields and mark only the grader's extra fields "[Optional]"; the Nova 2 user guide says of reference_answer
+    "Required. The expected output or evaluation criteria that your reward function uses to score the model's response"
+    (https://docs.aws.amazon.com/nova/latest/nova2-userguide/nova-data-prep-rft-2.html). Text only: a content is a
     string or a list of {"type": "text", "text"} parts. Bedrock generates the answers, so no turn is required
     to be the assistant's; a system turn comes first if at all."""
     if "messages" not in record or "reference_answer" not in record:
@@ -309,8 +323,11 @@ _SHAPES: dict[DatasetFormat, Callable[[dict[str, Any], Record], None]] = {
 }
 
 
-def record_shape(dataset_format: DatasetFormat, single_turn: bool = False) -> Callable[[dict[str, Any], Record], None]:
-    """The shape check of a format's records (distillation prompts for a single-turn teacher: one user turn)."""
+def record_shape(
+    dataset_format: DatasetFormat, single_turn: bool = False, single_turn_model: str | None = None
+) -> Callable[[dict[str, Any], Record], None]:
+    """The shape check of a format's records (distillation prompts when the student or the teacher takes single-turn
+    prompts only: one user turn; ``single_turn_model`` names that model in the message)."""
     if dataset_format is DatasetFormat.DISTILLATION_PROMPTS and single_turn:
-        return partial(_prompt, single_turn=True)
+        return partial(_prompt, single_turn=True, single_turn_model=single_turn_model)
     return _SHAPES[dataset_format]

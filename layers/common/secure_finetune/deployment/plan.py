@@ -21,8 +21,12 @@ PROVISIONED, ON_DEMAND, NONE = "provisioned-throughput", "on-demand", "none"
 
 def deployment_mode(settings: RunSettings) -> str:
     """The profile's choice, checked against what the base model offers (the registry)."""
-    model = find_model(settings.base_model)
-    wanted = settings.deployment
+    return resolve_mode(settings.base_model, settings.deployment)
+
+
+def resolve_mode(base_model: str, wanted: str) -> str:
+    """``wanted`` (auto | provisioned-throughput | on-demand | none) as the base model allows it."""
+    model = find_model(base_model)
     if wanted == NONE:
         return NONE
     if wanted in ("auto", PROVISIONED) and model.provisioned_throughput:

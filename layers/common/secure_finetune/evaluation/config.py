@@ -6,7 +6,7 @@ Defaults and why:
   the ``referenceResponse`` our held-out records carry (the completion the model was trained to give), so
   they measure what fine-tuning is for. Helpfulness, style and the responsible-AI metrics can be added.
 * Judge ``amazon.nova-pro-v1:0``: an evaluator model Bedrock supports for LLM-as-a-judge jobs, first-party
-  (no Marketplace subscription to accept before a run), and its tokens are priced (``cost.py``).
+  (no Marketplace subscription to accept before a run); its tokens are priced from the snapshot when it has them (``cost.py``).
 * ``min_improvement`` 0 for every metric: "not worse" unless the profile asks for a margin.
 * ``max_prompts`` 100: Bedrock takes up to 1000 prompts per job; 100 keeps the judge's bill small.
 """

@@ -8,37 +8,20 @@ https://docs.aws.amazon.com/bedrock/latest/userguide/evaluation-judge.html
 The estimate is an upper bound on tokens: every answer as long as ``max_response_tokens``; each judge call
 reads the built-in metric prompt (taken as 600 tokens: the published evaluator prompts run a few hundred
 words), the prompt, the reference and the answer, and writes a 150-token explanation and score; 4
-characters a token. A price we have no source for is None, and so is any total that needs it.
+characters a token. The on-demand token prices come from pricing.py (one place for prices, each figure with
+its AWS source and date); a price we have no source for is None, and so is any total that needs it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..pricing import NO_PUBLIC_PRICE, TokenPrice, token_price
 from .config import EvaluationProfile
 
 CHARS_PER_TOKEN = 4
 JUDGE_TEMPLATE_TOKENS = 600
 JUDGE_OUTPUT_TOKENS = 150
-
-
-@dataclass(frozen=True)
-class TokenPrice:
-    input_per_1k: float
-    output_per_1k: float
-    source: str
-    as_of: str
-
-
-# On-demand text prices (us-east-1). Only sourced figures; a model missing here is priced "unknown".
-TOKEN_PRICES: dict[str, TokenPrice] = {
-    "amazon.nova-pro-v1:0": TokenPrice(
-        0.0008,
-        0.0032,
-        "$0.80 / $3.20 per 1M input/output tokens, swfte.com 'Amazon Nova Pro pricing' (unverified third-party copy)",
-        "2026-05",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -50,6 +33,7 @@ class EvaluationCost:
     throughput_hours: float  # the throughput is held this long for the evaluation (inside its time-to-live)
     extra_throughput_usd: float | None  # hours beyond the time-to-live already priced (0 when inside it)
     total_usd: float | None
+    price_source: str = NO_PUBLIC_PRICE  # where the judge's and the base model's token prices were read
 
 
 def estimate_cost(
@@ -65,12 +49,13 @@ def estimate_cost(
     answer = profile.max_response_tokens
     prompt_tokens, reference_tokens = prompt_chars / CHARS_PER_TOKEN, reference_chars / CHARS_PER_TOKEN
     judge_calls = 2 * len(profile.metrics) * prompts  # both models, every metric, every prompt
-    judge_price = TOKEN_PRICES.get(profile.judge_model)
+    judge_price = token_price(profile.judge_model)
     judge_usd = None
     if judge_price is not None:
         reads = judge_calls * JUDGE_TEMPLATE_TOKENS + 2 * len(profile.metrics) * (prompt_tokens + reference_tokens + prompts * answer)
         judge_usd = (reads * judge_price.input_per_1k + judge_calls * JUDGE_OUTPUT_TOKENS * judge_price.output_per_1k) / 1000
-    base_price = TOKEN_PRICES.get(profile.base_model_id or base_model_id)
+    base_id = profile.base_model_id or base_model_id
+    base_price = token_price(base_id)
     base_usd = None
     if base_price is not None:
         base_usd = (prompt_tokens * base_price.input_per_1k + prompts * answer * base_price.output_per_1k) / 1000
@@ -87,7 +72,12 @@ def estimate_cost(
         throughput_hours=hours,
         extra_throughput_usd=_cents(extra),
         total_usd=_cents(total),
+        price_source=f"judge {profile.judge_model}: {_cited(judge_price)}; base {base_id}: {_cited(base_price)}",
     )
+
+
+def _cited(price: TokenPrice | None) -> str:
+    return NO_PUBLIC_PRICE if price is None else price.cited()
 
 
 def _cents(value: float | None) -> float | None:

@@ -42,7 +42,8 @@ PRE_LAUNCH_CHECKS: tuple[Check, ...] = (
            "Use a bucket owned by this account, in the job's region."),
     _check("GR-CTX-03", "Base model is active and customizable", "bedrock:GetFoundationModel", ("Bedrock API reference",),
            context.base_model,
-           "Choose a base model and customization type offered in this region (finetune profiles)."),
+           "Choose a base model and customization type offered in this region (finetune profiles); for a LEGACY model,"
+           " deploy on demand or train only (deployment = \"on-demand\" | \"none\"): no new provisioned throughput is sold."),
     _run_check("GR-OBJ-01", "The dataset object itself is SSE-KMS with our key", "HeadObject(VersionId, ExpectedBucketOwner)",
            ("own check: no CSPM checks individual objects",), dataset.key,
            "Upload the dataset again without naming another key or algorithm (the bucket default applies)."),

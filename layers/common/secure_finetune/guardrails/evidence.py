@@ -140,3 +140,4 @@ class Evidence(_Evidence):
     job_request: dict[str, Any] | None = None
     grader_lambda_arn: str | None = None  # the stack's RFT grader (GRADER_LAMBDA_ARN); None = none configured
     grader: GraderEvidence | None = None  # None with an ARN: it could not be read (UNKNOWN)
+    deployment_mode: str | None = None  # provisioned-throughput | on-demand | none; None = not known (GR-CTX-03)

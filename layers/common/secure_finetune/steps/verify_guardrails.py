@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from ..config import GuardrailSettings, InferenceAuditSettings
+from ..deployment.plan import deployment_mode
 from ..guardrails import WARN_CHECKS, Finding, blocking_reason, evaluate
 from ..models import find_model
 from ..ports import EvidenceRequest
-from ..reasons import GuardrailFailed
+from ..reasons import DeploymentFailed, GuardrailFailed
 from ..reports import GuardrailsReport, write_report
 from ..runs import Step, report_key
+from ..settings import RunSettings
 from ..state import PipelineState
 from ..training.launch import job_request
 from ..wiring import Dependencies
@@ -37,6 +39,7 @@ def verify_run_guardrails(state: PipelineState, deps: Dependencies) -> dict[str,
         job_request=job_request(state, config),  # the very request StartTrainingJob will send
         grader_lambda_arn=config.grader_lambda_arn,
         evaluation_role_arn=config.evaluation_role_arn,
+        deployment_mode=_deployment_mode(settings),
     )
     evidence = deps.evidence.gather(request)
     findings = evaluate(evidence) + _inference_findings(deps) + evaluate(evidence, WARN_CHECKS)  # warnings never block
@@ -58,3 +61,12 @@ def _inference_findings(deps: Dependencies) -> list[Finding]:
         identity.account, identity.region, enabled=private.private_inference, function=private.smoke_test_function
     )
     return evaluate(evidence, INFERENCE_CHECKS)
+
+
+def _deployment_mode(settings: RunSettings) -> str | None:
+    """What the run will buy (GR-CTX-03 refuses a LEGACY model on provisioned throughput); None when the model offers
+    nothing the profile asks for (PlanDeployment then fails the run with NO_DEPLOYMENT_OPTION)."""
+    try:
+        return deployment_mode(settings)
+    except DeploymentFailed:
+        return None

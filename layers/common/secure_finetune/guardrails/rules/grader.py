@@ -33,6 +33,30 @@ GRADER_ACTIONS = (
     "bedrock:InvokeModel",
 )
 _NOT_APPLICABLE = (PASS, "not applicable: no grader is configured and this is not a reinforcement fine-tuning run")
+# Region -> ARN partition, as the partitions' regionRegex in botocore 1.44.8's data/endpoints.json say: aws-cn "^cn\-",
+# aws-us-gov "^us\-gov\-", aws-iso "^us\-iso\-", aws-iso-b "^us\-isob\-", aws-iso-e "^eu\-isoe\-", aws-iso-f
+# "^us\-isof\-", aws-eusc "^eusc\-(de)\-"; aws "^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$".
+_PARTITIONS = (
+    ("cn-", "aws-cn"),
+    ("us-gov-", "aws-us-gov"),
+    ("us-iso-", "aws-iso"),
+    ("us-isob-", "aws-iso-b"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("us-isof-", "aws-iso-f"),
+    ("eusc-", "aws-eusc"),
+)
+_COMMERCIAL = ("us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx")
+
+
+def partition(region: str, arn: str = "") -> str:
+    """The ARN partition of the run's jobs: the region's; for a region no partition claims, the grader ARN's own."""
+    for prefix, name in _PARTITIONS:
+        if region.startswith(prefix):
+            return name
+    if region.split("-", 1)[0] in _COMMERCIAL:
+        return "aws"
+    fields = arn.split(":")
+    return fields[1] if len(fields) > 2 and fields[0] == "arn" and fields[1] else "aws"
 
 
 def _grader(ev: Evidence) -> GraderEvidence | Verdict:
@@ -76,7 +100,7 @@ def invoked_by_our_jobs_only(ev: Evidence) -> Verdict:
         return UNKNOWN, "the grader's resource-based policy could not be read"
     if not policy:
         return PASS, "no resource-based policy: only this account's granted identities (the job's service role) may invoke it"
-    jobs = f"arn:aws:bedrock:{ev.region}:{ev.account}:model-customization-job/*"
+    jobs = f"arn:{partition(ev.region, grader.arn)}:bedrock:{ev.region}:{ev.account}:model-customization-job/*"
     found = first_problem(
         lambda: blocking(outside_access(policy, "lambda:InvokeFunction", grader.arn, ev.account), Tri.FALSE, "the grader"),
         lambda: blocking(
