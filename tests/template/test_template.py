@@ -348,6 +348,8 @@ def test_the_validator_can_neither_answer_waits_nor_buy_nor_read_approvals(resou
     [table] = [s for s in _statements(role) if "dynamodb" in json.dumps(s["Action"])]
     assert table["Action"] == "dynamodb:UpdateItem"
     assert table["Condition"]["ForAllValues:StringEquals"] == {"dynamodb:Attributes": ["pk", "sk", "status", "updatedAt"]}
+    # and reads nothing back (ALL_OLD on a token's item would hand it the token)
+    assert table["Condition"]["StringEqualsIfExists"] == {"dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"]}
     assert not [
         f
         for f, r in _functions_by_role(resources).items()

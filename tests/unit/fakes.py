@@ -29,7 +29,7 @@ from secure_finetune.ports import (
     Upload,
     Waiter,
 )
-from secure_finetune.runs import ENDED, RunChanges, RunRecord, RunStatus, Step, run_pk
+from secure_finetune.runs import ENDED, ResourceKind, RunChanges, RunRecord, RunStatus, Step, run_pk
 from secure_finetune.service_errors import NotFound, Throttled
 from secure_finetune.wiring import Dependencies
 
@@ -100,6 +100,10 @@ class FakeRuns:
         if status is not None and current.get("status") in ENDED and status not in ENDED:
             status = None  # a run that ended never walks back (RunTable.set_status's condition)
         current.update(fields if status is None else {"status": status.value, **fields})
+
+    def unfinished_job_runs(self) -> list[RunRecord]:
+        records = (self.get_run(run_id) for run_id in self.runs)
+        return [r for r in records if r is not None and r.intent(ResourceKind.JOB) is not None and r.status not in ENDED]
 
     def deployed_runs(self) -> list[RunRecord]:
         records = (self.get_run(run_id) for run_id in self.runs)

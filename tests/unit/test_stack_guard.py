@@ -24,7 +24,7 @@ from local.loopback_tls import LoopbackHTTPSServer
 from secure_finetune.adapters.cloudformation import stack_status
 from secure_finetune.adapters.runs_table import RunTable
 from secure_finetune.notifications import Milestone
-from secure_finetune.runs import RunRecord
+from secure_finetune.runs import Intent, ResourceKind, RunRecord, RunStatus
 from secure_finetune.service_errors import Denied
 from secure_finetune.teardown.stack_guard import BillingRun, billing_runs, listing
 from tests.unit.fakes import STACK_ENVIRONMENT, FakeDeps, FakeRuns
@@ -411,3 +411,38 @@ def test_the_stack_status_is_read_by_stack_id(aws: None) -> None:
     cloudformation = boto3.client("cloudformation", region_name="us-east-1")
     stack_id = cloudformation.create_stack(StackName=STACK, TemplateBody=json.dumps(template))["StackId"]
     assert stack_status(stack_id) == "CREATE_COMPLETE"
+
+
+# ------------------------------------------------------------------ jobs that would train unwatched (issue 12)
+
+
+def training_run(deps: FakeDeps, run: str, status: RunStatus = RunStatus.TRAINING) -> None:
+    """A run whose job trains: its write-ahead intent recorded, Bedrock's job InProgress."""
+    deps.runs.set_status(run, status, Intent.of(ResourceKind.JOB, run).changes())
+    deps.bedrock.jobs[run] = {"jobArn": f"arn:aws:bedrock:us-east-1:111122223333:model-customization-job/{run}", "status": "InProgress"}
+
+
+def test_deleting_the_stack_stops_the_jobs_of_unfinished_runs(cfn: CloudFormation) -> None:
+    deps = FakeDeps()
+    training_run(deps, "run-train-0123456789abcdef0123")
+    training_run(deps, "run-ended-0123456789abcdef0123", RunStatus.FAILED)  # its failure path owns it
+    invoke(request("Delete", cfn.url), deps, status_is(DELETING))
+    assert cfn.answer["Status"] == "SUCCESS"
+    assert deps.bedrock.stopped == ["run-train-0123456789abcdef0123"]
+
+
+def test_refusing_the_deletion_names_the_runs_that_still_train_with_the_command_that_cancels_them(cfn: CloudFormation) -> None:
+    deps = FakeDeps()
+    training_run(deps, "run-train-0123456789abcdef0123")
+    invoke(request("Delete", cfn.url, properties={"OnStackDelete": "refuse"}), deps, status_is(DELETING))
+    assert cfn.answer["Status"] == "FAILED" and deps.bedrock.stopped == []
+    assert "finetune cancel run-train-0123456789abcdef0123 --stack" in cfn.answer["Reason"]
+
+
+def test_the_scan_finds_unfinished_runs_with_a_job_intent_only(aws: None) -> None:
+    intent = Intent.of(ResourceKind.JOB, "a").changes().attributes()
+    put_item("RUN#a", "RUN", status="TRAINING", **intent)
+    put_item("RUN#b", "RUN", status="SUCCEEDED", **Intent.of(ResourceKind.JOB, "b").changes().attributes())
+    put_item("RUN#c", "RUN", status="VALIDATED")
+    put_item("RUN#a", "TOKEN#training", taskToken="t", **intent)  # not a run record
+    assert [record.run_id for record in RunTable("runs").unfinished_job_runs()] == ["a"]

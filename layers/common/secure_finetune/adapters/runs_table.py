@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..runs import ENDED, RUN_SK, START_SK, RunChanges, RunRecord, RunStatus, Step, run_pk, token_sk
+from ..runs import ENDED, INTENT_ATTRIBUTES, RUN_SK, START_SK, ResourceKind, RunChanges, RunRecord, RunStatus, Step, run_pk, token_sk
 from ..service_errors import ConditionFailed
 from .clients import client
 
@@ -134,6 +134,21 @@ class RunTable:
         ):
             runs += [item["pk"]["S"].removeprefix("RUN#") for item in page.get("Items", [])]
         return runs
+
+    def unfinished_job_runs(self) -> list[RunRecord]:
+        """Every run record with a write-ahead job intent whose run has not ended (its job may still train)."""
+        ended = {f":ended{i}": {"S": s.value} for i, s in enumerate(sorted(ENDED))}
+        paginator = self._ddb.get_paginator("scan")
+        records: list[RunRecord] = []
+        for page in paginator.paginate(
+            TableName=self.table,
+            ConsistentRead=True,
+            FilterExpression=f"#sk = :run AND attribute_exists(#intentJob) AND NOT (#status IN ({', '.join(ended)}))",
+            ExpressionAttributeNames={"#sk": "sk", "#intentJob": INTENT_ATTRIBUTES[ResourceKind.JOB], "#status": "status"},
+            ExpressionAttributeValues={":run": {"S": RUN_SK}, **ended},
+        ):
+            records += [RunRecord.from_attributes(flatten(item)) for item in page.get("Items", [])]
+        return records
 
     def deployed_runs(self) -> list[RunRecord]:
         """Every run record with a throughput or deployment ARN, or a write-ahead intent to buy one.

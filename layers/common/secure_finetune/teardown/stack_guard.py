@@ -3,7 +3,9 @@
 The ``RunResourcesGuard`` custom resource is deleted before the run table, topic, key and role
 the teardown needs. On that deletion every run whose record holds a throughput or deployment
 ARN (or a write-ahead intent to buy one) and no ``tornDownAt`` is either torn down (``OnStackDelete=delete``, the default) or named
-in the refusal with the exact command that deletes it (``refuse``). Whatever cannot be settled
+in the refusal with the exact command that deletes it (``refuse``). A run that has not ended and meant to create
+a job has that job (and any evaluation job) stopped by its write-ahead name, or is named with ``finetune cancel``
+under ``refuse``: with the stack gone nothing would answer its wait. Whatever cannot be settled
 fails the deletion: a FAILED answer stops CloudFormation, a silent SUCCESS would leave a bill.
 """
 
@@ -14,9 +16,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..observability import logger
-from ..runs import RunRecord
+from ..runs import ResourceKind, RunRecord, StopActor
 from ..service_errors import error_code
 from ..wiring import Dependencies
+from .intended import stop_intended_job
 from .tear_down import tear_down
 
 DELETE, REFUSE = "delete", "refuse"
@@ -50,11 +53,17 @@ def teardown_command(run_id: str, stack_name: str) -> str:
     return f"finetune teardown {run_id} --stack {stack_name}"
 
 
-def listing(heading: str, runs: Sequence[BillingRun], stack_name: str, budget: int) -> str:
+def cancel_command(run_id: str, stack_name: str) -> str:
+    return f"finetune cancel {run_id} --stack {stack_name}"
+
+
+def listing(
+    heading: str, runs: Sequence[BillingRun], stack_name: str, budget: int, command: Callable[[str, str], str] = teardown_command
+) -> str:
     """``heading`` and one entry per run while they fit in ``budget`` bytes, then "and N more"."""
     text = heading
     for index, run in enumerate(runs):
-        entry = f" {teardown_command(run.run_id, stack_name)} ({run.arn});"
+        entry = f" {command(run.run_id, stack_name)} ({run.arn});"
         more = len(runs) - index - 1
         # Keep room for the "and N more" tail unless this is the last entry.
         if _size(text + entry + (_more(more) if more else "")) > budget:
@@ -93,9 +102,20 @@ def guard_stack_delete(
     """(``SUCCESS`` | ``FAILED``, reason) for the stack deletion, after tearing down or refusing."""
     if mode not in MODES:
         return FAILED, _cut(f"OnStackDelete must be delete or refuse, not {mode[:40]!r}; nothing was deleted.", reason_bytes)
+    training = [record for record in deps.runs.unfinished_job_runs() if record.intent(ResourceKind.JOB) is not None]
     runs = billing_runs(deps.runs.deployed_runs())
+    if not runs and not training:
+        return SUCCESS, "No run holds a throughput or deployment, or has a job that may still train."
+    if training and mode == REFUSE:
+        # Nothing would watch these jobs once the stack is gone: they would train (and bill) to the end.
+        heading = f"OnStackDelete=refuse: {len(training)} run(s) may still train. Cancel each, then delete the stack again:"
+        return FAILED, listing(heading, [BillingRun(r.run_id, "training job") for r in training], stack_name, reason_bytes, cancel_command)
+    stuck = _stop_jobs(training, deps, out_of_time)
+    if stuck:
+        heading = f"Could not stop the job of {len(stuck)} run(s). Delete the stack again, or cancel each first:"
+        return FAILED, listing(heading, stuck, stack_name, reason_bytes, cancel_command)
     if not runs:
-        return SUCCESS, "No run holds a throughput or deployment."
+        return SUCCESS, f"Stopped the jobs of {len(training)} unfinished run(s)."
     # The full list goes to the log: the reason may have to stop at "and N more".
     logger.info("runs still billing", mode=mode, runs=[{"run": run.run_id, "arn": run.arn} for run in runs])
     if mode == REFUSE:
@@ -122,3 +142,24 @@ def guard_stack_delete(
         )
         return FAILED, listing(heading, failed + untried, stack_name, reason_bytes)
     return SUCCESS, f"Tore down {len(runs)} run(s)."
+
+
+def _stop_jobs(records: Sequence[RunRecord], deps: Dependencies, out_of_time: Callable[[], bool]) -> list[BillingRun]:
+    """Stop the job (and any evaluation job) of each unfinished run, found by its write-ahead name: once the stack is
+    gone nothing would answer its wait, and it would train to the end. The runs that could not be settled."""
+    from ..evaluation.steps import stop_running_evaluation  # only on a stack deletion: kept off the cold start
+
+    stuck = []
+    for record in records:
+        if out_of_time():
+            stuck.append(BillingRun(record.run_id, "training job, not tried before the timeout"))
+            continue
+        try:
+            stopped = stop_intended_job(record, deps, StopActor.PIPELINE)
+            stop_running_evaluation(record.run_id, deps)
+        except Exception as err:  # one failure must not stop the others; it fails the deletion
+            logger.warning("job not stopped", run=record.run_id, error=error_code(err))
+            stuck.append(BillingRun(record.run_id, "training job"))
+            continue
+        logger.info("job stopped for the stack deletion", run=record.run_id, outcome=stopped.value)
+    return stuck
