@@ -2,9 +2,9 @@
 
 It invokes the stack's janitor function (output ``JanitorFunctionName``), the same code the daily schedule
 runs, with the caller's IAM rights (``lambda:InvokeFunction`` is the permission to sweep). Without
-``--delete`` nothing is deleted and nobody is mailed: the table shows what a sweep would do. With it, the
-stack's ``SweepPolicy`` still decides (report-only deletes nothing) and the owners are told.
-Exit codes: 0 done, 1 a delete was refused (something still bills), 2 an error.
+``--delete`` nothing is deleted or stopped and nobody is mailed: the table shows what a sweep would do. With it,
+the stack's ``SweepPolicy`` still decides (report-only deletes and stops nothing) and the owners are told.
+Exit codes: 0 done, 1 a delete or a job's stop was refused (something still bills), 2 an error.
 """
 
 from __future__ import annotations
@@ -48,10 +48,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return 1 if answer.get("failed") else 0
 
 
+_WOULD = {"DELETE": "would delete", "STOP": "would stop"}  # a dry run's actions
+
+
 def table(answer: dict[str, Any]) -> Table:
     shown = Table("kind", "name", "action", "why", "age (days)", "storage/month", title="Janitor")
     for row in answer.get("resources", []):
-        action = row["action"] if answer.get("deletesAllowed") or row["action"] != "DELETE" else "would delete"
+        action = row["action"] if answer.get("deletesAllowed") else _WOULD.get(row["action"], row["action"])
         why = row["why"] + (f" (missing: {row['missingProofs']})" if row["action"] == "NOT_OURS" else "")
         cost = "" if row.get("storagePerMonthUsd") is None else f"${row['storagePerMonthUsd']:,.2f}"
         age = "" if row.get("ageDays") is None else str(row["ageDays"])
@@ -60,10 +63,10 @@ def table(answer: dict[str, Any]) -> Table:
 
 
 def summary(answer: dict[str, Any]) -> str:
-    deleted, failed = answer.get("deleted", []), answer.get("failed", [])
+    deleted, stopped, failed = answer.get("deleted", []), answer.get("stopped", []), answer.get("failed", [])
     if not answer.get("deletesAllowed"):
-        return "dry run (or report-only policy): nothing deleted; `--delete` deletes what the stack's policy allows"
-    line = f"deleted {len(deleted)}"
+        return "dry run (or report-only policy): nothing deleted or stopped; `--delete` does what the stack's policy allows"
+    line = f"deleted {len(deleted)}, stopped {len(stopped)} job(s)"
     if failed:
         line += f"; refused {len(failed)}: " + ", ".join(escape(f"{f['arn']} {f['error']}") for f in failed)
     return line

@@ -1,4 +1,5 @@
-"""Daily (and ``finetune sweep``): find what this stack bought that nothing wants, delete what the policy allows."""
+"""Daily (and ``finetune sweep``): find what this stack bought or left training that nothing wants; delete (a job:
+stop) what the policy allows."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def lambda_handler(event: Any, context: LambdaContext, deps: Dependencies | None
     delete = isinstance(event, dict) and event.get("delete") is True
     now = datetime.now(UTC)
     result = sweep(deps, delete=delete, now=now)
-    metrics.add_metric(name="SweptResources", unit=MetricUnit.Count, value=len(result.deleted))
+    # Everything acted on: the resources deleted and the jobs stopped.
+    metrics.add_metric(name="SweptResources", unit=MetricUnit.Count, value=len(result.deleted) + len(result.stopped))
     metrics.add_metric(name="SweepNotOurs", unit=MetricUnit.Count, value=len(result.of(Action.NOT_OURS)))
     metrics.add_metric(name="SweepDeletesRefused", unit=MetricUnit.Count, value=len(result.failed))
     message = sweep_message(result, deps.settings(JanitorSettings), now) if delete else None

@@ -3,7 +3,8 @@ moto's Bedrock (custom models, tags) and the stand-in's throughputs and deployme
 
 Given an orphaned throughput, deployment and custom model that are provably ours (the stack's tag, a run id as
 name, a write-ahead intent on that run's record) and look-alikes that are not, the janitor deletes the first
-three, leaves the others alone, reports them, and tells the owners."""
+three, leaves the others alone, reports them, and tells the owners. A failed run's job still training is
+stopped (moto's ListModelCustomizationJobs with statusEquals and its job tags; the stand-in's StopModelCustomizationJob)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from local.emulator import REGION, LocalPipeline
 from moto.bedrock.models import bedrock_backends
 
 from finetune_cli.main import main as finetune
+from secure_finetune.adapters.bedrock import Bedrock
 from secure_finetune.adapters.runs_table import RunTable
 from secure_finetune.runs import Intent, ResourceKind, RunChanges, RunStatus, run_pk
 
@@ -66,6 +68,34 @@ def custom_model(pipeline: LocalPipeline, run: str, stack: str, age_days: int) -
     model = bedrock_backends[ACCOUNT][REGION].custom_models[run]
     model.creation_time = (datetime.now(UTC) - timedelta(days=age_days)).strftime("%Y-%m-%d %H:%M:%S")
     return str(model.model_arn)
+
+
+def training_job(pipeline: LocalPipeline, run: str, stack: str) -> str:
+    """A job created as StartTrainingJob creates it: through the pipeline's Bedrock adapter (which adds the stack's
+    ``pipeline`` tag to ``jobTags``), with launch.py's ``run-id`` tag."""
+    return Bedrock(stack_tag=stack).create_job(
+        {
+            "jobName": run,
+            "customModelName": run,
+            "clientRequestToken": run,
+            "roleArn": f"arn:aws:iam::{ACCOUNT}:role/x",
+            "baseModelIdentifier": BASE,
+            "trainingDataConfig": {"s3Uri": f"s3://{pipeline.bucket}/validated/x/x.jsonl"},
+            "outputDataConfig": {"s3Uri": f"s3://{pipeline.bucket}/output/{run}/"},
+            "hyperParameters": {"epochCount": "1"},
+            "jobTags": [{"key": "run-id", "value": run}],
+        }
+    )
+
+
+def still_training(*runs: str) -> None:
+    """The stand-in's trainers end a job within a second; a real one trains for hours: Bedrock still says InProgress."""
+    for run in runs:
+        bedrock_backends[ACCOUNT][REGION].model_customization_jobs[run].status = "InProgress"
+
+
+def job_status(run: str) -> str:
+    return str(boto3.client("bedrock").get_model_customization_job(jobIdentifier=run)["status"])
 
 
 def throughput(run: str, model_arn: str, stack: str) -> str:
@@ -139,3 +169,31 @@ def test_finetune_sweep_is_a_dry_run_unless_told_to_delete(pipeline: LocalPipeli
     assert finetune(["sweep", "--stack", pipeline.stack.name, "--delete", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["deleted"] == [orphan]
     assert orphan not in pipeline.bedrock.throughputs
+
+
+def test_the_janitor_stops_a_failed_runs_job_left_training_and_leaves_a_look_alike_alone(pipeline: LocalPipeline) -> None:
+    stack = pipeline.stack_name
+    # Given a run whose record says FAILED (two days ago) and whose job, created by the pipeline's adapter, still trains
+    ended_run(pipeline, name(5), RunStatus.FAILED, ResourceKind.JOB)
+    ours = training_job(pipeline, name(5), stack)
+    # and look-alikes still training: our name and tag but no run record; our name and a record but another stack's tag
+    looks_ours = training_job(pipeline, name(6), stack)
+    pipeline.bedrock.join()  # the stand-in's concurrent-job quota is 2
+    ended_run(pipeline, name(7), RunStatus.FAILED, ResourceKind.JOB)
+    other_stack = training_job(pipeline, name(7), "another-stack")
+    pipeline.bedrock.join()
+    still_training(name(5), name(6), name(7))
+    # When the daily schedule runs the janitor
+    answer: dict[str, Any] = pipeline.invoke("JanitorFunction", {"delete": True})
+    # Then our job is stopped, as the pipeline's own stop (written on the run record first), and nothing else is
+    assert answer["stopped"] == [ours] and answer["failed"] == []
+    assert job_status(name(5)) == "Stopped"
+    record = RunTable(pipeline.stack.physical_ids["RunsTable"]).get_run(name(5))
+    assert record is not None and record.stopped_by == "pipeline" and record.status is RunStatus.FAILED
+    # and the look-alikes train on, reported with what was missing
+    assert job_status(name(6)) == "InProgress" and job_status(name(7)) == "InProgress"
+    reported = {row["arn"]: row["missingProofs"] for row in answer["resources"] if row["action"] == "NOT_OURS"}
+    assert {arn: reported.get(arn) for arn in (looks_ours, other_stack)} == {looks_ours: "record", other_stack: "tag"}
+    # and the owners are told it was stopped
+    [swept] = [n for n in pipeline.notifications() if n["milestone"] == "SWEPT"]
+    assert f"customization-job {ours} (RUN_ENDED) stopped" in swept["body"]

@@ -313,6 +313,10 @@ NEEDS = {
         "states:SendTaskSuccess",
     },
     "JanitorFunction": {
+        "bedrock:ListModelCustomizationJobs",
+        "bedrock:GetModelCustomizationJob",
+        "bedrock:StopModelCustomizationJob",
+        "dynamodb:UpdateItem",  # the run record's stoppedBy, before the stop
         "bedrock:ListProvisionedModelThroughputs",
         "bedrock:ListCustomModelDeployments",
         "bedrock:ListCustomModels",

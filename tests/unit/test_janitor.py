@@ -45,6 +45,7 @@ class FakeInventory:
 
     def add(self, kind: BilledKind, name: str, *, stack: str | None = "s", status: str = "InService", **more: object) -> BilledResource:
         path = {
+            BilledKind.JOB: "model-customization-job",
             BilledKind.THROUGHPUT: "provisioned-model",
             BilledKind.DEPLOYMENT: "custom-model-deployment",
             BilledKind.CUSTOM_MODEL: "custom-model",
@@ -196,3 +197,139 @@ def test_a_refused_delete_is_reported_and_the_pass_goes_on() -> None:
     assert result.deleted == (other.arn,) and result.failed == ((refused.arn, "PermissionError"),)
     message = sweep_message(result, deps.config, NOW)  # type: ignore[arg-type]
     assert message is not None and refused.arn in message.why
+
+
+# ---------------------------------------------------------------- customization jobs left training (issue 12, item 1)
+
+
+def training_job(deps: FakeDeps, inventory: FakeInventory, name: str, *, stack: str | None = "s") -> BilledResource:
+    """A job Bedrock lists InProgress (the inventory's ListModelCustomizationJobs) and answers for by name."""
+    job = inventory.add(BilledKind.JOB, name, stack=stack, status="InProgress", model_arn=BASE)
+    deps.bedrock.jobs[name] = {"jobArn": job.arn, "status": "InProgress"}
+    return job
+
+
+@pytest.mark.parametrize(
+    ("status", "updated", "changes", "expected"),
+    [
+        (RunStatus.FAILED, None, {}, (Action.STOP, Why.RUN_ENDED)),
+        (RunStatus.CANCELLED, None, {}, (Action.STOP, Why.RUN_ENDED)),
+        (RunStatus.SUCCEEDED, None, {}, (Action.STOP, Why.RUN_ENDED)),  # its job completed: one training is an anomaly
+        (RunStatus.FAILED, NOW - timedelta(minutes=5), {}, (Action.KEEP, Why.RUN_JUST_ENDED)),  # NotifyFailure may be at it
+        # ...unless the owners were told: the failure path stops the job before that message, it is over
+        (RunStatus.FAILED, NOW - timedelta(minutes=5), {"notified_at": "2026-12-02T11:55:00Z"}, (Action.STOP, Why.RUN_ENDED)),
+        (RunStatus.TRAINING, None, {}, (Action.KEEP, Why.RUN_LIVE)),
+        (RunStatus.TRAINED, None, {}, (Action.KEEP, Why.RUN_LIVE)),
+    ],
+)
+def test_a_job_of_ours_is_stopped_once_its_run_has_ended_and_kept_while_it_is_live(
+    status: RunStatus, updated: datetime | None, changes: dict[str, str], expected: tuple[Action, Why]
+) -> None:
+    deps, inventory = deps_with()
+    record(deps, run_name(11), status, ResourceKind.JOB, updated=updated, **changes)
+    job = training_job(deps, inventory, run_name(11))
+    result = sweep(deps, delete=True, now=NOW)
+    assert action_of(result, job.arn) == expected
+    stopped = expected[0] is Action.STOP
+    assert (deps.bedrock.stopped == [run_name(11)]) is stopped and (result.stopped == (job.arn,)) is stopped
+    assert inventory.deleted == []  # a job is never deleted
+    # the pipeline's own stop, written before it: the job's Stopped event must not read as an owner's cancel
+    assert (deps.runs.get_run(run_name(11)).stopped_by == "pipeline") is stopped  # type: ignore[union-attr]
+
+
+def test_a_stopped_job_is_listed_in_the_swept_message_and_the_answer() -> None:
+    deps, inventory = deps_with()
+    record(deps, run_name(12), RunStatus.FAILED, ResourceKind.JOB)
+    job = training_job(deps, inventory, run_name(12))
+    result = sweep(deps, delete=True, now=NOW)
+    assert result.answer()["stopped"] == [job.arn] and result.answer()["deleted"] == []
+    rows = result.answer()["resources"]
+    assert isinstance(rows, list) and [(r["kind"], r["action"]) for r in rows] == [("customization-job", "STOP")]
+    message = sweep_message(result, deps.config, NOW)  # type: ignore[arg-type]
+    assert message is not None and message.deleted == (f"customization-job {job.arn} (RUN_ENDED) stopped",)
+    assert job.arn in render(message).body
+
+
+@pytest.mark.parametrize(
+    ("stack", "has_record", "name", "missing"),
+    [
+        ("s", False, run_name(13), "record"),  # our tag and name, no run record: never stopped
+        ("other-stack", True, run_name(13), "tag"),  # our name and a record, another stack's tag
+        (None, True, run_name(13), "tag"),  # our name and a record, no tags at all (or unreadable)
+        ("s", False, "their-job", "name,record"),  # our tag copied onto someone's job
+    ],
+)
+def test_a_job_without_every_proof_is_reported_never_stopped(stack: str | None, has_record: bool, name: str, missing: str) -> None:
+    deps, inventory = deps_with()
+    if has_record:
+        record(deps, name, RunStatus.FAILED, ResourceKind.JOB)
+    job = training_job(deps, inventory, name, stack=stack)
+    result = sweep(deps, delete=True, now=NOW)
+    assert deps.bedrock.stopped == [] and result.stopped == ()
+    assert (result.decisions[0].action, result.decisions[0].proof.missing) == (Action.NOT_OURS, missing)
+    message = sweep_message(result, deps.config, NOW)  # type: ignore[arg-type]
+    assert message is not None and message.deleted == ()
+    assert message.not_ours == (f"customization-job {job.arn} (NOT_ALL_PROOFS) missing: {missing}",)
+
+
+def test_a_job_is_proven_by_the_runs_job_intent_only() -> None:
+    # the run meant to buy a throughput of that name, never to start a job: the job is not proven ours
+    deps, inventory = deps_with()
+    record(deps, run_name(14), RunStatus.FAILED, ResourceKind.THROUGHPUT)
+    training_job(deps, inventory, run_name(14))
+    assert sweep(deps, delete=True, now=NOW).decisions[0].action is Action.NOT_OURS
+    assert deps.bedrock.stopped == []
+
+
+def test_a_foreign_job_with_no_proof_is_not_even_mentioned() -> None:
+    deps, inventory = deps_with()
+    training_job(deps, inventory, "someone-elses-job", stack=None)
+    result = sweep(deps, delete=True, now=NOW)
+    assert result.answer()["resources"] == [] and deps.bedrock.stopped == []
+    assert sweep_message(result, deps.config, NOW) is None  # type: ignore[arg-type]
+
+
+def test_report_only_and_a_dry_run_stop_no_job() -> None:
+    for policy, delete, expected in (
+        (SweepPolicy.REPORT_ONLY, True, Action.REPORT),
+        (SweepPolicy.DELETE_ORPHANS, False, Action.STOP),  # a dry run shows what it would do
+    ):
+        deps, inventory = deps_with(policy)
+        record(deps, run_name(15), RunStatus.FAILED, ResourceKind.JOB)
+        job = training_job(deps, inventory, run_name(15))
+        result = sweep(deps, delete=delete, now=NOW)
+        assert action_of(result, job.arn) == (expected, Why.RUN_ENDED)
+        assert deps.bedrock.stopped == [] and result.stopped == ()
+        assert deps.runs.get_run(run_name(15)).stopped_by is None  # type: ignore[union-attr]
+
+
+def test_report_only_reports_the_job_to_the_owners() -> None:
+    deps, inventory = deps_with(SweepPolicy.REPORT_ONLY)
+    record(deps, run_name(16), RunStatus.CANCELLED, ResourceKind.JOB)
+    job = training_job(deps, inventory, run_name(16))
+    message = sweep_message(sweep(deps, delete=True, now=NOW), deps.config, NOW)  # type: ignore[arg-type]
+    assert message is not None and message.deleted == () and message.retained == (f"customization-job {job.arn} (RUN_ENDED)",)
+
+
+def test_a_job_that_ended_between_the_listing_and_the_stop_is_not_counted_as_stopped() -> None:
+    deps, inventory = deps_with()
+    record(deps, run_name(17), RunStatus.FAILED, ResourceKind.JOB)
+    training_job(deps, inventory, run_name(17))
+    deps.bedrock.jobs[run_name(17)]["status"] = "Failed"  # Bedrock's answer by name is newer than its listing
+    result = sweep(deps, delete=True, now=NOW)
+    assert result.stopped == () and result.failed == () and deps.bedrock.stopped == []
+
+
+def test_a_refused_stop_is_reported_and_the_pass_goes_on() -> None:
+    deps, inventory = deps_with()
+    record(deps, run_name(18), RunStatus.FAILED, ResourceKind.JOB, ResourceKind.THROUGHPUT)
+    training_job(deps, inventory, run_name(18))
+    throughput = inventory.add(BilledKind.THROUGHPUT, run_name(18))
+
+    def refuse(name: str) -> None:
+        raise PermissionError("AccessDeniedException")
+
+    deps.bedrock.stop_job = refuse  # type: ignore[method-assign]
+    result = sweep(deps, delete=True, now=NOW)
+    assert result.stopped == () and [arn for arn, _ in result.failed] == [inventory.listed[BilledKind.JOB][0].arn]
+    assert result.deleted == (throughput.arn,)

@@ -201,7 +201,7 @@ class Swept(MilestoneEvent):
 
     milestone: Literal[Milestone.SWEPT] = Milestone.SWEPT
     why: str  # the policy and whether deletes were allowed (a dry run says so)
-    deleted: tuple[str, ...] = ()  # "<kind> <ARN> (<reason code>)"
+    deleted: tuple[str, ...] = ()  # what it acted on: "<kind> <ARN> (<reason code>)", a job it stopped "... stopped"
     not_ours: tuple[str, ...] = ()  # matched our name or our tag, not every proof: reported, left alone
     retained: tuple[str, ...] = ()  # ours, still billing, left by policy (e.g. a product past the model retention)
     estimated_storage_per_month_usd: float | None = None  # of the retained custom models (None: none, or no public price)

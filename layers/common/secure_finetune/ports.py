@@ -308,8 +308,9 @@ class NetworkSetupService(Protocol):
 
 
 class BilledKind(StrEnum):
-    """What keeps billing after a run: the janitor looks at these three kinds."""
+    """What keeps billing after a run: the janitor looks at these four kinds."""
 
+    JOB = "customization-job"  # ListModelCustomizationJobs (statusEquals=InProgress): training, billed until it ends
     THROUGHPUT = "throughput"  # ListProvisionedModelThroughputs
     DEPLOYMENT = "deployment"  # ListCustomModelDeployments
     CUSTOM_MODEL = "custom-model"  # ListCustomModels (isOwned): storage, billed monthly while it exists
@@ -324,13 +325,14 @@ class BilledResource:
     name: str
     status: str = ""
     created: datetime | None = None
-    model_arn: str | None = None  # a throughput's or deployment's custom model; a custom model's base model
+    model_arn: str | None = None  # a throughput's or deployment's custom model; a custom model's or a job's base model
 
 
 class Inventory(Protocol):
-    """The account's billed Bedrock resources, their tags, and deleting one."""
+    """The account's billed Bedrock resources, their tags, and deleting one (a job is stopped through
+    ``CustomizationService.stop_job``, by its run's write-ahead intent: ``teardown/intended.py``)."""
 
-    def resources(self, kind: BilledKind) -> list[BilledResource]: ...
+    def resources(self, kind: BilledKind) -> list[BilledResource]: ...  # JOB: the jobs still training only
     def tags(self, arn: str) -> dict[str, str] | None: ...  # None: the tags could not be read (not proven ours)
     def delete(self, resource: BilledResource) -> bool: ...  # False: it was already gone
 

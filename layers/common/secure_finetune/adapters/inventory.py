@@ -1,9 +1,13 @@
-"""The janitor's inventory: the account's provisioned throughputs, custom-model deployments and custom models.
+"""The janitor's inventory: the account's customization jobs still training, provisioned throughputs,
+custom-model deployments and custom models.
 
 Listing and deleting go by ARN; every list is paginated (``nextToken``). Operation and field names are
-botocore's bedrock service model: ListProvisionedModelThroughputs -> ``provisionedModelSummaries``,
+botocore's bedrock service model: ListModelCustomizationJobs (``statusEquals``, a ``FineTuningJobStatus``) ->
+``modelCustomizationJobSummaries``, ListProvisionedModelThroughputs -> ``provisionedModelSummaries``,
 ListCustomModelDeployments -> ``modelDeploymentSummaries``, ListCustomModels (``isOwned``) ->
-``modelSummaries``, ListTagsForResource(``resourceARN``) -> ``tags``.
+``modelSummaries``, ListTagsForResource(``resourceARN``; its ``TaggableResourcesArn`` includes
+``model-customization-job`` ARNs) -> ``tags``. A job is not deleted but stopped, by name, through the run's
+write-ahead intent (``teardown/intended.py``: it records ``stoppedBy`` first).
 """
 
 from __future__ import annotations
@@ -18,6 +22,14 @@ from .clients import client
 
 # (operation, result key, ARN field, name field, created field, model field)
 _LISTINGS: dict[BilledKind, tuple[str, str, str, str, str, str]] = {
+    BilledKind.JOB: (
+        "list_model_customization_jobs",
+        "modelCustomizationJobSummaries",
+        "jobArn",
+        "jobName",
+        "creationTime",
+        "baseModelArn",
+    ),
     BilledKind.THROUGHPUT: (
         "list_provisioned_model_throughputs",
         "provisionedModelSummaries",
@@ -44,7 +56,12 @@ class BedrockInventory:
 
     def resources(self, kind: BilledKind) -> list[BilledResource]:
         operation, key, arn, name, created, model = _LISTINGS[kind]
-        extra = {"isOwned": True} if kind is BilledKind.CUSTOM_MODEL else {}  # not models shared with us
+        filters: dict[BilledKind, dict[str, Any]] = {
+            BilledKind.CUSTOM_MODEL: {"isOwned": True},  # not models shared with us
+            # Only a job in progress trains and bills; Stopping ends on its own, the others have ended.
+            BilledKind.JOB: {"statusEquals": "InProgress"},
+        }
+        extra = filters.get(kind, {})
         return [
             BilledResource(
                 kind=kind,
@@ -65,6 +82,8 @@ class BedrockInventory:
         return {str(tag["key"]): str(tag["value"]) for tag in listed}
 
     def delete(self, resource: BilledResource) -> bool:
+        if resource.kind is BilledKind.JOB:
+            raise ValueError("a customization job is stopped (teardown.intended.stop_intended_job), not deleted")
         delete: dict[BilledKind, Callable[[], Any]] = {
             BilledKind.THROUGHPUT: lambda: self._bedrock.delete_provisioned_model_throughput(provisionedModelId=resource.arn),
             BilledKind.DEPLOYMENT: lambda: self._bedrock.delete_custom_model_deployment(customModelDeploymentIdentifier=resource.arn),

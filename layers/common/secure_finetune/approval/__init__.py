@@ -27,37 +27,82 @@ Who may approve, and how it is checked
 is escaped, and the summary carries ids and numbers only (:func:`clean_summary`).
 """
 
-# The links and pages are the package's face; the steps (``approval.decisions``) import the wiring.
-from .links import (
-    SECRET_BYTES,
-    ApprovalAlreadyDecided,
-    ApprovalExpired,
-    ApprovalNotFound,
-    ApprovalRecord,
-    ApprovalStatus,
-    Decision,
-    Summary,
-    approval_link,
-    clean_summary,
-    decision_from_form,
-    log_id,
-    looks_like_secret,
-    new_secret,
-    request_body,
-    secret_digest,
-)
-from .pages import (
-    Page,
-    already_decided_page,
-    bad_request_page,
-    decided_page,
-    error_page,
-    expired_page,
-    method_not_allowed_page,
-    not_found_page,
-    outcome_page,
-    review_page,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .links import (
+        SECRET_BYTES,
+        ApprovalAlreadyDecided,
+        ApprovalExpired,
+        ApprovalNotFound,
+        ApprovalRecord,
+        ApprovalStatus,
+        Decision,
+        Summary,
+        approval_link,
+        clean_summary,
+        decision_from_form,
+        log_id,
+        looks_like_secret,
+        new_secret,
+        request_body,
+        secret_digest,
+    )
+    from .pages import (
+        Page,
+        already_decided_page,
+        bad_request_page,
+        decided_page,
+        error_page,
+        expired_page,
+        method_not_allowed_page,
+        not_found_page,
+        outcome_page,
+        review_page,
+    )
+
+# Lazy (cold starts): ports.py needs the approval records, not the HTML pages; each name loads its submodule on use.
+_WHERE = {
+    "SECRET_BYTES": ".links",
+    "ApprovalAlreadyDecided": ".links",
+    "ApprovalExpired": ".links",
+    "ApprovalNotFound": ".links",
+    "ApprovalRecord": ".links",
+    "ApprovalStatus": ".links",
+    "Decision": ".links",
+    "Summary": ".links",
+    "approval_link": ".links",
+    "clean_summary": ".links",
+    "decision_from_form": ".links",
+    "log_id": ".links",
+    "looks_like_secret": ".links",
+    "new_secret": ".links",
+    "request_body": ".links",
+    "secret_digest": ".links",
+    "Page": ".pages",
+    "already_decided_page": ".pages",
+    "bad_request_page": ".pages",
+    "decided_page": ".pages",
+    "error_page": ".pages",
+    "expired_page": ".pages",
+    "method_not_allowed_page": ".pages",
+    "not_found_page": ".pages",
+    "outcome_page": ".pages",
+    "review_page": ".pages",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """PEP 562: load the submodule that defines ``name`` on first use, once."""
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SECRET_BYTES",

@@ -1,15 +1,56 @@
 """Dataset validation: the streaming record checks, the run-level bounds and split, the media object limits."""
 
-from ..models import DatasetFormat
-from .bounds import record_count_problems
-from .media import HEAD_BYTES, MediaObject, checks_dimensions, image_dimensions, media_problems, video_seconds, with_media_problems
-from .report import ERRORS_KEPT_PER_CODE, DatasetReport, MediaReference
-from .rules import DatasetRules, FileRole
-from .split import split_lines
-from .stream import MAX_LINE_BYTES
-from .strict_json import MAX_DEPTH
-from .validate import validate_dataset
-from .verdict import RunVerdict, judge_run
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..models import DatasetFormat
+    from .bounds import record_count_problems
+    from .media import HEAD_BYTES, MediaObject, checks_dimensions, image_dimensions, media_problems, video_seconds, with_media_problems
+    from .report import ERRORS_KEPT_PER_CODE, DatasetReport, MediaReference
+    from .rules import DatasetRules, FileRole
+    from .split import split_lines
+    from .stream import MAX_LINE_BYTES
+    from .strict_json import MAX_DEPTH
+    from .validate import validate_dataset
+    from .verdict import RunVerdict, judge_run
+
+# Lazy (cold starts): a handler that needs one report model (reports.py -> dataset.report) must not import the
+# validator, its formats and hints. Each name loads its own submodule on first use.
+_WHERE = {
+    "DatasetFormat": "..models",
+    "record_count_problems": ".bounds",
+    "HEAD_BYTES": ".media",
+    "MediaObject": ".media",
+    "checks_dimensions": ".media",
+    "image_dimensions": ".media",
+    "media_problems": ".media",
+    "video_seconds": ".media",
+    "with_media_problems": ".media",
+    "ERRORS_KEPT_PER_CODE": ".report",
+    "DatasetReport": ".report",
+    "MediaReference": ".report",
+    "DatasetRules": ".rules",
+    "FileRole": ".rules",
+    "split_lines": ".split",
+    "MAX_LINE_BYTES": ".stream",
+    "MAX_DEPTH": ".strict_json",
+    "validate_dataset": ".validate",
+    "RunVerdict": ".verdict",
+    "judge_run": ".verdict",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """PEP 562: load the submodule that defines ``name`` on first use, once."""
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ERRORS_KEPT_PER_CODE",

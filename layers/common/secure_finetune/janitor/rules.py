@@ -1,4 +1,4 @@
-"""What the janitor does with one resource: prove whose it is, then keep, delete or report it (pure functions)."""
+"""What the janitor does with one resource: prove whose it is, then keep, delete, stop or report it (pure functions)."""
 
 from __future__ import annotations
 
@@ -15,15 +15,20 @@ from ..runs import ResourceKind, RunRecord, RunStatus, is_run_name
 GRACE = timedelta(hours=1)
 ENDED = frozenset({RunStatus.FAILED, RunStatus.CANCELLED})  # ended without a product
 _INTENT_OF = {
+    BilledKind.JOB: ResourceKind.JOB,
     BilledKind.THROUGHPUT: ResourceKind.THROUGHPUT,
     BilledKind.DEPLOYMENT: ResourceKind.DEPLOYMENT,
     BilledKind.CUSTOM_MODEL: ResourceKind.JOB,
 }
 _ALIVE = frozenset({"Creating", "InService", "Updating", "Active"})  # throughput / deployment statuses that bill
+# The one job status that trains and bills (botocore ModelCustomizationJobStatus; Stopping ends on its own):
+# StopModelCustomizationJob "stops an active model customization job".
+_TRAINING = "InProgress"
 
 
 class Action(StrEnum):
     DELETE = "DELETE"  # ours, and nothing wants it any more
+    STOP = "STOP"  # a job of ours still training for a run that has ended: stopped (a job is never deleted)
     KEEP = "KEEP"  # ours, and wanted (a live run, a time-to-live ahead, a model in use or within its retention)
     REPORT = "REPORT"  # ours and costing money, but not the janitor's to delete (the policy, a product past retention)
     NOT_OURS = "NOT_OURS"  # some proofs but not all: reported, never deleted
@@ -42,6 +47,7 @@ class Why(StrEnum):
     WITHIN_RETENTION = "WITHIN_RETENTION"
     PAST_RETENTION = "PAST_RETENTION"
     AGE_UNKNOWN = "AGE_UNKNOWN"
+    NOT_TRAINING = "NOT_TRAINING"  # a job that is stopping or has ended: nothing to stop
     NOT_ALL_PROOFS = "NOT_ALL_PROOFS"
     NO_PROOF = "NO_PROOF"
 
@@ -104,9 +110,11 @@ def decide(
     assert record is not None  # the record proof holds
     if resource.kind is BilledKind.CUSTOM_MODEL:
         action, why, age = _model(resource, record, now, retention_days, in_use)
+    elif resource.kind is BilledKind.JOB:
+        action, why, age = (*_job(resource, record, now), None)
     else:
         action, why, age = (*_purchase(resource, record, now), None)
-    if action is Action.DELETE and policy is SweepPolicy.REPORT_ONLY:
+    if action in (Action.DELETE, Action.STOP) and policy is SweepPolicy.REPORT_ONLY:
         action = Action.REPORT
     return Decision(resource, found, action, why, age)
 
@@ -129,6 +137,24 @@ def _purchase(resource: BilledResource, record: RunRecord, now: datetime) -> tup
     if updated is not None and now - updated < GRACE:
         return Action.KEEP, Why.RUN_JUST_ENDED
     return Action.DELETE, Why.RUN_ENDED
+
+
+def _job(resource: BilledResource, record: RunRecord, now: datetime) -> tuple[Action, Why]:
+    """A job trains (and bills, and holds a slot of Bedrock's concurrent-job quota) until it ends or is stopped.
+
+    Its run's own cleanup paths (NotifyFailure, cancel, the stack guard) stop it first; the janitor is the
+    backstop for a job they missed. A SUCCEEDED run's job completed before the run could succeed, so one of
+    its jobs still training is an anomaly: stopped like an ended run's."""
+    if resource.status and resource.status != _TRAINING:
+        return Action.KEEP, Why.NOT_TRAINING
+    if record.status not in ENDED and record.status is not RunStatus.SUCCEEDED:
+        return Action.KEEP, Why.RUN_LIVE
+    # The owners were told how the run ended: its own cleanup, which stops the job before that message, is
+    # over, so there is nothing to wait for. Otherwise it may still be running: the janitor does not race it.
+    updated = _moment(record.updated_at)
+    if record.notified_at is None and updated is not None and now - updated < GRACE:
+        return Action.KEEP, Why.RUN_JUST_ENDED
+    return Action.STOP, Why.RUN_ENDED
 
 
 def _model(
