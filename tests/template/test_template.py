@@ -536,3 +536,28 @@ def test_no_function_is_given_an_empty_default_for_a_required_setting() -> None:
 
     for field_name, field in StackConfig.model_fields.items():
         assert field.default != "", field_name
+
+
+# The ports each handler's code path reaches (beyond its first step): a handler whose Env lacks a settings section one
+# of them reads fails with MissingSettings in AWS, while the unit tests' FakeDeps(CONFIG) carry every section.
+PORTS_REACHED = {
+    "stack_guard": ("runs", "bedrock", "evaluations", "scheduler", "notifier"),  # teardown, job and evaluation stops
+    "stop_aborted_run": ("runs", "bedrock", "evaluations", "scheduler", "notifier", "slots", "machine"),  # cancel_run
+    "notify": ("runs", "bedrock", "evaluations", "scheduler", "chat", "slots", "bucket"),  # NotifyFailure
+    "janitor": ("runs", "bedrock", "inventory", "notifier"),  # the sweep, its job stops (stop_intended_job)
+}
+
+
+@pytest.mark.parametrize("code_dir", sorted(PORTS_REACHED))
+def test_each_handler_can_build_every_port_its_paths_reach(code_dir: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from local.lambda_runtime import load_handler
+
+    from secure_finetune.wiring import Dependencies
+    from tests.unit.fakes import STACK_ENVIRONMENT
+
+    for name, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"}.items():
+        monkeypatch.setenv(name, value)
+    load_handler(ROOT / "functions" / code_dir, STACK_ENVIRONMENT)
+    deps = Dependencies(sys.modules[f"functions_{code_dir}"].ENV)
+    for port in PORTS_REACHED[code_dir]:
+        assert getattr(deps, port) is not None, (code_dir, port)  # builds it: MissingSettings would raise here

@@ -102,3 +102,9 @@ def test_distillation_invalid_prompts_defaults_to_drop_and_takes_reject_only() -
 def test_an_uploaders_tag_cannot_switch_the_time_to_live_off_under_a_cap(asked: str, cap: float, given: float) -> None:
     settings = resolve_settings(CATALOG, None, {"finetune-ttl-hours": asked}, StackLimits(max_model_units=2, max_ttl_hours=cap))
     assert settings.ttl_hours == given
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-0.5"])
+def test_a_ttl_tag_that_is_no_number_of_hours_is_refused(value: str) -> None:
+    with pytest.raises(RunRejected, match="OVERRIDE_INVALID"):
+        resolve_settings(CATALOG, None, {"finetune-ttl-hours": value}, LIMITS)

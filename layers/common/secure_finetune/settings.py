@@ -17,6 +17,7 @@ Contract
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -162,7 +163,7 @@ def _positive_number(value: str) -> str:
 
 def _non_negative_float(value: str) -> float:
     number = float(value)
-    if number < 0:
+    if not math.isfinite(number) or number < 0:  # "nan" and "inf" parse as floats: neither is a time-to-live
         raise ValueError
     return number
 

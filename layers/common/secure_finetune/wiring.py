@@ -161,8 +161,11 @@ class Dependencies:
     def evaluations(self) -> EvaluationService:
         from .adapters.evaluation import EvaluationJobs
 
-        found = self.settings(BucketSettings)
-        return EvaluationJobs(found.bucket, found.account)
+        try:
+            bucket: str | None = self.settings(BucketSettings).bucket
+        except MissingSettings:  # stop-only callers (the stack guard, the abort handler): the control plane only
+            bucket = None
+        return EvaluationJobs(bucket, self.settings(Identity).account)
 
     @cached_property
     def prices(self) -> PriceBook:

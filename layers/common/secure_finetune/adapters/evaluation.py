@@ -26,7 +26,7 @@ def evaluation_job(response: dict[str, Any]) -> EvaluationJob:
 
 
 class EvaluationJobs:
-    def __init__(self, bucket: str, owner: str) -> None:
+    def __init__(self, bucket: str | None, owner: str) -> None:
         self._bedrock = client("bedrock")
         self._s3 = client("s3")
         self.bucket, self.owner = bucket, owner
@@ -60,7 +60,7 @@ class EvaluationJobs:
     def result_lines(self, output_uri: str, job_name: str) -> list[bytes]:
         """Every line of the job's ``*_output.jsonl`` files under ``<output>/<job name>/`` in our bucket."""
         bucket, _, prefix = output_uri.removeprefix("s3://").partition("/")
-        if bucket != self.bucket:
+        if self.bucket is None or bucket != self.bucket:
             raise ValueError("evaluation output outside the data bucket")
         prefix = f"{prefix.rstrip('/')}/{job_name}/"
         lines: list[bytes] = []

@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from ..evaluation.steps import stop_running_evaluation
 from ..notifications import (
     DatasetRejected,
     FailedCheck,
@@ -18,10 +17,12 @@ from ..notifications import (
     RunFailed,
     render,
 )
+from ..observability import logger
 from ..reasons import STOP_ERRORS, Reason, ReasonCode
 from ..report_html import write_run_report
 from ..reports import DeploymentReport, GuardrailsReport, ValidationDocument, read_report
 from ..runs import RunChanges, RunRecord, RunStatus, Step, StopActor, iso_utc, profile_of, report_key
+from ..service_errors import error_code
 from ..settings import DEFAULT_PROFILE
 from ..state import PipelineState
 from ..teardown.intended import stop_intended_job
@@ -95,7 +96,7 @@ def notify_failure(state: PipelineState, deps: Dependencies) -> dict[str, Any]:
         deps.runs.set_status(run.run_id, None, RunChanges(notified_at=iso_utc(datetime.now(UTC))))
     if state.deployment is not None:
         # Only a run that deployed can have evaluation jobs; they stop before the model they call is deleted.
-        stop_running_evaluation(run.run_id, deps)
+        _stop_evaluation(run.run_id, deps)
     if not _kept_on_purpose(state, reason):
         # Whatever stopped the run (a crash after the purchase too), it leaves nothing billing;
         # the run record says what it bought or meant to buy, if anything.
@@ -157,10 +158,21 @@ def cancel_run(
         (deps.chat if published_by_state_machine else deps.notifier).send(event)
         deps.runs.set_status(run_id, None, RunChanges(notified_at=iso_utc(datetime.now(UTC))))
     if record is not None and record.status is RunStatus.DEPLOYING:  # cancelled while it was being evaluated, maybe
-        stop_running_evaluation(run_id, deps)
+        _stop_evaluation(run_id, deps)
     torn = tear_down(run_id, "delete", deps, why=str(reason))
     cause = f"cancelled by {by.value}"
     return {"reason": str(reason), "cause": cause, "step": Step.TRAINING.value, "teardown": torn.text, "message": owner_message(event)}
+
+
+def _stop_evaluation(run_id: str, deps: Dependencies) -> None:
+    """Stop the run's evaluation jobs; a refusal is logged, never allowed to skip the teardown that follows (the
+    throughput bills by the hour, the evaluation's tokens stop with the model it calls)."""
+    from ..evaluation.steps import stop_running_evaluation  # only runs that deployed: kept off the cold start
+
+    try:
+        stop_running_evaluation(run_id, deps)
+    except Exception as err:
+        logger.warning("evaluation jobs not stopped", error=error_code(err))
 
 
 def _kept_on_purpose(state: PipelineState, reason: Reason) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..config import Identity
 from ..events import IgnoredEvent, envelope_problem
 from ..observability import logger
-from ..runs import RunStatus, Step, StopActor
+from ..runs import RunStatus, StopActor
 from ..service_errors import ServiceError, error_code
 from ..state import PipelineState
 from ..wiring import Dependencies
@@ -53,8 +53,7 @@ def stop_job_of_aborted_run(run_id: str, deps: Dependencies) -> str:
     except ServiceError as err:  # the rule's target is retried (RetryPolicy) and then dead-lettered
         logger.warning("could not cancel", error=error_code(err))
         raise
-    deps.runs.delete_token(run_id, Step.TRAINING)
-    return f"cancelled; teardown: {outcome['teardown']}"
+    return f"cancelled; teardown: {outcome['teardown']}"  # cancel_run dropped the training wait
 
 
 def stop_training_job(state: PipelineState, deps: Dependencies) -> None:
