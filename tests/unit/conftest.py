@@ -13,7 +13,9 @@ from moto import mock_aws
 from secure_finetune import pricing
 from secure_finetune.adapters.clients import reset_clients
 from secure_finetune.adapters.s3 import DataBucket
+from tests.unit import custom_resources
 
+cfn = custom_resources.cfn  # the ResponseURL fixture, for every custom resource's tests
 RUNS_TABLE = "runs"
 DATA_BUCKET = "data-bucket"
 

@@ -11,69 +11,25 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from local.lambda_runtime import load_handler
-from local.loopback_tls import LoopbackHTTPSServer
 from moto import mock_aws
 
 from secure_finetune.adapters.clients import reset_clients
 from secure_finetune.custom_resources.network import MANAGED_PREFIX_LIST, RESTRICT_DEFAULT_GROUP, decide
 from secure_finetune.custom_resources.response import FAILED, SUCCESS, CustomResourceRequest, Outcome, body_of
 from secure_finetune.guardrails.catalogue import evaluate as evaluate_warnings
+from tests.unit.custom_resources import CloudFormation, Context
 from tests.unit.fakes import STACK_ENVIRONMENT, FakeDeps
 
 ROOT = Path(__file__).resolve().parents[2]
 SETUP = load_handler(ROOT / "functions" / "network_setup", STACK_ENVIRONMENT)
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/finetune/0d2f6a70-0000-11ef-9f5b-0a1b2c3d4e5f"
-
-
-@dataclass
-class Context:
-    remaining_ms: int = 60_000
-    function_name: str = "network-setup"
-    function_version: str = "$LATEST"
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:network-setup"
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
-
-
-@dataclass
-class CloudFormation:
-    url: str = ""
-    answers: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def answer(self) -> dict[str, Any]:
-        assert len(self.answers) == 1, self.answers
-        return self.answers[0]
-
-
-@pytest.fixture
-def cfn(trusted_loopback: None) -> Iterator[CloudFormation]:
-    received = CloudFormation()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_PUT(self) -> None:
-            received.answers.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = LoopbackHTTPSServer(Handler).start()
-    received.url = f"{server.base_url}/cloudformation-custom-resource-response-useast1/signed?X-Amz-Signature=abc"
-    yield received
-    server.stop()
 
 
 @pytest.fixture

@@ -77,3 +77,18 @@ def test_the_run_table_finds_only_waits_older_than_the_cutoff(moto_runs_table: s
     assert table.waiting_since(Step.TRAINING, 900) == ["old"]
     assert sorted(table.waiting_since(Step.TRAINING, 300)) == ["new", "old"]
     assert table.waiting_since(Step.TRAINING, 901) == []
+
+
+def test_a_run_that_ended_never_walks_back_in_the_table_but_keeps_what_a_late_step_records(moto_runs_table: str) -> None:
+    from secure_finetune.adapters.runs_table import RunTable
+    from secure_finetune.runs import RunChanges, RunStatus
+
+    table = RunTable(moto_runs_table)
+    table.set_status("r1", RunStatus.CANCELLED, RunChanges(reason="JOB_CANCELLED:owner"))
+    # a step still running when the run was cancelled (its execution aborted) records its job and status
+    table.set_status("r1", RunStatus.TRAINING, RunChanges(job_arn="arn:aws:bedrock:us-east-1:111122223333:model-customization-job/r1"))
+    record = table.get_run("r1")
+    assert record is not None and record.status is RunStatus.CANCELLED and record.job_arn is not None
+    table.set_status("r2", RunStatus.QUEUED)
+    table.set_status("r2", RunStatus.TRAINING)  # a live run walks on
+    assert (found := table.get_run("r2")) is not None and found.status is RunStatus.TRAINING

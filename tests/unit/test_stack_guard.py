@@ -10,16 +10,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from local.lambda_runtime import load_handler
-from local.loopback_tls import LoopbackHTTPSServer
 
 from secure_finetune.adapters.cloudformation import stack_status
 from secure_finetune.adapters.runs_table import RunTable
@@ -27,6 +23,7 @@ from secure_finetune.notifications import Milestone
 from secure_finetune.runs import Intent, ResourceKind, RunRecord, RunStatus
 from secure_finetune.service_errors import Denied
 from secure_finetune.teardown.stack_guard import BillingRun, billing_runs, listing
+from tests.unit.custom_resources import CloudFormation, Context
 from tests.unit.fakes import STACK_ENVIRONMENT, FakeDeps, FakeRuns
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,56 +35,6 @@ DELETING = "DELETE_IN_PROGRESS"
 
 
 GUARD = load_handler(ROOT / "functions" / "stack_guard", STACK_ENVIRONMENT)
-
-
-@dataclass
-class Context:
-    remaining_ms: int = 300_000
-    function_name: str = "stack-guard"
-    function_version: str = "$LATEST"
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:111122223333:function:stack-guard"
-    memory_limit_in_mb: int = 256
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
-
-
-@dataclass
-class CloudFormation:
-    """Stands in for the pre-signed ResponseURL: records every PUT."""
-
-    url: str
-    answers: list[dict[str, Any]] = field(default_factory=list)
-    content_types: list[str | None] = field(default_factory=list)
-    sizes: list[int] = field(default_factory=list)
-
-    @property
-    def answer(self) -> dict[str, Any]:
-        assert len(self.answers) == 1, self.answers
-        return self.answers[0]
-
-
-@pytest.fixture
-def cfn(trusted_loopback: None) -> Iterator[CloudFormation]:
-    received = CloudFormation(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_PUT(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.content_types.append(self.headers.get("Content-Type"))
-            received.sizes.append(len(body))
-            received.answers.append(json.loads(body))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = LoopbackHTTPSServer(Handler).start()
-    received.url = f"{server.base_url}/cloudformation-custom-resource-response-useast1/signed?X-Amz-Signature=abc"
-    yield received
-    server.stop()
 
 
 @pytest.fixture

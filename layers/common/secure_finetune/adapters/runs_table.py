@@ -14,6 +14,12 @@ TOKEN_TTL_SECONDS = 30 * 24 * 3600  # a token outlives the longest wait; then Dy
 START_TTL_SECONDS = 90 * 24 * 3600  # https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html
 
 
+def _not_ended() -> tuple[str, dict[str, dict[str, str]]]:
+    """``NOT (#status IN (...))`` over runs.ENDED, and its expression values."""
+    values = {f":ended{i}": {"S": status.value} for i, status in enumerate(sorted(ENDED))}
+    return f"NOT (#status IN ({', '.join(values)}))", values
+
+
 def flatten(item: dict[str, dict[str, Any]]) -> dict[str, str]:
     """A run-table item as plain strings (every attribute it holds is one S or N value)."""
     return {name: str(next(iter(value.values()))) for name, value in item.items()}
@@ -78,9 +84,9 @@ class RunTable:
             sets.append(f"#f{index} = :f{index}")
         condition = {}
         if only_while_running:
-            ended = {f":ended{i}": {"S": s.value} for i, s in enumerate(sorted(ENDED))}
+            not_ended, ended = _not_ended()
             values.update(ended)
-            condition["ConditionExpression"] = f"attribute_not_exists(#status) OR NOT (#status IN ({', '.join(ended)}))"
+            condition["ConditionExpression"] = f"attribute_not_exists(#status) OR {not_ended}"
         self._ddb.update_item(
             TableName=self.table,
             Key={"pk": {"S": run_pk(run_id)}, "sk": {"S": RUN_SK}},
@@ -137,13 +143,13 @@ class RunTable:
 
     def unfinished_job_runs(self) -> list[RunRecord]:
         """Every run record with a write-ahead job intent whose run has not ended (its job may still train)."""
-        ended = {f":ended{i}": {"S": s.value} for i, s in enumerate(sorted(ENDED))}
+        not_ended, ended = _not_ended()
         paginator = self._ddb.get_paginator("scan")
         records: list[RunRecord] = []
         for page in paginator.paginate(
             TableName=self.table,
             ConsistentRead=True,
-            FilterExpression=f"#sk = :run AND attribute_exists(#intentJob) AND NOT (#status IN ({', '.join(ended)}))",
+            FilterExpression=f"#sk = :run AND attribute_exists(#intentJob) AND {not_ended}",
             ExpressionAttributeNames={"#sk": "sk", "#intentJob": INTENT_ATTRIBUTES[ResourceKind.JOB], "#status": "status"},
             ExpressionAttributeValues={":run": {"S": RUN_SK}, **ended},
         ):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_exports
 
 if TYPE_CHECKING:
     from ..models import DatasetFormat
@@ -43,14 +44,7 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """PEP 562: load the submodule that defines ``name`` on first use, once."""
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_exports(__name__, _WHERE, globals())
 
 __all__ = [
     "ERRORS_KEPT_PER_CODE",
