@@ -75,6 +75,8 @@ def test_every_registry_model_without_an_entry_says_no_public_price_for_every_fi
         "http://aws.amazon.com/bedrock/pricing/",  # not https
         "https://aws.amazon.com.example.net/bedrock/pricing/",  # a lookalike host
         "https://notamazonaws.com/offers/index.json",
+        "https://somebodys-bucket.s3.amazonaws.com/prices.json",  # anyone can own an S3 bucket
+        "https://abc123.execute-api.us-east-1.amazonaws.com/prod/prices",  # or an API Gateway stage
         "aws.amazon.com/bedrock/pricing/ (scraped copy)",  # no URL at all
     ],
 )
@@ -89,6 +91,7 @@ def test_a_figure_from_anywhere_but_an_aws_page_is_an_error_not_a_price(url: str
         AWS_PAGE,
         "https://docs.aws.amazon.com/bedrock/latest/userguide/prov-throughput.html",
         "https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/index.json",
+        "https://api.pricing.us-east-1.amazonaws.com",
     ],
 )
 def test_aws_pages_docs_and_price_list_offers_are_sources(url: str) -> None:

@@ -37,9 +37,11 @@ LABELS: dict[Kind, str] = {
 }
 TokenKind = Literal["input_per_1k_tokens", "output_per_1k_tokens"]
 TOKEN_KINDS: tuple[TokenKind, ...] = ("input_per_1k_tokens", "output_per_1k_tokens")
-# AWS's own domains: aws.amazon.com (pricing pages, blogs), docs.aws.amazon.com, *.amazonaws.com (the Price List
-# endpoints and offer files). Anything else is somebody's copy.
-AWS_DOMAINS = ("aws.amazon.com", "amazonaws.com")
+# AWS's own pages: aws.amazon.com (pricing pages, blogs) and docs.aws.amazon.com. Anything else is somebody's copy.
+AWS_HOSTS = frozenset({"aws.amazon.com", "docs.aws.amazon.com"})
+# The Price List's own hosts (the query API and the offer files), not any *.amazonaws.com: S3 buckets and API Gateway
+# stages live there too, and anyone can own one.
+_PRICE_LIST_HOST = re.compile(r"(api\.)?pricing\.[a-z]{2}(-[a-z]+)+-\d\.amazonaws\.com")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -119,7 +121,7 @@ def aws_url(url: str) -> str:
     """``url`` if it is an https page on an AWS domain, else UnsourcedFigure."""
     parsed = urlparse(url)
     host = (parsed.hostname or "").lower()
-    if parsed.scheme != "https" or not any(host == domain or host.endswith(f".{domain}") for domain in AWS_DOMAINS):
+    if parsed.scheme != "https" or not (host in AWS_HOSTS or _PRICE_LIST_HOST.fullmatch(host)):
         raise UnsourcedFigure(f"not an AWS page: {url!r}")
     return url
 
