@@ -98,7 +98,7 @@ build: $(SAM_VENV)/.stamp ## sam build (python3.13 from pyenv; offline once pip 
 
 test: lint template-lint checkov unit integration browser build ## Everything CI runs
 
-demo: $(VENV)/.stamp ## Whole pipeline on the emulator (DEMO_ARGS="--scenario invalid|job-failed|lost-event|approval|ttl|rft" or "--dataset F")
+demo: $(VENV)/.stamp ## Whole pipeline on the emulator (DEMO_ARGS="--scenario invalid|job-failed|lost-event|approval|ttl|rft|model-worse" or "--dataset F")
 	$(PYTHON) -m local.demo $(DEMO_ARGS)
 
 up: $(VENV)/.stamp $(AWSCLI_VENV)/.stamp ## A local AWS on 127.0.0.1:4566 (UP_PORT=, UP_CLOCK=speed-up) with the stack deployed: uploads start runs; Ctrl-C stops
