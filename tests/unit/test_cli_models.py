@@ -48,7 +48,7 @@ def test_claude_3_haiku_is_marked_past_end_of_life_with_its_date_and_source(caps
     [haiku] = [m for m in _models(capsys) if m["modelId"] == HAIKU]
     lifecycle = haiku["lifecycle"]
     assert isinstance(lifecycle, dict)
-    assert lifecycle["status"] == "EOL" and lifecycle["endOfLifeDate"] == "2026-09-10" and lifecycle["legacyDate"] is None
+    assert lifecycle["status"] == "EOL" and lifecycle["endOfLifeDate"] == "2026-09-10" and lifecycle["legacyDate"] == "2026-03-10"
     assert lifecycle["regions"]["ap-northeast-2"] == "LEGACY" and "docs.aws.amazon.com" in lifecycle["source"]
 
 

@@ -4,6 +4,7 @@ pages say (UG rft-prepare-data, rft-prepare-data-open-weight; Nova 2 user guide 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -62,3 +63,22 @@ def test_an_rft_record_without_reference_answer_is_a_schema_mismatch() -> None:
 @pytest.mark.parametrize("reference", ["2", {"answer": 2}, [2], 2])
 def test_an_rft_record_with_any_reference_answer_and_extra_grader_fields_passes(reference: object) -> None:
     record_shape(DatasetFormat.RFT_CHAT)(rft(reference_answer=reference, rubric="exact", id="q-1"), Record())
+
+
+def test_the_validator_names_the_student_that_imposes_the_rule() -> None:
+    # Through the validator, as the pipeline and `finetune validate` run it (not the shape function alone)
+    from secure_finetune.dataset import DatasetRules, FileRole, validate_dataset
+    from secure_finetune.models import CustomizationType, find_model
+
+    student = "meta.llama3-1-8b-instruct-v1:0"
+    rules = DatasetRules.for_run(
+        find_model(student),
+        CustomizationType.DISTILLATION,
+        FileRole.TRAINING,
+        None,
+        teacher="meta.llama3-1-405b-instruct-v1:0",
+        invalid_prompts="reject",
+    )
+    report = validate_dataset([(json.dumps(turns(3)) + "\n").encode()], rules)
+    [error] = report.errors
+    assert (error.code, error.message) == ("SCHEMA_MISMATCH", f"{student} takes single-turn prompts only (one user turn, optional answer)")

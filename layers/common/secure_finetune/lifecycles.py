@@ -65,10 +65,10 @@ LIFECYCLES: dict[str, Lifecycle] = {
     # eu-central-2 and sa-east-1 and Legacy in ap-northeast-2. A model with an EOL date that is still offered is
     # in its Legacy period, so those three are recorded LEGACY too. The lifecycle page ("Models that have reached EOL")
     # agrees on the EOL and gives the Legacy date, March 10, 2026 (regions ap-northeast-1, ap-southeast-2, eu-central-1,
-    # eu-west-1, eu-west-2, eu-west-3, us-east-1, us-east-2, us-west-2, us-gov-*); legacy_date stays unset here only because
-    # tests/unit/test_cli_models.py still asserts the card's (absent) one.
+    # eu-west-1, eu-west-2, eu-west-3, us-east-1, us-east-2, us-west-2, us-gov-*).
     "anthropic.claude-3-haiku-20240307-v1:0": Lifecycle(
         status="EOL",
+        legacy_date=date(2026, 3, 10),
         end_of_life_date=date(2026, 9, 10),
         regions={"ap-northeast-2": "LEGACY", "ca-central-1": "LEGACY", "eu-central-2": "LEGACY", "sa-east-1": "LEGACY"},
         source="https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-anthropic-claude-3-haiku.html (read 2026-12-02)",

@@ -39,7 +39,7 @@ class LineChecker:
         self.errors = errors
         self.warnings = warnings
         self.tally = tally
-        self.shape: Callable[[dict[str, Any], Record], None] = record_shape(rules.format, rules.single_turn)
+        self.shape: Callable[[dict[str, Any], Record], None] = record_shape(rules.format, rules.single_turn, rules.single_turn_model)
         self.reserved = Literals(rules.reserved_strings) if rules.reserved_strings else None
         self.near_limit = None if rules.max_tokens is None else rules.max_tokens * NEAR_LIMIT
         self.media_kinds: set[str] = set()

@@ -32,6 +32,7 @@ class DatasetRules:
     reserved_strings: tuple[str, ...] = ()
     reasoning_allowed: bool = False  # Nova 2 Lite: reasoningContent in assistant turns
     single_turn: bool = False  # distillation with an Anthropic/Llama teacher or student
+    single_turn_model: str | None = None  # which of them imposes it (named in the message)
     # Distillation prompts that do not conform: "drop" them with a PROMPT_DROPPED warning (what Bedrock
     # does) or "reject" the file (SCHEMA_MISMATCH errors). Other formats ignore it.
     invalid_prompts: InvalidPrompts = "drop"
@@ -54,6 +55,7 @@ class DatasetRules:
         bounds = records_bounds(model, customization)
         per_file = bounds.max_training if role is FileRole.TRAINING else bounds.max_validation
         distillation = customization is CustomizationType.DISTILLATION
+        single_turn_model = _single_turn_model(model, teacher) if distillation else None
         return cls(
             format=model.formats[customization],
             role=role,
@@ -71,11 +73,19 @@ class DatasetRules:
             reserved_strings=model.reserved_strings,
             reasoning_allowed=model.model_id.startswith("amazon.nova-2"),
             model_name=model.name,
-            single_turn=distillation and (_single_turn_student(model) or (teacher is not None and not find_teacher(teacher).multi_turn)),
+            single_turn=single_turn_model is not None,
+            single_turn_model=single_turn_model,
             secrets_block=secrets_block,
             pii_block=pii_block,
             invalid_prompts=invalid_prompts,
         )
+
+
+def _single_turn_model(model: FoundationModel, teacher: str | None) -> str | None:
+    """The student or the teacher that takes single-turn prompts only (the student first), or None."""
+    if _single_turn_student(model):
+        return model.model_id
+    return teacher if teacher is not None and not find_teacher(teacher).multi_turn else None
 
 
 def _single_turn_student(model: FoundationModel) -> bool:

@@ -8,12 +8,12 @@ from enum import StrEnum
 
 from ..config import STACK_TAG, SweepPolicy
 from ..ports import BilledKind, BilledResource
-from ..runs import ResourceKind, RunRecord, RunStatus, is_run_name
+from ..runs import ENDED, ResourceKind, RunRecord, RunStatus, is_run_name
 
 # A run that has just ended is still being cleaned up by its own failure path (NotifyFailure, the TTL
 # teardown): the janitor is the backstop, it does not race them.
 GRACE = timedelta(hours=1)
-ENDED = frozenset({RunStatus.FAILED, RunStatus.CANCELLED})  # ended without a product
+ENDED_WITHOUT_PRODUCT = frozenset({RunStatus.FAILED, RunStatus.CANCELLED})
 _INTENT_OF = {
     BilledKind.JOB: ResourceKind.JOB,
     BilledKind.THROUGHPUT: ResourceKind.THROUGHPUT,
@@ -127,7 +127,7 @@ def _purchase(resource: BilledResource, record: RunRecord, now: datetime) -> tup
     delete_at = _moment(record.delete_at)
     if delete_at is not None and now > delete_at + GRACE:
         return Action.DELETE, Why.PAST_TTL
-    if record.status not in ENDED and record.status is not RunStatus.SUCCEEDED:
+    if record.status not in ENDED:
         return Action.KEEP, Why.RUN_LIVE
     if delete_at is not None:
         return Action.KEEP, Why.TTL_AHEAD  # its teardown is scheduled (the owners may be inspecting it)
@@ -147,7 +147,7 @@ def _job(resource: BilledResource, record: RunRecord, now: datetime) -> tuple[Ac
     its jobs still training is an anomaly: stopped like an ended run's."""
     if resource.status and resource.status != _TRAINING:
         return Action.KEEP, Why.NOT_TRAINING
-    if record.status not in ENDED and record.status is not RunStatus.SUCCEEDED:
+    if record.status not in ENDED:
         return Action.KEEP, Why.RUN_LIVE
     # The owners were told how the run ended: its own cleanup, which stops the job before that message, is
     # over, so there is nothing to wait for. Otherwise it may still be running: the janitor does not race it.
@@ -163,7 +163,7 @@ def _model(
     age = (now - resource.created).total_seconds() / 86400 if resource.created else None
     if resource.arn in in_use:
         return Action.KEEP, Why.MODEL_IN_USE, age
-    if record.status not in ENDED and record.status is not RunStatus.SUCCEEDED:
+    if record.status not in ENDED:
         return Action.KEEP, Why.RUN_LIVE, age
     if age is None:
         return Action.KEEP, Why.AGE_UNKNOWN, age
@@ -171,7 +171,7 @@ def _model(
         return Action.KEEP, Why.WITHIN_RETENTION, age
     # A failed run's model was kept for inspection: its retention is over. A successful run's model is a
     # product the owners may use without a purchase of ours: reported with its cost, never deleted.
-    return (Action.DELETE if record.status in ENDED else Action.REPORT), Why.PAST_RETENTION, age
+    return (Action.DELETE if record.status in ENDED_WITHOUT_PRODUCT else Action.REPORT), Why.PAST_RETENTION, age
 
 
 def in_use_models(purchases: list[BilledResource], going: set[str]) -> frozenset[str]:
