@@ -393,3 +393,20 @@ def test_the_scan_finds_unfinished_runs_with_a_job_intent_only(aws: None) -> Non
     put_item("RUN#c", "RUN", status="VALIDATED")
     put_item("RUN#a", "TOKEN#training", taskToken="t", **intent)  # not a run record
     assert [record.run_id for record in RunTable("runs").unfinished_job_runs()] == ["a"]
+
+
+def test_deleting_the_stack_stops_an_evaluating_runs_evaluation_jobs_by_name(cfn: CloudFormation) -> None:
+    from secure_finetune.evaluation.requests import Side, job_name
+
+    deps = FakeDeps()
+    run = "run-eval-0123456789abcdef0123"
+    training_run(deps, run, RunStatus.DEPLOYING)
+    deps.bedrock.jobs[run]["status"] = "Completed"  # its job trained long ago; the evaluation jobs still run
+    arns = [
+        deps.evaluations.create_job(
+            {"jobName": job_name(run, side), "customerEncryptionKeyId": "k", "outputDataConfig": {"s3Uri": "s3://b/o/"}}
+        )
+        for side in Side
+    ]
+    invoke(request("Delete", cfn.url), deps, status_is(DELETING))
+    assert cfn.answer["Status"] == "SUCCESS" and sorted(deps.evaluations.stopped) == sorted(arns)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..observability import logger
-from ..runs import ResourceKind, RunRecord, StopActor
+from ..runs import ResourceKind, RunRecord, RunStatus, StopActor
 from ..service_errors import error_code
 from ..wiring import Dependencies
 from .intended import stop_intended_job
@@ -156,7 +156,8 @@ def _stop_jobs(records: Sequence[RunRecord], deps: Dependencies, out_of_time: Ca
             continue
         try:
             stopped = stop_intended_job(record, deps, StopActor.PIPELINE)
-            stop_running_evaluation(record.run_id, deps)
+            if record.status is RunStatus.DEPLOYING:  # only a run that deployed evaluates (as cancel_run decides)
+                stop_running_evaluation(record.run_id, deps)
         except Exception as err:  # one failure must not stop the others; it fails the deletion
             logger.warning("job not stopped", run=record.run_id, error=error_code(err))
             stuck.append(BillingRun(record.run_id, "training job"))
