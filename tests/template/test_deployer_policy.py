@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -281,19 +282,26 @@ def test_what_only_deletes_a_retained_resource_is_not_granted() -> None:
             assert grants(policy(), [action], context=context(resource_type, action)).tri is Tri.FALSE, f"{resource_type}: {action}"
 
 
+def on_own_arn_only(resource_type: str, actions: set[str], arn_of: Callable[..., str]) -> list[str]:
+    """What goes wrong for each resource of the type and each action: denied on its own ARN, or allowed on the ARN the
+    same logical id gets in another stack."""
+    logical_ids = resources(resource_type)
+    assert logical_ids, resource_type
+    wrong = []
+    for logical_id in logical_ids:
+        for action in sorted(actions):
+            ctx = context(resource_type, action)
+            if allows(policy(), action, arn_of(logical_id), ctx) is not Tri.TRUE:
+                wrong.append(f"denied: {action} on {arn_of(logical_id)}")
+            if allows(policy(), action, arn_of(logical_id, OTHER_STACK), ctx) is not Tri.FALSE:
+                wrong.append(f"allowed: {action} on {arn_of(logical_id, OTHER_STACK)}")
+    return wrong
+
+
 def test_each_role_is_managed_on_its_own_arn_and_not_on_another_stacks() -> None:
     actions = {a for a in needed()["AWS::IAM::Role"] if a.startswith("iam:")}
     assert {"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRole"} <= actions
-    roles = resources("AWS::IAM::Role")
-    assert roles
-    wrong = []
-    for logical_id in roles:
-        for action in sorted(actions):
-            ctx = context("AWS::IAM::Role", action)
-            if allows(policy(), action, role_arn(logical_id), ctx) is not Tri.TRUE:
-                wrong.append(f"denied: {action} on {role_arn(logical_id)}")
-            if allows(policy(), action, role_arn(logical_id, OTHER_STACK), ctx) is not Tri.FALSE:
-                wrong.append(f"allowed: {action} on {role_arn(logical_id, OTHER_STACK)}")
+    wrong = on_own_arn_only("AWS::IAM::Role", actions, role_arn)
     assert not wrong, wrong
 
 
@@ -343,16 +351,7 @@ def test_each_role_the_template_passes_goes_to_its_service_only() -> None:
 def test_each_function_is_managed_on_its_own_arn_and_not_on_another_stacks() -> None:
     actions = {a for a in needed()["AWS::Lambda::Function"] if a.startswith("lambda:")} - NOT_ON_THE_FUNCTION
     assert {"lambda:CreateFunction", "lambda:UpdateFunctionCode", "lambda:DeleteFunction"} <= actions
-    functions = resources("AWS::Lambda::Function")
-    assert functions
-    wrong = []
-    for logical_id in functions:
-        for action in sorted(actions):
-            ctx = context("AWS::Lambda::Function", action)
-            if allows(policy(), action, function_arn(logical_id), ctx) is not Tri.TRUE:
-                wrong.append(f"denied: {action} on {function_arn(logical_id)}")
-            if allows(policy(), action, function_arn(logical_id, OTHER_STACK), ctx) is not Tri.FALSE:
-                wrong.append(f"allowed: {action} on {function_arn(logical_id, OTHER_STACK)}")
+    wrong = on_own_arn_only("AWS::Lambda::Function", actions, function_arn)
     assert not wrong, wrong
 
 
