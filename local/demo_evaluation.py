@@ -47,7 +47,10 @@ def show_evaluation(console: Console, pipeline: LocalPipeline, run_id: str) -> N
     if report.why:
         console.print(f"  {report.why}")
     for request in pipeline.evaluation.requests:
-        model = request["inferenceConfig"]["models"][0]["bedrockModel"]["modelIdentifier"]
+        generator = request["inferenceConfig"]["models"][0]
+        model = (generator.get("bedrockModel") or {}).get("modelIdentifier") or (
+            f"answers collected from the deployment ({generator['precomputedInferenceSource']['inferenceSourceIdentifier']})"
+        )
         judge = request["evaluationConfig"]["automated"]["evaluatorModelConfig"]["bedrockEvaluatorModels"][0]["modelIdentifier"]
         console.print(f"  job {request['jobName']}: generator {model}, judge {judge}, key {request['customerEncryptionKeyId']}")
     if report.verdicts:

@@ -6,8 +6,10 @@ our adapters use). A job reads the prompt dataset it was given from (moto's) S3 
 writes one result line per prompt in the documented output layout
 (``<output>/<job-name>/<job-uuid>/models/<model-id>/taskTypes/<task>/datasets/<dataset>/<uuid>_output.jsonl``,
 https://docs.aws.amazon.com/bedrock/latest/userguide/model-evaluation-report-s3.html), with scores the
-scenario sets per metric for the base model and for the custom (provisioned) model. No model is invoked and
-no judge reads anything: the scores are the scenario's, not a judgement.
+scenario sets per metric for the base model and for the custom model (a provisioned model it "invokes", or the
+answers an on-demand model gave, brought with ``precomputedInferenceSource``: those records must each carry one
+response under the request's label, or the job fails). No model is invoked and no judge reads anything: the scores
+are the scenario's, not a judgement.
 """
 
 from __future__ import annotations
@@ -146,11 +148,21 @@ class EvaluationStandIn:
             return
         request = job.request
         config = request["evaluationConfig"]["automated"]["datasetMetricConfigs"][0]
-        model = request["inferenceConfig"]["models"][0]["bedrockModel"]["modelIdentifier"]
-        side = self.scenario.custom if ":provisioned-model/" in model else self.scenario.base
+        generator = request["inferenceConfig"]["models"][0]
         s3 = boto3.client("s3", region_name=self.region)
         bucket, _, key = config["dataset"]["datasetLocation"]["s3Uri"].removeprefix("s3://").partition("/")
         records = [json.loads(line) for line in s3.get_object(Bucket=bucket, Key=key)["Body"].read().splitlines() if line.strip()]
+        if "precomputedInferenceSource" in generator:
+            # Answers brought to the job (an on-demand custom model's, collected by the pipeline): each record must
+            # carry exactly one, under the label the request names (UG model-evaluation-prompt-datasets-judge).
+            model, side = generator["precomputedInferenceSource"]["inferenceSourceIdentifier"], self.scenario.custom
+            wrong = [n for n, r in enumerate(records, 1) if [m.get("modelIdentifier") for m in r.get("modelResponses") or []] != [model]]
+            if wrong or not records:
+                job.status, job.failure = "Failed", f"Emulated validation: record {wrong[:1] or 0} has no single response labelled {model}."
+                return
+        else:
+            model = generator["bedrockModel"]["modelIdentifier"]
+            side = self.scenario.custom if ":provisioned-model/" in model else self.scenario.base
         lines = []
         for index, record in enumerate(records):
             scores = []
@@ -166,7 +178,8 @@ class EvaluationStandIn:
                     {
                         "automatedEvaluationResult": {"scores": scores},
                         "inputRecord": record,
-                        "modelResponses": [{"response": "(emulated: no model was invoked)", "modelIdentifier": model}],
+                        "modelResponses": record.pop("modelResponses", None)
+                        or [{"response": "(emulated: no model was invoked)", "modelIdentifier": model}],
                     }
                 )
             )

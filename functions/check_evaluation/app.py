@@ -8,7 +8,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from secure_finetune.config import EvaluationSettings
-from secure_finetune.evaluation.steps import EvaluationState, check_evaluation
+from secure_finetune.evaluation.state import EvaluationState
+from secure_finetune.evaluation.steps import check_evaluation
 from secure_finetune.observability import logger, tracer
 from secure_finetune.state import PipelineState
 from secure_finetune.wiring import Dependencies

@@ -11,7 +11,8 @@ Catch) as it would any crash. A crash "after" a call means the call took effect 
 before it could do anything with the answer.
 
 The states are read from ``statemachine/pipeline.asl.json`` (a Task's function, and for the shared notify
-function its ``milestone`` parameter), so a new Task state joins the matrix without an edit here.
+function and the parameter that tells one state of a shared function from another: ``milestone`` for the notifier,
+``task`` for the private-inference function), so a new Task state joins the matrix without an edit here.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class LambdaCrashed(Exception):
 
 
 def task_states(asl: Path = ASL) -> dict[str, tuple[str, str | None]]:
-    """Every Task state that runs our code -> (the logical id of its function, its ``milestone`` parameter).
+    """Every Task state that runs our code -> (the logical id of its function, its ``milestone`` or ``task`` parameter).
 
     The Task states whose work Step Functions does itself (``arn:...:states:::sns:publish``) make no port
     call of ours to crash around: ``service_tasks`` lists them."""
@@ -53,8 +54,17 @@ def task_states(asl: Path = ASL) -> dict[str, tuple[str, str | None]]:
             continue
         parameters = state.get("Parameters") or {}
         function = str(parameters.get("FunctionName") or state["Resource"])
-        found[name] = (function.removeprefix("${").removesuffix("Arn}"), parameters.get("milestone"))
+        found[name] = (function.removeprefix("${").removesuffix("Arn}"), _which(parameters))
+    assert len(set(found.values())) == len(found), "two Task states the injector cannot tell apart"
     return found
+
+
+def _which(event: object) -> str | None:
+    """The parameter a shared function's states pass to say which state called it."""
+    if not isinstance(event, dict):
+        return None
+    found = event.get("milestone") or event.get("task")
+    return str(found) if found else None
 
 
 def service_tasks(asl: Path = ASL) -> list[str]:
@@ -197,7 +207,7 @@ class Injector:
         module = sys.modules[handler.__module__]
 
         def wrapped(event: dict[str, Any], context: Any, deps: Any = None, **injected: Any) -> Any:
-            state = self._state_of.get((logical_id, event.get("milestone") if isinstance(event, dict) else None))
+            state = self._state_of.get((logical_id, _which(event)))
             run = _run_of(event)
             plan = self.plans.get(run.rsplit("-", 1)[0]) if run else None
             if deps is not None or state is None or run is None or plan is None:

@@ -67,6 +67,8 @@ BASES = {
         Base("approved purchase", "regulated", SUCCEEDED),
         Base("evaluated purchase", "default", SUCCEEDED, held_out=True),
         Base("on-demand deployment", "on-demand", SUCCEEDED, dataset="sample-conversation.jsonl"),
+        # ... evaluated: its answers collected through the private endpoint (CollectAnswers), then judged
+        Base("evaluated on demand", "on-demand", SUCCEEDED, dataset="sample-conversation.jsonl", held_out=True),
         # The completion event is lost and the job outlives the wait: StopTrainingJob stops it.
         Base("training timeout", "default", FAILED, job_outcome="Lost", training_seconds=TRAINING_TIMEOUT_SECONDS + 3),
         # NotifyFailure with a job still training (its ARN recorded or not, it must be stopped): it trains long
@@ -89,8 +91,9 @@ STATE_BASES = {
     "StopTrainingJob": ("training timeout",),
     "NotifyFailure": ("failure while training", "failure after purchase"),
     "NotifyCancelled": ("cancelled outside",),
-    "StartEvaluation": ("evaluated purchase",),
-    "CheckEvaluation": ("evaluated purchase",),
+    "StartEvaluation": ("evaluated purchase", "evaluated on demand"),
+    "CollectAnswers": ("evaluated on demand",),
+    "CheckEvaluation": ("evaluated purchase", "evaluated on demand"),
     "DeployModel": ("approved purchase", "on-demand deployment"),
     "CheckDeployment": ("approved purchase", "on-demand deployment"),
 }
@@ -159,7 +162,8 @@ class Matrix:
         scenario = self.pipeline.scenario  # after _first_crash: it may record another base first
         scenario.job_outcome, scenario.training_seconds = base.job_outcome, base.training_seconds
         if base.held_out:
-            self.pipeline.upload(f"{folder}{slug}.validation.jsonl", (EVENTS / "sample-dataset.validation.jsonl").read_bytes())
+            held_out = base.dataset.removesuffix(".jsonl") + ".validation.jsonl"  # the held-out file in the dataset's format
+            self.pipeline.upload(f"{folder}{slug}.validation.jsonl", (EVENTS / held_out).read_bytes())
         key = f"{folder}{slug}.jsonl"
         version = self.pipeline.upload(key, (EVENTS / base.dataset).read_bytes())
         return Case(base, points, plan, run_id(self.pipeline.bucket, key, version), self.pipeline.execution_arn(key, version))

@@ -102,3 +102,31 @@ def test_a_run_without_held_out_prompts_skips_the_evaluation_and_says_so(pipelin
     report = pipeline.report(arn.rsplit(":", 1)[-1], EvaluationReport)
     assert report.status == "skipped" and "no held-out prompts" in (report.why or "")
     assert pipeline.evaluation.requests == []
+
+
+def test_a_model_deployed_on_demand_answers_from_inside_the_vpc_and_is_judged_on_those_answers() -> None:
+    # An evaluation job cannot invoke a custom-model-deployment ARN: the private-inference function collects the
+    # deployment's answers (CollectAnswers), and the custom job judges them (precomputedInferenceSource).
+    with LocalPipeline(evaluation=EvaluationScenario()) as pipeline:
+        key = "incoming/on-demand/support.jsonl"
+        pipeline.upload(key.removesuffix(".jsonl") + ".validation.jsonl", (EVENTS / "sample-conversation.validation.jsonl").read_bytes())
+        _, arn, result = run(pipeline, key, (EVENTS / "sample-conversation.jsonl").read_bytes())
+        assert result["status"] == "SUCCEEDED", result.get("error")
+        run_id = arn.rsplit(":", 1)[-1]
+        names = [state.name for state in pipeline.timeline(arn)]
+        collect = names.index("CollectAnswers")
+        assert names.index("SmokeTest") < names.index("StartEvaluation") < collect < names.index("CheckEvaluation")
+        assert "StartEvaluation" in names[collect:]  # back, Answered, for the jobs
+        [deployment] = pipeline.bedrock.deployments
+        assert pipeline.bedrock.throughputs == {} and pipeline.bedrock.conversations == [deployment] * (3 + 10)  # smoke + answers
+        base, custom = pipeline.evaluation.requests
+        assert model_problems(base, CREATE) == [] and model_problems(custom, CREATE) == []
+        assert custom["inferenceConfig"]["models"] == [{"precomputedInferenceSource": {"inferenceSourceIdentifier": f"{run_id}-custom"}}]
+        answers = f"reports/{run_id}/evaluation/custom-answers.jsonl"
+        head = boto3.client("s3").head_object(Bucket=pipeline.bucket, Key=answers)
+        assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", pipeline.stack.outputs["DatasetKeyArn"])
+        report = pipeline.report(run_id, EvaluationReport)
+        assert (report.status, report.prompts, report.custom_answers) == ("passed", 10, 10)
+        assert [job.model for job in report.jobs] == ["meta.llama3-3-70b-instruct-v1:0", deployment]
+        [ready] = [m for m in pipeline.notifications() if m["milestone"] == "THROUGHPUT_READY"]
+        assert "Correctness base 0.620 custom 0.810" in ready["body"] and "Ledgerly" not in ready["body"]

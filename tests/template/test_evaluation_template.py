@@ -62,7 +62,15 @@ def test_the_evaluation_runs_after_the_smoke_test_in_a_bounded_poll_loop(states:
     assert states["SmokeTest"]["Next"] == "StartEvaluation"
     assert states["StartEvaluation"]["Next"] == states["CheckEvaluation"]["Next"] == "IsEvaluationDone"
     choice = states["IsEvaluationDone"]
-    assert {c["StringEquals"]: c["Next"] for c in choice["Choices"]} == {"Skipped": "NotifyModelReady", "Passed": "NotifyModelReady"}
+    assert {c["StringEquals"]: c["Next"] for c in choice["Choices"]} == {
+        "Skipped": "NotifyModelReady",
+        "Passed": "NotifyModelReady",
+        "Collecting": "CollectAnswers",  # an on-demand model answers first, from inside the VPC ...
+        "Answered": "StartEvaluation",  # ... then the jobs start
+    }
     assert choice["Default"] == "WaitForEvaluation" and states["WaitForEvaluation"]["SecondsPath"] == "$.evaluation.waitSeconds"
-    for name in ("StartEvaluation", "CheckEvaluation"):  # every stop (gate, failed job, timeout) reaches NotifyFailure
+    collect = states["CollectAnswers"]
+    assert (collect["Resource"], collect["Next"], collect["ResultPath"]) == ("${SmokeTestFunctionArn}", "IsEvaluationDone", "$.evaluation")
+    assert collect["Parameters"] == {"task": "collect-answers", "state.$": "$"} and collect["Retry"] == states["SmokeTest"]["Retry"]
+    for name in ("StartEvaluation", "CollectAnswers", "CheckEvaluation"):  # every stop (gate, failed job, timeout) reaches NotifyFailure
         assert any("States.ALL" in c["ErrorEquals"] and c["Next"] == "NotifyFailure" for c in states[name]["Catch"]), name

@@ -123,11 +123,18 @@ def test_the_smoke_test_invokes_through_the_endpoint_only_when_private(resources
     assert "PrivateConverseFunction" not in resources  # one function makes the private calls: the smoke test
 
 
-def test_the_s3_endpoint_lets_only_the_smoke_tests_role_write_only_its_report(resources: dict[str, Any]) -> None:
+EVALUATION_FILES = ("evaluation/prompts.jsonl", "evaluation/custom-answers.jsonl")  # an on-demand model's (issue 15)
+
+
+def test_the_s3_endpoint_lets_only_the_smoke_tests_role_read_and_write_only_its_run_files(resources: dict[str, Any]) -> None:
     statements = resources["S3GatewayEndpoint"]["Properties"]["PolicyDocument"]["Statement"]
-    [report] = [s for s in statements if s["Sid"] == "SmokeTestWritesItsReport"]
-    assert (report["Action"], report["Resource"]) == ("s3:PutObject", {"Fn::Sub": "${DataBucket.Arn}/reports/*/smoke.json"})
-    assert report["Condition"]["ArnEquals"] == {"aws:PrincipalArn": {"Fn::GetAtt": ["SmokeTestRole", "Arn"]}}
+    [writes] = [s for s in statements if s["Sid"] == "SmokeTestWritesItsReport"]
+    [reads] = [s for s in statements if s["Sid"] == "SmokeTestReadsTheHeldOutPrompts"]
+    smoke, prompts, answers = ({"Fn::Sub": f"${{DataBucket.Arn}}/reports/*/{key}"} for key in ("smoke.json", *EVALUATION_FILES))
+    assert (writes["Action"], writes["Resource"]) == ("s3:PutObject", [smoke, answers])
+    assert (reads["Action"], reads["Resource"]) == ("s3:GetObject", [prompts, answers])
+    for statement in (writes, reads):
+        assert statement["Condition"]["ArnEquals"] == {"aws:PrincipalArn": {"Fn::GetAtt": ["SmokeTestRole", "Arn"]}}
 
 
 def test_with_private_inference_off_nothing_of_it_is_created(resources: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from tests.unit.test_training import RUN
 from tests.unit.test_training import state as training_state
 
 THROUGHPUT = "arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abcdef012345"
+DEPLOYMENT = "arn:aws:bedrock:us-east-1:111122223333:custom-model-deployment/abcdef012345"
 VALIDATION_KEY = f"validated/{'a' * 64}/support.validation.jsonl"
 
 
@@ -63,7 +64,7 @@ def evaluated_state(mode: str = "provisioned-throughput", validation: bool = Tru
             "plan": DeploymentPlan(
                 mode=mode, model_arn="arn:m", model_units=1, ttl_hours=4, approval_required=False, report="s3://data-bucket/r"
             ),
-            "deployment": DeploymentResult(arn=THROUGHPUT, mode=mode, status="Ready", polls=2),
+            "deployment": DeploymentResult(arn=DEPLOYMENT if mode == "on-demand" else THROUGHPUT, mode=mode, status="Ready", polls=2),
             "smoke": SmokeResult(passed=True, prompts=1, slowest_ms=5),
         }
     )

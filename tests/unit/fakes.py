@@ -231,10 +231,14 @@ class FakeRuntime:
     error: Exception | None = None
     calls: list[str] = field(default_factory=list)
 
-    def converse(self, model_arn: str, prompt: str, max_tokens: int = 64) -> tuple[str, int]:
+    asked: list[tuple[str, int, float | None]] = field(default_factory=list)  # (prompt, max tokens, temperature)
+    unanswered: frozenset[str] = frozenset()  # prompts that get an error
+
+    def converse(self, model_arn: str, prompt: str, max_tokens: int = 64, temperature: float | None = None) -> tuple[str, int]:
         self.calls.append(model_arn)
-        if self.error:
-            raise self.error
+        self.asked.append((prompt, max_tokens, temperature))
+        if self.error or prompt in self.unanswered:
+            raise self.error or RuntimeError("emulated: no answer")
         return self.answer, 150
 
     # What the resolver answers where the fake runs (the smoke test's private path); unlisted names: nothing.

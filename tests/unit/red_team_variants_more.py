@@ -159,13 +159,19 @@ SMOKE_ROLE_NAME = "role/s/s-SmokeTestRole-1"
 SMOKE_ROLE = f"arn:aws:iam::{ACCOUNT}:{SMOKE_ROLE_NAME}"
 
 
-def smoke_writer(**condition: Any) -> dict[str, Any]:
-    """The template's S3GatewayEndpoint statement SmokeTestWritesItsReport, with ``condition`` instead of its role's."""
+PROMPTS, ANSWERS = f"{B}/reports/*/evaluation/prompts.jsonl", f"{B}/reports/*/evaluation/custom-answers.jsonl"
+
+
+def smoke_writer(resource: str = f"{B}/reports/*/smoke.json", action: str = "s3:PutObject", **condition: Any) -> dict[str, Any]:
+    """The template's S3GatewayEndpoint statements for the private-inference function's run files (the smoke report;
+    an on-demand model's held-out prompts and answers), with ``condition`` instead of its role's."""
     keys = {"StringEquals": {"aws:ResourceAccount": ACCOUNT}, **condition}
-    return allow(Principal="*", Action="s3:PutObject", Resource=f"{B}/reports/*/smoke.json", Condition=keys)
+    return allow(Principal="*", Action=action, Resource=resource, Condition=keys)
 
 
-THE_SMOKE_WRITER = smoke_writer(ArnEquals={"aws:PrincipalArn": SMOKE_ROLE})
+THE_ROLE = {"aws:PrincipalArn": SMOKE_ROLE}
+THE_SMOKE_WRITER = {**smoke_writer(ArnEquals=THE_ROLE), "Resource": [f"{B}/reports/*/smoke.json", ANSWERS]}
+THE_PROMPT_READER = {**smoke_writer(action="s3:GetObject", ArnEquals=THE_ROLE), "Resource": [PROMPTS, ANSWERS]}
 
 NETWORK_TABLE = [
     *table(
@@ -220,6 +226,16 @@ NETWORK_TABLE = [
             S3_POLICY, smoke_writer(ArnNotEquals={"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/other"})
         ),
         every_report_by_the_smoke_role=append(S3_POLICY, {**THE_SMOKE_WRITER, "Resource": f"{B}/reports/*"}),
+        # ... and so are an on-demand model's held-out prompts (read) and its answers (read, write) (issue 15):
+        held_out_prompts_read_by_anyone=append(S3_POLICY, smoke_writer(PROMPTS, "s3:GetObject")),
+        held_out_prompts_read_by_any_role=append(
+            S3_POLICY, smoke_writer(PROMPTS, "s3:GetObject", ArnLike={"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/*"})
+        ),
+        answers_written_by_anyone=append(S3_POLICY, smoke_writer(ANSWERS)),
+        answers_read_by_its_namesake_anywhere=append(
+            S3_POLICY, smoke_writer(ANSWERS, "s3:GetObject", ArnLike={"aws:PrincipalArn": f"arn:aws:iam::*:{SMOKE_ROLE_NAME}"})
+        ),
+        every_evaluation_file_by_the_smoke_role=append(S3_POLICY, {**THE_PROMPT_READER, "Resource": f"{B}/reports/*/evaluation/*"}),
         smoke_report_by_the_role_if_it_exists=append(S3_POLICY, smoke_writer(ArnEqualsIfExists={"aws:PrincipalArn": SMOKE_ROLE})),
         conditional_any_bucket=append(
             S3_POLICY,

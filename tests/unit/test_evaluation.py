@@ -15,12 +15,13 @@ from secure_finetune.evaluation.config import EvaluationProfile
 from secure_finetune.evaluation.cost import estimate_cost
 from secure_finetune.evaluation.dataset import build_prompt_dataset, digest, prompt_and_reference
 from secure_finetune.evaluation.gate import decide, scores_line
-from secure_finetune.evaluation.requests import Side, evaluation_job_request, job_name
+from secure_finetune.evaluation.requests import Generator, Side, answers_key, answers_label, dataset_key, evaluation_job_request, job_name
 from secure_finetune.evaluation.results import read_scores
 from secure_finetune.settings import Profile
 
 MODEL = botocore.session.get_session().get_service_model("bedrock")
 CREATE = MODEL.operation_model("CreateEvaluationJob").input_shape
+DEPLOYMENT = "arn:aws:bedrock:us-east-1:111122223333:custom-model-deployment/abcdef012345"
 THROUGHPUT = "arn:aws:bedrock:us-east-1:111122223333:provisioned-model/abcdef012345"
 RUN = "support-0123456789abcdef0123"
 
@@ -53,11 +54,14 @@ def model_problems(value: Any, shape: Shape, path: str = "") -> list[str]:
     return problems
 
 
-def request(side: Side, model: str, **profile: Any) -> dict[str, Any]:
+COLLECTED = Generator(DEPLOYMENT, answers_key(RUN), label=answers_label(RUN))
+
+
+def request(side: Side, model: str | Generator, **profile: Any) -> dict[str, Any]:
     return evaluation_job_request(
         run_id=RUN,
         side=side,
-        model_identifier=model,
+        generator=model if isinstance(model, Generator) else Generator(model, dataset_key(RUN)),
         profile=EvaluationProfile.model_validate(profile),
         bucket="data-bucket",
         role_arn="arn:aws:iam::111122223333:role/s-bedrock-eval",
@@ -69,8 +73,10 @@ def request(side: Side, model: str, **profile: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------- the requests, against botocore 1.44.8's model
 
 
-@pytest.mark.parametrize(("side", "model"), [(Side.BASE, "meta.llama3-1-8b-instruct-v1:0"), (Side.CUSTOM, THROUGHPUT)])
-def test_each_request_is_valid_for_botocore_and_every_pattern_of_its_model(side: Side, model: str) -> None:
+@pytest.mark.parametrize(
+    ("side", "model"), [(Side.BASE, "meta.llama3-1-8b-instruct-v1:0"), (Side.CUSTOM, THROUGHPUT), (Side.CUSTOM, COLLECTED)]
+)
+def test_each_request_is_valid_for_botocore_and_every_pattern_of_its_model(side: Side, model: str | Generator) -> None:
     params = request(side, model, metrics=["Builtin.Correctness", "Builtin.Helpfulness"])
     report = ParamValidator().validate(params, CREATE)
     assert not report.has_errors(), report.generate_report()
@@ -94,7 +100,19 @@ def test_one_generator_per_job_because_automated_jobs_take_a_single_model() -> N
 def test_an_on_demand_deployment_arn_is_not_an_evaluation_generator_but_a_throughput_is() -> None:
     pattern = MODEL.shape_for("EvaluationBedrockModelIdentifier").metadata["pattern"]
     assert re.fullmatch(pattern, THROUGHPUT)
-    assert not re.fullmatch(pattern, "arn:aws:bedrock:us-east-1:111122223333:custom-model-deployment/abcdef012345")
+    assert not re.fullmatch(pattern, DEPLOYMENT)
+
+
+def test_an_on_demand_models_job_judges_the_answers_collected_for_it_under_one_label() -> None:
+    # EvaluationModelConfig is a union: precomputedInferenceSource instead of bedrockModel, nothing invoked by the job.
+    assert set(MODEL.shape_for("EvaluationModelConfig").members) == {"bedrockModel", "precomputedInferenceSource"}
+    base, custom = request(Side.BASE, "meta.llama3-1-8b-instruct-v1:0"), request(Side.CUSTOM, COLLECTED)
+    assert custom["inferenceConfig"]["models"] == [{"precomputedInferenceSource": {"inferenceSourceIdentifier": f"{RUN}-custom"}}]
+    [base_set], [custom_set] = (r["evaluationConfig"]["automated"]["datasetMetricConfigs"] for r in (base, custom))
+    assert base_set["dataset"]["datasetLocation"]["s3Uri"].endswith("/evaluation/prompts.jsonl")
+    assert custom_set["dataset"]["datasetLocation"]["s3Uri"].endswith("/evaluation/custom-answers.jsonl")
+    assert {k: v for k, v in base_set.items() if k != "dataset"} == {k: v for k, v in custom_set.items() if k != "dataset"}
+    assert base["evaluationConfig"]["automated"]["evaluatorModelConfig"] == custom["evaluationConfig"]["automated"]["evaluatorModelConfig"]
 
 
 def test_the_longest_run_id_still_makes_a_valid_job_name() -> None:

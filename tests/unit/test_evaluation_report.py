@@ -38,6 +38,13 @@ def test_the_section_shows_both_models_per_metric_the_decision_and_an_svg_chart_
     assert "prompt text withheld" in html
 
 
+def test_an_on_demand_models_section_counts_its_privately_collected_answers_and_names_what_was_deleted() -> None:
+    html = render_evaluation(finished().model_copy(update={"custom_answers": 9}))
+    assert "9 of 10, asked through the private bedrock-runtime endpoint" in html
+    assert "the deployment was deleted" in html and "throughput" not in html
+    assert "private bedrock-runtime" not in render_evaluation(finished())  # a bought throughput's job invoked it itself
+
+
 def test_prompt_text_is_shown_only_when_present_and_always_escaped() -> None:
     html = render_evaluation(finished(prompt="<img src=x onerror=alert(1)>"))
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html

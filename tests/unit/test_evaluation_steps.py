@@ -11,7 +11,8 @@ import pytest
 from local.lambda_runtime import LambdaContext, load_handler
 
 from secure_finetune.evaluation.report import EvaluationReport
-from secure_finetune.evaluation.steps import EvaluationState, check_evaluation, plan_estimate, start_evaluation
+from secure_finetune.evaluation.state import EvaluationState
+from secure_finetune.evaluation.steps import check_evaluation, plan_estimate, start_evaluation
 from secure_finetune.reasons import EvaluationFailed
 from secure_finetune.reports import read_report
 from secure_finetune.state import Failure, PipelineState
@@ -41,7 +42,6 @@ def report(deps: FakeDeps) -> EvaluationReport:
     [
         (evaluated_state(enabled=False), "turned off by the profile"),
         (evaluated_state(validation=False), "no held-out prompts"),
-        (evaluated_state(mode="on-demand"), "on-demand deployment"),
     ],
 )
 def test_a_run_that_cannot_be_evaluated_skips_and_says_why(state: PipelineState, why: str) -> None:

@@ -447,14 +447,15 @@ def test_unreadable_evidence_leaves_the_rows_unknown_never_passing() -> None:
 # ---------------------------------------------------------------- GR-NET-05 with the smoke test in the job subnets
 
 
-def test_the_s3_endpoint_statement_for_the_smoke_report_keeps_gr_net_05_passing() -> None:
-    # Given the template's statement that lets the smoke test's role alone write reports/<run>/smoke.json
+def test_the_s3_endpoint_statements_for_the_private_inference_run_files_keep_gr_net_05_passing() -> None:
+    # Given the template's statements that let the smoke test's role alone write reports/<run>/smoke.json and an
+    # on-demand model's answers, and read the held-out prompts
     from secure_finetune.guardrails import PRE_LAUNCH_CHECKS, Evidence
-    from tests.unit.red_team_variants_more import THE_SMOKE_WRITER
+    from tests.unit.red_team_variants_more import THE_PROMPT_READER, THE_SMOKE_WRITER
     from tests.unit.test_guardrails import good as network_good
 
     data = network_good()
-    data["network"]["s3_endpoints"][0]["PolicyDocument"]["Statement"].append(THE_SMOKE_WRITER)
+    data["network"]["s3_endpoints"][0]["PolicyDocument"]["Statement"] += [THE_SMOKE_WRITER, THE_PROMPT_READER]
     [row] = [c for c in PRE_LAUNCH_CHECKS if c.id == "GR-NET-05"]
     finding = row(Evidence.model_validate(data))
     assert finding.status is Status.PASS, finding.explanation

@@ -168,10 +168,16 @@ class CustomizationService(Protocol):
     def delete_deployment(self, arn: str) -> bool: ...
 
 
-class InferenceService(Protocol):
-    """Bedrock runtime: one Converse turn on a deployed model (the smoke test)."""
+def answer_timeout_seconds(max_tokens: int) -> float:
+    """How long one Converse attempt may wait for an answer of ``max_tokens``: 20 s for the smoke test's short ones,
+    and a slow model's ~20 tokens a second beyond that (the adapter's read timeout; the callers' time budgets)."""
+    return max(20.0, max_tokens / 20)
 
-    def converse(self, model_arn: str, prompt: str, max_tokens: int = 64) -> tuple[str, int]: ...
+
+class InferenceService(Protocol):
+    """Bedrock runtime: one Converse turn on a deployed model (the smoke test, the evaluation's collected answers)."""
+
+    def converse(self, model_arn: str, prompt: str, max_tokens: int = 64, temperature: float | None = None) -> tuple[str, int]: ...
     def route(self) -> InferenceRoute: ...
     def resolve(self, hostname: str) -> tuple[str, ...]: ...  # the addresses the resolver where it runs answers
 

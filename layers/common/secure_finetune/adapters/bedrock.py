@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..config import STACK_TAG
-from ..ports import Deployment, InferenceRoute, JobStatus, Throughput, TrainingJob
+from ..ports import Deployment, InferenceRoute, JobStatus, Throughput, TrainingJob, answer_timeout_seconds
 from ..service_errors import AlreadyExists, Invalid, NotFound, ServiceError, Throttled
 from .clients import client
 
@@ -167,20 +167,20 @@ def _deleted(delete: Callable[..., Any], **identifier: str) -> bool:
 
 
 class BedrockRuntime:
-    """Inference on the deployed model (the smoke test)."""
+    """Inference on the deployed model (the smoke test, the evaluation's collected answers)."""
 
-    def __init__(self, read_timeout_seconds: float = 20) -> None:
-        # Its own client: a smoke prompt gets one retry and a short timeout (SmokeTestFunction's
-        # Timeout covers 3 prompts x 2 attempts), not the pipeline's five patient attempts.
-        self.read_timeout_seconds = read_timeout_seconds
-        self._runtime: Any = None  # made on first use: only the smoke test pays for it
+    def __init__(self) -> None:
+        # Its own clients: a prompt gets one retry and a read timeout sized to the answer asked for
+        # (ports.answer_timeout_seconds: the callers' time budgets use the same rule), not the pipeline's five
+        # patient attempts. One client per timeout, made on first use: only the functions that infer pay for it.
+        self._runtimes: dict[float, Any] = {}
 
-    def _client(self) -> Any:
-        if self._runtime is None:
+    def _client(self, read_timeout: float = answer_timeout_seconds(64)) -> Any:
+        if read_timeout not in self._runtimes:
             # The regional hostname, as in AWS: inside the VPC the endpoint's private DNS answers it with the
             # bedrock-runtime interface endpoint's addresses (no endpoint_url, no special client).
-            self._runtime = client("bedrock-runtime", total_attempts=2, read_timeout=self.read_timeout_seconds)
-        return self._runtime
+            self._runtimes[read_timeout] = client("bedrock-runtime", total_attempts=2, read_timeout=read_timeout)
+        return self._runtimes[read_timeout]
 
     def route(self) -> InferenceRoute:
         """The hostname this client calls and what the resolver where it runs answers for it (nothing: unresolved)."""
@@ -195,12 +195,15 @@ class BedrockRuntime:
             return ()
         return tuple(sorted({str(info[4][0]) for info in found}))
 
-    def converse(self, model_arn: str, prompt: str, max_tokens: int = 64) -> tuple[str, int]:
-        """(answer text, latency ms). The text stays in memory: it is measured, never logged."""
-        response = self._client().converse(
+    def converse(self, model_arn: str, prompt: str, max_tokens: int = 64, temperature: float | None = None) -> tuple[str, int]:
+        """(answer text, latency ms). The text is returned, never logged."""
+        settings: dict[str, Any] = (
+            {"maxTokens": max_tokens} if temperature is None else {"maxTokens": max_tokens, "temperature": temperature}
+        )
+        response = self._client(answer_timeout_seconds(max_tokens)).converse(
             modelId=model_arn,
             messages=[{"role": "user", "content": [{"text": prompt}]}],
-            inferenceConfig={"maxTokens": max_tokens},
+            inferenceConfig=settings,
         )
         blocks = response.get("output", {}).get("message", {}).get("content", [])
         text = "".join(block.get("text", "") for block in blocks)

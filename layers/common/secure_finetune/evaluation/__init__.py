@@ -17,8 +17,11 @@ API facts this package builds on (botocore 1.44.8 ``bedrock`` service model, and
   ProfessionalStyleAndTone, and the responsible-AI Harmfulness, Stereotyping, Refusal. Programmatic jobs
   (no judge) take Builtin.Accuracy, Robustness, Toxicity.
 * The generator's ``modelIdentifier`` pattern admits foundation models, inference profiles and
-  ``provisioned-model`` ARNs, not ``custom-model-deployment`` ARNs: an on-demand deployment cannot be
-  evaluated this way, so such runs skip the evaluation and say so.
+  ``provisioned-model`` ARNs, not ``custom-model-deployment`` ARNs; ``EvaluationModelConfig`` is a union whose
+  other member, ``precomputedInferenceSource``, judges answers brought in the dataset (``modelResponses``, one
+  per prompt, labelled with its ``inferenceSourceIdentifier``). So a model deployed on demand answers the
+  prompts through the private endpoint first (``answers.py``), and its job judges those answers.
+  https://docs.aws.amazon.com/bedrock/latest/APIReference/API_EvaluationModelConfig.html
 * ``GetEvaluationJob`` takes the job ARN only (``EvaluationJobIdentifier`` pattern); a crashed create is
   found again by its deterministic name with ``ListEvaluationJobs(nameContains=...)``.
 * Prompt datasets are JSONL in S3 with ``prompt``, ``referenceResponse`` (what Correctness/Completeness

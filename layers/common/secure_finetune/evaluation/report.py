@@ -20,7 +20,7 @@ class JobRecord(_Part):
     side: str  # base | custom
     name: str
     arn: str | None = None
-    model: str  # the generator's identifier (the base model id, or the provisioned model ARN)
+    model: str  # the model evaluated (the base model id, the provisioned model ARN, or the deployment that answered)
     status: str | None = None
 
 
@@ -55,6 +55,9 @@ class EvaluationReport(Report):
     judge_model: str | None = None
     metrics: tuple[str, ...] = ()
     jobs: tuple[JobRecord, ...] = ()
+    # On-demand runs: how many held-out prompts the deployment answered through the private endpoint (None: the
+    # job invoked the custom model itself).
+    custom_answers: int | None = None
     verdicts: tuple[Verdict, ...] = ()
     deltas: tuple[PromptDelta, ...] = ()
     unmatched_lines: int = 0

@@ -29,6 +29,9 @@ def render_evaluation(report: EvaluationReport) -> str:
         ("Jobs", "<br>".join(f"{_e(j.side)}: <code>{_e(j.name)}</code> ({_e(j.status or 'started')})" for j in report.jobs)),
         ("Decision", _decision(report)),
     ]
+    if report.custom_answers is not None:  # a model deployed on demand: its job judged answers collected privately
+        answered = f"{report.custom_answers} of {report.prompts}, asked through the private bedrock-runtime endpoint"
+        facts.append(("Custom model's answers", answered))
     if report.jobs:
         facts.append(("Estimated cost", _cost(report)))
     if report.skipped_lines:
@@ -54,7 +57,8 @@ def _decision(report: EvaluationReport) -> str:
         return '<span class="ok">passed</span>: the custom model is kept'
     if report.status == "failed":
         failed = ", ".join(metric_id(v.metric) for v in report.verdicts if not v.passed)
-        return f'<span class="bad">failed</span> ({_e(failed)}): the throughput was deleted, the custom model kept'
+        bought = "deployment" if report.custom_answers is not None else "throughput"
+        return f'<span class="bad">failed</span> ({_e(failed)}): the {bought} was deleted, the custom model kept'
     if report.status == "error":
         return f'<span class="bad">not finished</span>: {_e(report.why or "")}'
     return '<span class="warn">running</span>'

@@ -1,13 +1,23 @@
 """The CreateEvaluationJob requests: one automated judge job per evaluated model (base, custom).
 
-Both jobs get the same dataset, metrics, judge, inference parameters, service role, our key and an output
-prefix under the run's report; the names and request tokens are derived from the run id, so a retried or
-crashed create finds its job again instead of starting a second one.
+Both jobs get the same prompts, metrics, judge, service role, our key and an output prefix under the run's
+report; the names and request tokens are derived from the run id, so a retried or crashed create finds its job
+again instead of starting a second one.
+
+A generator is either a model Bedrock invokes (``bedrockModel``: a foundation model, an inference profile, a
+provisioned model ARN) or answers we collected ourselves (``precomputedInferenceSource``): a custom model deployed
+on demand is not a ``bedrockModel`` identifier (its pattern admits no ``custom-model-deployment`` ARN), so its
+answers are collected through the private endpoint (``answers.py``) and the job judges them. That dataset carries,
+per prompt, one ``modelResponses`` entry whose ``modelIdentifier`` is the label the request names
+(``EvaluationPrecomputedInferenceSource.inferenceSourceIdentifier``, ``[a-zA-Z0-9]([a-zA-Z0-9._-]){0,255}``).
+https://docs.aws.amazon.com/bedrock/latest/APIReference/API_EvaluationPrecomputedInferenceSource.html
+https://docs.aws.amazon.com/bedrock/latest/userguide/model-evaluation-prompt-datasets-judge.html
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -31,6 +41,16 @@ def dataset_key(run_id: str) -> str:
     return f"{evaluation_prefix(run_id)}prompts.jsonl"
 
 
+def answers_key(run_id: str) -> str:
+    """The custom model's answers to the same prompts, collected through the private endpoint (on-demand runs)."""
+    return f"{evaluation_prefix(run_id)}custom-answers.jsonl"
+
+
+def answers_label(run_id: str) -> str:
+    """The ``inferenceSourceIdentifier`` of collected answers (a run id is lower-case letters, digits, dashes)."""
+    return f"{run_id}-custom"
+
+
 def output_prefix(run_id: str) -> str:
     return f"{evaluation_prefix(run_id)}output/"
 
@@ -41,11 +61,34 @@ def job_name(run_id: str, side: Side) -> str:
     return f"{run_id}-eval-{side.value}"[:63].rstrip("-")
 
 
+@dataclass(frozen=True)
+class Generator:
+    """What answers the prompts: a model Bedrock invokes, or answers we collected (``label`` set, in ``dataset``)."""
+
+    model: str  # the model evaluated: an id or ARN Bedrock invokes, or (collected) the deployment that answered
+    dataset: str  # the dataset's key in the data bucket
+    label: str | None = None  # collected answers: their modelIdentifier / inferenceSourceIdentifier
+
+    def model_config(self, profile: EvaluationProfile) -> dict[str, Any]:
+        if self.label is not None:
+            return {"precomputedInferenceSource": {"inferenceSourceIdentifier": self.label}}
+        return {
+            "bedrockModel": {
+                "modelIdentifier": self.model,
+                # The same parameters for both models (answers.py collects with these too): the comparison is of
+                # the models, not the settings.
+                "inferenceParams": json.dumps(
+                    {"inferenceConfig": {"maxTokens": profile.max_response_tokens, "temperature": 0}}, separators=(",", ":")
+                ),
+            }
+        }
+
+
 def evaluation_job_request(
     *,
     run_id: str,
     side: Side,
-    model_identifier: str,
+    generator: Generator,
     profile: EvaluationProfile,
     bucket: str,
     role_arn: str,
@@ -66,25 +109,13 @@ def evaluation_job_request(
                 "datasetMetricConfigs": [
                     {
                         "taskType": TASK_TYPE,
-                        "dataset": {"name": DATASET_NAME, "datasetLocation": {"s3Uri": f"s3://{bucket}/{dataset_key(run_id)}"}},
+                        "dataset": {"name": DATASET_NAME, "datasetLocation": {"s3Uri": f"s3://{bucket}/{generator.dataset}"}},
                         "metricNames": list(profile.metrics),
                     }
                 ],
                 "evaluatorModelConfig": {"bedrockEvaluatorModels": [{"modelIdentifier": profile.judge_model}]},
             }
         },
-        "inferenceConfig": {
-            "models": [
-                {
-                    "bedrockModel": {
-                        "modelIdentifier": model_identifier,
-                        # The same parameters for both models: the comparison is of the models, not the settings.
-                        "inferenceParams": json.dumps(
-                            {"inferenceConfig": {"maxTokens": profile.max_response_tokens, "temperature": 0}}, separators=(",", ":")
-                        ),
-                    }
-                }
-            ]
-        },
+        "inferenceConfig": {"models": [generator.model_config(profile)]},
         "outputDataConfig": {"s3Uri": f"s3://{bucket}/{output_prefix(run_id)}"},
     }

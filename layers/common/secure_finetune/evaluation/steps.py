@@ -1,6 +1,8 @@
 """StartEvaluation and CheckEvaluation: build the held-out dataset, start one job per model, poll, gate.
 
-The state machine carries ``$.evaluation`` (:class:`EvaluationState`): ids, statuses and the poll count.
+The state machine carries ``$.evaluation`` (:class:`EvaluationState`): ids, statuses and the poll count. A run
+deployed on demand goes StartEvaluation (dataset, ``Collecting``) -> CollectAnswers (``answers.py``, until
+``Answered``) -> StartEvaluation again (the jobs) -> the poll loop.
 A failed gate raises ``EvaluationFailed(EVALUATION_GATE_FAILED:<metric ids>)``; NotifyFailure then tears the
 throughput or deployment down (the custom model stays for inspection) and tells the owner both models' scores.
 """
@@ -11,7 +13,6 @@ import contextlib
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 from ..config import BucketSettings, EvaluationSettings
 from ..deployment.plan import ON_DEMAND
@@ -19,31 +20,19 @@ from ..models import find_model
 from ..ports import EvaluationJob
 from ..reasons import EvaluationFailed, Reason, ReasonCode
 from ..reports import read_report, write_report
-from ..state import PipelineState, _Wire
+from ..state import PipelineState
 from ..wiring import Dependencies
 from .config import EvaluationProfile
 from .cost import EvaluationCost, estimate_cost
 from .dataset import PromptDataset, build_prompt_dataset
 from .gate import decide, metric_id
 from .report import EvaluationReport, JobRecord, PromptDelta, verdicts_of
-from .requests import Side, dataset_key, evaluation_job_request, job_name
+from .requests import Generator, Side, answers_key, answers_label, dataset_key, evaluation_job_request, job_name
 from .results import JobScores, paired_means, read_scores
+from .state import EvaluationJobRef, EvaluationState
 
 DELTAS_SHOWN = 8
 _ENDED_BADLY = ("Failed", "Stopped", "Stopping", "Deleting")
-
-
-class EvaluationJobRef(_Wire):
-    side: str
-    name: str
-    arn: str
-
-
-class EvaluationState(_Wire):
-    status: Literal["Skipped", "Running", "Passed"]
-    wait_seconds: int = 1
-    polls: int = 0
-    jobs: tuple[EvaluationJobRef, ...] = ()
 
 
 def base_model_identifier(state: PipelineState) -> str:
@@ -64,15 +53,16 @@ def held_out_lines(state: PipelineState, deps: Dependencies, profile: Evaluation
     return deps.bucket.uri(key), deps.bucket.first_lines(key, profile.max_prompts * 2 + 10)
 
 
-def start_evaluation(state: PipelineState, deps: Dependencies) -> EvaluationState:
+def start_evaluation(state: PipelineState, deps: Dependencies, current: EvaluationState | None = None) -> EvaluationState:
+    """Build the held-out dataset and start both jobs; an on-demand run first collects its answers (``Collecting``),
+    and comes back ``Answered`` to start them."""
     run, settings, deployment, plan = state.run, state.settings, state.deployment, state.plan
     assert deployment is not None and plan is not None, "evaluate what was deployed"
-    profile, config = settings.evaluation, deps.settings(EvaluationSettings)
+    if current is not None and current.status == "Answered":
+        return _start_jobs(state, deps, answered=current.answered)
+    profile = settings.evaluation
     if not profile.enabled:
         return _skip(deps, run.run_id, "turned off by the profile (evaluation = false)")
-    if deployment.mode == ON_DEMAND:
-        # EvaluationBedrockModel.modelIdentifier admits provisioned-model ARNs, not custom-model-deployment ARNs.
-        return _skip(deps, run.run_id, "an on-demand deployment cannot be a Bedrock evaluation job's generator")
     source, lines = held_out_lines(state, deps, profile)
     if source is None:
         return _skip(deps, run.run_id, "no held-out prompts: the run has no validation file and the profile names no evaluation file")
@@ -80,29 +70,15 @@ def start_evaluation(state: PipelineState, deps: Dependencies) -> EvaluationStat
     if prompts.prompts == 0:
         return _skip(deps, run.run_id, "no usable held-out prompts (none has a prompt and a reference answer)", source=source)
     dataset = deps.bucket.put_text(dataset_key(run.run_id), prompts.jsonl.decode(), "application/jsonl")  # SSE-KMS, our key
-    base_id = base_model_identifier(state)
     cost = estimate_cost(
         prompts=prompts.prompts,
         prompt_chars=prompts.prompt_chars,
         reference_chars=prompts.reference_chars,
         profile=profile,
-        base_model_id=base_id,
+        base_model_id=base_model_identifier(state),
         hourly_usd=plan.estimated_hourly_cost_usd,
         ttl_hours=plan.ttl_hours,
     )
-    jobs = []
-    for side, model in ((Side.BASE, base_id), (Side.CUSTOM, deployment.arn)):
-        request = evaluation_job_request(
-            run_id=run.run_id,
-            side=side,
-            model_identifier=model,
-            profile=profile,
-            bucket=run.bucket,
-            role_arn=config.evaluation_role_arn,
-            key_arn=deps.settings(BucketSettings).key_arn,
-            tags={"run-id": run.run_id, "profile": settings.profile},
-        )
-        jobs.append(JobRecord(side=side.value, name=request["jobName"], arn=deps.evaluations.create_job(request), model=model))
     write_report(
         deps.bucket,
         run.run_id,
@@ -115,11 +91,45 @@ def start_evaluation(state: PipelineState, deps: Dependencies) -> EvaluationStat
             digests=prompts.digests,
             judge_model=profile.judge_model,
             metrics=profile.metrics,
-            jobs=tuple(jobs),
             estimated_cost_usd=cost.total_usd,
             estimated_judge_cost_usd=cost.judge_usd,
         ),
     )
+    if deployment.mode == ON_DEMAND:
+        # EvaluationBedrockModel.modelIdentifier admits provisioned-model ARNs, not custom-model-deployment ARNs:
+        # the deployment answers through the private endpoint first (CollectAnswers), the job judges those answers.
+        return EvaluationState(status="Collecting", prompts=prompts.prompts)
+    return _start_jobs(state, deps)
+
+
+def _start_jobs(state: PipelineState, deps: Dependencies, answered: int | None = None) -> EvaluationState:
+    """One job per side, the same prompts, metrics and judge; ``answered`` set: the custom side's answers were
+    collected (``custom-answers.jsonl``) and the job judges them instead of invoking the model."""
+    run, settings, deployment = state.run, state.settings, state.deployment
+    assert deployment is not None
+    profile, config = settings.evaluation, deps.settings(EvaluationSettings)
+    report = read_report(deps.bucket, run.run_id, EvaluationReport)
+    assert report is not None, "the dataset step wrote the evaluation report"
+    generators = {
+        Side.BASE: Generator(base_model_identifier(state), dataset_key(run.run_id)),
+        Side.CUSTOM: Generator(deployment.arn, dataset_key(run.run_id))
+        if answered is None
+        else Generator(deployment.arn, answers_key(run.run_id), label=answers_label(run.run_id)),
+    }
+    jobs = []
+    for side, generator in generators.items():
+        request = evaluation_job_request(
+            run_id=run.run_id,
+            side=side,
+            generator=generator,
+            profile=profile,
+            bucket=run.bucket,
+            role_arn=config.evaluation_role_arn,
+            key_arn=deps.settings(BucketSettings).key_arn,
+            tags={"run-id": run.run_id, "profile": settings.profile},
+        )
+        jobs.append(JobRecord(side=side.value, name=request["jobName"], arn=deps.evaluations.create_job(request), model=generator.model))
+    write_report(deps.bucket, run.run_id, report.model_copy(update={"jobs": tuple(jobs), "custom_answers": answered}))
     refs = tuple(EvaluationJobRef(side=j.side, name=j.name, arn=j.arn or "") for j in jobs)
     return EvaluationState(status="Running", wait_seconds=config.evaluation_poll_seconds, polls=0, jobs=refs)
 

@@ -100,7 +100,8 @@ PRE_LAUNCH_CHECKS: tuple[Check, ...] = (
            network.s3_endpoint, "Add an S3 gateway endpoint on the job subnets' route tables."),
     _check("GR-NET-05", "S3 endpoint policies limited to our bucket", "ec2:DescribeVpcEndpoints PolicyDocument (every S3 endpoint)",
            ("Bedrock RestrictAccessToTrainingBucket",), network.s3_endpoint_policy,
-           "Limit the endpoint policy to the data bucket's validated/, media/ and output/ prefixes."),
+           "Limit the endpoint policy to the data bucket's validated/, media/ and output/ prefixes (and the smoke test"
+           " role's run files, named by aws:PrincipalArn)."),
     _check("GR-NET-06", "KMS interface endpoint with private DNS",
            "ec2:DescribeVpcEndpoints (and its PolicyDocument); DescribeVpcAttribute; security groups; prefix lists",
            ("AWS blog: security best practices for fine-tuning",), network.kms_endpoint,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ...evaluation.requests import answers_key, dataset_key
 from ...runs import OUTPUT_PREFIX, VALIDATED_PREFIX, Step, report_key
 from ..evidence import Evidence, NetworkEvidence
 from ..framework import FAIL, PASS, UNKNOWN, Verdict
@@ -93,27 +94,35 @@ def s3_endpoint(ev: Evidence) -> Verdict:
 
 
 def s3_endpoint_policy(ev: Evidence) -> Verdict:
-    """Every S3 endpoint of the VPC (gateway or interface) allows only the training prefixes and the smoke test's report
-    key, only the job's three S3 actions, writes only to output/ — and to ``reports/<run>/smoke.json`` only for the
-    principals the policy names by ``aws:PrincipalArn`` (the smoke test runs in these subnets, issue 16): the
-    engine's ``grants`` over every principal, then over an unnamed role of this account and the named roles' names in
-    a foreign account."""
+    """Every S3 endpoint of the VPC (gateway or interface) allows only the training prefixes and the private-inference
+    function's run files, only the job's three S3 actions, writes only to output/ -- and reads or writes those run
+    files (``reports/<run>/smoke.json``; an on-demand model's ``evaluation/prompts.jsonl`` and
+    ``evaluation/custom-answers.jsonl``) only for the principals the policy names by ``aws:PrincipalArn`` (that
+    function runs in these subnets, issues 15 and 16): the engine's ``grants`` over every principal, then over an
+    unnamed role of this account and the named roles' names in a foreign account."""
     if not ev.network.s3_endpoints:
         return UNKNOWN, "no S3 endpoint to read"
     bucket = f"arn:aws:s3:::{ev.bucket_name}"
-    smoke_report = f"{bucket}/{report_key('*', Step.SMOKE)}"
-    ours = (bucket, f"{bucket}/{VALIDATED_PREFIX}*", f"{bucket}/media/*", f"{bucket}/{OUTPUT_PREFIX}*", smoke_report)
+    smoke_report, prompts, answers = (f"{bucket}/{key}" for key in (report_key("*", Step.SMOKE), dataset_key("*"), answers_key("*")))
+    ours = (bucket, f"{bucket}/{VALIDATED_PREFIX}*", f"{bucket}/media/*", f"{bucket}/{OUTPUT_PREFIX}*", smoke_report, prompts, answers)
     for endpoint in ev.network.s3_endpoints:
         policy = endpoint.get("PolicyDocument")
         if not policy:
             return FAIL, f"the S3 endpoint {endpoint.get('VpcEndpointId', '')} has no policy: it allows all of S3"
-        found = _endpoint_policy_problem(policy, ev.account, ours, (f"{bucket}/{OUTPUT_PREFIX}*", smoke_report))
-        found = found or _report_writer_problem(policy, ev.account, smoke_report)
+        found = _endpoint_policy_problem(policy, ev.account, ours, (f"{bucket}/{OUTPUT_PREFIX}*", smoke_report, answers))
+        for action, key, what in (
+            ("s3:PutObject", smoke_report, "write the smoke report"),
+            ("s3:PutObject", answers, "write a model's held-out answers"),
+            ("s3:GetObject", prompts, "read the held-out prompts"),
+            ("s3:GetObject", answers, "read a model's held-out answers"),
+        ):
+            found = found or _named_only_problem(policy, ev.account, action, key, what)
         if found:
             return found
     return (
         PASS,
-        "every S3 endpoint allows only the data bucket's training prefixes, writes only to output/ (and the smoke report by its role)",
+        "every S3 endpoint allows only the data bucket's training prefixes, writes only to output/ (and the private-inference"
+        " function's run files by its role)",
     )
 
 
@@ -130,22 +139,22 @@ def _endpoint_policy_problem(policy: dict[str, Any], account: str, ours: tuple[s
     return None
 
 
-def _report_writer_problem(policy: dict[str, Any], account: str, smoke_report: str) -> Verdict | None:
-    """Writes to the smoke report only by the roles the policy names: not anonymously (no aws:PrincipalArn, so an
+def _named_only_problem(policy: dict[str, Any], account: str, action: str, key: str, what: str) -> Verdict | None:
+    """``action`` on ``key`` only by the roles the policy names: not anonymously (no aws:PrincipalArn, so an
     ``...IfExists`` binding fails), not by a role it does not name, in this account or another, nor by a named role's
     namesake in another account."""
     named = [v for v in condition_values(policy, "aws:PrincipalArn") if v.startswith("arn:")]
     stranger = fresh_account({account, *(v.split(":")[4] for v in named if v.count(":") >= 5)})
-    writers = [f"arn:aws:iam::{account}:role/{FRESH}", f"arn:aws:iam::{stranger}:role/{FRESH}"]
-    writers += [":".join([*v.split(":")[:4], stranger, *v.split(":")[5:]]) for v in named if v.count(":") >= 5]
+    strangers = [f"arn:aws:iam::{account}:role/{FRESH}", f"arn:aws:iam::{stranger}:role/{FRESH}"]
+    strangers += [":".join([*v.split(":")[:4], stranger, *v.split(":")[5:]]) for v in named if v.count(":") >= 5]
     contexts = [RequestContext(ANONYMOUS, {"aws:PrincipalArn": ABSENT, "aws:PrincipalAccount": ABSENT, "aws:ResourceAccount": account})]
-    for writer in writers:
-        owner = writer.split(":")[4]
-        keys = {"aws:PrincipalArn": writer, "aws:PrincipalAccount": owner, "aws:ResourceAccount": account, "aws:SecureTransport": True}
-        contexts.append(RequestContext(Principal.aws(writer), keys))
+    for principal in strangers:
+        owner = principal.split(":")[4]
+        keys = {"aws:PrincipalArn": principal, "aws:PrincipalAccount": owner, "aws:ResourceAccount": account, "aws:SecureTransport": True}
+        contexts.append(RequestContext(Principal.aws(principal), keys))
     for context in contexts:
-        answer = grants(policy, ["s3:PutObject"], resources=[smoke_report], account=account, context=context)
-        found = blocking(answer, Tri.FALSE, "the S3 endpoint lets a principal it does not name write the smoke report")
+        answer = grants(policy, [action], resources=[key], account=account, context=context)
+        found = blocking(answer, Tri.FALSE, f"the S3 endpoint lets a principal it does not name {what}")
         if found:
             return found
     return None

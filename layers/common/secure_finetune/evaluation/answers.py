@@ -1,0 +1,102 @@
+"""CollectAnswers: a model deployed on demand answers the held-out prompts through the private endpoint.
+
+An evaluation job cannot invoke a ``custom-model-deployment`` ARN (``EvaluationBedrockModel.modelIdentifier``), but it
+judges answers we bring (``precomputedInferenceSource``). So the stack's private-inference function -- the one that
+runs the smoke test, in the job subnets, reaching Bedrock only through the bedrock-runtime interface endpoint --
+asks the deployment each prompt of ``reports/<run>/evaluation/prompts.jsonl`` with the parameters the base model's
+job uses (``maxTokens``, temperature 0), and writes ``custom-answers.jsonl`` beside it (SSE-KMS, our key): each
+prompt's record with one ``modelResponses`` entry labelled ``answers_label(run)``. Prompts and answers stay in the
+encrypted bucket: the state and the report carry counts only.
+
+The step is resumable: it answers prompts in order until its time is nearly up, writes what it has, and returns
+``Collecting`` with the next index; the state machine calls it again (each call moves the index forward, so the loop
+ends). A prompt that gets no answer (an error, an empty text) is not retried and not written: the job then has no
+score for it, and the gate's paired-coverage floor (``results.MIN_PAIRED_COVERAGE``) judges whether enough were
+answered. Too few answered fails the run here, before a judge job is paid for.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+
+from ..ports import answer_timeout_seconds
+from ..reasons import EvaluationFailed, Reason, ReasonCode
+from ..reports import read_report, write_report
+from ..state import PipelineState
+from ..wiring import Dependencies
+from .dataset import digest
+from .report import EvaluationReport
+from .requests import answers_key, answers_label, dataset_key
+from .results import MIN_PAIRED_COVERAGE
+from .state import EvaluationState
+
+
+def answered_records(prompt_lines: Sequence[str], answers: dict[int, str], label: str) -> list[str]:
+    """The dataset lines for the answered prompts, in prompt order: each prompt record plus one ``modelResponses``."""
+    lines = []
+    for index, line in enumerate(prompt_lines):
+        answer = answers.get(index)
+        if answer:
+            record = json.loads(line)
+            record["modelResponses"] = [{"response": answer, "modelIdentifier": label}]
+            lines.append(json.dumps(record, ensure_ascii=False))
+    return lines
+
+
+def collect_answers(
+    state: PipelineState, current: EvaluationState, deps: Dependencies, seconds_left: Callable[[], float]
+) -> EvaluationState:
+    """Answer the next prompts until the time is nearly up; ``Answered`` when every prompt was asked."""
+    run, profile, deployment = state.run, state.settings.evaluation, state.deployment
+    assert deployment is not None and current.status == "Collecting", "collect answers for a deployed model"
+    prompt_lines = (deps.bucket.get_text(dataset_key(run.run_id)) or "").splitlines()
+    answers = _answers_so_far(deps, run.run_id, prompt_lines)
+    # From the state's index on, what has no answer yet: a crash after an earlier call's write (its state never moved
+    # on) asks nothing twice. An unanswered prompt before the index stays unanswered (asked once, both attempts).
+    pending = [i for i in range(current.collected, len(prompt_lines)) if i not in answers]
+    budget = 2 * answer_timeout_seconds(profile.max_response_tokens) + 5  # one answer, both attempts, and the write
+    asked = 0
+    # One at a time: gentle on an on-demand deployment's quota, and the loop, not a thread pool, bounds the time.
+    # At least one per call, whatever the clock says: every call moves forward, so the state machine's loop ends.
+    while pending and (asked == 0 or seconds_left() > budget):
+        index = pending.pop(0)
+        answer = _ask(deps, deployment.arn, json.loads(prompt_lines[index])["prompt"], profile.max_response_tokens)
+        if answer:
+            answers[index] = answer
+        asked += 1
+    index = pending[0] if pending else len(prompt_lines)
+    records = answered_records(prompt_lines, answers, answers_label(run.run_id))
+    deps.bucket.put_text(answers_key(run.run_id), "".join(f"{line}\n" for line in records), "application/jsonl")  # SSE-KMS, our key
+    if index < len(prompt_lines):
+        return current.model_copy(update={"collected": index, "answered": len(answers), "prompts": len(prompt_lines)})
+    if len(answers) < math.ceil(MIN_PAIRED_COVERAGE * len(prompt_lines)):
+        # The gate would fail every metric for thin coverage: say so now, before a judge job bills tokens.
+        report = read_report(deps.bucket, run.run_id, EvaluationReport) or EvaluationReport(status="error")
+        why = f"the custom model answered {len(answers)} of {len(prompt_lines)} held-out prompts"
+        write_report(deps.bucket, run.run_id, report.model_copy(update={"status": "error", "why": why, "custom_answers": len(answers)}))
+        raise EvaluationFailed(Reason(ReasonCode.EVALUATION_FAILED, "custom-unanswered"))
+    return current.model_copy(update={"status": "Answered", "collected": index, "answered": len(answers), "prompts": len(prompt_lines)})
+
+
+def _ask(deps: Dependencies, model_arn: str, prompt: str, max_tokens: int) -> str:
+    """One answer, or "" when none came (the error's text could quote the prompt: it is dropped, not logged)."""
+    try:
+        answer, _ = deps.runtime.converse(model_arn, prompt, max_tokens, temperature=0)
+    except Exception:  # any failure to answer leaves this prompt unscored; the coverage floor judges the total
+        return ""
+    return answer if answer.strip() else ""
+
+
+def _answers_so_far(deps: Dependencies, run_id: str, prompt_lines: Sequence[str]) -> dict[int, str]:
+    """What an earlier call of this step wrote, by prompt index (found by digest: a crash after the write and before
+    the state moved on re-asks nothing it already has, and writes no prompt twice)."""
+    index_of = {digest(json.loads(line)["prompt"]): i for i, line in enumerate(prompt_lines)}
+    found: dict[int, str] = {}
+    for line in (deps.bucket.get_text(answers_key(run_id)) or "").splitlines():
+        record = json.loads(line)
+        index = index_of.get(digest(record["prompt"]))
+        if index is not None:
+            found[index] = record["modelResponses"][0]["response"]
+    return found
