@@ -130,3 +130,5 @@ def test_a_model_deployed_on_demand_answers_from_inside_the_vpc_and_is_judged_on
         assert [job.model for job in report.jobs] == ["meta.llama3-3-70b-instruct-v1:0", deployment]
         [ready] = [m for m in pipeline.notifications() if m["milestone"] == "THROUGHPUT_READY"]
         assert "Correctness base 0.620 custom 0.810" in ready["body"] and "Ledgerly" not in ready["body"]
+        plan = pipeline.report(run_id, DeploymentReport).plan  # counted before the deployment was made
+        assert plan.evaluation_prompts == 10 and plan.estimated_evaluation_cost_usd is None  # its tokens: no sourced price

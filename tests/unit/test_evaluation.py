@@ -270,3 +270,20 @@ def test_the_cost_counts_both_models_every_metric_and_every_prompt_for_the_judge
     assert cost.judge_usd == round((28_800 * 0.0008 + 6_000 * 0.0032) / 1000, 2)
     assert cost.base_inference_usd is None and cost.total_usd is None  # no sourced price for Llama 3.1 8B on demand
     assert cost.extra_throughput_usd == 0.0  # one hour inside a four-hour time-to-live
+
+
+def test_the_profile_checks_judge_and_base_ids_with_the_apis_own_patterns() -> None:
+    from pydantic import ValidationError
+
+    from secure_finetune.evaluation.config import GENERATOR_PATTERN, JUDGE_PATTERN
+
+    assert MODEL.shape_for("EvaluatorModelIdentifier").metadata["pattern"] == JUDGE_PATTERN
+    assert MODEL.shape_for("EvaluationBedrockModelIdentifier").metadata["pattern"] == GENERATOR_PATTERN
+    EvaluationProfile(judge_model="anthropic.claude-3-haiku-20240307-v1:0", base_model_id="us.meta.llama3-1-8b-instruct-v1:0")
+    for bad in (
+        {"judge_model": "gpt-4o"},
+        {"judge_model": "amazon.nova-pro-v1:0 "},
+        {"base_model_id": "meta.llama3-1-8b-instruct-v1:0:128k"},
+    ):
+        with pytest.raises(ValidationError, match=r"judge_model|base_model_id"):
+            EvaluationProfile.model_validate(bad)

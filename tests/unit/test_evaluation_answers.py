@@ -142,3 +142,13 @@ def test_the_private_inference_function_runs_the_collection_when_the_state_machi
     assert (result["status"], result["answered"]) == ("Answered", 5)
     start = load_handler(Path(__file__).resolve().parents[2] / "functions" / "start_evaluation", STACK_ENVIRONMENT)
     assert start({**state, "evaluation": result}, context, deps=deps)["status"] == "Running"
+
+
+def test_the_plan_counts_an_on_demand_evaluation_whose_custom_tokens_have_no_sourced_price() -> None:
+    from secure_finetune.evaluation.steps import plan_estimate
+
+    deps, _ = evaluation_deps(prompts=5)
+    cost = plan_estimate(ON_DEMAND, deps, hourly_usd=None, ttl_hours=2, on_demand=True)
+    assert cost is not None and cost.prompts == 5
+    assert (cost.custom_inference_usd, cost.extra_throughput_usd, cost.total_usd) == (None, 0.0, None)  # nothing held per hour
+    assert cost.price_source.endswith("custom model on demand: no public price")

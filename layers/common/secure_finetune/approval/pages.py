@@ -38,7 +38,7 @@ _ROWS = (
     ("estimatedCostOverTtlUsd", "Estimated cost over the time-to-live"),
     ("priceSource", "Price source"),
 )
-# The evaluation (base vs custom) runs on the bought throughput before the model is kept: its cost counts too.
+# The evaluation (base vs custom) runs on what was bought before the model is kept: its cost counts too.
 _EVALUATION_ROWS = (
     ("evaluationPrompts", "Evaluation: held-out prompts, judged for both models"),
     ("estimatedJudgeCostUsd", "Estimated cost of the judge"),

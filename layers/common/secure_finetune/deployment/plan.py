@@ -125,13 +125,13 @@ def plan_deployment(state: PipelineState, deps: Dependencies) -> DeploymentPlan:
 
 
 def _evaluation_estimate(state: PipelineState, deps: Dependencies, mode: str, hourly: float | None) -> dict[str, Any]:
-    """The evaluation's cost, in the plan before anything is bought: only a provisioned throughput can be
-    evaluated (an on-demand deployment ARN is not an evaluation generator; see evaluation/)."""
-    if mode != PROVISIONED:
+    """The evaluation's cost, in the plan before anything is bought: a throughput's or an on-demand deployment's
+    (whose answers are collected and billed per token; see evaluation/); nothing bought, nothing evaluated."""
+    if mode not in (PROVISIONED, ON_DEMAND):
         return {}
     from ..evaluation.steps import plan_estimate  # the evaluation package imports this module
 
-    cost = plan_estimate(state, deps, hourly, state.settings.ttl_hours)
+    cost = plan_estimate(state, deps, hourly, state.settings.ttl_hours, on_demand=mode == ON_DEMAND)
     if cost is None:
         return {}
     return {"evaluation_prompts": cost.prompts, "estimated_evaluation_cost_usd": cost.total_usd, "estimated_judge_cost_usd": cost.judge_usd}

@@ -13,6 +13,7 @@ Defaults and why:
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -38,6 +39,25 @@ JUDGE_METRICS = frozenset(
 LOWER_IS_BETTER = frozenset({"Builtin.Harmfulness", "Builtin.Stereotyping", "Builtin.Refusal"})
 MAX_PROMPTS_PER_JOB = 1000  # UG model-evaluation-prompt-datasets-judge: "up to 1000 prompts ... per evaluation job"
 DEFAULT_METRICS = ("Builtin.Correctness", "Builtin.Completeness")
+# What CreateEvaluationJob accepts as the judge and as a generator (botocore 1.44.8, bedrock: EvaluatorModelIdentifier,
+# EvaluationBedrockModelIdentifier; a test holds them equal): a profile naming anything else fails when it is loaded,
+# not hours later when the job is created.
+JUDGE_PATTERN = (
+    r"(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:((:foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))"
+    r"|([0-9]{12}:inference-profile/(([a-z-]{2,8}.)[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63})))))$"
+    r"|(^[a-z0-9-]+[.][a-z0-9-]+([.][a-z0-9-]+)*(:[a-z0-9-]+)?$)"
+    r"|^[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2}(/[a-z0-9]{12}|)"
+)
+GENERATOR_PATTERN = (
+    r"(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:((:foundation-model/[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))"
+    r"|([0-9]{12}:provisioned-model/[a-z0-9]{12})|([0-9]{12}:imported-model/[a-z0-9]{12})"
+    r"|([0-9]{12}:application-inference-profile/[a-z0-9]{12})"
+    r"|([0-9]{12}:inference-profile/(([a-z-]{2,8}.)[a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63})))"
+    r"|([0-9]{12}:(default-prompt-router|prompt-router)/[a-zA-Z0-9-:.]+)))"
+    r"|(([a-z]{2,4}[.]{1})([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63})))"
+    r"|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.:]?[a-z0-9-]{1,63}))"
+    r"|arn:aws(-[^:]+)?:sagemaker:[a-z0-9-]{1,20}:[0-9]{12}:endpoint/[a-z0-9-]{1,63}"
+)
 DEFAULT_JUDGE = "amazon.nova-pro-v1:0"
 
 
@@ -67,6 +87,23 @@ class EvaluationProfile(BaseModel):
             raise ValueError(f"not a judge metric: {', '.join(unknown)} (one of {', '.join(sorted(JUDGE_METRICS))})")
         if not value or len(set(value)) != len(value):
             raise ValueError("metrics: one or more, each once")
+        return value
+
+    @field_validator("judge_model")
+    @classmethod
+    def _a_judge_bedrock_takes(cls, value: str) -> str:
+        if len(value) > 2048 or not re.fullmatch(JUDGE_PATTERN, value):
+            raise ValueError(f"judge_model {value!r} is not a Bedrock model or inference profile id a judge can be (e.g. {DEFAULT_JUDGE})")
+        return value
+
+    @field_validator("base_model_id")
+    @classmethod
+    def _a_generator_bedrock_takes(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) > 2048 or not re.fullmatch(GENERATOR_PATTERN, value)):
+            raise ValueError(
+                f"base_model_id {value!r} is not a model id, inference profile or ARN an evaluation job can invoke"
+                " (e.g. us.meta.llama3-1-8b-instruct-v1:0; no context-window suffix such as :128k)"
+            )
         return value
 
     @model_validator(mode="after")

@@ -78,6 +78,7 @@ def start_evaluation(state: PipelineState, deps: Dependencies, current: Evaluati
         base_model_id=base_model_identifier(state),
         hourly_usd=plan.estimated_hourly_cost_usd,
         ttl_hours=plan.ttl_hours,
+        custom_on_demand=deployment.mode == ON_DEMAND,
     )
     write_report(
         deps.bucket,
@@ -179,7 +180,9 @@ def check_evaluation(state: PipelineState, current: EvaluationState, deps: Depen
     return current.model_copy(update={"status": "Passed", "polls": polls})
 
 
-def plan_estimate(state: PipelineState, deps: Dependencies, hourly_usd: float | None, ttl_hours: float) -> EvaluationCost | None:
+def plan_estimate(
+    state: PipelineState, deps: Dependencies, hourly_usd: float | None, ttl_hours: float, on_demand: bool = False
+) -> EvaluationCost | None:
     """The evaluation's estimated cost for the plan (None: off, or no held-out prompts to evaluate)."""
     profile = state.settings.evaluation
     if not profile.enabled:
@@ -196,6 +199,7 @@ def plan_estimate(state: PipelineState, deps: Dependencies, hourly_usd: float | 
         base_model_id=base_model_identifier(state),
         hourly_usd=hourly_usd,
         ttl_hours=ttl_hours,
+        custom_on_demand=on_demand,
     )
 
 
