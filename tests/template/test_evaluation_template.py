@@ -74,3 +74,13 @@ def test_the_evaluation_runs_after_the_smoke_test_in_a_bounded_poll_loop(states:
     assert collect["Parameters"] == {"task": "collect-answers", "state.$": "$"} and collect["Retry"] == states["SmokeTest"]["Retry"]
     for name in ("StartEvaluation", "CollectAnswers", "CheckEvaluation"):  # every stop (gate, failed job, timeout) reaches NotifyFailure
         assert any("States.ALL" in c["ErrorEquals"] and c["Next"] == "NotifyFailure" for c in states[name]["Catch"]), name
+
+
+def test_collect_answers_has_time_for_its_longest_answer_after_it_decides_to_ask(resources: dict[str, Any]) -> None:
+    # It asks one more prompt only with more than answer_budget_seconds left; the first of a call is asked regardless,
+    # so the first and one more must fit the function's Timeout even at the largest max_response_tokens a profile takes.
+    from secure_finetune.evaluation.answers import answer_budget_seconds
+    from secure_finetune.evaluation.config import EvaluationProfile
+
+    longest = EvaluationProfile.model_fields["max_response_tokens"].metadata[-1].le
+    assert 2 * answer_budget_seconds(longest) <= resources["SmokeTestFunction"]["Properties"]["Timeout"]

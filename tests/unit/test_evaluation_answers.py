@@ -65,7 +65,6 @@ def test_the_deployment_answers_every_prompt_with_the_base_jobs_parameters_and_t
     assert {json.dumps(r["modelResponses"]) for r in records} == {
         json.dumps([{"response": "the custom model's answer", "modelIdentifier": f"{RUN}-custom"}])
     }
-    assert "question" not in json.dumps(answered.wire())  # counts in the state, never text
 
 
 def test_the_answered_run_starts_one_job_per_side_the_custom_one_judging_the_collected_answers() -> None:
@@ -128,7 +127,17 @@ def test_a_deployment_that_answers_too_little_fails_before_any_judge_job_is_paid
         collect_answers(ON_DEMAND, current, deps, lambda: PLENTY)
     assert deps.evaluations.requests == []
     report = read_report(deps.bucket, RUN, EvaluationReport)
-    assert report is not None and report.status == "error" and report.why == "the custom model answered 0 of 10 held-out prompts"
+    assert report is not None and report.status == "error"
+    assert report.why == "the custom model answered 0 of 2 held-out prompts asked (10 in all)"
+    assert len(deps.runtime.asked) == 2  # two misses of ten put the 90% floor out of reach: nothing more is asked
+
+
+def test_asking_stops_as_soon_as_the_coverage_floor_is_out_of_reach_not_at_the_end() -> None:
+    misses = frozenset({"question 1?", "question 7?"})  # the second miss, at prompt 8 of 10, decides it
+    deps, current = collecting(prompts=10, runtime=FakeRuntime(answer="ok", unanswered=misses))
+    with pytest.raises(EvaluationFailed, match="EVALUATION_FAILED:custom-unanswered"):
+        collect_answers(ON_DEMAND, current, deps, lambda: PLENTY)
+    assert len(deps.runtime.asked) == 8 and ANSWERS not in deps.bucket.documents
 
 
 def test_the_private_inference_function_runs_the_collection_when_the_state_machine_asks_for_it() -> None:

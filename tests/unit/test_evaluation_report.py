@@ -40,9 +40,9 @@ def test_the_section_shows_both_models_per_metric_the_decision_and_an_svg_chart_
 
 def test_an_on_demand_models_section_counts_its_privately_collected_answers_and_names_what_was_deleted() -> None:
     html = render_evaluation(finished().model_copy(update={"custom_answers": 9}))
-    assert "9 of 10, asked through the private bedrock-runtime endpoint" in html
+    assert "9 of 10, asked by the smoke test's function" in html
     assert "the deployment was deleted" in html and "throughput" not in html
-    assert "private bedrock-runtime" not in render_evaluation(finished())  # a bought throughput's job invoked it itself
+    assert "smoke test's function" not in render_evaluation(finished())  # a bought throughput's job invoked it itself
 
 
 def test_prompt_text_is_shown_only_when_present_and_always_escaped() -> None:

@@ -12,7 +12,7 @@ The step is resumable: it answers prompts in order until its time is nearly up, 
 ``Collecting`` with the next index; the state machine calls it again (each call moves the index forward, so the loop
 ends). A prompt that gets no answer (an error, an empty text) is not retried and not written: the job then has no
 score for it, and the gate's paired-coverage floor (``results.MIN_PAIRED_COVERAGE``) judges whether enough were
-answered. Too few answered fails the run here, before a judge job is paid for.
+answered. Once that floor is out of reach the run fails here, before more answers or a judge job are paid for.
 """
 
 from __future__ import annotations
@@ -31,6 +31,12 @@ from .report import EvaluationReport
 from .requests import answers_key, answers_label, dataset_key
 from .results import MIN_PAIRED_COVERAGE
 from .state import EvaluationState
+
+
+def answer_budget_seconds(max_tokens: int) -> float:
+    """The time one more answer may take: two attempts, each a connect (5 s, ``adapters/clients.py``) and a read sized to
+    the answer, and the answers file's write. CollectAnswers asks another prompt only with more than this left."""
+    return 2 * (answer_timeout_seconds(max_tokens) + 5) + 30
 
 
 def answered_records(prompt_lines: Sequence[str], answers: dict[int, str], label: str) -> list[str]:
@@ -56,27 +62,33 @@ def collect_answers(
     # From the state's index on, what has no answer yet: a crash after an earlier call's write (its state never moved
     # on) asks nothing twice. An unanswered prompt before the index stays unanswered (asked once, both attempts).
     pending = [i for i in range(current.collected, len(prompt_lines)) if i not in answers]
-    budget = 2 * answer_timeout_seconds(profile.max_response_tokens) + 5  # one answer, both attempts, and the write
+    budget = answer_budget_seconds(profile.max_response_tokens)
+    needed = math.ceil(MIN_PAIRED_COVERAGE * len(prompt_lines))  # the gate's paired-coverage floor
+
+    def reachable() -> bool:  # answered, plus every prompt still to ask, can still make the floor
+        return len(answers) + len(pending) >= needed
+
     asked = 0
     # One at a time: gentle on an on-demand deployment's quota, and the loop, not a thread pool, bounds the time.
     # At least one per call, whatever the clock says: every call moves forward, so the state machine's loop ends.
-    while pending and (asked == 0 or seconds_left() > budget):
+    while pending and reachable() and (asked == 0 or seconds_left() > budget):
         index = pending.pop(0)
         answer = _ask(deps, deployment.arn, json.loads(prompt_lines[index])["prompt"], profile.max_response_tokens)
         if answer:
             answers[index] = answer
         asked += 1
-    index = pending[0] if pending else len(prompt_lines)
-    records = answered_records(prompt_lines, answers, answers_label(run.run_id))
-    deps.bucket.put_text(answers_key(run.run_id), "".join(f"{line}\n" for line in records), "application/jsonl")  # SSE-KMS, our key
-    if index < len(prompt_lines):
-        return current.model_copy(update={"collected": index, "answered": len(answers), "prompts": len(prompt_lines)})
-    if len(answers) < math.ceil(MIN_PAIRED_COVERAGE * len(prompt_lines)):
-        # The gate would fail every metric for thin coverage: say so now, before a judge job bills tokens.
+    if not reachable():
+        # The gate would fail every metric for thin coverage: say so now, before more answers or a judge job bill.
         report = read_report(deps.bucket, run.run_id, EvaluationReport) or EvaluationReport(status="error")
-        why = f"the custom model answered {len(answers)} of {len(prompt_lines)} held-out prompts"
+        tried, total = len(prompt_lines) - len(pending), len(prompt_lines)
+        why = f"the custom model answered {len(answers)} of {tried} held-out prompts asked ({total} in all)"
         write_report(deps.bucket, run.run_id, report.model_copy(update={"status": "error", "why": why, "custom_answers": len(answers)}))
         raise EvaluationFailed(Reason(ReasonCode.EVALUATION_FAILED, "custom-unanswered"))
+    records = answered_records(prompt_lines, answers, answers_label(run.run_id))
+    deps.bucket.put_text(answers_key(run.run_id), "".join(f"{line}\n" for line in records), "application/jsonl")  # SSE-KMS, our key
+    index = pending[0] if pending else len(prompt_lines)
+    if pending:
+        return current.model_copy(update={"collected": index, "answered": len(answers), "prompts": len(prompt_lines)})
     return current.model_copy(update={"status": "Answered", "collected": index, "answered": len(answers), "prompts": len(prompt_lines)})
 
 

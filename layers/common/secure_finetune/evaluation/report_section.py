@@ -30,7 +30,10 @@ def render_evaluation(report: EvaluationReport) -> str:
         ("Decision", _decision(report)),
     ]
     if report.custom_answers is not None:  # a model deployed on demand: its job judged answers collected privately
-        answered = f"{report.custom_answers} of {report.prompts}, asked through the private bedrock-runtime endpoint"
+        answered = (
+            f"{report.custom_answers} of {report.prompts}, asked by the smoke test's function"
+            " (PrivateInference: through the bedrock-runtime endpoint)"
+        )
         facts.append(("Custom model's answers", answered))
     if report.jobs:
         facts.append(("Estimated cost", _cost(report)))
