@@ -161,3 +161,18 @@ def test_the_plan_counts_an_on_demand_evaluation_whose_custom_tokens_have_no_sou
     assert cost is not None and cost.prompts == 5
     assert (cost.custom_inference_usd, cost.extra_throughput_usd, cost.total_usd) == (None, 0.0, None)  # nothing held per hour
     assert cost.price_source.endswith("custom model on demand: no public price")
+
+
+def test_a_deployment_the_time_to_live_deletes_before_the_next_answer_stops_the_collection_clearly() -> None:
+    from datetime import UTC, datetime
+
+    deps, current = collecting()
+    assert ON_DEMAND.deployment is not None
+    soon = ON_DEMAND.model_copy(update={"deployment": ON_DEMAND.deployment.model_copy(update={"delete_at": "2030-01-01T10:01:00Z"})})
+    with pytest.raises(EvaluationFailed, match="EVALUATION_TIMED_OUT:ttl"):
+        collect_answers(soon, current, deps, lambda: PLENTY, now=lambda: datetime(2030, 1, 1, 10, 0, tzinfo=UTC))
+    assert deps.runtime.asked == []
+    report = read_report(deps.bucket, RUN, EvaluationReport)
+    assert report is not None and (report.status, report.why) == ("error", "the time-to-live deletes the model first")
+    later = datetime(2029, 12, 31, tzinfo=UTC)  # a day before it: every answer fits
+    assert collect_answers(soon, current, deps, lambda: PLENTY, now=lambda: later).status == "Answered"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from ..ports import answer_timeout_seconds
 from ..reasons import EvaluationFailed, Reason, ReasonCode
@@ -31,6 +32,7 @@ from .report import EvaluationReport
 from .requests import answers_key, answers_label, dataset_key
 from .results import MIN_PAIRED_COVERAGE
 from .state import EvaluationState
+from .steps import deleted_within
 
 
 def answer_budget_seconds(max_tokens: int) -> float:
@@ -52,7 +54,11 @@ def answered_records(prompt_lines: Sequence[str], answers: dict[int, str], label
 
 
 def collect_answers(
-    state: PipelineState, current: EvaluationState, deps: Dependencies, seconds_left: Callable[[], float]
+    state: PipelineState,
+    current: EvaluationState,
+    deps: Dependencies,
+    seconds_left: Callable[[], float],
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> EvaluationState:
     """Answer the next prompts until the time is nearly up; ``Answered`` when every prompt was asked."""
     run, profile, deployment = state.run, state.settings.evaluation, state.deployment
@@ -72,6 +78,10 @@ def collect_answers(
     # One at a time: gentle on an on-demand deployment's quota, and the loop, not a thread pool, bounds the time.
     # At least one per call, whatever the clock says: every call moves forward, so the state machine's loop ends.
     while pending and reachable() and (asked == 0 or seconds_left() > budget):
+        if deleted_within(state, budget, now()):
+            # The time-to-live deletes the deployment before this answer could come: a clear stop, not misses.
+            write_report(deps.bucket, run.run_id, _errored(deps, run.run_id, "the time-to-live deletes the model first"))
+            raise EvaluationFailed(Reason(ReasonCode.EVALUATION_TIMED_OUT, "ttl"))
         index = pending.pop(0)
         answer = _ask(deps, deployment.arn, json.loads(prompt_lines[index])["prompt"], profile.max_response_tokens)
         if answer:
@@ -79,10 +89,9 @@ def collect_answers(
         asked += 1
     if not reachable():
         # The gate would fail every metric for thin coverage: say so now, before more answers or a judge job bill.
-        report = read_report(deps.bucket, run.run_id, EvaluationReport) or EvaluationReport(status="error")
         tried, total = len(prompt_lines) - len(pending), len(prompt_lines)
         why = f"the custom model answered {len(answers)} of {tried} held-out prompts asked ({total} in all)"
-        write_report(deps.bucket, run.run_id, report.model_copy(update={"status": "error", "why": why, "custom_answers": len(answers)}))
+        write_report(deps.bucket, run.run_id, _errored(deps, run.run_id, why, custom_answers=len(answers)))
         raise EvaluationFailed(Reason(ReasonCode.EVALUATION_FAILED, "custom-unanswered"))
     records = answered_records(prompt_lines, answers, answers_label(run.run_id))
     deps.bucket.put_text(answers_key(run.run_id), "".join(f"{line}\n" for line in records), "application/jsonl")  # SSE-KMS, our key
@@ -90,6 +99,11 @@ def collect_answers(
     if pending:
         return current.model_copy(update={"collected": index, "answered": len(answers), "prompts": len(prompt_lines)})
     return current.model_copy(update={"status": "Answered", "collected": index, "answered": len(answers), "prompts": len(prompt_lines)})
+
+
+def _errored(deps: Dependencies, run_id: str, why: str, **counts: int) -> EvaluationReport:
+    report = read_report(deps.bucket, run_id, EvaluationReport) or EvaluationReport(status="error")
+    return report.model_copy(update={"status": "error", "why": why, **counts})
 
 
 def _ask(deps: Dependencies, model_arn: str, prompt: str, max_tokens: int) -> str:

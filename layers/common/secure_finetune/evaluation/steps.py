@@ -150,7 +150,7 @@ def check_evaluation(state: PipelineState, current: EvaluationState, deps: Depen
         write_report(deps.bucket, run.run_id, report.model_copy(update={"status": "error", "why": why}))
         raise EvaluationFailed(Reason(ReasonCode.EVALUATION_FAILED, ",".join(bad or drift)))
     if any(job.status != "Completed" for job in found.values()):
-        ttl_first = _deleted_before_next_poll(state, config.evaluation_poll_seconds, now or datetime.now(UTC))
+        ttl_first = deleted_within(state, config.evaluation_poll_seconds, now or datetime.now(UTC))
         if polls >= config.evaluation_max_polls or ttl_first:
             # The poll bound, or the time-to-live is about to delete the model under evaluation: a clear stop now
             # rather than a custom job failing halfway. Tokens stop billing; NotifyFailure deletes the throughput.
@@ -228,9 +228,10 @@ def _with_status(job: JobRecord, found: dict[str, EvaluationJob]) -> JobRecord:
     return job.model_copy(update={"status": found[job.side].status}) if job.side in found else job
 
 
-def _deleted_before_next_poll(state: PipelineState, poll_seconds: int, now: datetime) -> bool:
+def deleted_within(state: PipelineState, seconds: float, now: datetime) -> bool:
+    """Whether the time-to-live deletes the deployed model within ``seconds`` of ``now``."""
     delete_at = state.deployment.delete_at if state.deployment else None
-    return delete_at is not None and datetime.fromisoformat(delete_at.replace("Z", "+00:00")) <= now + timedelta(seconds=poll_seconds)
+    return delete_at is not None and datetime.fromisoformat(delete_at.replace("Z", "+00:00")) <= now + timedelta(seconds=seconds)
 
 
 def _our_key(job: EvaluationJob, key_arn: str) -> bool:
