@@ -169,6 +169,12 @@ def role_arn(role_name: str) -> str:
         return str(client("iam").get_role(RoleName=role_name)["Role"]["Arn"])
 
 
+def function_role(function_name: str) -> str:
+    """The role the function runs as (its live configuration)."""
+    with _answers():
+        return str(client("lambda").get_function_configuration(FunctionName=function_name)["Role"])
+
+
 def function_policy(function_name: str) -> dict[str, Any]:
     """The function's resource policy (``ResourceNotFoundException`` when it has none)."""
     with _answers():

@@ -135,6 +135,7 @@ def audit(target: Target) -> list[Finding]:
         grader_lambda_arn=target.grader_lambda_arn,
         grader=read_grader(reader, target.grader_lambda_arn) if target.grader_lambda_arn else None,
         deployment_mode=target.deployment_mode or auto_mode(target.base_model),
+        smoke_test_role_arn=_smoke_test_role(target),
     )
     account_checks = [check for check in PRE_LAUNCH_CHECKS if not check.per_run]  # no run: no object, report or request
     findings = evaluate(evidence, account_checks) + _inference_findings(reader.account, reader.region, target)
@@ -146,6 +147,14 @@ def audit(target: Target) -> list[Finding]:
     findings += evaluate(evidence, WARN_CHECKS)
     stack = _stack_evidence(account, target)
     return findings + (evaluate(stack, OPS_CHECKS) if stack is not None else [])
+
+
+def _smoke_test_role(target: Target) -> str | None:
+    """GR-NET-05: the one role the S3 endpoint may let use the run files -- the smoke-test function's, as it runs,
+    when it runs in the job subnets (PrivateInference); else none may."""
+    if not (target.private_inference and target.smoke_test_function):
+        return None
+    return aws.function_role(target.smoke_test_function)
 
 
 def _inference_findings(account: str, region: str, target: Target) -> list[Finding]:

@@ -105,6 +105,28 @@ def test_preflight_audits_the_emulated_stack_read_only_and_exits_0(pipeline: Loc
     assert {i: s for i, s in statuses.items() if s != "PASS"} == {} and {"GR-S3-13", "GR-NET-08", "GR-NET-12"} <= set(statuses)
 
 
+def test_preflight_without_a_stack_judges_the_run_files_by_the_smoke_test_functions_role(
+    pipeline: LocalPipeline, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from finetune_cli.main import main
+
+    out = pipeline.stack.outputs
+    given = ["--bucket", out["DataBucketName"], "--key-arn", out["DatasetKeyArn"], "--subnets", out["JobSubnetIds"]]
+    given += ["--security-groups", out["JobSecurityGroupIds"], "--role", out["BedrockServiceRoleArn"]]
+
+    def gr_net_05(*more: str) -> dict[str, str]:
+        main(["preflight", *given, *more, "--format", "json"])
+        [row] = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["id"] == "GR-NET-05"]
+        return dict(row)
+
+    # its live role is the one the endpoint's two run-file statements name: PASS
+    assert gr_net_05("--smoke-test-function", out["SmokeTestFunctionName"])["status"] == "PASS"
+    # not told the function, the audit lets no role use those files, and says which role the endpoint names
+    row = gr_net_05()
+    assert row["status"] == "FAIL" and "SmokeTestRole" in row["explanation"]
+    assert "no private-inference function's role was given" in row["explanation"]
+
+
 def test_preflight_checks_the_customization_type_the_model_must_offer(pipeline: LocalPipeline, capsys: pytest.CaptureFixture[str]) -> None:
     from finetune_cli.main import main
 

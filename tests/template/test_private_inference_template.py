@@ -128,13 +128,21 @@ EVALUATION_FILES = ("evaluation/prompts.jsonl", "evaluation/custom-answers.jsonl
 
 def test_the_s3_endpoint_lets_only_the_smoke_tests_role_read_and_write_only_its_run_files(resources: dict[str, Any]) -> None:
     statements = resources["S3GatewayEndpoint"]["Properties"]["PolicyDocument"]["Statement"]
-    [writes] = [s for s in statements if s["Sid"] == "SmokeTestWritesItsReport"]
-    [reads] = [s for s in statements if s["Sid"] == "SmokeTestReadsTheHeldOutPrompts"]
+    # only with PrivateInference: off, the function runs outside the VPC and GR-NET-05 lets no role use these files
+    private = [s["Fn::If"] for s in statements if "Fn::If" in s]
+    assert [(condition, off) for condition, _, off in private] == [("UsePrivateInference", {"Ref": "AWS::NoValue"})] * 2
+    [writes] = [on for _, on, _ in private if on["Sid"] == "SmokeTestWritesItsReport"]
+    [reads] = [on for _, on, _ in private if on["Sid"] == "SmokeTestReadsTheHeldOutPrompts"]
     smoke, prompts, answers = ({"Fn::Sub": f"${{DataBucket.Arn}}/reports/*/{key}"} for key in ("smoke.json", *EVALUATION_FILES))
     assert (writes["Action"], writes["Resource"]) == ("s3:PutObject", [smoke, answers])
     assert (reads["Action"], reads["Resource"]) == ("s3:GetObject", [prompts, answers])
     for statement in (writes, reads):
         assert statement["Condition"]["ArnEquals"] == {"aws:PrincipalArn": {"Fn::GetAtt": ["SmokeTestRole", "Arn"]}}
+
+
+def test_the_guardrail_step_is_told_that_role_only_with_private_inference(resources: dict[str, Any]) -> None:
+    variables = resources["VerifyGuardrailsFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["SMOKE_TEST_ROLE_ARN"] == {"Fn::If": ["UsePrivateInference", {"Fn::GetAtt": ["SmokeTestRole", "Arn"]}, ""]}
 
 
 def test_with_private_inference_off_nothing_of_it_is_created(resources: dict[str, Any]) -> None:

@@ -172,6 +172,21 @@ def smoke_writer(resource: str = f"{B}/reports/*/smoke.json", action: str = "s3:
 THE_ROLE = {"aws:PrincipalArn": SMOKE_ROLE}
 THE_SMOKE_WRITER = {**smoke_writer(ArnEquals=THE_ROLE), "Resource": [f"{B}/reports/*/smoke.json", ANSWERS]}
 THE_PROMPT_READER = {**smoke_writer(action="s3:GetObject", ArnEquals=THE_ROLE), "Resource": [PROMPTS, ANSWERS]}
+ATTACKER = f"arn:aws:iam::{ACCOUNT}:role/attacker"
+
+
+def private_inference_good() -> dict[str, Any]:
+    """The secure evidence of a stack with PrivateInference: the smoke-test function's role named to the guardrail
+    step, and the template's two S3 endpoint statements for its run files."""
+    data = good()
+    data["smoke_test_role_arn"] = SMOKE_ROLE
+    data["network"]["s3_endpoints"][0]["PolicyDocument"]["Statement"] += [THE_SMOKE_WRITER, THE_PROMPT_READER]
+    return data
+
+
+def private(path: str, *items: Any) -> Make:
+    return append(path, *items, base=private_inference_good)
+
 
 NETWORK_TABLE = [
     *table(
@@ -237,6 +252,26 @@ NETWORK_TABLE = [
         ),
         every_evaluation_file_by_the_smoke_role=append(S3_POLICY, {**THE_PROMPT_READER, "Resource": f"{B}/reports/*/evaluation/*"}),
         smoke_report_by_the_role_if_it_exists=append(S3_POLICY, smoke_writer(ArnEqualsIfExists={"aws:PrincipalArn": SMOKE_ROLE})),
+        # ... and only by the smoke-test function's role, even when the policy names another (PrivateInference on):
+        held_out_prompts_read_by_another_named_role=private(
+            S3_POLICY, smoke_writer(PROMPTS, "s3:GetObject", ArnEquals={"aws:PrincipalArn": ATTACKER})
+        ),
+        answers_written_by_a_named_foreign_role=private(
+            S3_POLICY, smoke_writer(ANSWERS, ArnEquals={"aws:PrincipalArn": f"arn:aws:iam::{FOREIGN}:role/collector"})
+        ),
+        smoke_report_by_the_role_and_another=private(S3_POLICY, smoke_writer(ArnEquals={"aws:PrincipalArn": [SMOKE_ROLE, ATTACKER]})),
+        answers_read_by_roles_named_like_it=private(
+            S3_POLICY, smoke_writer(ANSWERS, "s3:GetObject", ArnLike={"aws:PrincipalArn": f"{SMOKE_ROLE}*"})
+        ),
+        held_out_prompts_read_by_a_principal_tag=private(
+            S3_POLICY, {**smoke_writer(PROMPTS, "s3:GetObject"), "Condition": {"StringEquals": {"aws:PrincipalTag/team": "ml"}}}
+        ),
+        # ... and not by any role when the function runs outside the VPC (PrivateInference off: no role given):
+        run_files_with_private_inference_off=edit(lambda d: d.update(smoke_test_role_arn=None), base=private_inference_good),
+        # ... while the function's role can do each of those (else it fails after the model is paid for):
+        smoke_role_cannot_write_its_report=put(f"{S3_POLICY}.2.Resource", [ANSWERS], base=private_inference_good),
+        smoke_role_cannot_read_the_prompts=put(f"{S3_POLICY}.3.Resource", [ANSWERS], base=private_inference_good),
+        an_endpoint_without_its_statements=put("smoke_test_role_arn", SMOKE_ROLE),  # e.g. an existing VPC's endpoint
         conditional_any_bucket=append(
             S3_POLICY,
             allow(Principal="*", Action="s3:GetObject", Resource="*", Condition={"StringEquals": {"aws:ResourceAccount": ACCOUNT}}),

@@ -173,3 +173,31 @@ def test_a_model_with_one_figure_has_no_estimate_for_the_others(monkeypatch: pyt
     monkeypatch.setattr(pricing, "PRICES", parse_snapshot(only))
     assert pricing.training_cost("amazon.nova-pro-v1:0", 1_000_000, 2) is None
     assert pricing.cited("amazon.nova-pro-v1:0", "storage_per_month") == NO_PUBLIC_PRICE
+
+
+def test_a_reinforcement_fine_tuning_run_gets_no_per_token_training_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a per-token training price for a model that offers both supervised and reinforcement fine-tuning
+    from secure_finetune.models import CustomizationType
+    from secure_finetune.reports import ValidationDocument, read_report
+    from tests.unit.test_dataset_agreement import pipeline_outcome
+    from tests.unit.test_dataset_corpus import RFT_QA, Spec, conv, line
+
+    document = _document()
+    document["prices"]["amazon.nova-2-lite-v1:0"] = {"region": "us-east-1", "training_per_1k_tokens": _fixture_figure(0.004)}
+    monkeypatch.setattr(pricing, "PRICES", parse_snapshot(document))
+
+    def cost(kind: CustomizationType, record: dict[str, Any]) -> Any:
+        _, deps, state = pipeline_outcome(Spec("amazon.nova-2-lite-v1:0", kind, None), line(record) * 3)
+        found = read_report(deps.bucket, state.run.run_id, ValidationDocument)
+        assert found is not None
+        return found.cost
+
+    # Then a supervised run is priced with it, a reinforcement fine-tuning run is not (no AWS page says RFT is billed
+    # per token): "no public price", not the supervised figure applied to rollouts and grading
+    supervised = cost(CustomizationType.FINE_TUNING, conv(("user", "q"), ("assistant", "a")))
+    assert supervised.estimated_training_usd is not None and "test fixture" in str(supervised.price_source)
+    reinforced = cost(CustomizationType.REINFORCEMENT_FINE_TUNING, RFT_QA)
+    assert reinforced.estimated_training_usd is None and reinforced.price_source == f"{NO_PUBLIC_PRICE} (reinforcement fine-tuning)"
+    facts = pricing.training_price_facts("amazon.nova-2-lite-v1:0", per_token=False)
+    assert facts["price_source"] == f"training: {NO_PUBLIC_PRICE} (reinforcement fine-tuning); custom-model storage: {NO_PUBLIC_PRICE}"
+    assert "test fixture" in pricing.training_price_facts("amazon.nova-2-lite-v1:0")["price_source"]  # supervised: cited

@@ -427,6 +427,21 @@ def test_the_settings_read_blank_template_values_as_off() -> None:
     assert (audit.private_inference, audit.smoke_test_function) == (False, None)
 
 
+def test_the_guardrail_step_reads_both_blank_values_as_off_in_one_environment() -> None:
+    # its Env inherits both sections: one blank-is-none type, not two same-named validators where one shadows the other
+    from secure_finetune.config import GuardrailSettings
+
+    class Env(GuardrailSettings, InferenceAuditSettings):
+        pass
+
+    wired = {"BEDROCK_SERVICE_ROLE_ARN": "r", "DATA_BUCKET": "b", "DATA_KEY_ARN": "k", "JOB_SUBNET_IDS": "s", "JOB_SECURITY_GROUP_IDS": "g"}
+    wired |= {"EXPECTED_ACCOUNT": ACCOUNT, "AWS_REGION": REGION}
+    env = Env.model_validate(
+        {**wired, "PRIVATE_INFERENCE": "false", "SMOKE_TEST_FUNCTION": "", "SMOKE_TEST_ROLE_ARN": "", "GRADER_LAMBDA_ARN": ""}
+    )
+    assert (env.smoke_test_function, env.smoke_test_role_arn, env.grader_lambda_arn) == (None, None, None)
+
+
 # ---------------------------------------------------------------- the adapters, with botocore Stubber (real-shaped answers)
 
 
@@ -449,13 +464,10 @@ def test_unreadable_evidence_leaves_the_rows_unknown_never_passing() -> None:
 
 def test_the_s3_endpoint_statements_for_the_private_inference_run_files_keep_gr_net_05_passing() -> None:
     # Given the template's statements that let the smoke test's role alone write reports/<run>/smoke.json and an
-    # on-demand model's answers, and read the held-out prompts
+    # on-demand model's answers, and read the held-out prompts, and that role named to the guardrail step
     from secure_finetune.guardrails import PRE_LAUNCH_CHECKS, Evidence
-    from tests.unit.red_team_variants_more import THE_PROMPT_READER, THE_SMOKE_WRITER
-    from tests.unit.test_guardrails import good as network_good
+    from tests.unit.red_team_variants_more import private_inference_good
 
-    data = network_good()
-    data["network"]["s3_endpoints"][0]["PolicyDocument"]["Statement"] += [THE_SMOKE_WRITER, THE_PROMPT_READER]
     [row] = [c for c in PRE_LAUNCH_CHECKS if c.id == "GR-NET-05"]
-    finding = row(Evidence.model_validate(data))
+    finding = row(Evidence.model_validate(private_inference_good()))
     assert finding.status is Status.PASS, finding.explanation

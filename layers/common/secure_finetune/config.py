@@ -12,11 +12,20 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from .settings import StackLimits
+
+
+def _blank_is_none(value: object) -> object:
+    return None if value == "" else value
+
+
+# An optional setting: the template passes "" for a parameter left at its "" default or a feature a condition turns
+# off (one validator as a type: a handler's Env inherits several sections, where same-named validators would shadow).
+BlankIsNone = Annotated[str | None, BeforeValidator(_blank_is_none)]
 
 
 class Settings(BaseModel):
@@ -59,14 +68,7 @@ class JobSlotSettings(TableSettings):
 
 class NotifySettings(Settings):
     topic_arn: str = Field(alias="NOTIFY_TOPIC_ARN")
-    slack_webhook_secret_arn: str | None = Field(default=None, alias="SLACK_WEBHOOK_SECRET_ARN")  # None = no Slack
-
-    # Validator names are unique across sections: a handler's Env inherits several, and a shared
-    # name would shadow one of them.
-    @field_validator("slack_webhook_secret_arn", mode="before")
-    @classmethod
-    def _no_slack_when_blank(cls, value: object) -> object:
-        return None if value == "" else value  # the template passes the parameter's "" default
+    slack_webhook_secret_arn: BlankIsNone = Field(default=None, alias="SLACK_WEBHOOK_SECRET_ARN")  # None = no Slack
 
 
 class WorkflowSettings(Settings):
@@ -92,12 +94,7 @@ class GraderSettings(Settings):
     """Reinforcement fine-tuning's reward function: the stack's example grader or the platform team's Lambda
     (template parameter ExistingGraderLambdaArn). None = the stack runs no RFT job."""
 
-    grader_lambda_arn: str | None = Field(default=None, alias="GRADER_LAMBDA_ARN")
-
-    @field_validator("grader_lambda_arn", mode="before")
-    @classmethod
-    def _no_grader_when_blank(cls, value: object) -> object:
-        return None if value == "" else value
+    grader_lambda_arn: BlankIsNone = Field(default=None, alias="GRADER_LAMBDA_ARN")
 
 
 class JobSettings(BucketSettings, GraderSettings):
@@ -121,6 +118,9 @@ class GuardrailSettings(JobSettings):
     malware_scan_enabled: bool = Field(default=False, alias="MALWARE_SCAN_ENABLED")
     # The evaluation jobs' service role, judged with the training role's rules (GR-EVAL-01/02); None: not judged.
     evaluation_role_arn: str | None = Field(default=None, alias="EVALUATION_ROLE_ARN")
+    # The smoke-test function's role when it runs in the job subnets (PrivateInference), else "": the one role the
+    # S3 endpoint may let use the run files (GR-NET-05).
+    smoke_test_role_arn: BlankIsNone = Field(default=None, alias="SMOKE_TEST_ROLE_ARN")
 
 
 class ProfileSettings(Settings):
@@ -134,12 +134,9 @@ class ProfileSettings(Settings):
 
 
 class PriceSettings(Settings):
-    throughput_price_per_unit_hour: float | None = Field(default=None, alias="THROUGHPUT_PRICE_PER_UNIT_HOUR")
-
-    @field_validator("throughput_price_per_unit_hour", mode="before")
-    @classmethod
-    def _no_price_when_blank(cls, value: object) -> object:
-        return None if value == "" else value
+    throughput_price_per_unit_hour: Annotated[float | None, BeforeValidator(_blank_is_none)] = Field(
+        default=None, alias="THROUGHPUT_PRICE_PER_UNIT_HOUR"
+    )
 
 
 class PurchaseSettings(PriceSettings):
@@ -171,14 +168,9 @@ class PrivateInferenceSettings(Settings):
     Bedrock's public regional endpoint and the GR-NET-12..14 rows are not applicable."""
 
     private_inference: bool = Field(default=False, alias="PRIVATE_INFERENCE")
-    runtime_endpoint_id: str | None = Field(default=None, alias="RUNTIME_ENDPOINT_ID")
-    runtime_endpoint_dns_name: str | None = Field(default=None, alias="RUNTIME_ENDPOINT_DNS_NAME")
+    runtime_endpoint_id: BlankIsNone = Field(default=None, alias="RUNTIME_ENDPOINT_ID")
+    runtime_endpoint_dns_name: BlankIsNone = Field(default=None, alias="RUNTIME_ENDPOINT_DNS_NAME")
     function_name: str | None = Field(default=None, alias="AWS_LAMBDA_FUNCTION_NAME")  # set by the Lambda runtime
-
-    @field_validator("runtime_endpoint_id", "runtime_endpoint_dns_name", mode="before")
-    @classmethod
-    def _none_when_private_inference_is_off(cls, value: object) -> object:
-        return None if value == "" else value  # the template passes "" when the parameter turns it off
 
 
 class InferenceAuditSettings(Settings):
@@ -186,12 +178,7 @@ class InferenceAuditSettings(Settings):
     function whose network it judges."""
 
     private_inference: bool = Field(default=False, alias="PRIVATE_INFERENCE")
-    smoke_test_function: str | None = Field(default=None, alias="SMOKE_TEST_FUNCTION")
-
-    @field_validator("smoke_test_function", mode="before")
-    @classmethod
-    def _none_when_empty(cls, value: object) -> object:
-        return None if value == "" else value
+    smoke_test_function: BlankIsNone = Field(default=None, alias="SMOKE_TEST_FUNCTION")
 
 
 class EvaluationSettings(BucketSettings):

@@ -294,6 +294,7 @@ class EvidenceRequest:
     grader_lambda_arn: str | None = None  # the stack's RFT grader (GR-RFT-01..03 read it)
     evaluation_role_arn: str | None = None  # the evaluation jobs' service role (GR-EVAL-01/02 read it)
     deployment_mode: str | None = None  # deployment/plan.py's resolved mode (GR-CTX-03: a LEGACY model on provisioned throughput)
+    smoke_test_role_arn: str | None = None  # the one role the S3 endpoint may let use the run files (GR-NET-05)
 
 
 class EvidenceSource(Protocol):

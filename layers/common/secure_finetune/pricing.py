@@ -255,8 +255,9 @@ def storage_cost_per_month(model_id: str) -> float | None:
     return None if price is None else price.storage_per_month
 
 
-def training_price_facts(base_model: str) -> dict[str, Any]:
-    """The JobStarted message's storage figure and the sources of its training and storage figures."""
+def training_price_facts(base_model: str, *, per_token: bool = True) -> dict[str, Any]:
+    """The JobStarted message's storage figure and the sources of its training and storage figures (``per_token``
+    False: a reinforcement fine-tuning run, whose training the per-token figure does not price, validate.py)."""
     from .models import UnknownModel, find_model
 
     try:
@@ -266,5 +267,7 @@ def training_price_facts(base_model: str) -> dict[str, Any]:
     sources = [
         f"{LABELS[kind].split(',')[0]}: {figure.cited() if (figure := figure_of(model_id, kind)) else NO_PUBLIC_PRICE}"
         for kind in ("training_per_1k_tokens", "storage_per_month")
+        if per_token or kind != "training_per_1k_tokens"
     ]
+    sources = sources if per_token else [f"training: {NO_PUBLIC_PRICE} (reinforcement fine-tuning)", *sources]
     return {"estimated_storage_per_month_usd": storage_cost_per_month(model_id), "price_source": "; ".join(sources)}

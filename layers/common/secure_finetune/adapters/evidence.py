@@ -531,6 +531,7 @@ def gather_evidence(reader: EvidenceReader, request: EvidenceRequest) -> Evidenc
         grader_lambda_arn=r.grader_lambda_arn,
         grader=_grader(reader, r.grader_lambda_arn),
         deployment_mode=r.deployment_mode,
+        smoke_test_role_arn=r.smoke_test_role_arn,
     )
 
 

@@ -51,15 +51,21 @@ _SUFFIXES: dict[str, Kind] = {
     "-Customization-Storage": "storage_per_month",
     "-ProvisionedThroughput-NoCommit-ModelUnits": "throughput_per_unit_hour",
 }
-# Usage-type stems (unconfirmed by any AWS page, see above): Nova2.0Lite, NovaLite and Llama3-1-70B as third-party
-# copies of Price List answers quote them, the others patterned on those. A stem that matches nothing yields no figure.
+# Usage-type stems (unconfirmed by any AWS page, see above): as third-party copies of Price List answers quote them
+# (Nova2.0Lite, NovaLite, NovaMicro, NovaCanvas, Llama3-1-70B, Llama3-3-70B, TitanImageGeneratorG1, Qwen3-32B), the
+# others patterned on those. A stem that matches nothing yields no figure. (One such copy prices Nova 2 Lite's
+# reinforcement fine-tuning as "RFT-Training-Hours": RFT training is never priced per token here, steps/validate.py.)
 USAGE_STEMS: dict[str, str] = {
     "amazon.nova-2-lite-v1:0": "Nova2.0Lite",
     "amazon.nova-lite-v1:0": "NovaLite",
-    "amazon.nova-micro-v1:0": "NovaMicro",  # patterned
+    "amazon.nova-micro-v1:0": "NovaMicro",
     "amazon.nova-pro-v1:0": "NovaPro",  # patterned
+    "amazon.nova-canvas-v1:0": "NovaCanvas",
+    "amazon.titan-image-generator-v1": "TitanImageGeneratorG1",
     "meta.llama3-1-70b-instruct-v1:0": "Llama3-1-70B",
     "meta.llama3-1-8b-instruct-v1:0": "Llama3-1-8B",  # patterned on Llama3-1-70B
+    "meta.llama3-3-70b-instruct-v1:0": "Llama3-3-70B",
+    "qwen.qwen3-32b": "Qwen3-32B",
 }
 
 

@@ -21,9 +21,9 @@ from ..dataset import (
     video_seconds,
     with_media_problems,
 )
-from ..models import Hyperparameter, MediaRules, find_model, records_bounds
+from ..models import RFT, Hyperparameter, MediaRules, find_model, records_bounds
 from ..ports import DataBucketPort
-from ..pricing import price_of, training_cost
+from ..pricing import NO_PUBLIC_PRICE, price_of, training_cost
 from ..reasons import DatasetInvalid
 from ..reports import RunProblem, TrainingCost, ValidationDocument, write_report
 from ..runs import quarantine_key, validated_key
@@ -65,6 +65,11 @@ def validate_run_dataset(state: PipelineState, deps: Dependencies) -> DatasetRes
         reports = check_run_media(deps.bucket, reports, rules.media)
     verdict = judge_run(model, settings.customization_type, reports)  # the one decision, also finetune validate's
     cost = _training_cost(model.model_id, reports, settings.hyperparameters, model.hyperparameters)
+    if settings.customization_type is RFT:
+        # The per-token training price is documented for training on tokens x epochs [UG custom-models]; no AWS page
+        # we could read says reinforcement fine-tuning is billed that way (its rollouts and grading are not a token
+        # count we know), so its training cost is unknown, never the supervised price applied to it.
+        cost = cost.model_copy(update={"estimated_training_usd": None, "price_source": f"{NO_PUBLIC_PRICE} (reinforcement fine-tuning)"})
     document = ValidationDocument(
         training=reports[FileRole.TRAINING],
         validation=reports.get(FileRole.VALIDATION),

@@ -40,6 +40,7 @@ def verify_run_guardrails(state: PipelineState, deps: Dependencies) -> dict[str,
         grader_lambda_arn=config.grader_lambda_arn,
         evaluation_role_arn=config.evaluation_role_arn,
         deployment_mode=_deployment_mode(settings),
+        smoke_test_role_arn=config.smoke_test_role_arn,
     )
     evidence = deps.evidence.gather(request)
     findings = evaluate(evidence) + _inference_findings(deps) + evaluate(evidence, WARN_CHECKS)  # warnings never block

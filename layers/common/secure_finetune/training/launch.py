@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import JobSettings
-from ..models import CustomizationType, find_model
+from ..models import RFT, CustomizationType, find_model
 from ..notifications import JobStarted
 from ..ports import TrainingJob
 from ..pricing import training_price_facts
@@ -113,7 +113,8 @@ def start_training_job(state: PipelineState, task_token: str, deps: Dependencies
             base_model=state.settings.base_model,
             customization_type=state.settings.customization_type.value,
             estimated_training_cost_usd=state.dataset.estimated_training_cost_usd if state.dataset else None,
-            **training_price_facts(state.settings.base_model),  # storage per month and where each figure comes from
+            # storage per month and where each figure comes from (reinforcement fine-tuning: not per token)
+            **training_price_facts(state.settings.base_model, per_token=state.settings.customization_type is not RFT),
         )
     )
     return job_arn

@@ -14,7 +14,7 @@ from ...evaluation.requests import answers_key, dataset_key
 from ...runs import OUTPUT_PREFIX, VALIDATED_PREFIX, Step, report_key
 from ..evidence import Evidence, NetworkEvidence
 from ..framework import FAIL, PASS, UNKNOWN, Verdict
-from ..policy.core import FRESH
+from ..policy.core import FRESH, instances
 from ..policy.questions import condition_values, fresh_account
 from ..policy_engine import ABSENT, ANONYMOUS, Answer, Principal, RequestContext, Tri, grants, outside_access
 from .addresses import Network, outside, parse, prefix_list, public_part
@@ -97,32 +97,35 @@ def s3_endpoint_policy(ev: Evidence) -> Verdict:
     """Every S3 endpoint of the VPC (gateway or interface) allows only the training prefixes and the private-inference
     function's run files, only the job's three S3 actions, writes only to output/ -- and reads or writes those run
     files (``reports/<run>/smoke.json``; an on-demand model's ``evaluation/prompts.jsonl`` and
-    ``evaluation/custom-answers.jsonl``) only for the principals the policy names by ``aws:PrincipalArn`` (that
-    function runs in these subnets, issues 15 and 16): the engine's ``grants`` over every principal, then over an
-    unnamed role of this account and the named roles' names in a foreign account."""
+    ``evaluation/custom-answers.jsonl``) only as that function's role, the stack's ``SMOKE_TEST_ROLE_ARN`` (it runs
+    in these subnets with PrivateInference, issues 15 and 16; off, no role may): the engine's ``grants`` over every
+    principal, then over every other role the policy names or matches, an unnamed one of this account and of another,
+    and the role's namesake in another account. With the role, the policy must also let it do each of those (else the
+    smoke test or CollectAnswers would fail only after the model is paid for)."""
     if not ev.network.s3_endpoints:
         return UNKNOWN, "no S3 endpoint to read"
     bucket = f"arn:aws:s3:::{ev.bucket_name}"
     smoke_report, prompts, answers = (f"{bucket}/{key}" for key in (report_key("*", Step.SMOKE), dataset_key("*"), answers_key("*")))
     ours = (bucket, f"{bucket}/{VALIDATED_PREFIX}*", f"{bucket}/media/*", f"{bucket}/{OUTPUT_PREFIX}*", smoke_report, prompts, answers)
+    run_files = (
+        ("s3:PutObject", smoke_report, "write the smoke report"),
+        ("s3:PutObject", answers, "write a model's held-out answers"),
+        ("s3:GetObject", prompts, "read the held-out prompts"),
+        ("s3:GetObject", answers, "read a model's held-out answers"),
+    )
     for endpoint in ev.network.s3_endpoints:
         policy = endpoint.get("PolicyDocument")
         if not policy:
             return FAIL, f"the S3 endpoint {endpoint.get('VpcEndpointId', '')} has no policy: it allows all of S3"
         found = _endpoint_policy_problem(policy, ev.account, ours, (f"{bucket}/{OUTPUT_PREFIX}*", smoke_report, answers))
-        for action, key, what in (
-            ("s3:PutObject", smoke_report, "write the smoke report"),
-            ("s3:PutObject", answers, "write a model's held-out answers"),
-            ("s3:GetObject", prompts, "read the held-out prompts"),
-            ("s3:GetObject", answers, "read a model's held-out answers"),
-        ):
-            found = found or _named_only_problem(policy, ev.account, action, key, what)
+        for action, key, what in run_files:
+            found = found or _only_its_role_problem(policy, ev.account, action, key, what, role=ev.smoke_test_role_arn)
         if found:
             return found
     return (
         PASS,
-        "every S3 endpoint allows only the data bucket's training prefixes, writes only to output/ (and the private-inference"
-        " function's run files by its role)",
+        "every S3 endpoint allows only the data bucket's training prefixes, writes only to output/"
+        + (" (and the private-inference function's run files, by its role alone)" if ev.smoke_test_role_arn else ""),
     )
 
 
@@ -139,25 +142,45 @@ def _endpoint_policy_problem(policy: dict[str, Any], account: str, ours: tuple[s
     return None
 
 
-def _named_only_problem(policy: dict[str, Any], account: str, action: str, key: str, what: str) -> Verdict | None:
-    """``action`` on ``key`` only by the roles the policy names: not anonymously (no aws:PrincipalArn, so an
-    ``...IfExists`` binding fails), not by a role it does not name, in this account or another, nor by a named role's
-    namesake in another account."""
+def _only_its_role_problem(policy: dict[str, Any], account: str, action: str, key: str, what: str, *, role: str | None) -> Verdict | None:
+    """``action`` on ``key`` as ``role`` alone: not anonymously (no aws:PrincipalArn, so an ``...IfExists`` binding
+    fails), not as any other role the policy names or whose pattern it matches (in this account or another), not as
+    an unnamed role of this account or of another, nor as a named role's namesake in another account; and, when there
+    is a role, as that role."""
     named = [v for v in condition_values(policy, "aws:PrincipalArn") if v.startswith("arn:")]
     stranger = fresh_account({account, *(v.split(":")[4] for v in named if v.count(":") >= 5)})
-    strangers = [f"arn:aws:iam::{account}:role/{FRESH}", f"arn:aws:iam::{stranger}:role/{FRESH}"]
-    strangers += [":".join([*v.split(":")[:4], stranger, *v.split(":")[5:]]) for v in named if v.count(":") >= 5]
-    contexts = [RequestContext(ANONYMOUS, {"aws:PrincipalArn": ABSENT, "aws:PrincipalAccount": ABSENT, "aws:ResourceAccount": account})]
-    for principal in strangers:
-        owner = principal.split(":")[4]
-        keys = {"aws:PrincipalArn": principal, "aws:PrincipalAccount": owner, "aws:ResourceAccount": account, "aws:SecureTransport": True}
-        contexts.append(RequestContext(Principal.aws(principal), keys))
-    for context in contexts:
-        answer = grants(policy, [action], resources=[key], account=account, context=context)
-        found = blocking(answer, Tri.FALSE, f"the S3 endpoint lets a principal it does not name {what}")
+    unnamed = [f"arn:aws:iam::{account}:role/{FRESH}", f"arn:aws:iam::{stranger}:role/{FRESH}"]
+    namesakes = [":".join([*v.split(":")[:4], stranger, *v.split(":")[5:]]) for v in named if v.count(":") >= 5]
+    callers = [(_anonymous(account), "an anonymous caller")]
+    callers += [(_as_role(arn, account), f"a role it does not name ({arn})") for arn in unnamed]
+    matched = [arn for v in named if v.count(":") >= 5 for arn in instances(v)]
+    others = dict.fromkeys(arn for arn in [*namesakes, *matched] if arn != role)
+    why = "not the private-inference function's role" if role else "no private-inference function's role was given: none may"
+    callers += [(_as_role(arn, account), f"{arn} ({why})") for arn in others]
+    for context, who in callers:
+        found = blocking(
+            grants(policy, [action], resources=[key], account=account, context=context), Tri.FALSE, f"the S3 endpoint lets {who} {what}"
+        )
         if found:
             return found
-    return None
+    if role is None:
+        return None
+    sample = key.replace("*", "run-1")  # a concrete run's file, as the function asks for it
+    answer = grants(policy, [action], resources=[sample], account=account, context=_as_role(role, account))
+    return blocking(
+        answer,
+        Tri.TRUE,
+        f"the S3 endpoint does not let the private-inference function's role {what}: it would fail after the model is paid for",
+    )
+
+
+def _anonymous(account: str) -> RequestContext:
+    return RequestContext(ANONYMOUS, {"aws:PrincipalArn": ABSENT, "aws:PrincipalAccount": ABSENT, "aws:ResourceAccount": account})
+
+
+def _as_role(arn: str, account: str) -> RequestContext:
+    keys = {"aws:PrincipalArn": arn, "aws:PrincipalAccount": arn.split(":")[4], "aws:ResourceAccount": account, "aws:SecureTransport": True}
+    return RequestContext(Principal.aws(arn), keys)
 
 
 def _sources(group: dict[str, Any], ev: Evidence, https_only: bool) -> tuple[list[Network], Verdict | None]:
