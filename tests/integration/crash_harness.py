@@ -81,13 +81,21 @@ def service_tasks(asl: Path = ASL) -> list[str]:
 
 @dataclass(frozen=True)
 class CrashPoint:
+    """Crash ``state`` before or after the port call ``calls[-1]`` of its first invocation for the run whose port calls
+    so far are ``calls``: the first invocation, or a later one that makes other calls (a second StartEvaluation that
+    creates the jobs, the poll that finds the deployment ready)."""
+
     state: str
-    call: int  # index of the port call in the state's first invocation for the run
+    calls: tuple[str, ...]  # the invocation's port calls up to and including the one to crash at
     when: str  # BEFORE | AFTER
-    label: str  # e.g. "bedrock.create_job", for the report
+    kind: int = 0  # which of the state's distinct call sequences (0: its first invocation's), for the report
+
+    @property
+    def label(self) -> str:
+        return self.calls[-1]
 
     def __str__(self) -> str:
-        return f"{self.state}: {self.when} #{self.call} {self.label}"
+        return f"{self.state}: {self.when} #{len(self.calls) - 1} {self.label}" + (f" (invocation kind {self.kind})" if self.kind else "")
 
 
 @dataclass
@@ -96,22 +104,22 @@ class Invocation:
 
     run: str
     state: str
-    first: bool
     plan: tuple[CrashPoint, ...]
     fired: list[CrashPoint]  # shared by the injector: every point that crashed
     statuses: list[str]  # shared by the injector: every status written on the run record, in order
     calls: list[str] = field(default_factory=list)
 
     def before(self, label: str) -> None:
-        self._maybe_crash(len(self.calls), BEFORE)
+        self._maybe_crash((*self.calls, label), BEFORE)
         self.calls.append(label)
 
     def after(self) -> None:
-        self._maybe_crash(len(self.calls) - 1, AFTER)
+        self._maybe_crash(tuple(self.calls), AFTER)
 
-    def _maybe_crash(self, index: int, when: str) -> None:
+    def _maybe_crash(self, calls: tuple[str, ...], when: str) -> None:
         for point in self.plan:
-            if self.first and (point.state, point.call, point.when) == (self.state, index, when):
+            # once per run: the retry after the crash makes the same calls and must get past them
+            if (point.state, point.calls, point.when) == (self.state, calls, when) and point not in self.fired:
                 self.fired.append(point)
                 raise InjectedCrash(str(point))
 
@@ -174,9 +182,10 @@ class Plan:
     fired: list[CrashPoint] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)  # every status written on its run record, in order
 
-    def calls(self, state: str) -> list[str]:
-        """The port calls of ``state``'s first invocation."""
-        return next((i.calls for i in self.invocations if i.state == state and i.first), [])
+    def calls(self, state: str) -> list[list[str]]:
+        """The distinct port-call sequences of ``state``'s invocations, in the order they first appeared (a poll
+        that asks again makes the same calls: one sequence)."""
+        return list(map(list, dict.fromkeys(tuple(i.calls) for i in self.invocations if i.state == state)))
 
     def visited(self) -> list[str]:
         return [i.state for i in self.invocations]
@@ -196,7 +205,7 @@ class Injector:
             pipeline.lambdas.handlers[physical] = (logical_id, self._wrap(logical_id, handler))
 
     def plan(self, slug: str, *points: CrashPoint) -> Plan:
-        """Crash the run of the dataset named ``<slug>.jsonl`` at ``points`` (each on its state's first invocation).
+        """Crash the run of the dataset named ``<slug>.jsonl`` at ``points`` (each once).
 
         Planned by the file name, before the upload, so the trigger's execution cannot start ahead of the plan."""
         with self._lock:
@@ -213,8 +222,7 @@ class Injector:
             if deps is not None or state is None or run is None or plan is None:
                 return handler(event, context, deps=deps, **injected)
             with self._lock:
-                first = not any(i.state == state for i in plan.invocations)
-                invocation = Invocation(run, state, first, plan.points, plan.fired, plan.statuses)
+                invocation = Invocation(run, state, plan.points, plan.fired, plan.statuses)
                 plan.invocations.append(invocation)
             crashing = _CrashingDependencies(module.ENV)
             crashing.invocation = invocation

@@ -13,7 +13,8 @@ to its end, then the invariants hold:
   that the owner was told.
 
 The crash points are measured, not listed: a first run of each base scenario records the port calls each
-state makes (``crash_harness.Injector``), and every one of them is crashed before and after. A crash in a
+state makes in each invocation (``crash_harness.Injector``), and every one of them is crashed before and after -- in
+the first invocation, and in a later one where it makes other calls. A crash in a
 state its base never reaches is impossible, so each Task state is assigned a base that reaches it; the
 last test checks that the bases reach every Task state of the ASL and prints the matrix size.
 """
@@ -128,13 +129,13 @@ class Matrix:
         self.pipeline = pipeline
         self.injector = Injector(pipeline)
         self.cases = itertools.count()
-        self.recorded: dict[str, dict[str, list[str]]] = {}  # base -> state -> port calls (first invocation)
+        self.recorded: dict[str, dict[str, list[list[str]]]] = {}  # base -> state -> its invocations' distinct port calls
         self.walks: dict[str, list[str]] = {}  # base -> the statuses its run record was given, in order
         outputs = pipeline.stack.outputs
         self.runs = RunTable(outputs["RunsTableName"])
         self.slots = JobSlots(outputs["RunsTableName"], AT_ONCE)
 
-    def calls(self, base: Base) -> dict[str, list[str]]:
+    def calls(self, base: Base) -> dict[str, list[list[str]]]:
         """The port calls of every state the base reaches, recorded once (its first crash included)."""
         if base.name not in self.recorded:
             [outcome] = self.run_all(base, [()])
@@ -172,10 +173,9 @@ class Matrix:
         if base.first_crash is None:
             return ()
         state, label, when = base.first_crash
-        if not label:  # the state's first call, whatever it is
-            return (CrashPoint(state, 0, when, "first call"),)
-        recorded = self.calls(BASES["approved purchase"])
-        return (CrashPoint(state, recorded[state].index(label), when, label),)
+        first = self.calls(BASES["approved purchase"])[state][0]  # the state's first invocation
+        index = first.index(label) if label else 0  # no label: its first call, whatever it is
+        return (CrashPoint(state, tuple(first[: index + 1]), when),)
 
     def _drive(self, case: Case, timeout: float = 180) -> dict[str, Any]:
         """Wait for the execution's end, approving the purchase as an owner would when asked."""
@@ -291,9 +291,21 @@ def bases_of(state: str) -> tuple[str, ...]:
 
 
 def crash_points(matrix: Matrix, base: Base, state: str) -> list[CrashPoint]:
-    calls = matrix.calls(base)
-    assert state in calls, f"{base.name} never reaches {state}: give it a base that does"
-    return [CrashPoint(state, index, when, label) for index, label in enumerate(calls[state]) for when in (BEFORE, AFTER)]
+    """Before and after every port call of the state's first invocation, and of every later one where it makes other
+    calls (from where it parts from those already covered: a poll that finds the deployment ready, the second
+    StartEvaluation of an on-demand run that creates the jobs). A call at a shared position is crashed once, in the
+    first invocation that makes it: the crash fires where the calls so far match."""
+    sequences = matrix.calls(base)
+    assert state in sequences, f"{base.name} never reaches {state}: give it a base that does"
+    covered: set[tuple[str, ...]] = set()
+    points = []
+    for kind, calls in enumerate(sequences[state]):
+        for index in range(len(calls)):
+            prefix = tuple(calls[: index + 1])
+            if prefix not in covered:
+                covered.add(prefix)
+                points += [CrashPoint(state, prefix, when, kind) for when in (BEFORE, AFTER)]
+    return points
 
 
 @pytest.mark.parametrize("state", sorted(task_states()))

@@ -29,15 +29,10 @@ ON_DEMAND = evaluated_state(mode="on-demand", max_response_tokens=300)
 PLENTY = 10_000.0  # seconds left: the whole set fits in one call
 
 
-def collecting(prompts: int = 5, runtime: FakeRuntime | None = None) -> tuple[FakeDeps, EvaluationState]:
-    deps, _ = evaluation_deps(prompts=prompts)
+def collecting(prompts: int = 5, runtime: FakeRuntime | None = None) -> tuple[FakeDeps, FakeEvaluations, EvaluationState]:
+    deps, evaluations = evaluation_deps(prompts=prompts)
     deps.runtime = runtime or FakeRuntime(answer="the custom model's answer")
-    return deps, start_evaluation(ON_DEMAND, deps)
-
-
-def evaluations_of(deps: FakeDeps) -> FakeEvaluations:
-    assert isinstance(deps.evaluations, FakeEvaluations)
-    return deps.evaluations
+    return deps, evaluations, start_evaluation(ON_DEMAND, deps)
 
 
 def answers_file(deps: FakeDeps) -> list[dict[str, object]]:
@@ -54,7 +49,7 @@ def test_an_on_demand_run_writes_its_dataset_and_collects_answers_before_any_job
 
 
 def test_the_deployment_answers_every_prompt_with_the_base_jobs_parameters_and_the_file_carries_one_labelled_answer_each() -> None:
-    deps, current = collecting()
+    deps, _, current = collecting()
     answered = collect_answers(ON_DEMAND, current, deps, lambda: PLENTY)
     assert (answered.status, answered.answered, answered.collected) == ("Answered", 5, 5)
     assert set(deps.runtime.calls) == {DEPLOYMENT}
@@ -68,8 +63,7 @@ def test_the_deployment_answers_every_prompt_with_the_base_jobs_parameters_and_t
 
 
 def test_the_answered_run_starts_one_job_per_side_the_custom_one_judging_the_collected_answers() -> None:
-    deps, current = collecting()
-    evaluations = evaluations_of(deps)
+    deps, evaluations, current = collecting()
     running = start_evaluation(ON_DEMAND, deps, collect_answers(ON_DEMAND, current, deps, lambda: PLENTY))
     assert running.status == "Running" and [j.side for j in running.jobs] == ["base", "custom"]
     base, custom = evaluations.requests
@@ -82,8 +76,7 @@ def test_the_answered_run_starts_one_job_per_side_the_custom_one_judging_the_col
 
 
 def test_the_gate_then_judges_the_on_demand_model_as_it_judges_a_bought_one() -> None:
-    deps, current = collecting()
-    evaluations = evaluations_of(deps)
+    deps, evaluations, current = collecting()
     running = start_evaluation(ON_DEMAND, deps, collect_answers(ON_DEMAND, current, deps, lambda: PLENTY))
     base, custom = (
         {"Builtin.Correctness": [0.9] * 5, "Builtin.Completeness": [0.5] * 5},
@@ -95,7 +88,7 @@ def test_the_gate_then_judges_the_on_demand_model_as_it_judges_a_bought_one() ->
 
 
 def test_a_call_that_runs_out_of_time_returns_its_place_and_the_next_calls_finish_without_asking_twice() -> None:
-    deps, current = collecting(prompts=10)
+    deps, _, current = collecting(prompts=10)
     clock = iter([PLENTY, 0.0])  # time for one answer more after the first, then the time is up
     state = collect_answers(ON_DEMAND, current, deps, lambda: next(clock, 0.0))
     assert (state.status, state.collected, state.answered) == ("Collecting", 2, 2)
@@ -108,21 +101,21 @@ def test_a_call_that_runs_out_of_time_returns_its_place_and_the_next_calls_finis
 
 
 def test_a_crash_after_the_write_repeats_the_call_without_asking_any_prompt_again() -> None:
-    deps, current = collecting()
+    deps, _, current = collecting()
     collect_answers(ON_DEMAND, current, deps, lambda: PLENTY)  # wrote every answer, then "crashed": the state never moved
     again = collect_answers(ON_DEMAND, current, deps, lambda: PLENTY)
     assert again.status == "Answered" and len(deps.runtime.asked) == 5 and len(answers_file(deps)) == 5
 
 
 def test_an_unanswered_prompt_is_left_out_and_scored_by_nobody() -> None:
-    deps, current = collecting(prompts=10, runtime=FakeRuntime(answer="ok", unanswered=frozenset({"question 3?"})))
+    deps, _, current = collecting(prompts=10, runtime=FakeRuntime(answer="ok", unanswered=frozenset({"question 3?"})))
     answered = collect_answers(ON_DEMAND, current, deps, lambda: PLENTY)
     assert (answered.status, answered.answered) == ("Answered", 9)  # 9 of 10: the coverage floor (90%) still holds
     assert "question 3?" not in [r["prompt"] for r in answers_file(deps)]
 
 
 def test_a_deployment_that_answers_too_little_fails_before_any_judge_job_is_paid_for() -> None:
-    deps, current = collecting(prompts=10, runtime=FakeRuntime(answer="   "))  # blank answers are no answers
+    deps, _, current = collecting(prompts=10, runtime=FakeRuntime(answer="   "))  # blank answers are no answers
     with pytest.raises(EvaluationFailed, match="EVALUATION_FAILED:custom-unanswered"):
         collect_answers(ON_DEMAND, current, deps, lambda: PLENTY)
     assert deps.evaluations.requests == []
@@ -134,14 +127,14 @@ def test_a_deployment_that_answers_too_little_fails_before_any_judge_job_is_paid
 
 def test_asking_stops_as_soon_as_the_coverage_floor_is_out_of_reach_not_at_the_end() -> None:
     misses = frozenset({"question 1?", "question 7?"})  # the second miss, at prompt 8 of 10, decides it
-    deps, current = collecting(prompts=10, runtime=FakeRuntime(answer="ok", unanswered=misses))
+    deps, _, current = collecting(prompts=10, runtime=FakeRuntime(answer="ok", unanswered=misses))
     with pytest.raises(EvaluationFailed, match="EVALUATION_FAILED:custom-unanswered"):
         collect_answers(ON_DEMAND, current, deps, lambda: PLENTY)
     assert len(deps.runtime.asked) == 8 and ANSWERS not in deps.bucket.documents
 
 
 def test_the_private_inference_function_runs_the_collection_when_the_state_machine_asks_for_it() -> None:
-    deps, current = collecting()
+    deps, _, current = collecting()
     handler = load_handler(Path(__file__).resolve().parents[2] / "functions" / "smoke_test", STACK_ENVIRONMENT)
     context = LambdaContext(
         SimpleNamespace(function_name="f", function_arn="arn:aws:lambda:us-east-1:111122223333:function:f", memory_size=512)
@@ -166,7 +159,7 @@ def test_the_plan_counts_an_on_demand_evaluation_whose_custom_tokens_have_no_sou
 def test_a_deployment_the_time_to_live_deletes_before_the_next_answer_stops_the_collection_clearly() -> None:
     from datetime import UTC, datetime
 
-    deps, current = collecting()
+    deps, _, current = collecting()
     assert ON_DEMAND.deployment is not None
     soon = ON_DEMAND.model_copy(update={"deployment": ON_DEMAND.deployment.model_copy(update={"delete_at": "2030-01-01T10:01:00Z"})})
     with pytest.raises(EvaluationFailed, match="EVALUATION_TIMED_OUT:ttl"):

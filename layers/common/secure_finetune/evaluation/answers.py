@@ -24,11 +24,10 @@ from datetime import UTC, datetime
 
 from ..ports import answer_timeout_seconds
 from ..reasons import EvaluationFailed, Reason, ReasonCode
-from ..reports import read_report, write_report
 from ..state import PipelineState
 from ..wiring import Dependencies
 from .dataset import digest
-from .report import EvaluationReport
+from .report import write_error
 from .requests import answers_key, answers_label, dataset_key
 from .results import MIN_PAIRED_COVERAGE
 from .state import EvaluationState
@@ -80,7 +79,7 @@ def collect_answers(
     while pending and reachable() and (asked == 0 or seconds_left() > budget):
         if deleted_within(state, budget, now()):
             # The time-to-live deletes the deployment before this answer could come: a clear stop, not misses.
-            write_report(deps.bucket, run.run_id, _errored(deps, run.run_id, "the time-to-live deletes the model first"))
+            write_error(deps.bucket, run.run_id, "the time-to-live deletes the model first")
             raise EvaluationFailed(Reason(ReasonCode.EVALUATION_TIMED_OUT, "ttl"))
         index = pending.pop(0)
         answer = _ask(deps, deployment.arn, json.loads(prompt_lines[index])["prompt"], profile.max_response_tokens)
@@ -91,7 +90,7 @@ def collect_answers(
         # The gate would fail every metric for thin coverage: say so now, before more answers or a judge job bill.
         tried, total = len(prompt_lines) - len(pending), len(prompt_lines)
         why = f"the custom model answered {len(answers)} of {tried} held-out prompts asked ({total} in all)"
-        write_report(deps.bucket, run.run_id, _errored(deps, run.run_id, why, custom_answers=len(answers)))
+        write_error(deps.bucket, run.run_id, why, custom_answers=len(answers))
         raise EvaluationFailed(Reason(ReasonCode.EVALUATION_FAILED, "custom-unanswered"))
     records = answered_records(prompt_lines, answers, answers_label(run.run_id))
     deps.bucket.put_text(answers_key(run.run_id), "".join(f"{line}\n" for line in records), "application/jsonl")  # SSE-KMS, our key
@@ -99,11 +98,6 @@ def collect_answers(
     if pending:
         return current.model_copy(update={"collected": index, "answered": len(answers), "prompts": len(prompt_lines)})
     return current.model_copy(update={"status": "Answered", "collected": index, "answered": len(answers), "prompts": len(prompt_lines)})
-
-
-def _errored(deps: Dependencies, run_id: str, why: str, **counts: int) -> EvaluationReport:
-    report = read_report(deps.bucket, run_id, EvaluationReport) or EvaluationReport(status="error")
-    return report.model_copy(update={"status": "error", "why": why, **counts})
 
 
 def _ask(deps: Dependencies, model_arn: str, prompt: str, max_tokens: int) -> str:

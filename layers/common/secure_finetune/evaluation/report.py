@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ..ports import DataBucketPort
-from ..reports import Report, _Part, read_report
+from ..reports import Report, _Part, read_report, write_report
 from ..runs import Step
 from .gate import GateDecision, MetricVerdict, metric_id, scores_line
 
@@ -80,6 +80,13 @@ def verdicts_of(decision: GateDecision) -> tuple[Verdict, ...]:
         Verdict(metric=v.metric, base=v.base, custom=v.custom, improvement=v.improvement, required=v.required, passed=v.passed)
         for v in decision.verdicts
     )
+
+
+def write_error(bucket: DataBucketPort, run_id: str, why: str, report: EvaluationReport | None = None, **counts: int) -> None:
+    """The evaluation ended in error: its report (``report``, else the stored one, else a new one) says why, with
+    ``counts`` (e.g. ``custom_answers``) kept beside it."""
+    report = report or read_report(bucket, run_id, EvaluationReport) or EvaluationReport(status="error")
+    write_report(bucket, run_id, report.model_copy(update={"status": "error", "why": why, **counts}))
 
 
 def evaluation_message(bucket: DataBucketPort, run_id: str) -> str:

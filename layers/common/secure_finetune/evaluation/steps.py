@@ -26,7 +26,7 @@ from .config import EvaluationProfile
 from .cost import EvaluationCost, estimate_cost
 from .dataset import PromptDataset, build_prompt_dataset
 from .gate import decide, metric_id
-from .report import EvaluationReport, JobRecord, PromptDelta, verdicts_of
+from .report import EvaluationReport, JobRecord, PromptDelta, verdicts_of, write_error
 from .requests import Generator, Side, answers_key, answers_label, dataset_key, evaluation_job_request, job_name
 from .results import JobScores, paired_means, read_scores
 from .state import EvaluationJobRef, EvaluationState
@@ -147,7 +147,7 @@ def check_evaluation(state: PipelineState, current: EvaluationState, deps: Depen
     if bad or drift:
         _stop_all(deps, found.values())
         why = "job ended " + ",".join(f"{s}:{found[s].status}" for s in bad) if bad else "job records another key"
-        write_report(deps.bucket, run.run_id, report.model_copy(update={"status": "error", "why": why}))
+        write_error(deps.bucket, run.run_id, why, report)
         raise EvaluationFailed(Reason(ReasonCode.EVALUATION_FAILED, ",".join(bad or drift)))
     if any(job.status != "Completed" for job in found.values()):
         ttl_first = deleted_within(state, config.evaluation_poll_seconds, now or datetime.now(UTC))
@@ -156,7 +156,7 @@ def check_evaluation(state: PipelineState, current: EvaluationState, deps: Depen
             # rather than a custom job failing halfway. Tokens stop billing; NotifyFailure deletes the throughput.
             _stop_all(deps, found.values())
             why = "the time-to-live deletes the model first" if ttl_first else f"not done after {polls} polls"
-            write_report(deps.bucket, run.run_id, report.model_copy(update={"status": "error", "why": why}))
+            write_error(deps.bucket, run.run_id, why, report)
             raise EvaluationFailed(Reason(ReasonCode.EVALUATION_TIMED_OUT, "ttl" if ttl_first else f"{polls}polls"))
         return current.model_copy(update={"polls": polls})
     scores = {
