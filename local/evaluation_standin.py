@@ -1,9 +1,9 @@
 """Emulator stand-in for Bedrock model evaluation jobs (moto has none).
 
 Labelled stand-in, local only. ``CreateEvaluationJob`` / ``GetEvaluationJob`` / ``ListEvaluationJobs`` /
-``StopEvaluationJob`` are answered through botocore's ``before-call`` hook on the default session (the one
-our adapters use). A job reads the prompt dataset it was given from (moto's) S3 and, after a few polls,
-writes one result line per prompt in the documented output layout
+``StopEvaluationJob`` (and ``ListTagsForResource`` of an evaluation job) are answered through botocore's
+``before-call`` hook on the default session (the one our adapters use). A job reads the prompt dataset it was
+given from (moto's) S3 and, after a few polls, writes one result line per prompt in the documented output layout
 (``<output>/<job-name>/<job-uuid>/models/<model-id>/taskTypes/<task>/datasets/<dataset>/<uuid>_output.jsonl``,
 https://docs.aws.amazon.com/bedrock/latest/userguide/model-evaluation-report-s3.html), with scores the
 scenario sets per metric for the base model and for the custom model (a provisioned model it "invokes", or the
@@ -52,7 +52,7 @@ class _Response:
         self.headers: dict[str, str] = {}
 
 
-_OPERATIONS = ("CreateEvaluationJob", "GetEvaluationJob", "ListEvaluationJobs", "StopEvaluationJob")
+_OPERATIONS = ("CreateEvaluationJob", "GetEvaluationJob", "ListEvaluationJobs", "StopEvaluationJob", "ListTagsForResource")
 
 
 class EvaluationStandIn:
@@ -116,7 +116,8 @@ class EvaluationStandIn:
         return _Response(), answer
 
     def _ListEvaluationJobs(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
-        wanted = (params.get("query_string") or {}).get("nameContains", "")
+        query = params.get("query_string") or {}
+        wanted, status = query.get("nameContains", ""), query.get("statusEquals")
         summaries = [
             {
                 "jobArn": j.arn,
@@ -126,7 +127,7 @@ class EvaluationStandIn:
                 "jobType": "Automated",
             }
             for j in self.jobs.values()
-            if wanted in j.request["jobName"]
+            if wanted in j.request["jobName"] and status in (None, j.status)
         ]
         return _Response(), {"jobSummaries": summaries}
 
@@ -140,6 +141,11 @@ class EvaluationStandIn:
         job.status = "Stopped"
         self.stopped.append(arn)
         return _Response(), {}
+
+    def _ListTagsForResource(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]] | None:
+        """An evaluation job's tags (its request's ``jobTags``); any other resource's: moto's answer (None here)."""
+        job = self.jobs.get(json.loads(params["body"] or "{}").get("resourceARN", ""))
+        return None if job is None else (_Response(), {"tags": job.request.get("jobTags", [])})
 
     # ------------------------------------------------------------------ the "judge"
     def _finish(self, job: _Job) -> None:

@@ -197,3 +197,42 @@ def test_the_janitor_stops_a_failed_runs_job_left_training_and_leaves_a_look_ali
     # and the owners are told it was stopped
     [swept] = [n for n in pipeline.notifications() if n["milestone"] == "SWEPT"]
     assert f"customization-job {ours} (RUN_ENDED) stopped" in swept["body"]
+
+
+def test_the_janitor_stops_a_failed_runs_evaluation_jobs_left_judging_and_leaves_a_look_alike_alone(pipeline: LocalPipeline) -> None:
+    from secure_finetune.adapters.evaluation import EvaluationJobs
+    from secure_finetune.evaluation.config import EvaluationProfile
+    from secure_finetune.evaluation.requests import Generator, Side, dataset_key, evaluation_job_request
+
+    stack = pipeline.stack_name
+
+    def evaluation_job(run: str, side: str, tagged_for: str) -> str:
+        """As StartEvaluation creates one: its request, through the pipeline's adapter (which adds the stack's tag)."""
+        request = evaluation_job_request(
+            run_id=run,
+            side=Side(side),
+            generator=Generator("meta.llama3-1-8b-instruct-v1:0", dataset_key(run)),
+            profile=EvaluationProfile(),
+            bucket=pipeline.bucket,
+            role_arn=f"arn:aws:iam::{ACCOUNT}:role/x",
+            key_arn=f"arn:aws:kms:{REGION}:{ACCOUNT}:key/x",
+            tags={"run-id": run},
+        )
+        return EvaluationJobs(pipeline.bucket, ACCOUNT, stack_tag=tagged_for).create_job(request)
+
+    # Given a run that failed two days ago with both its evaluation jobs still judging (tokens billed)
+    ended_run(pipeline, name(8), RunStatus.FAILED, ResourceKind.JOB)
+    ours = [evaluation_job(name(8), side, stack) for side in ("base", "custom")]
+    # and a look-alike: our naming rule and a run record, another stack's tag
+    ended_run(pipeline, name(9), RunStatus.FAILED, ResourceKind.JOB)
+    other_stack = evaluation_job(name(9), "base", "another-stack")
+    # When the daily schedule runs the janitor
+    answer: dict[str, Any] = pipeline.invoke("JanitorFunction", {"delete": True})
+    # Then ours are stopped (by ARN; never deleted), the look-alike judges on, reported with the proof it lacks
+    assert sorted(a for a in answer["stopped"] if "evaluation-job" in a) == sorted(ours) and answer["failed"] == []
+    statuses = {job.arn: job.status for job in pipeline.evaluation.jobs.values()}
+    assert [statuses[arn] for arn in ours] == ["Stopped", "Stopped"] and statuses[other_stack] == "InProgress"
+    reported = {row["arn"]: row["missingProofs"] for row in answer["resources"] if row["action"] == "NOT_OURS"}
+    assert reported.get(other_stack) == "tag"
+    [swept] = [n for n in pipeline.notifications() if n["milestone"] == "SWEPT" and ours[0] in n["body"]]
+    assert f"evaluation-job {ours[1]} (RUN_ENDED) stopped" in swept["body"]

@@ -325,6 +325,8 @@ NEEDS = {
         "bedrock:DeleteProvisionedModelThroughput",
         "bedrock:DeleteCustomModelDeployment",
         "bedrock:DeleteCustomModel",
+        "bedrock:ListEvaluationJobs",  # an ended run's evaluation job still judging: stopped (janitor/rules.py)
+        "bedrock:StopEvaluationJob",
         "dynamodb:GetItem",
         "sns:Publish",
         "sqs:SendMessage",

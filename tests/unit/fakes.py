@@ -434,7 +434,8 @@ class FakeEvaluationJobs:
 
     def stop_job(self, arn: str) -> None:
         self.stopped.append(arn)
-        self.jobs[arn]["status"] = "Stopped"
+        if arn in self.jobs:  # one this fake made (the janitor also stops jobs it only found listed)
+            self.jobs[arn]["status"] = "Stopped"
 
     def result_lines(self, output_uri: str, job_name: str) -> list[bytes]:
         return self.results.get(job_name, [])

@@ -49,6 +49,7 @@ class FakeInventory:
             BilledKind.THROUGHPUT: "provisioned-model",
             BilledKind.DEPLOYMENT: "custom-model-deployment",
             BilledKind.CUSTOM_MODEL: "custom-model",
+            BilledKind.EVALUATION_JOB: "evaluation-job",
         }
         resource = BilledResource(kind, f"arn:aws:bedrock:{ACCOUNT_REGION}:{path[kind]}/{name}", name, status, **more)  # type: ignore[arg-type]
         self.listed[kind].append(resource)
@@ -333,3 +334,60 @@ def test_a_refused_stop_is_reported_and_the_pass_goes_on() -> None:
     result = sweep(deps, delete=True, now=NOW)
     assert result.stopped == () and [arn for arn, _ in result.failed] == [inventory.listed[BilledKind.JOB][0].arn]
     assert result.deleted == (throughput.arn,)
+
+
+# ---------------------------------------------------------------- evaluation jobs left judging (their tokens billed)
+
+
+def evaluation_job(inventory: FakeInventory, name: str, *, stack: str | None = "s") -> BilledResource:
+    """An evaluation job Bedrock lists InProgress (ListEvaluationJobs), named ``<run id>-eval-<side>``."""
+    return inventory.add(BilledKind.EVALUATION_JOB, name, stack=stack, status="InProgress")
+
+
+@pytest.mark.parametrize(
+    ("status", "updated", "expected"),
+    [
+        (RunStatus.FAILED, None, (Action.STOP, Why.RUN_ENDED)),
+        (RunStatus.CANCELLED, None, (Action.STOP, Why.RUN_ENDED)),
+        (RunStatus.FAILED, NOW - timedelta(minutes=5), (Action.KEEP, Why.RUN_JUST_ENDED)),  # NotifyFailure may be at it
+        (RunStatus.DEPLOYING, None, (Action.KEEP, Why.RUN_LIVE)),  # the gate is still waiting for it
+    ],
+)
+def test_an_evaluation_job_of_an_ended_run_is_stopped_and_one_of_a_live_run_kept(
+    status: RunStatus, updated: datetime | None, expected: tuple[Action, Why]
+) -> None:
+    deps, inventory = deps_with()
+    record(deps, run_name(40), status, ResourceKind.JOB, updated=updated)
+    base, custom = (evaluation_job(inventory, f"{run_name(40)}-eval-{side}") for side in ("base", "custom"))
+    result = sweep(deps, delete=True, now=NOW)
+    assert {action_of(result, job.arn) for job in (base, custom)} == {expected}
+    stopped = [base.arn, custom.arn] if expected[0] is Action.STOP else []
+    assert deps.evaluations.stopped == stopped and list(result.stopped) == stopped
+    assert inventory.deleted == [] and deps.bedrock.stopped == []  # stopped by ARN, never deleted; no customization job touched
+
+
+@pytest.mark.parametrize(
+    ("stack", "intent", "name", "missing"),
+    [
+        ("s", False, f"{run_name(41)}-eval-base", "record"),  # the run never trained: it cannot have evaluated
+        ("other-stack", True, f"{run_name(41)}-eval-base", "tag"),
+        ("s", True, f"{run_name(41)}-eval-judge", "name,record"),  # not a side we create: not our name
+        ("s", True, f"{run_name(43)}-eval-custom", "record"),  # another run's name: no record of that run
+    ],
+)
+def test_an_evaluation_job_without_all_three_proofs_is_reported_never_stopped(stack: str, intent: bool, name: str, missing: str) -> None:
+    deps, inventory = deps_with()
+    record(deps, run_name(41), RunStatus.FAILED, *((ResourceKind.JOB,) if intent else ()))
+    job = evaluation_job(inventory, name, stack=stack)
+    result = sweep(deps, delete=True, now=NOW)
+    [decision] = [d for d in result.decisions if d.resource.arn == job.arn]
+    assert (decision.action, decision.proof.missing) == (Action.NOT_OURS, missing)
+    assert deps.evaluations.stopped == [] and result.stopped == ()
+
+
+def test_a_stopped_evaluation_job_is_listed_in_the_swept_message() -> None:
+    deps, inventory = deps_with()
+    record(deps, run_name(42), RunStatus.FAILED, ResourceKind.JOB)
+    job = evaluation_job(inventory, f"{run_name(42)}-eval-custom")
+    message = sweep_message(sweep(deps, delete=True, now=NOW), deps.config, NOW)  # type: ignore[arg-type]
+    assert message is not None and message.deleted == (f"evaluation-job {job.arn} (RUN_ENDED) stopped",)

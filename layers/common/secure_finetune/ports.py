@@ -315,9 +315,11 @@ class NetworkSetupService(Protocol):
 
 
 class BilledKind(StrEnum):
-    """What keeps billing after a run: the janitor looks at these four kinds."""
+    """What keeps billing after a run: the janitor looks at these five kinds."""
 
     JOB = "customization-job"  # ListModelCustomizationJobs (statusEquals=InProgress): training, billed until it ends
+    # ListEvaluationJobs (statusEquals=InProgress): its judge's and its generator's tokens are billed until it ends
+    EVALUATION_JOB = "evaluation-job"
     THROUGHPUT = "throughput"  # ListProvisionedModelThroughputs
     DEPLOYMENT = "deployment"  # ListCustomModelDeployments
     CUSTOM_MODEL = "custom-model"  # ListCustomModels (isOwned): storage, billed monthly while it exists
@@ -339,7 +341,7 @@ class Inventory(Protocol):
     """The account's billed Bedrock resources, their tags, and deleting one (a job is stopped through
     ``CustomizationService.stop_job``, by its run's write-ahead intent: ``teardown/intended.py``)."""
 
-    def resources(self, kind: BilledKind) -> list[BilledResource]: ...  # JOB: the jobs still training only
+    def resources(self, kind: BilledKind) -> list[BilledResource]: ...  # JOB, EVALUATION_JOB: those in progress only
     def tags(self, arn: str) -> dict[str, str] | None: ...  # None: the tags could not be read (not proven ours)
     def delete(self, resource: BilledResource) -> bool: ...  # False: it was already gone
 

@@ -163,9 +163,11 @@ class Dependencies:
 
         try:
             bucket: str | None = self.settings(BucketSettings).bucket
-        except MissingSettings:  # stop-only callers (the stack guard, the abort handler): the control plane only
-            bucket = None
-        return EvaluationJobs(bucket, self.settings(Identity).account)
+            owner = self.settings(Identity).account
+        except MissingSettings:  # stop-only callers (the stack guard, the abort handler, the janitor): no result reads
+            bucket, owner = None, ""
+        stack = self.config.stack_name if isinstance(self.config, StackSettings) else None  # the janitor's proof
+        return EvaluationJobs(bucket, owner, stack_tag=stack)
 
     @cached_property
     def prices(self) -> PriceBook:

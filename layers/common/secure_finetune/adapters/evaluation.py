@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from ..config import STACK_TAG
 from ..ports import EvaluationJob
 from ..service_errors import AlreadyExists, Invalid
 from .clients import client
@@ -26,13 +27,16 @@ def evaluation_job(response: dict[str, Any]) -> EvaluationJob:
 
 
 class EvaluationJobs:
-    def __init__(self, bucket: str | None, owner: str) -> None:
+    def __init__(self, bucket: str | None, owner: str, stack_tag: str | None = None) -> None:
         self._bedrock = client("bedrock")
         self._s3 = client("s3")
         self.bucket, self.owner = bucket, owner
+        self._stack_tags = [{"key": STACK_TAG, "value": stack_tag}] if stack_tag else []
 
     def create_job(self, request: dict[str, Any]) -> str:
-        """Create the job; a name already taken (a retried or crashed create) resolves to that job."""
+        """Create the job, tagged with the stack (the janitor's first proof that it is ours); a name already taken
+        (a retried or crashed create) resolves to that job."""
+        request = {**request, "jobTags": [*request.get("jobTags", []), *self._stack_tags]}
         try:
             return str(self._bedrock.create_evaluation_job(**request)["jobArn"])
         except AlreadyExists:

@@ -5,9 +5,10 @@ Listing and deleting go by ARN; every list is paginated (``nextToken``). Operati
 botocore's bedrock service model: ListModelCustomizationJobs (``statusEquals``, a ``FineTuningJobStatus``) ->
 ``modelCustomizationJobSummaries``, ListProvisionedModelThroughputs -> ``provisionedModelSummaries``,
 ListCustomModelDeployments -> ``modelDeploymentSummaries``, ListCustomModels (``isOwned``) ->
-``modelSummaries``, ListTagsForResource(``resourceARN``; its ``TaggableResourcesArn`` includes
-``model-customization-job`` ARNs) -> ``tags``. A job is not deleted but stopped, by name, through the run's
-write-ahead intent (``teardown/intended.py``: it records ``stoppedBy`` first).
+``modelSummaries``, ListEvaluationJobs (``statusEquals``, an ``EvaluationJobStatus``) -> ``jobSummaries``,
+ListTagsForResource(``resourceARN``; its ``TaggableResourcesArn`` includes ``model-customization-job`` and
+``evaluation-job`` ARNs) -> ``tags``. A customization job is not deleted but stopped, by name, through the run's
+write-ahead intent (``teardown/intended.py``: it records ``stoppedBy`` first); an evaluation job is stopped by ARN.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from ..ports import BilledKind, BilledResource
 from ..service_errors import NotFound, ServiceError
 from .clients import client
 
-# (operation, result key, ARN field, name field, created field, model field)
-_LISTINGS: dict[BilledKind, tuple[str, str, str, str, str, str]] = {
+# (operation, result key, ARN field, name field, created field, model field: None when the summary names no one model)
+_LISTINGS: dict[BilledKind, tuple[str, str, str, str, str, str | None]] = {
     BilledKind.JOB: (
         "list_model_customization_jobs",
         "modelCustomizationJobSummaries",
@@ -47,6 +48,7 @@ _LISTINGS: dict[BilledKind, tuple[str, str, str, str, str, str]] = {
         "modelArn",
     ),
     BilledKind.CUSTOM_MODEL: ("list_custom_models", "modelSummaries", "modelArn", "modelName", "creationTime", "baseModelArn"),
+    BilledKind.EVALUATION_JOB: ("list_evaluation_jobs", "jobSummaries", "jobArn", "jobName", "creationTime", None),
 }
 
 
@@ -60,6 +62,7 @@ class BedrockInventory:
             BilledKind.CUSTOM_MODEL: {"isOwned": True},  # not models shared with us
             # Only a job in progress trains and bills; Stopping ends on its own, the others have ended.
             BilledKind.JOB: {"statusEquals": "InProgress"},
+            BilledKind.EVALUATION_JOB: {"statusEquals": "InProgress"},  # EvaluationJobStatus, as above
         }
         extra = filters.get(kind, {})
         return [
@@ -69,7 +72,7 @@ class BedrockInventory:
                 name=str(summary.get(name, "")),
                 status=str(summary.get("status") or summary.get("modelStatus") or ""),
                 created=_utc(summary.get(created)),
-                model_arn=summary.get(model),
+                model_arn=summary.get(model) if model else None,
             )
             for summary in _pages(getattr(self._bedrock, operation), key, **extra)
         ]
@@ -82,8 +85,8 @@ class BedrockInventory:
         return {str(tag["key"]): str(tag["value"]) for tag in listed}
 
     def delete(self, resource: BilledResource) -> bool:
-        if resource.kind is BilledKind.JOB:
-            raise ValueError("a customization job is stopped (teardown.intended.stop_intended_job), not deleted")
+        if resource.kind in (BilledKind.JOB, BilledKind.EVALUATION_JOB):
+            raise ValueError("a job is stopped (teardown.intended.stop_intended_job, EvaluationService.stop_job), not deleted")
         delete: dict[BilledKind, Callable[[], Any]] = {
             BilledKind.THROUGHPUT: lambda: self._bedrock.delete_provisioned_model_throughput(provisionedModelId=resource.arn),
             BilledKind.DEPLOYMENT: lambda: self._bedrock.delete_custom_model_deployment(customModelDeploymentIdentifier=resource.arn),

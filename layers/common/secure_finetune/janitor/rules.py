@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from ..config import STACK_TAG, SweepPolicy
+from ..evaluation.requests import Side, job_name
 from ..ports import BilledKind, BilledResource
 from ..runs import ENDED, ResourceKind, RunRecord, RunStatus, is_run_name
 
@@ -19,6 +20,9 @@ _INTENT_OF = {
     BilledKind.THROUGHPUT: ResourceKind.THROUGHPUT,
     BilledKind.DEPLOYMENT: ResourceKind.DEPLOYMENT,
     BilledKind.CUSTOM_MODEL: ResourceKind.JOB,
+    # An evaluation job has no intent of its own: it is named for its run (evaluation/requests.job_name), whose
+    # record must hold the customization job's intent (only a run that trained a model evaluates it).
+    BilledKind.EVALUATION_JOB: ResourceKind.JOB,
 }
 _ALIVE = frozenset({"Creating", "InService", "Updating", "Active"})  # throughput / deployment statuses that bill
 # The one job status that trains and bills (botocore ModelCustomizationJobStatus; Stopping ends on its own):
@@ -69,13 +73,22 @@ class Proof:
         return ",".join(name for name, held in (("tag", self.tag), ("name", self.name), ("record", self.record)) if not held)
 
 
+def run_of(resource: BilledResource) -> str:
+    """The run a resource is named for: its own name, or an evaluation job's ``<run id>-eval-<side>`` ("" if not)."""
+    if resource.kind is not BilledKind.EVALUATION_JOB:
+        return resource.name
+    run = resource.name.rpartition("-eval-")[0]
+    return run if resource.name in {job_name(run, side) for side in Side} else ""
+
+
 def proof(resource: BilledResource, tags: dict[str, str] | None, record: RunRecord | None, stack: str) -> Proof:
     """Whether the stack's tag, our naming rule and a write-ahead intent of that very name all say it is ours."""
     intent = record.intent(_INTENT_OF[resource.kind]) if record is not None else None
+    run = run_of(resource)
     return Proof(
         tag=tags is not None and tags.get(STACK_TAG) == stack,
-        name=is_run_name(resource.name),
-        record=intent is not None and intent.name == resource.name,
+        name=is_run_name(run),
+        record=intent is not None and intent.name == run,
     )
 
 
@@ -110,7 +123,7 @@ def decide(
     assert record is not None  # the record proof holds
     if resource.kind is BilledKind.CUSTOM_MODEL:
         action, why, age = _model(resource, record, now, retention_days, in_use)
-    elif resource.kind is BilledKind.JOB:
+    elif resource.kind in (BilledKind.JOB, BilledKind.EVALUATION_JOB):
         action, why, age = (*_job(resource, record, now), None)
     else:
         action, why, age = (*_purchase(resource, record, now), None)
@@ -140,11 +153,12 @@ def _purchase(resource: BilledResource, record: RunRecord, now: datetime) -> tup
 
 
 def _job(resource: BilledResource, record: RunRecord, now: datetime) -> tuple[Action, Why]:
-    """A job trains (and bills, and holds a slot of Bedrock's concurrent-job quota) until it ends or is stopped.
+    """A job trains (and bills, and holds a slot of Bedrock's concurrent-job quota) until it ends or is stopped; an
+    evaluation job bills its judge's and generator's tokens until it ends.
 
     Its run's own cleanup paths (NotifyFailure, cancel, the stack guard) stop it first; the janitor is the
-    backstop for a job they missed. A SUCCEEDED run's job completed before the run could succeed, so one of
-    its jobs still training is an anomaly: stopped like an ended run's."""
+    backstop for a job they missed. A SUCCEEDED run's jobs completed before the run could succeed, so one of
+    its jobs still in progress is an anomaly: stopped like an ended run's."""
     if resource.status and resource.status != _TRAINING:
         return Action.KEEP, Why.NOT_TRAINING
     if record.status not in ENDED:

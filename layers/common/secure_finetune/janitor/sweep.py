@@ -13,7 +13,7 @@ from ..runs import RunRecord, StopActor, is_run_name, iso_utc
 from ..service_errors import error_code
 from ..teardown.intended import JobStop, stop_intended_job
 from ..wiring import Dependencies
-from .rules import Action, Decision, decide, in_use_models, proof
+from .rules import Action, Decision, decide, in_use_models, proof, run_of
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,10 @@ def sweep(deps: Dependencies, *, delete: bool, now: datetime | None = None) -> S
     failed: list[tuple[str, str]] = []
 
     def judged(resource: BilledResource, in_use: frozenset[str] = frozenset()) -> Decision:
-        if resource.name not in records:
-            records[resource.name] = deps.runs.get_run(resource.name) if is_run_name(resource.name) else None
-        record = records[resource.name]
+        run = run_of(resource)
+        if run not in records:
+            records[run] = deps.runs.get_run(run) if is_run_name(run) else None
+        record = records[run]
         found = proof(resource, deps.inventory.tags(resource.arn), record, settings.stack_name)
         policy, retention = settings.sweep_policy, settings.model_retention_days
         return decide(resource, found, record, now=now, policy=policy, retention_days=retention, in_use=in_use)
@@ -72,6 +73,10 @@ def sweep(deps: Dependencies, *, delete: bool, now: datetime | None = None) -> S
         if decision.action not in (Action.DELETE, Action.STOP) or not allowed:
             return
         try:
+            if decision.action is Action.STOP and decision.resource.kind is BilledKind.EVALUATION_JOB:
+                deps.evaluations.stop_job(decision.resource.arn)  # no event follows, so nothing to record first
+                stopped.append(decision.resource.arn)
+                return
             if decision.action is Action.STOP:
                 # By the run's write-ahead intent (proof: its name is this job's), stoppedBy=pipeline written first:
                 # the job's Stopped event then reads as the pipeline's own stop, not an owner's cancel.
@@ -84,8 +89,9 @@ def sweep(deps: Dependencies, *, delete: bool, now: datetime | None = None) -> S
             return
         deleted.append(decision.resource.arn)
 
-    # Jobs first: one still training bills by the hour and holds a slot of Bedrock's concurrent-job quota.
-    decisions = [judged(job) for job in deps.inventory.resources(BilledKind.JOB)]
+    # Jobs first: one still training bills by the hour and holds a slot of Bedrock's concurrent-job quota; an
+    # evaluation job bills tokens until it ends.
+    decisions = [judged(job) for kind in (BilledKind.JOB, BilledKind.EVALUATION_JOB) for job in deps.inventory.resources(kind)]
     purchases = deps.inventory.resources(BilledKind.THROUGHPUT) + deps.inventory.resources(BilledKind.DEPLOYMENT)
     decisions += [judged(resource) for resource in purchases]
     for decision in decisions:
