@@ -15,7 +15,8 @@ import pytest
 from local.lambda_runtime import LambdaContext, load_handler
 
 from secure_finetune.evaluation.answers import collect_answers
-from secure_finetune.evaluation.report import EvaluationReport
+from secure_finetune.evaluation.report import EvaluationReport, missed
+from secure_finetune.evaluation.report_section import render_evaluation
 from secure_finetune.evaluation.state import EvaluationState
 from secure_finetune.evaluation.steps import check_evaluation, start_evaluation
 from secure_finetune.reasons import EvaluationFailed
@@ -112,6 +113,12 @@ def test_an_unanswered_prompt_is_left_out_and_scored_by_nobody() -> None:
     answered = collect_answers(ON_DEMAND, current, deps, lambda: PLENTY)
     assert (answered.status, answered.answered) == ("Answered", 9)  # 9 of 10: the coverage floor (90%) still holds
     assert "question 3?" not in [r["prompt"] for r in answers_file(deps)]
+    # why, by code only (the operator's first question: throttled, denied, timed out?), into the report with the jobs
+    assert answered.unanswered == {"RuntimeError": 1} and "question" not in json.dumps(answered.wire())
+    start_evaluation(ON_DEMAND, deps, answered)
+    report = read_report(deps.bucket, RUN, EvaluationReport)
+    assert report is not None and (report.custom_answers, report.custom_unanswered) == (9, {"RuntimeError": 1})
+    assert "no answer: RuntimeError 1" in render_evaluation(report)
 
 
 def test_a_deployment_that_answers_too_little_fails_before_any_judge_job_is_paid_for() -> None:
@@ -121,7 +128,8 @@ def test_a_deployment_that_answers_too_little_fails_before_any_judge_job_is_paid
     assert deps.evaluations.requests == []
     report = read_report(deps.bucket, RUN, EvaluationReport)
     assert report is not None and report.status == "error"
-    assert report.why == "the custom model answered 0 of 2 held-out prompts asked (10 in all)"
+    assert report.why == "the custom model answered 0 of 2 held-out prompts asked (10 in all; no answer: EmptyAnswer 2)"
+    assert report.custom_unanswered == {"EmptyAnswer": 2}
     assert len(deps.runtime.asked) == 2  # two misses of ten put the 90% floor out of reach: nothing more is asked
 
 
@@ -131,6 +139,20 @@ def test_asking_stops_as_soon_as_the_coverage_floor_is_out_of_reach_not_at_the_e
     with pytest.raises(EvaluationFailed, match="EVALUATION_FAILED:custom-unanswered"):
         collect_answers(ON_DEMAND, current, deps, lambda: PLENTY)
     assert len(deps.runtime.asked) == 8 and ANSWERS not in deps.bucket.documents
+
+
+def test_the_reasons_add_up_across_calls_most_frequent_first() -> None:
+    from secure_finetune.service_errors import ServiceError
+
+    runtime = FakeRuntime(answer="ok", error=ServiceError("ThrottlingException", "Converse"))
+    deps, _, current = collecting(prompts=30, runtime=runtime)
+    first = collect_answers(ON_DEMAND, current, deps, lambda: 0.0)  # one prompt per call
+    deps.runtime = FakeRuntime(answer="  ")
+    second = collect_answers(ON_DEMAND, first, deps, lambda: 0.0)
+    assert second.unanswered == {"ThrottlingException": 1, "EmptyAnswer": 1}
+    assert missed({"EmptyAnswer": 1, "AccessDeniedException": 3, "ThrottlingException": 1}) == (
+        "AccessDeniedException 3, EmptyAnswer 1, ThrottlingException 1"
+    )
 
 
 def test_the_private_inference_function_runs_the_collection_when_the_state_machine_asks_for_it() -> None:

@@ -24,10 +24,11 @@ from datetime import UTC, datetime
 
 from ..ports import answer_timeout_seconds
 from ..reasons import EvaluationFailed, Reason, ReasonCode
+from ..service_errors import error_code
 from ..state import PipelineState
 from ..wiring import Dependencies
 from .dataset import digest
-from .report import write_error
+from .report import missed, write_error
 from .requests import answers_key, answers_label, dataset_key
 from .results import MIN_PAIRED_COVERAGE
 from .state import EvaluationState
@@ -73,7 +74,7 @@ def collect_answers(
     def reachable() -> bool:  # answered, plus every prompt still to ask, can still make the floor
         return len(answers) + len(pending) >= needed
 
-    asked = 0
+    asked, misses = 0, dict(current.unanswered)
     # One at a time: gentle on an on-demand deployment's quota, and the loop, not a thread pool, bounds the time.
     # At least one per call, whatever the clock says: every call moves forward, so the state machine's loop ends.
     while pending and reachable() and (asked == 0 or seconds_left() > budget):
@@ -82,31 +83,33 @@ def collect_answers(
             write_error(deps.bucket, run.run_id, "the time-to-live deletes the model first")
             raise EvaluationFailed(Reason(ReasonCode.EVALUATION_TIMED_OUT, "ttl"))
         index = pending.pop(0)
-        answer = _ask(deps, deployment.arn, json.loads(prompt_lines[index])["prompt"], profile.max_response_tokens)
-        if answer:
+        answer, miss = _ask(deps, deployment.arn, json.loads(prompt_lines[index])["prompt"], profile.max_response_tokens)
+        if miss is None:
             answers[index] = answer
+        else:
+            misses[miss] = misses.get(miss, 0) + 1
         asked += 1
     if not reachable():
         # The gate would fail every metric for thin coverage: say so now, before more answers or a judge job bill.
         tried, total = len(prompt_lines) - len(pending), len(prompt_lines)
-        why = f"the custom model answered {len(answers)} of {tried} held-out prompts asked ({total} in all)"
-        write_error(deps.bucket, run.run_id, why, custom_answers=len(answers))
+        why = f"the custom model answered {len(answers)} of {tried} held-out prompts asked ({total} in all; no answer: {missed(misses)})"
+        write_error(deps.bucket, run.run_id, why, custom_answers=len(answers), custom_unanswered=misses)
         raise EvaluationFailed(Reason(ReasonCode.EVALUATION_FAILED, "custom-unanswered"))
     records = answered_records(prompt_lines, answers, answers_label(run.run_id))
     deps.bucket.put_text(answers_key(run.run_id), "".join(f"{line}\n" for line in records), "application/jsonl")  # SSE-KMS, our key
     index = pending[0] if pending else len(prompt_lines)
-    if pending:
-        return current.model_copy(update={"collected": index, "answered": len(answers), "prompts": len(prompt_lines)})
-    return current.model_copy(update={"status": "Answered", "collected": index, "answered": len(answers), "prompts": len(prompt_lines)})
+    counts = {"collected": index, "answered": len(answers), "prompts": len(prompt_lines), "unanswered": misses}
+    return current.model_copy(update=counts if pending else {**counts, "status": "Answered"})
 
 
-def _ask(deps: Dependencies, model_arn: str, prompt: str, max_tokens: int) -> str:
-    """One answer, or "" when none came (the error's text could quote the prompt: it is dropped, not logged)."""
+def _ask(deps: Dependencies, model_arn: str, prompt: str, max_tokens: int) -> tuple[str, str | None]:
+    """One answer and None, or "" and why none came: the error's code (its text could quote the prompt: dropped, not
+    logged) or ``EmptyAnswer``."""
     try:
         answer, _ = deps.runtime.converse(model_arn, prompt, max_tokens, temperature=0)
-    except Exception:  # any failure to answer leaves this prompt unscored; the coverage floor judges the total
-        return ""
-    return answer if answer.strip() else ""
+    except Exception as err:  # any failure to answer leaves this prompt unscored; the coverage floor judges the total
+        return "", error_code(err)
+    return (answer, None) if answer.strip() else ("", "EmptyAnswer")
 
 
 def _answers_so_far(deps: Dependencies, run_id: str, prompt_lines: Sequence[str]) -> dict[int, str]:

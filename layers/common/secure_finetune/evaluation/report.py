@@ -58,6 +58,7 @@ class EvaluationReport(Report):
     # On-demand runs: how many held-out prompts the deployment answered through the private endpoint (None: the
     # job invoked the custom model itself).
     custom_answers: int | None = None
+    custom_unanswered: dict[str, int] = {}  # why the others got none: error code (or EmptyAnswer) -> how many
     verdicts: tuple[Verdict, ...] = ()
     deltas: tuple[PromptDelta, ...] = ()
     unmatched_lines: int = 0
@@ -82,7 +83,12 @@ def verdicts_of(decision: GateDecision) -> tuple[Verdict, ...]:
     )
 
 
-def write_error(bucket: DataBucketPort, run_id: str, why: str, report: EvaluationReport | None = None, **counts: int) -> None:
+def missed(misses: dict[str, int]) -> str:
+    """``ThrottlingException 5, EmptyAnswer 2``: why prompts got no answer, most frequent first (codes only)."""
+    return ", ".join(f"{code} {count}" for code, count in sorted(misses.items(), key=lambda item: (-item[1], item[0]))) or "none"
+
+
+def write_error(bucket: DataBucketPort, run_id: str, why: str, report: EvaluationReport | None = None, **counts: object) -> None:
     """The evaluation ended in error: its report (``report``, else the stored one, else a new one) says why, with
     ``counts`` (e.g. ``custom_answers``) kept beside it."""
     report = report or read_report(bucket, run_id, EvaluationReport) or EvaluationReport(status="error")

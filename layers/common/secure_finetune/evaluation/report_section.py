@@ -9,7 +9,7 @@ from html import escape
 from ..ports import DataBucketPort
 from ..reports import read_report
 from .gate import metric_id
-from .report import EvaluationReport
+from .report import EvaluationReport, missed
 
 BASE_COLOUR, CUSTOM_COLOUR = "#8c959f", "#0b7a75"  # not the loss chart's colours
 
@@ -34,6 +34,8 @@ def render_evaluation(report: EvaluationReport) -> str:
             f"{report.custom_answers} of {report.prompts}, asked by the smoke test's function"
             " (PrivateInference: through the bedrock-runtime endpoint)"
         )
+        if report.custom_unanswered:
+            answered += f"; no answer: {_e(missed(report.custom_unanswered))}"
         facts.append(("Custom model's answers", answered))
     if report.jobs:
         facts.append(("Estimated cost", _cost(report)))

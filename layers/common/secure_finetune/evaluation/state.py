@@ -22,7 +22,9 @@ class EvaluationState(_Wire):
     wait_seconds: int = 1
     polls: int = 0
     jobs: tuple[EvaluationJobRef, ...] = ()
-    # Collected answers (on-demand runs): prompts in the dataset, the next one to ask, how many were answered.
+    # Collected answers (on-demand runs): prompts in the dataset, the next one to ask, how many were answered, and why
+    # the others got none (the service's error code, or EmptyAnswer -> how many: codes only, never text).
     prompts: int = 0
     collected: int = 0
     answered: int = 0
+    unanswered: dict[str, int] = {}

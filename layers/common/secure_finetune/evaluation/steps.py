@@ -59,7 +59,7 @@ def start_evaluation(state: PipelineState, deps: Dependencies, current: Evaluati
     run, settings, deployment, plan = state.run, state.settings, state.deployment, state.plan
     assert deployment is not None and plan is not None, "evaluate what was deployed"
     if current is not None and current.status == "Answered":
-        return _start_jobs(state, deps, answered=current.answered)
+        return _start_jobs(state, deps, answered=current)
     profile = settings.evaluation
     if not profile.enabled:
         return _skip(deps, run.run_id, "turned off by the profile (evaluation = false)")
@@ -103,9 +103,9 @@ def start_evaluation(state: PipelineState, deps: Dependencies, current: Evaluati
     return _start_jobs(state, deps)
 
 
-def _start_jobs(state: PipelineState, deps: Dependencies, answered: int | None = None) -> EvaluationState:
+def _start_jobs(state: PipelineState, deps: Dependencies, answered: EvaluationState | None = None) -> EvaluationState:
     """One job per side, the same prompts, metrics and judge; ``answered`` set: the custom side's answers were
-    collected (``custom-answers.jsonl``) and the job judges them instead of invoking the model."""
+    collected (``custom-answers.jsonl``, its counts in that state) and the job judges them instead of invoking the model."""
     run, settings, deployment = state.run, state.settings, state.deployment
     assert deployment is not None
     profile, config = settings.evaluation, deps.settings(EvaluationSettings)
@@ -130,7 +130,8 @@ def _start_jobs(state: PipelineState, deps: Dependencies, answered: int | None =
             tags={"run-id": run.run_id, "profile": settings.profile},
         )
         jobs.append(JobRecord(side=side.value, name=request["jobName"], arn=deps.evaluations.create_job(request), model=generator.model))
-    write_report(deps.bucket, run.run_id, report.model_copy(update={"jobs": tuple(jobs), "custom_answers": answered}))
+    collected = {} if answered is None else {"custom_answers": answered.answered, "custom_unanswered": answered.unanswered}
+    write_report(deps.bucket, run.run_id, report.model_copy(update={"jobs": tuple(jobs), **collected}))
     refs = tuple(EvaluationJobRef(side=j.side, name=j.name, arn=j.arn or "") for j in jobs)
     return EvaluationState(status="Running", wait_seconds=config.evaluation_poll_seconds, polls=0, jobs=refs)
 
