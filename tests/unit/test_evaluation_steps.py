@@ -157,6 +157,22 @@ def test_prompt_text_reaches_the_report_only_when_the_profile_allows_it() -> Non
     assert [d.prompt for d in report(deps).deltas] == ["question 0?", "question 1?", "question 2?"]
 
 
+def test_a_metric_scored_on_too_few_prompts_fails_and_says_on_how_many() -> None:
+    # Given a judge that scored Correctness on only 3 of the 5 prompts for the custom model (below the 90% floor)
+    deps, evaluations, current = started()
+    thin: list[float | None] = [0.9, None, 0.9, None, 0.9]
+    evaluations.complete(deps.bucket, {"base": {C: [0.5] * 5, P: [0.5] * 5}, "custom": {C: thin, P: [0.5] * 5}})  # type: ignore[dict-item]
+    with pytest.raises(EvaluationFailed, match=r"^EVALUATION_GATE_FAILED:Correctness$"):
+        check_evaluation(evaluated_state(), current, deps)
+    # Then the report, the owner's line and the page say how thin, not just "n/a"
+    found = report(deps)
+    assert [(v.metric, v.scored, v.of) for v in found.verdicts] == [(C, 3, 5), (P, 5, 5)]
+    assert "Correctness base n/a custom n/a (both scored on 3 of 5 prompts) FAIL" in found.decision_line()
+    from secure_finetune.evaluation.report_section import render_evaluation
+
+    assert "n/a: scored on 3 of 5 prompts (needs 90%)" in render_evaluation(found)
+
+
 # ---------------------------------------------------------------- the owner is told, what was bought is deleted
 
 

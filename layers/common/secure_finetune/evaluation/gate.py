@@ -24,6 +24,7 @@ class MetricVerdict:
     improvement: float | None  # signed: > 0 = the custom model is better
     required: float
     passed: bool
+    coverage: tuple[int, int] | None = None  # prompts the judge scored both models on, of how many (None: not known)
 
 
 @dataclass(frozen=True)
@@ -67,5 +68,7 @@ def scores_line(decision: GateDecision) -> str:
         base = "n/a" if v.base is None else f"{v.base:.3f}"
         custom = "n/a" if v.custom is None else f"{v.custom:.3f}"
         change = "" if v.improvement is None else f" ({v.improvement:+.3f}, needs >= +{v.required:.3f})"
+        if v.improvement is None and v.coverage is not None:  # not measured: say how thin it was
+            change = f" (both scored on {v.coverage[0]} of {v.coverage[1]} prompts)"
         parts.append(f"{metric_id(v.metric)} base {base} custom {custom}{change} {'pass' if v.passed else 'FAIL'}")
     return "; ".join(parts)

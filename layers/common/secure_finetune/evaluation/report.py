@@ -31,6 +31,8 @@ class Verdict(_Part):
     improvement: float | None
     required: float
     passed: bool
+    scored: int | None = None  # prompts the judge scored both models on for this metric (None: an older report)
+    of: int | None = None  # ... of how many
 
 
 class PromptDelta(_Part):
@@ -71,16 +73,33 @@ class EvaluationReport(Report):
         if not self.verdicts:
             return self.status
         decision = GateDecision(
-            tuple(MetricVerdict(v.metric, v.base, v.custom, v.improvement, v.required, v.passed) for v in self.verdicts)
+            tuple(
+                MetricVerdict(v.metric, v.base, v.custom, v.improvement, v.required, v.passed, _coverage(v.scored, v.of))
+                for v in self.verdicts
+            )
         )
         return scores_line(decision)
 
 
-def verdicts_of(decision: GateDecision) -> tuple[Verdict, ...]:
+def verdicts_of(decision: GateDecision, coverage: dict[str, tuple[int, int]] | None = None) -> tuple[Verdict, ...]:
+    """The report's rows; ``coverage`` (results.paired_coverage) adds each metric's "scored on k of n prompts"."""
     return tuple(
-        Verdict(metric=v.metric, base=v.base, custom=v.custom, improvement=v.improvement, required=v.required, passed=v.passed)
+        Verdict(
+            metric=v.metric,
+            base=v.base,
+            custom=v.custom,
+            improvement=v.improvement,
+            required=v.required,
+            passed=v.passed,
+            scored=(coverage or {}).get(v.metric, (None, None))[0],
+            of=(coverage or {}).get(v.metric, (None, None))[1],
+        )
         for v in decision.verdicts
     )
+
+
+def _coverage(scored: int | None, of: int | None) -> tuple[int, int] | None:
+    return None if scored is None or of is None else (scored, of)
 
 
 def missed(misses: dict[str, int]) -> str:

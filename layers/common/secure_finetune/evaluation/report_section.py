@@ -9,7 +9,8 @@ from html import escape
 from ..ports import DataBucketPort
 from ..reports import read_report
 from .gate import metric_id
-from .report import EvaluationReport, missed
+from .report import EvaluationReport, Verdict, missed
+from .results import MIN_PAIRED_COVERAGE
 
 BASE_COLOUR, CUSTOM_COLOUR = "#8c959f", "#0b7a75"  # not the loss chart's colours
 
@@ -72,7 +73,7 @@ def _decision(report: EvaluationReport) -> str:
 def _verdict_table(report: EvaluationReport) -> str:
     rows = "".join(
         f'<tr><th scope="row">{_e(metric_id(v.metric))}</th><td>{_score(v.base)}</td><td>{_score(v.custom)}</td>'
-        f"<td>{'n/a' if v.improvement is None else f'{v.improvement:+.3f}'}</td><td>&ge; +{v.required:.3f}</td>"
+        f"<td>{_change_cell(v)}</td><td>&ge; +{v.required:.3f}</td>"
         f'<td class="{"ok" if v.passed else "bad"}">{"pass" if v.passed else "fail"}</td></tr>'
         for v in report.verdicts
     )
@@ -123,6 +124,13 @@ def _deltas_table(report: EvaluationReport) -> str:
     if not with_text:
         caption += " (prompt text withheld: the profile does not allow it in the report)"
     return f"<table><caption>{caption}</caption>{head}{rows}</table>"
+
+
+def _change_cell(v: Verdict) -> str:
+    """The change, or why there is none: a metric scored on too few prompts says on how many (the gate's floor)."""
+    if v.improvement is not None:
+        return f"{v.improvement:+.3f}"
+    return "n/a" if v.scored is None else f"n/a: scored on {v.scored} of {v.of} prompts (needs {MIN_PAIRED_COVERAGE:.0%})"
 
 
 def _change(base: float | None, custom: float | None) -> str:

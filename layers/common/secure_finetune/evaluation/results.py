@@ -33,6 +33,20 @@ class JobScores:
 MIN_PAIRED_COVERAGE = 0.9
 
 
+def paired_coverage(base: JobScores, custom: JobScores, metrics: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Per metric: on how many prompts the judge scored both models, of how many (the report's "k of n")."""
+    return {
+        metric: (
+            sum(
+                b is not None and c is not None
+                for b, c in zip(base.per_prompt.get(metric, []), custom.per_prompt.get(metric, []), strict=False)
+            ),
+            len(base.per_prompt.get(metric, [])),
+        )
+        for metric in metrics
+    }
+
+
 def paired_means(base: JobScores, custom: JobScores, metrics: Sequence[str]) -> tuple[dict[str, float | None], dict[str, float | None]]:
     """Per metric, both models' means over the prompts the judge scored for both; None for a metric scored on fewer
     than ``MIN_PAIRED_COVERAGE`` of the prompts (the gate then fails it: it measured too little)."""

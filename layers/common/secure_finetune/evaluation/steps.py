@@ -28,7 +28,7 @@ from .dataset import PromptDataset, build_prompt_dataset
 from .gate import decide, metric_id
 from .report import EvaluationReport, JobRecord, PromptDelta, verdicts_of, write_error
 from .requests import Generator, Side, answers_key, answers_label, dataset_key, evaluation_job_request, job_name
-from .results import JobScores, paired_means, read_scores
+from .results import JobScores, paired_coverage, paired_means, read_scores
 from .state import EvaluationJobRef, EvaluationState
 
 DELTAS_SHOWN = 8
@@ -170,7 +170,7 @@ def check_evaluation(state: PipelineState, current: EvaluationState, deps: Depen
     report = report.model_copy(
         update={
             "status": "passed" if decision.passed else "failed",
-            "verdicts": verdicts_of(decision),
+            "verdicts": verdicts_of(decision, paired_coverage(base, custom, profile.metrics)),
             "deltas": _largest_deltas(base, custom, profile.metrics, shown),
             "unmatched_lines": base.unmatched_lines + custom.unmatched_lines,
         }
