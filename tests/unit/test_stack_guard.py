@@ -386,6 +386,25 @@ def test_refusing_the_deletion_names_the_runs_that_still_train_with_the_command_
     assert "finetune cancel run-train-0123456789abcdef0123 --stack" in cfn.answer["Reason"]
 
 
+def test_refusing_names_only_runs_whose_job_still_trains(cfn: CloudFormation) -> None:
+    # Given unfinished runs whose jobs completed (one waits for its approval), one whose create never reached Bedrock
+    deps = FakeDeps()
+    training_run(deps, "run-waits-0123456789abcdef0123", RunStatus.TRAINED)
+    deps.bedrock.jobs["run-waits-0123456789abcdef0123"]["status"] = "Completed"
+    deps.runs.set_status(
+        "run-never-0123456789abcdef0123", RunStatus.QUEUED, Intent.of(ResourceKind.JOB, "run-never-0123456789abcdef0123").changes()
+    )
+    # Then nothing trains or bills: the stack may go, not "may still train"
+    invoke(request("Delete", cfn.url, properties={"OnStackDelete": "refuse"}), deps, status_is(DELETING))
+    assert cfn.answer["Status"] == "SUCCESS" and deps.bedrock.stopped == []
+    # and with one job in progress, only that run is named
+    cfn.answers.clear()
+    training_run(deps, "run-train-0123456789abcdef0123")
+    invoke(request("Delete", cfn.url, properties={"OnStackDelete": "refuse"}), deps, status_is(DELETING))
+    assert cfn.answer["Status"] == "FAILED" and cfn.answer["Reason"].startswith("OnStackDelete=refuse: 1 run(s) may still train.")
+    assert "run-train-" in cfn.answer["Reason"] and "run-waits-" not in cfn.answer["Reason"]
+
+
 def test_the_scan_finds_unfinished_runs_with_a_job_intent_only(aws: None) -> None:
     intent = Intent.of(ResourceKind.JOB, "a").changes().attributes()
     put_item("RUN#a", "RUN", status="TRAINING", **intent)

@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..observability import logger
+from ..ports import JobStatus
 from ..runs import ResourceKind, RunRecord, RunStatus, StopActor
-from ..service_errors import error_code
+from ..service_errors import NotFound, error_code
 from ..wiring import Dependencies
 from .intended import stop_intended_job
 from .tear_down import tear_down
@@ -103,6 +104,8 @@ def guard_stack_delete(
     if mode not in MODES:
         return FAILED, _cut(f"OnStackDelete must be delete or refuse, not {mode[:40]!r}; nothing was deleted.", reason_bytes)
     training = [record for record in deps.runs.unfinished_job_runs() if record.intent(ResourceKind.JOB) is not None]
+    if mode == REFUSE:  # refused only for a job that trains now (or cannot be read): a trained run waiting bills nothing
+        training = [record for record in training if _may_train(record, deps)]
     runs = billing_runs(deps.runs.deployed_runs())
     if not runs and not training:
         return SUCCESS, "No run holds a throughput or deployment, or has a job that may still train."
@@ -142,6 +145,19 @@ def guard_stack_delete(
         )
         return FAILED, listing(heading, failed + untried, stack_name, reason_bytes)
     return SUCCESS, f"Tore down {len(runs)} run(s)."
+
+
+def _may_train(record: RunRecord, deps: Dependencies) -> bool:
+    """Whether the run's job (found by its write-ahead name) is in progress, or Bedrock cannot say (fail closed)."""
+    intent = record.intent(ResourceKind.JOB)
+    assert intent is not None
+    try:
+        return deps.bedrock.get_job(intent.name).status is JobStatus.IN_PROGRESS
+    except NotFound:  # the create never reached Bedrock
+        return False
+    except Exception as err:  # unreadable: refuse rather than let a job train unwatched
+        logger.warning("job not read", run=record.run_id, error=error_code(err))
+        return True
 
 
 def _stop_jobs(records: Sequence[RunRecord], deps: Dependencies, out_of_time: Callable[[], bool]) -> list[BillingRun]:
