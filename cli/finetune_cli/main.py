@@ -41,7 +41,7 @@ import json
 import sys
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -374,7 +374,7 @@ def _profiles(args: argparse.Namespace, console: Console) -> int:
 
 
 def _preflight(args: argparse.Namespace, console: Console) -> int:
-    from finetune_cli.preflight import Target, audit, target_from_stack
+    from finetune_cli.preflight import Target, audit, deployment_mode_of, target_from_stack
     from secure_finetune.reports import GuardrailsReport
 
     model = _model(args.model).model_id  # an unknown id is a usage error, before any AWS call
@@ -398,7 +398,7 @@ def _preflight(args: argparse.Namespace, console: Console) -> int:
             private_inference=True if args.smoke_test_function else None,
             smoke_test_function=args.smoke_test_function,
         )
-    findings = audit(target)
+    findings = audit(replace(target, deployment_mode=deployment_mode_of(model, args.deployment)))
     blocking = [f for f in findings if f.blocks]
     if args.format == "json":
         print(json.dumps({"blocking": len(blocking), **GuardrailsReport(findings=tuple(findings)).wire()}, indent=2))
@@ -481,6 +481,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[t.value for t in CustomizationType],  # the registry's: botocore's CustomizationType values
         default="FINE_TUNING",
         help="what the base model must offer (GR-CTX-03)",
+    )
+    preflight.add_argument(
+        "--deployment",
+        choices=("auto", "provisioned-throughput", "on-demand", "none"),
+        default="auto",
+        help="what a run would deploy, as a profile's `deployment` (GR-CTX-03: a LEGACY model on provisioned throughput)",
     )
     preflight.add_argument("--endpoint-url", help="audit an emulator (e.g. a moto server) instead of AWS")
     preflight.add_argument("--format", choices=("text", "json"), default="text")

@@ -50,7 +50,7 @@ class Target:
     smoke_test_function: str | None = None
     grader_lambda_arn: str | None = None  # the stack's RFT grader (GR-IAM-02, GR-RFT-01..03)
     stack: str | None = None  # GR-KMS-07 judges the key policy against what this stack's roles and services need
-    # GR-CTX-03: what a run would buy; None = what the default profile ("auto") gets for the model (see auto_mode)
+    # GR-CTX-03: what a run would buy; None = what the default profile ("auto") gets for the model (deployment_mode_of)
     deployment_mode: str | None = None
 
 
@@ -102,10 +102,11 @@ def _stack_evidence(account: str, target: Target) -> StackEvidence | None:
     )
 
 
-def auto_mode(base_model: str) -> str | None:
-    """What a profile with the default ``deployment = "auto"`` buys for the model (deployment/plan.py's rule)."""
+def deployment_mode_of(base_model: str, wanted: str = "auto") -> str | None:
+    """What a profile's ``deployment`` buys for the model (deployment/plan.py's rule); None: the model offers nothing
+    of that kind (a run would fail NO_DEPLOYMENT_OPTION; GR-CTX-03 then cannot clear a LEGACY model: UNKNOWN)."""
     try:
-        return resolve_mode(base_model, "auto")
+        return resolve_mode(base_model, wanted)
     except (DeploymentFailed, UnknownModel):
         return None
 
@@ -134,7 +135,7 @@ def audit(target: Target) -> list[Finding]:
         dataset_sha256=None,
         grader_lambda_arn=target.grader_lambda_arn,
         grader=read_grader(reader, target.grader_lambda_arn) if target.grader_lambda_arn else None,
-        deployment_mode=target.deployment_mode or auto_mode(target.base_model),
+        deployment_mode=target.deployment_mode or deployment_mode_of(target.base_model),
         smoke_test_role_arn=_smoke_test_role(target),
     )
     account_checks = [check for check in PRE_LAUNCH_CHECKS if not check.per_run]  # no run: no object, report or request

@@ -74,9 +74,9 @@ def test_preflight_takes_every_customization_type_of_the_registry(customization:
 def test_preflight_audits_a_reinforcement_fine_tuning_target(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     seen: list[tuple[str, str, str]] = []
 
-    def target_from_stack(stack: str, model: str, customization: str) -> object:
+    def target_from_stack(stack: str, model: str, customization: str) -> finetune_cli.preflight.Target:
         seen.append((stack, model, customization))
-        return object()
+        return finetune_cli.preflight.Target("b", "k", ("s",), ("g",), "r", None, model, customization)
 
     monkeypatch.setattr(finetune_cli.preflight, "target_from_stack", target_from_stack)
     monkeypatch.setattr(finetune_cli.preflight, "audit", lambda target: [])
@@ -84,6 +84,34 @@ def test_preflight_audits_a_reinforcement_fine_tuning_target(monkeypatch: pytest
     assert main([*command, "--format", "json"]) == 0
     assert seen == [("s", "openai.gpt-oss-20b", "REINFORCEMENT_FINE_TUNING")]
     assert json.loads(capsys.readouterr().out)["blocking"] == 0
+
+
+@pytest.mark.parametrize(
+    ("model", "deployment", "judged"),
+    [
+        ("meta.llama3-1-8b-instruct-v1:0", "auto", "provisioned-throughput"),  # the default profile's choice
+        ("meta.llama3-1-8b-instruct-v1:0", "none", "none"),
+        ("amazon.nova-micro-v1:0", "on-demand", "on-demand"),
+        ("meta.llama3-1-8b-instruct-v1:0", "on-demand", None),  # not offered: a run would fail, GR-CTX-03 cannot clear it
+    ],
+)
+def test_preflight_judges_the_deployment_a_profile_would_ask_for(
+    model: str, deployment: str, judged: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audited: list[str | None] = []
+    monkeypatch.setattr(
+        finetune_cli.preflight,
+        "target_from_stack",
+        lambda stack, model, customization: finetune_cli.preflight.Target("b", "k", ("s",), ("g",), "r", None, model, customization),
+    )
+
+    def audit(target: finetune_cli.preflight.Target) -> list[object]:
+        audited.append(target.deployment_mode)
+        return []
+
+    monkeypatch.setattr(finetune_cli.preflight, "audit", audit)
+    assert main(["preflight", "--stack", "s", "--model", model, "--deployment", deployment, "--format", "json"]) == 0
+    assert audited == [judged]
 
 
 # 3. validate --type DISTILLATION: the teacher, by the rule every profile passes (settings.Profile)
