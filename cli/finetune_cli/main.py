@@ -52,7 +52,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColu
 from rich.table import Table
 
 from finetune_cli import models as models_cli
-from finetune_cli import operate_cli, sweep, terminal
+from finetune_cli import operate_cli, prices, sweep, terminal
 from finetune_cli.errors import CliError
 from secure_finetune.dataset import DatasetReport, DatasetRules, FileRole, RunVerdict, judge_run, validate_dataset
 from secure_finetune.model_search import unknown_model_message
@@ -499,6 +499,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--output", type=Path, help="where to write the page (default: ./RUN.html)")
     operate_cli.add_commands(commands, [common])
     sweep.add_command(commands)
+    prices.add_command(commands)
     completion = commands.add_parser("completion", help="print a shell completion script (bash, zsh, fish)")
     completion.add_argument("shell", choices=("bash", "zsh", "fish"))
     listing.add_argument("--format", choices=("text", "json"), default="text")
@@ -556,6 +557,8 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return operate_cli.run(args, console)
     if args.command == sweep.COMMAND:
         return sweep.run(args, console)
+    if args.command == prices.COMMAND:
+        return prices.run(args, console)
     if args.command == "validate":
         if not args.model and not args.profiles.is_file():
             raise UsageError(f"no such file: {args.profiles}")

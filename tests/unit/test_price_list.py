@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -126,7 +127,8 @@ def test_a_stem_does_not_match_a_longer_model_name() -> None:
 
 
 def test_a_model_without_a_usage_type_stem_is_not_queried(stub: Stubber) -> None:
-    assert PriceList().price("qwen.qwen3-32b", "us-west-2") is None  # no call was stubbed: none was made
+    assert "amazon.titan-text-express-v1" not in price_list.USAGE_STEMS
+    assert PriceList().price("amazon.titan-text-express-v1", "us-west-2") is None  # no call was stubbed: none was made
 
 
 def test_a_stem_the_price_list_does_not_know_yields_no_figure(stub: Stubber) -> None:
@@ -145,3 +147,55 @@ def test_the_request_is_valid_against_botocores_pricing_model() -> None:
     model = botocore.session.get_session().get_service_model("pricing")
     assert "CONTAINS" in model.shape_for("FilterType").enum and "TERM_MATCH" in model.shape_for("FilterType").enum
     assert set(model.operation_model("GetProducts").input_shape.members) >= {"ServiceCode", "Filters", "FormatVersion", "NextToken"}
+
+
+# ---------------------------------------------------------------- filling the snapshot (finetune prices)
+
+
+def _saved_answer(tmp_path: Path, *items: str) -> Path:
+    """As ``aws pricing get-products --service-code AmazonBedrock ...`` writes it."""
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps({"FormatVersion": "aws_v1", "PriceList": list(items)}))
+    return path
+
+
+def test_the_snapshot_entries_carry_each_figure_with_its_usage_type_endpoint_and_date() -> None:
+    other_region = json.loads(_product("USW2-NovaMicro-Customization-Storage", "3.0", "Model-Month").replace("us-east-1", "us-west-2"))
+    entries = price_list.snapshot_entries([*(json.loads(item) for item in NOVA2), other_region], "us-east-1")
+    assert list(entries) == ["amazon.nova-2-lite-v1:0"]  # Nova Micro's figure is another region's: no entry here
+    entry = entries["amazon.nova-2-lite-v1:0"]
+    assert entry["region"] == "us-east-1" and entry["throughput_per_unit_hour"]["usd"] == 50.0
+    assert entry["storage_per_month"]["source_url"] == PRICE_LIST_ENDPOINT and entry["storage_per_month"]["as_of"] == "2026-09-01"
+    assert "USE1-Nova2.0Lite-Customization-Storage (unit: Model-Month)" in entry["storage_per_month"]["wording"]
+
+
+def test_finetune_prices_writes_only_with_write_and_the_loader_reads_what_it_wrote(tmp_path: Path) -> None:
+    from finetune_cli.main import main
+    from secure_finetune.pricing import SNAPSHOT, snapshot_prices
+
+    snapshot = tmp_path / "price_snapshot.json"
+    snapshot.write_text(SNAPSHOT.read_text())
+    answers = _saved_answer(tmp_path, *NOVA2)
+    before = snapshot.read_text()
+    assert main(["prices", "--from-file", str(answers), "--snapshot", str(snapshot)]) == 0
+    assert snapshot.read_text() == before  # a dry run
+    assert main(["prices", "--from-file", str(answers), "--snapshot", str(snapshot), "--write"]) == 0
+    written = snapshot_prices(snapshot)["amazon.nova-2-lite-v1:0"]
+    assert (written.training_per_1k_tokens, written.storage_per_month, written.throughput_per_unit_hour) == (0.004, 2.0, 50.0)
+    assert written.throughput is not None and written.throughput.cited().endswith(f"{PRICE_LIST_ENDPOINT} (2026-09-01)")
+
+
+def test_an_answer_without_a_figure_changes_nothing_and_a_file_that_is_no_answer_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from finetune_cli.main import main
+    from secure_finetune.pricing import SNAPSHOT
+
+    snapshot = tmp_path / "price_snapshot.json"
+    snapshot.write_text(SNAPSHOT.read_text())
+    inference_only = _saved_answer(tmp_path, NOVA2[3])  # an on-demand token price: not a customization figure
+    assert main(["prices", "--from-file", str(inference_only), "--snapshot", str(snapshot), "--write"]) == 1
+    assert snapshot.read_text() == SNAPSHOT.read_text()
+    (tmp_path / "page.html").write_text("<html>pricing</html>")
+    assert main(["prices", "--from-file", str(tmp_path / "page.html"), "--snapshot", str(snapshot)]) == 2
+    assert "not a saved `aws pricing get-products` answer" in capsys.readouterr().err

@@ -182,6 +182,15 @@ def _document(path: Path) -> dict[str, Any]:
     return document
 
 
+def refreshed_snapshot(document: dict[str, Any], entries: dict[str, dict[str, Any]], today: str) -> dict[str, Any]:
+    """``document`` with ``entries`` (adapters/price_list.snapshot_entries) in place of those models' entries, others
+    kept, dated ``today``; checked by the loader's own rules before anyone writes it (UnsourcedFigure otherwise)."""
+    updated = {**document, "snapshot_date": iso_date(today), "prices": {**document.get("prices", {}), **entries}}
+    parse_snapshot(updated)
+    parse_token_prices(updated)
+    return updated
+
+
 def snapshot_prices(path: Path = SNAPSHOT) -> dict[str, Price]:
     return parse_snapshot(_document(path))
 

@@ -161,3 +161,25 @@ class PriceList:
             storage=found.get("storage_per_month"),
             throughput=found.get("throughput_per_unit_hour"),
         )
+
+
+def snapshot_entries(items: list[dict[str, Any]], region: str, read_on: str | None = None) -> dict[str, dict[str, Any]]:
+    """The snapshot's ``prices`` entries (pricing.py's shape) that the Price List answer ``items`` holds for ``region``:
+    one per registry model with a usage-type stem and at least one figure, each figure named by its usage type and
+    unit, the Price List endpoint and the answer's publication date. A model the answer has nothing for gets no entry
+    (no public price), never a sibling's figure."""
+    here = [item for item in items if item.get("product", {}).get("attributes", {}).get("regionCode", region) == region]
+    entries: dict[str, dict[str, Any]] = {}
+    for model_id, stem in USAGE_STEMS.items():
+        found = figures_from(here, stem, read_on)
+        if found:
+            entry: dict[str, Any] = {"region": region}
+            for kind, f in found.items():
+                entry[kind] = {"usd": f.usd, "wording": f.source, "source_url": f.url, "as_of": f.as_of}
+            entries[model_id] = entry
+    return entries
+
+
+def read_answers(region: str) -> list[dict[str, Any]]:
+    """Every GetProducts item of the registry's usage-type stems in ``region`` (AWS credentials: pricing:GetProducts)."""
+    return [item for stem in dict.fromkeys(USAGE_STEMS.values()) for item in _items(region, stem)]
