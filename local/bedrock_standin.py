@@ -339,11 +339,12 @@ class BedrockStandIn:
         return "Failed" if self.scenario.deployment_outcome == "Failed" else ready
 
     def _ListProvisionedModelThroughputs(self, params: dict[str, Any], **_: Any) -> tuple[_Response, dict[str, Any]]:
-        wanted = params.get("query_string", {}).get("modelArnEquals")
+        query = params.get("query_string", {})
+        wanted, named = query.get("modelArnEquals"), query.get("nameContains", "")
         summaries = [
             self._describe(t, "InService" if t.polls >= self.scenario.throughput_polls_until_ready else "Creating")
             for t in self.throughputs.values()
-            if wanted in (None, t.model_arn)
+            if wanted in (None, t.model_arn) and named in t.name
         ]
         return _Response(), {"provisionedModelSummaries": summaries}
 

@@ -73,3 +73,35 @@ def test_throttling_past_the_last_attempt_is_raised_after_exactly_that_many_send
     with pytest.raises(Exception, match="ThrottlingException"):
         bedrock.create_job(REQUEST)
     assert len(wire.sent) == 4
+
+
+def test_our_throughput_is_found_by_its_exact_name_on_any_page(bedrock: Bedrock) -> None:
+    from botocore.stub import Stubber
+
+    model = "arn:aws:bedrock:us-east-1:111122223333:custom-model/meta.llama3-1-8b-instruct-v1:0:128k/abcdefghijkl"
+    name = "support-0123456789abcdef0123"
+
+    def summary(arn: str, named: str) -> dict[str, object]:  # a ProvisionedModelSummary, every required member
+        from datetime import UTC, datetime
+
+        when = datetime(2026, 12, 3, tzinfo=UTC)
+        base = "arn:aws:bedrock:us-east-1::foundation-model/meta.llama3-1-8b-instruct-v1:0:128k"
+        return {
+            **{"provisionedModelName": named, "provisionedModelArn": arn, "modelArn": model, "desiredModelArn": model},
+            **{"foundationModelArn": base, "modelUnits": 1, "desiredModelUnits": 1, "status": "InService"},
+            **{"creationTime": when, "lastModifiedTime": when},
+        }
+
+    ours = "arn:aws:bedrock:us-east-1:111122223333:provisioned-model/ours00000000"
+    first = {
+        "provisionedModelSummaries": [summary("arn:aws:bedrock:us-east-1:111122223333:provisioned-model/theirs000000", f"{name}-theirs")]
+    }
+    with Stubber(bedrock._bedrock) as stub:  # a look-alike (our name inside theirs) on page 1, ours on page 2
+        asked = {"modelArnEquals": model, "nameContains": name}
+        stub.add_response("list_provisioned_model_throughputs", {**first, "nextToken": "t1"}, asked)
+        stub.add_response(
+            "list_provisioned_model_throughputs", {"provisionedModelSummaries": [summary(ours, name)]}, {**asked, "nextToken": "t1"}
+        )
+        found = bedrock.find_throughput(model, name)
+        stub.assert_no_pending_responses()
+    assert found is not None and found.arn == ours

@@ -114,10 +114,18 @@ class Bedrock:
             self._bedrock.stop_model_customization_job(jobIdentifier=name)
 
     def find_throughput(self, model_arn: str, name: str) -> Throughput | None:
-        # By our name too: a throughput someone else bought for the model is theirs, not ours to adopt (and delete).
-        summaries = self._bedrock.list_provisioned_model_throughputs(modelArnEquals=model_arn).get("provisionedModelSummaries", [])
-        alive = [throughput(s) for s in summaries if s.get("provisionedModelName") == name and throughput(s).alive]
-        return alive[0] if alive else None
+        """Our live throughput for the model: by our exact name too (one someone else bought for the model is theirs,
+        not ours to adopt and delete), over every page (ListProvisionedModelThroughputs: modelArnEquals, nameContains,
+        nextToken; botocore's bedrock model)."""
+        token: dict[str, str] = {}
+        while True:
+            page = self._bedrock.list_provisioned_model_throughputs(modelArnEquals=model_arn, nameContains=name, **token)
+            for summary in page.get("provisionedModelSummaries", []):
+                if summary.get("provisionedModelName") == name and (found := throughput(summary)).alive:
+                    return found
+            if not page.get("nextToken"):
+                return None
+            token = {"nextToken": page["nextToken"]}
 
     def create_throughput(self, name: str, model_arn: str, model_units: int, tags: dict[str, str]) -> str:
         response = self._bedrock.create_provisioned_model_throughput(
