@@ -374,7 +374,7 @@ def _profiles(args: argparse.Namespace, console: Console) -> int:
 
 
 def _preflight(args: argparse.Namespace, console: Console) -> int:
-    from finetune_cli.preflight import Target, audit, deployment_mode_of, target_from_stack
+    from finetune_cli.preflight import Target, audit, target_from_stack
     from secure_finetune.reports import GuardrailsReport
 
     model = _model(args.model).model_id  # an unknown id is a usage error, before any AWS call
@@ -398,7 +398,7 @@ def _preflight(args: argparse.Namespace, console: Console) -> int:
             private_inference=True if args.smoke_test_function else None,
             smoke_test_function=args.smoke_test_function,
         )
-    findings = audit(replace(target, deployment_mode=deployment_mode_of(model, args.deployment)))
+    findings = audit(replace(target, deployment=args.deployment))
     blocking = [f for f in findings if f.blocks]
     if args.format == "json":
         print(json.dumps({"blocking": len(blocking), **GuardrailsReport(findings=tuple(findings)).wire()}, indent=2))

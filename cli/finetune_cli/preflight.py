@@ -50,8 +50,13 @@ class Target:
     smoke_test_function: str | None = None
     grader_lambda_arn: str | None = None  # the stack's RFT grader (GR-IAM-02, GR-RFT-01..03)
     stack: str | None = None  # GR-KMS-07 judges the key policy against what this stack's roles and services need
-    # GR-CTX-03: what a run would buy; None = what the default profile ("auto") gets for the model (deployment_mode_of)
-    deployment_mode: str | None = None
+    # GR-CTX-03: what a run's profile asks to deploy (``deployment``: auto | provisioned-throughput | on-demand | none)
+    deployment: str = "auto"
+
+    @property
+    def deployment_mode(self) -> str | None:
+        """What that buys for the model (deployment/plan.py's rule); None: the model offers nothing of that kind."""
+        return deployment_mode_of(self.base_model, self.deployment)
 
 
 def target_from_stack(stack_name: str, base_model: str, customization_type: str = "FINE_TUNING") -> Target:
@@ -135,7 +140,7 @@ def audit(target: Target) -> list[Finding]:
         dataset_sha256=None,
         grader_lambda_arn=target.grader_lambda_arn,
         grader=read_grader(reader, target.grader_lambda_arn) if target.grader_lambda_arn else None,
-        deployment_mode=target.deployment_mode or deployment_mode_of(target.base_model),
+        deployment_mode=target.deployment_mode,
         smoke_test_role_arn=_smoke_test_role(target),
     )
     account_checks = [check for check in PRE_LAUNCH_CHECKS if not check.per_run]  # no run: no object, report or request
@@ -155,7 +160,10 @@ def _smoke_test_role(target: Target) -> str | None:
     when it runs in the job subnets (PrivateInference); else none may."""
     if not (target.private_inference and target.smoke_test_function):
         return None
-    return aws.function_role(target.smoke_test_function)
+    try:
+        return aws.function_role(target.smoke_test_function)
+    except ServiceError as err:  # not an ARN: GR-NET-05 is UNKNOWN and says why, the rest of the audit goes on
+        return f"unreadable ({err.code})"
 
 
 def _inference_findings(account: str, region: str, target: Target) -> list[Finding]:

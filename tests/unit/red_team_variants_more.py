@@ -263,6 +263,24 @@ NETWORK_TABLE = [
         answers_read_by_roles_named_like_it=private(
             S3_POLICY, smoke_writer(ANSWERS, "s3:GetObject", ArnLike={"aws:PrincipalArn": f"{SMOKE_ROLE}*"})
         ),
+        # ... the other role named in the Principal element, in upper case under an IgnoreCase operator, by a pattern
+        # that does not start with "arn:", or by a bare account id (its root):
+        prompts_read_by_a_role_in_the_principal_element=private(
+            S3_POLICY, allow(Principal={"AWS": ATTACKER}, Action="s3:GetObject", Resource=PROMPTS)
+        ),
+        prompts_read_by_an_account_in_the_principal_element=private(
+            S3_POLICY, allow(Principal={"AWS": FOREIGN}, Action="s3:GetObject", Resource=PROMPTS)
+        ),
+        smoke_report_by_another_role_ignoring_case=private(
+            S3_POLICY, smoke_writer(StringEqualsIgnoreCase={"aws:PrincipalArn": ATTACKER.upper()})
+        ),
+        prompts_read_by_a_pattern_without_arn=private(
+            S3_POLICY, smoke_writer(PROMPTS, "s3:GetObject", StringLike={"aws:PrincipalArn": "*:role/attacker"})
+        ),
+        prompts_read_by_a_pattern_with_a_wildcard_arn=private(
+            S3_POLICY, smoke_writer(PROMPTS, "s3:GetObject", StringLike={"aws:PrincipalArn": f"?rn:aws:iam::{ACCOUNT}:role/attacker"})
+        ),
+        not_an_arn_for_the_role=edit(lambda d: d.update(smoke_test_role_arn="not-an-arn"), base=private_inference_good),
         held_out_prompts_read_by_a_principal_tag=private(
             S3_POLICY, {**smoke_writer(PROMPTS, "s3:GetObject"), "Condition": {"StringEquals": {"aws:PrincipalTag/team": "ml"}}}
         ),

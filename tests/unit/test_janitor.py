@@ -391,3 +391,21 @@ def test_a_stopped_evaluation_job_is_listed_in_the_swept_message() -> None:
     job = evaluation_job(inventory, f"{run_name(42)}-eval-custom")
     message = sweep_message(sweep(deps, delete=True, now=NOW), deps.config, NOW)  # type: ignore[arg-type]
     assert message is not None and message.deleted == (f"evaluation-job {job.arn} (RUN_ENDED) stopped",)
+
+
+def test_a_refused_evaluation_job_stop_is_reported_and_the_pass_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    from secure_finetune.service_errors import ServiceError
+
+    deps, inventory = deps_with()
+    record(deps, run_name(44), RunStatus.FAILED, ResourceKind.JOB)
+    refused, stopped = (evaluation_job(inventory, f"{run_name(44)}-eval-{side}") for side in ("base", "custom"))
+    real_stop = deps.evaluations.stop_job
+
+    def stop_job(arn: str) -> None:
+        if arn == refused.arn:
+            raise ServiceError("AccessDeniedException", "StopEvaluationJob")
+        real_stop(arn)
+
+    monkeypatch.setattr(deps.evaluations, "stop_job", stop_job)
+    result = sweep(deps, delete=True, now=NOW)
+    assert result.failed == ((refused.arn, "AccessDeniedException"),) and result.stopped == (stopped.arn,)

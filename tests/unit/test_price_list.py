@@ -199,3 +199,21 @@ def test_an_answer_without_a_figure_changes_nothing_and_a_file_that_is_no_answer
     (tmp_path / "page.html").write_text("<html>pricing</html>")
     assert main(["prices", "--from-file", str(tmp_path / "page.html"), "--snapshot", str(snapshot)]) == 2
     assert "not a saved `aws pricing get-products` answer" in capsys.readouterr().err
+
+
+def test_a_refresh_keeps_a_models_other_figures_and_skips_an_amount_that_is_no_number() -> None:
+    from secure_finetune.pricing import SNAPSHOT, refreshed_snapshot
+
+    page = "https://aws.amazon.com/bedrock/pricing/"
+    hand_read = {"usd": 60.5, "wording": "per hour, no commitment", "source_url": page, "as_of": "2026-12-01"}
+    document = json.loads(SNAPSHOT.read_text())
+    document["prices"] = {"amazon.nova-2-lite-v1:0": {"region": "us-east-1", "throughput_per_unit_hour": hand_read}}
+    storage_only = [json.loads(NOVA2[1]), json.loads(_product("USE1-Nova2.0Lite-Customization-Training", "n/a", "1K tokens"))]
+    entries = price_list.snapshot_entries(storage_only, "us-east-1")
+    assert set(entries["amazon.nova-2-lite-v1:0"]) == {"region", "storage_per_month"}  # "n/a" is no training figure
+    merged = refreshed_snapshot(document, entries, "2026-12-03")["prices"]["amazon.nova-2-lite-v1:0"]
+    assert merged["throughput_per_unit_hour"] == hand_read and merged["storage_per_month"]["usd"] == 2.0
+    # another region's answer replaces the entry: figures of two regions never mix in one
+    west = {"amazon.nova-2-lite-v1:0": {**entries["amazon.nova-2-lite-v1:0"], "region": "us-west-2"}}
+    replaced = refreshed_snapshot(document, west, "2026-12-03")["prices"]["amazon.nova-2-lite-v1:0"]
+    assert replaced["region"] == "us-west-2" and "throughput_per_unit_hour" not in replaced

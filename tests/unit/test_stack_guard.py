@@ -387,13 +387,13 @@ def test_refusing_the_deletion_names_the_runs_that_still_train_with_the_command_
 
 
 def test_refusing_names_only_runs_whose_job_still_trains(cfn: CloudFormation) -> None:
-    # Given unfinished runs whose jobs completed (one waits for its approval), one whose create never reached Bedrock
+    # Given an unfinished run whose job completed (it waits for its approval), and one past its create (TRAINING
+    # recorded) whose job Bedrock does not have
     deps = FakeDeps()
     training_run(deps, "run-waits-0123456789abcdef0123", RunStatus.TRAINED)
     deps.bedrock.jobs["run-waits-0123456789abcdef0123"]["status"] = "Completed"
-    deps.runs.set_status(
-        "run-never-0123456789abcdef0123", RunStatus.QUEUED, Intent.of(ResourceKind.JOB, "run-never-0123456789abcdef0123").changes()
-    )
+    never = "run-never-0123456789abcdef0123"
+    deps.runs.set_status(never, RunStatus.TRAINING, Intent.of(ResourceKind.JOB, never).changes())
     # Then nothing trains or bills: the stack may go, not "may still train"
     invoke(request("Delete", cfn.url, properties={"OnStackDelete": "refuse"}), deps, status_is(DELETING))
     assert cfn.answer["Status"] == "SUCCESS" and deps.bedrock.stopped == []
@@ -403,6 +403,15 @@ def test_refusing_names_only_runs_whose_job_still_trains(cfn: CloudFormation) ->
     invoke(request("Delete", cfn.url, properties={"OnStackDelete": "refuse"}), deps, status_is(DELETING))
     assert cfn.answer["Status"] == "FAILED" and cfn.answer["Reason"].startswith("OnStackDelete=refuse: 1 run(s) may still train.")
     assert "run-train-" in cfn.answer["Reason"] and "run-waits-" not in cfn.answer["Reason"]
+
+
+def test_refusing_names_a_queued_run_whose_create_may_be_in_flight(cfn: CloudFormation) -> None:
+    # The intent is written, Bedrock has no job of that name yet: StartTrainingJob may be creating it right now
+    deps = FakeDeps()
+    queued = "run-inflight-0123456789abcdef01"
+    deps.runs.set_status(queued, RunStatus.QUEUED, Intent.of(ResourceKind.JOB, queued).changes())
+    invoke(request("Delete", cfn.url, properties={"OnStackDelete": "refuse"}), deps, status_is(DELETING))
+    assert cfn.answer["Status"] == "FAILED" and f"finetune cancel {queued}" in cfn.answer["Reason"]
 
 
 def test_the_scan_finds_unfinished_runs_with_a_job_intent_only(aws: None) -> None:

@@ -183,9 +183,14 @@ def _document(path: Path) -> dict[str, Any]:
 
 
 def refreshed_snapshot(document: dict[str, Any], entries: dict[str, dict[str, Any]], today: str) -> dict[str, Any]:
-    """``document`` with ``entries`` (adapters/price_list.snapshot_entries) in place of those models' entries, others
-    kept, dated ``today``; checked by the loader's own rules before anyone writes it (UnsourcedFigure otherwise)."""
-    updated = {**document, "snapshot_date": iso_date(today), "prices": {**document.get("prices", {}), **entries}}
+    """``document`` with ``entries`` (adapters/price_list.snapshot_entries) merged in, figure by figure (a model's other
+    figures, e.g. read by hand from a page, stay unless the entry is for another region), dated ``today``; checked by
+    the loader's own rules before anyone writes it (UnsourcedFigure otherwise)."""
+    prices = dict(document.get("prices", {}))
+    for model_id, entry in entries.items():
+        before = prices.get(model_id, {})
+        prices[model_id] = {**before, **entry} if before.get("region") == entry["region"] else entry
+    updated = {**document, "snapshot_date": iso_date(today), "prices": prices}
     parse_snapshot(updated)
     parse_token_prices(updated)
     return updated

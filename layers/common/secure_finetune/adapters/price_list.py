@@ -134,7 +134,10 @@ def figures_from(items: list[dict[str, Any]], stem: str, read_on: str | None = N
         for term in item.get("terms", {}).get("OnDemand", {}).values():
             for dimension in term.get("priceDimensions", {}).values():
                 unit = str(dimension.get("unit", ""))
-                amount = per_unit(kind, unit, float(dimension.get("pricePerUnit", {}).get("USD", "0")))
+                try:
+                    amount = per_unit(kind, unit, float(dimension.get("pricePerUnit", {}).get("USD", "0")))
+                except (TypeError, ValueError):  # not a number: no figure rather than a guess
+                    continue
                 if amount is not None and amount > 0:
                     source = f"AWS Price List GetProducts {SERVICE_CODE} usagetype {usagetype} (unit: {unit})"
                     found[kind] = Figure(usd=amount, source=source, as_of=_published(item, term, today), url=PRICE_LIST_ENDPOINT)

@@ -83,19 +83,22 @@ class EvaluationReport(Report):
 
 def verdicts_of(decision: GateDecision, coverage: dict[str, tuple[int, int]] | None = None) -> tuple[Verdict, ...]:
     """The report's rows; ``coverage`` (results.paired_coverage) adds each metric's "scored on k of n prompts"."""
-    return tuple(
-        Verdict(
-            metric=v.metric,
-            base=v.base,
-            custom=v.custom,
-            improvement=v.improvement,
-            required=v.required,
-            passed=v.passed,
-            scored=(coverage or {}).get(v.metric, (None, None))[0],
-            of=(coverage or {}).get(v.metric, (None, None))[1],
+    rows = []
+    for v in decision.verdicts:
+        scored, of = (coverage or {}).get(v.metric, (None, None))
+        rows.append(
+            Verdict(
+                metric=v.metric,
+                base=v.base,
+                custom=v.custom,
+                improvement=v.improvement,
+                required=v.required,
+                passed=v.passed,
+                scored=scored,
+                of=of,
+            )
         )
-        for v in decision.verdicts
-    )
+    return tuple(rows)
 
 
 def _coverage(scored: int | None, of: int | None) -> tuple[int, int] | None:

@@ -142,5 +142,6 @@ class Evidence(_Evidence):
     grader: GraderEvidence | None = None  # None with an ARN: it could not be read (UNKNOWN)
     deployment_mode: str | None = None  # provisioned-throughput | on-demand | none; None = not known (GR-CTX-03)
     # The one role that may use the run files through the S3 endpoint (GR-NET-05): the smoke-test function's when it
-    # runs in the job subnets (PrivateInference); None: it does not, and no role may.
+    # runs in the job subnets (PrivateInference); None: it does not, and no role may; not an ARN (e.g. why it could not
+    # be read): UNKNOWN.
     smoke_test_role_arn: str | None = None

@@ -153,8 +153,8 @@ def _may_train(record: RunRecord, deps: Dependencies) -> bool:
     assert intent is not None
     try:
         return deps.bedrock.get_job(intent.name).status is JobStatus.IN_PROGRESS
-    except NotFound:  # the create never reached Bedrock
-        return False
+    except NotFound:  # not yet: still QUEUED, its create may be in flight (StartTrainingJob records TRAINING after it)
+        return record.status is RunStatus.QUEUED
     except Exception as err:  # unreadable: refuse rather than let a job train unwatched
         logger.warning("job not read", run=record.run_id, error=error_code(err))
         return True

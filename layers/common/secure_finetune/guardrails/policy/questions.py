@@ -65,6 +65,11 @@ def accounts_in(policy: Any) -> set[str]:
     return set(re.findall(r"(?<![0-9])[0-9]{12}(?![0-9])", json.dumps(policy, default=str)))
 
 
+def principals_named(policy: Any, kind: str) -> list[str]:
+    """Every ``kind`` (AWS, Service, Federated, CanonicalUser) value of a Principal or NotPrincipal element."""
+    return _named(policy, kind)
+
+
 def _named(policy: Any, kind: str) -> list[str]:
     names: dict[str, None] = {}
     for statement in statements(policy) or []:

@@ -7,6 +7,7 @@ endpoint; a group's ingress is the union of its sources (CIDRs, prefix lists res
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -14,8 +15,8 @@ from ...evaluation.requests import answers_key, dataset_key
 from ...runs import OUTPUT_PREFIX, VALIDATED_PREFIX, Step, report_key
 from ..evidence import Evidence, NetworkEvidence
 from ..framework import FAIL, PASS, UNKNOWN, Verdict
-from ..policy.core import FRESH, instances
-from ..policy.questions import condition_values, fresh_account
+from ..policy.core import FRESH, arn_parts, instances
+from ..policy.questions import condition_values, fresh_account, principals_named
 from ..policy_engine import ABSENT, ANONYMOUS, Answer, Principal, RequestContext, Tri, grants, outside_access
 from .addresses import Network, outside, parse, prefix_list, public_part
 from .iam import ROLE_S3
@@ -144,17 +145,26 @@ def _endpoint_policy_problem(policy: dict[str, Any], account: str, ours: tuple[s
 
 def _only_its_role_problem(policy: dict[str, Any], account: str, action: str, key: str, what: str, *, role: str | None) -> Verdict | None:
     """``action`` on ``key`` as ``role`` alone: not anonymously (no aws:PrincipalArn, so an ``...IfExists`` binding
-    fails), not as any other role the policy names or whose pattern it matches (in this account or another), not as
-    an unnamed role of this account or of another, nor as a named role's namesake in another account; and, when there
-    is a role, as that role."""
-    named = [v for v in condition_values(policy, "aws:PrincipalArn") if v.startswith("arn:")]
-    stranger = fresh_account({account, *(v.split(":")[4] for v in named if v.count(":") >= 5)})
+    fails), not as any other principal the policy names -- by ``aws:PrincipalArn`` under any operator and in any case,
+    or in a Principal/NotPrincipal element -- or whose pattern it matches (in this account or another), not as an
+    unnamed role of this account or of another, nor as a named principal's namesake in another account; and, when
+    there is a role, as that role. A name the engine cannot take as an ARN is UNKNOWN (fail closed)."""
+    if role is not None and _arn(role) is None:
+        return UNKNOWN, f"the private-inference function's role is not known (not an ARN: {role[:80]!r})"
+    named = [*condition_values(policy, "aws:PrincipalArn"), *principals_named(policy, "AWS")]
+    named = [f"arn:aws:iam::{v}:root" if re.fullmatch(r"\d{12}", v) else v for v in named if v != "*"]  # an account id: its root
+    parsed = {v: _arn(v) for v in named}
+    odd = [v for v, parts in parsed.items() if parts is None]
+    if odd:
+        return UNKNOWN, f"the S3 endpoint names a principal the guardrail cannot read as an ARN ({odd[0][:80]!r}): name roles by full ARN"
+    stranger = fresh_account({account, *(parts[4] for parts in parsed.values() if parts)})
     unnamed = [f"arn:aws:iam::{account}:role/{FRESH}", f"arn:aws:iam::{stranger}:role/{FRESH}"]
-    namesakes = [":".join([*v.split(":")[:4], stranger, *v.split(":")[5:]]) for v in named if v.count(":") >= 5]
+    namesakes = [":".join([*v.split(":")[:4], stranger, *v.split(":")[5:]]) for v in named]
     callers = [(_anonymous(account), "an anonymous caller")]
     callers += [(_as_role(arn, account), f"a role it does not name ({arn})") for arn in unnamed]
-    matched = [arn for v in named if v.count(":") >= 5 for arn in instances(v)]
-    others = dict.fromkeys(arn for arn in [*namesakes, *matched] if arn != role)
+    matched = [arn for v in named for arn in instances(v)]
+    # IAM names are unique whatever their case: the role written in another case is still the role
+    others = dict.fromkeys(arn for arn in [*namesakes, *matched] if role is None or arn.lower() != role.lower())
     why = "not the private-inference function's role" if role else "no private-inference function's role was given: none may"
     callers += [(_as_role(arn, account), f"{arn} ({why})") for arn in others]
     for context, who in callers:
@@ -172,6 +182,12 @@ def _only_its_role_problem(policy: dict[str, Any], account: str, action: str, ke
         Tri.TRUE,
         f"the S3 endpoint does not let the private-inference function's role {what}: it would fail after the model is paid for",
     )
+
+
+def _arn(text: str) -> list[str] | None:
+    """The six fields of an ARN (``arn:`` in any case), else None."""
+    parts = arn_parts(text)
+    return parts if parts is not None and parts[0].lower() == "arn" else None
 
 
 def _anonymous(account: str) -> RequestContext:
