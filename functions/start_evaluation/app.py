@@ -8,7 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from secure_finetune.config import EvaluationSettings, StackSettings
+from secure_finetune.config import EvaluationSettings, StackSettings, TableSettings
 from secure_finetune.evaluation.state import EvaluationState
 from secure_finetune.evaluation.steps import start_evaluation
 from secure_finetune.observability import logger, tracer
@@ -16,7 +16,7 @@ from secure_finetune.state import PipelineState
 from secure_finetune.wiring import Dependencies
 
 
-class Env(EvaluationSettings, StackSettings):
+class Env(EvaluationSettings, StackSettings, TableSettings):
     """The environment this function reads, validated at cold start (template.yaml sets exactly these)."""
 
 

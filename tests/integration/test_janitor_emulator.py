@@ -221,10 +221,10 @@ def test_the_janitor_stops_a_failed_runs_evaluation_jobs_left_judging_and_leaves
         return EvaluationJobs(pipeline.bucket, ACCOUNT, stack_tag=tagged_for).create_job(request)
 
     # Given a run that failed two days ago with both its evaluation jobs still judging (tokens billed)
-    ended_run(pipeline, name(8), RunStatus.FAILED, ResourceKind.JOB)
+    ended_run(pipeline, name(8), RunStatus.FAILED, ResourceKind.JOB, ResourceKind.EVALUATION)
     ours = [evaluation_job(name(8), side, stack) for side in ("base", "custom")]
     # and a look-alike: our naming rule and a run record, another stack's tag
-    ended_run(pipeline, name(9), RunStatus.FAILED, ResourceKind.JOB)
+    ended_run(pipeline, name(9), RunStatus.FAILED, ResourceKind.JOB, ResourceKind.EVALUATION)
     other_stack = evaluation_job(name(9), "base", "another-stack")
     # When the daily schedule runs the janitor
     answer: dict[str, Any] = pipeline.invoke("JanitorFunction", {"delete": True})

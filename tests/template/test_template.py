@@ -302,6 +302,7 @@ NEEDS = {
         "bedrock:CreateEvaluationJob",
         "bedrock:ListEvaluationJobs",
         "iam:PassRole",
+        "dynamodb:UpdateItem",  # the evaluation intent, before the creates
     },
     "CheckEvaluationFunction": {"s3:GetObject", "s3:ListBucket", "s3:PutObject", "bedrock:GetEvaluationJob", "bedrock:StopEvaluationJob"},
     "TeardownFunction": {"bedrock:DeleteProvisionedModelThroughput", "scheduler:DeleteSchedule", "sqs:SendMessage"},

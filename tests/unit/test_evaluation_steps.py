@@ -101,6 +101,23 @@ def started() -> tuple[FakeDeps, FakeEvaluations, EvaluationState]:
     return deps, evaluations, start_evaluation(state, deps)
 
 
+def test_the_evaluation_intent_is_written_before_either_job_is_created() -> None:
+    from secure_finetune.runs import ResourceKind
+
+    deps, evaluations = evaluation_deps(prompts=5)
+    seen: list[object] = []
+    create = evaluations.create_job
+
+    def create_after_the_intent(request: dict[str, object]) -> str:
+        record = deps.runs.get_run(RUN)
+        seen.append(None if record is None else record.intent(ResourceKind.EVALUATION))
+        return create(request)
+
+    evaluations.create_job = create_after_the_intent  # type: ignore[method-assign]
+    start_evaluation(evaluated_state(), deps)
+    assert len(seen) == 2 and all(intent is not None and intent.name == RUN for intent in seen)  # type: ignore[attr-defined]
+
+
 def test_jobs_still_running_count_a_poll_and_wait_again() -> None:
     deps, _, current = started()
     assert check_evaluation(evaluated_state(), current, deps).polls == 1

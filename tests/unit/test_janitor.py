@@ -357,7 +357,7 @@ def test_an_evaluation_job_of_an_ended_run_is_stopped_and_one_of_a_live_run_kept
     status: RunStatus, updated: datetime | None, expected: tuple[Action, Why]
 ) -> None:
     deps, inventory = deps_with()
-    record(deps, run_name(40), status, ResourceKind.JOB, updated=updated)
+    record(deps, run_name(40), status, ResourceKind.JOB, ResourceKind.EVALUATION, updated=updated)
     base, custom = (evaluation_job(inventory, f"{run_name(40)}-eval-{side}") for side in ("base", "custom"))
     result = sweep(deps, delete=True, now=NOW)
     assert {action_of(result, job.arn) for job in (base, custom)} == {expected}
@@ -369,7 +369,7 @@ def test_an_evaluation_job_of_an_ended_run_is_stopped_and_one_of_a_live_run_kept
 @pytest.mark.parametrize(
     ("stack", "intent", "name", "missing"),
     [
-        ("s", False, f"{run_name(41)}-eval-base", "record"),  # the run never trained: it cannot have evaluated
+        ("s", False, f"{run_name(41)}-eval-base", "record"),  # the run never meant to evaluate: no evaluation intent
         ("other-stack", True, f"{run_name(41)}-eval-base", "tag"),
         ("s", True, f"{run_name(41)}-eval-judge", "name,record"),  # not a side we create: not our name
         ("s", True, f"{run_name(43)}-eval-custom", "record"),  # another run's name: no record of that run
@@ -377,7 +377,7 @@ def test_an_evaluation_job_of_an_ended_run_is_stopped_and_one_of_a_live_run_kept
 )
 def test_an_evaluation_job_without_all_three_proofs_is_reported_never_stopped(stack: str, intent: bool, name: str, missing: str) -> None:
     deps, inventory = deps_with()
-    record(deps, run_name(41), RunStatus.FAILED, *((ResourceKind.JOB,) if intent else ()))
+    record(deps, run_name(41), RunStatus.FAILED, ResourceKind.JOB, *((ResourceKind.EVALUATION,) if intent else ()))
     job = evaluation_job(inventory, name, stack=stack)
     result = sweep(deps, delete=True, now=NOW)
     [decision] = [d for d in result.decisions if d.resource.arn == job.arn]
@@ -387,7 +387,7 @@ def test_an_evaluation_job_without_all_three_proofs_is_reported_never_stopped(st
 
 def test_a_stopped_evaluation_job_is_listed_in_the_swept_message() -> None:
     deps, inventory = deps_with()
-    record(deps, run_name(42), RunStatus.FAILED, ResourceKind.JOB)
+    record(deps, run_name(42), RunStatus.FAILED, ResourceKind.JOB, ResourceKind.EVALUATION)
     job = evaluation_job(inventory, f"{run_name(42)}-eval-custom")
     message = sweep_message(sweep(deps, delete=True, now=NOW), deps.config, NOW)  # type: ignore[arg-type]
     assert message is not None and message.deleted == (f"evaluation-job {job.arn} (RUN_ENDED) stopped",)
@@ -397,7 +397,7 @@ def test_a_refused_evaluation_job_stop_is_reported_and_the_pass_goes_on(monkeypa
     from secure_finetune.service_errors import ServiceError
 
     deps, inventory = deps_with()
-    record(deps, run_name(44), RunStatus.FAILED, ResourceKind.JOB)
+    record(deps, run_name(44), RunStatus.FAILED, ResourceKind.JOB, ResourceKind.EVALUATION)
     refused, stopped = (evaluation_job(inventory, f"{run_name(44)}-eval-{side}") for side in ("base", "custom"))
     real_stop = deps.evaluations.stop_job
 

@@ -37,7 +37,7 @@ Run record (one DynamoDB table, ``pk``/``sk`` strings, TTL attribute ``expiresAt
     because the job name *is* the run id.
 
 Write-ahead intents (``Intent``; attributes ``intentJob``, ``intentThroughput``,
-``intentDeployment`` of the run item, one JSON document each)
+``intentDeployment``, ``intentEvaluation`` of the run item, one JSON document each)
     Before a step creates anything that costs money it writes on the run record what it is about
     to create: its kind, its deterministic name, its client token and when. The name of every
     resource a run creates is the run id itself (``resource_name``), so a resource named ``N``
@@ -232,6 +232,8 @@ class ResourceKind(StrEnum):
     JOB = "job"  # CreateModelCustomizationJob (jobName; the custom model it makes has the same name)
     THROUGHPUT = "throughput"  # CreateProvisionedModelThroughput (provisionedModelName)
     DEPLOYMENT = "deployment"  # CreateCustomModelDeployment (modelDeploymentName)
+    # CreateEvaluationJob, twice: its name is the run's, the jobs' ``<name>-eval-base`` / ``-custom`` (evaluation/requests)
+    EVALUATION = "evaluation"
 
 
 class Intent(BaseModel):
@@ -269,6 +271,7 @@ _INTENT_FIELDS = {
     ResourceKind.JOB: "intent_job",
     ResourceKind.THROUGHPUT: "intent_throughput",
     ResourceKind.DEPLOYMENT: "intent_deployment",
+    ResourceKind.EVALUATION: "intent_evaluation",
 }
 # The run item's attribute holding each kind's intent (what a table scan filters on).
 INTENT_ATTRIBUTES = {kind: to_camel(field) for kind, field in _INTENT_FIELDS.items()}
@@ -298,6 +301,7 @@ class RunChanges(BaseModel):
     intent_job: Intent | None = None
     intent_throughput: Intent | None = None
     intent_deployment: Intent | None = None
+    intent_evaluation: Intent | None = None
 
     def attributes(self) -> dict[str, str]:
         """The set fields as the table's attribute names and string values (an intent as compact JSON)."""
@@ -323,7 +327,7 @@ class RunRecord(RunChanges):
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("intent_job", "intent_throughput", "intent_deployment", mode="before")
+    @field_validator("intent_job", "intent_throughput", "intent_deployment", "intent_evaluation", mode="before")
     @classmethod
     def _intent_from_json(cls, value: object) -> object:
         return json.loads(value) if isinstance(value, str) else value

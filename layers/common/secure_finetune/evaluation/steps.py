@@ -20,6 +20,7 @@ from ..models import find_model
 from ..ports import EvaluationJob
 from ..reasons import EvaluationFailed, Reason, ReasonCode
 from ..reports import read_report, write_report
+from ..runs import Intent, ResourceKind
 from ..state import PipelineState
 from ..wiring import Dependencies
 from .config import EvaluationProfile
@@ -117,6 +118,8 @@ def _start_jobs(state: PipelineState, deps: Dependencies, answered: EvaluationSt
         if answered is None
         else Generator(deployment.arn, answers_key(run.run_id), label=answers_label(run.run_id)),
     }
+    # Write-ahead, as for every resource that bills: the janitor's proof that jobs of these names are this run's.
+    deps.runs.set_status(run.run_id, None, Intent.of(ResourceKind.EVALUATION, run.run_id).changes())
     jobs = []
     for side, generator in generators.items():
         request = evaluation_job_request(

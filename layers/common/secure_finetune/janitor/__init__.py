@@ -14,8 +14,7 @@ What is "ours" (``rules.proof``): all three must hold, or the resource is at mos
    with ``-eval-base`` or ``-eval-custom`` (``rules.run_of``);
 3. a write-ahead record: the run record of that name exists and holds the intent to create that kind
    of resource under that very name (``RunRecord.intent``; a job is its ``job`` intent; a custom model is
-   the job's output and carries the job's name; an evaluation job has no intent of its own, its run's record
-   must hold the job intent: only a run that trained a model evaluates it).
+   the job's output and carries the job's name; both evaluation jobs are the run's ``evaluation`` intent).
 
 A name match alone (anyone may pick such a name) or a tag match alone (a copied tag) is reported as
 ``not ours``, never deleted nor stopped; a resource matching neither is someone else's business and not

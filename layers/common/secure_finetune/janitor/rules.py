@@ -20,9 +20,8 @@ _INTENT_OF = {
     BilledKind.THROUGHPUT: ResourceKind.THROUGHPUT,
     BilledKind.DEPLOYMENT: ResourceKind.DEPLOYMENT,
     BilledKind.CUSTOM_MODEL: ResourceKind.JOB,
-    # An evaluation job has no intent of its own: it is named for its run (evaluation/requests.job_name), whose
-    # record must hold the customization job's intent (only a run that trained a model evaluates it).
-    BilledKind.EVALUATION_JOB: ResourceKind.JOB,
+    # Both evaluation jobs of a run: its evaluation intent, named for the run (the jobs: evaluation/requests.job_name)
+    BilledKind.EVALUATION_JOB: ResourceKind.EVALUATION,
 }
 _ALIVE = frozenset({"Creating", "InService", "Updating", "Active"})  # throughput / deployment statuses that bill
 # The one job status that trains and bills (botocore ModelCustomizationJobStatus; Stopping ends on its own):
