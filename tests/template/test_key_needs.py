@@ -8,6 +8,7 @@ region; the optional uploaders' statement left out) and judged by the policy eng
 from __future__ import annotations
 
 import copy
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,16 @@ def test_the_needs_are_the_templates_key_policy_statements(template_policy: dict
 
 def test_the_templates_own_key_policy_meets_every_need(template_policy: dict[str, Any]) -> None:
     assert judged(template_policy)[0] is Status.PASS, judged(template_policy)
+
+
+def test_the_templates_key_policy_meets_every_need_in_govcloud_too(template_policy: dict[str, Any]) -> None:
+    # the stack's ${AWS::Partition} ARNs, judged in that partition (not against arn:aws:... needs)
+    gov = json.loads(json.dumps(template_policy).replace("arn:aws:", "arn:aws-us-gov:").replace(REGION, "us-gov-west-1"))
+    key = KEY.replace("arn:aws:", "arn:aws-us-gov:").replace(REGION, "us-gov-west-1")
+    [finding] = evaluate(
+        KeyPolicyEvidence(account=ACCOUNT, region="us-gov-west-1", stack=STACK, key_arn=key, policy=gov), KEY_POLICY_CHECKS
+    )
+    assert finding.status is Status.PASS, finding.explanation
 
 
 @pytest.mark.parametrize("sid", sorted({n.sid for n in stack_key_needs(ACCOUNT, REGION, STACK)}))

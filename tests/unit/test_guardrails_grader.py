@@ -138,7 +138,7 @@ def test_the_service_role_may_invoke_the_grader_and_no_other_function() -> None:
     ],
 )
 def test_the_partition_comes_from_the_region_or_the_graders_arn(region: str, arn: str, expected: str) -> None:
-    from secure_finetune.guardrails.rules.grader import partition
+    from secure_finetune.guardrails.partitions import partition
 
     assert partition(region, arn) == expected
 

@@ -459,6 +459,13 @@ def test_unreadable_evidence_leaves_the_rows_unknown_never_passing() -> None:
     assert found == dict.fromkeys(("GR-NET-12", "GR-NET-13", "GR-NET-14"), Status.UNKNOWN)
 
 
+def test_the_private_path_passes_in_govcloud_as_in_the_commercial_partition() -> None:
+    # the endpoint policy names this account's models in the stack's partition (arn:aws-us-gov:bedrock:...)
+    text = json.dumps(good()).replace("arn:aws:", "arn:aws-us-gov:").replace(REGION, "us-gov-west-1")
+    found = {f.id: f.status for f in evaluate(InferenceEvidence.model_validate(json.loads(text)), INFERENCE_CHECKS)}
+    assert found == dict.fromkeys(("GR-NET-12", "GR-NET-13", "GR-NET-14"), Status.PASS)
+
+
 # ---------------------------------------------------------------- GR-NET-05 with the smoke test in the job subnets
 
 

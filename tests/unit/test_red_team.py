@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import ipaddress
+import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -86,6 +87,34 @@ def test_the_secure_setup_passes_every_check_the_table_attacks(kind: str) -> Non
 @pytest.mark.parametrize("hostile", TABLE, ids=[f"{h.check_id}:{h.name}" for h in TABLE])
 def test_a_hostile_variant_never_passes_its_check(hostile: Hostile) -> None:
     assert judge(hostile.check_id, hostile.kind, hostile.make()) in (Status.FAIL, Status.UNKNOWN)
+
+
+# ---------------------------------------------------------------- other partitions: the same verdicts
+
+
+PARTITIONS = {"aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
+
+
+def in_partition(data: dict[str, Any], partition: str) -> dict[str, Any]:
+    """The evidence of the same stack deployed in another partition: its ARNs and its region rewritten."""
+    text = json.dumps(data).replace("arn:aws:", f"arn:{partition}:").replace("us-east-1", PARTITIONS[partition])
+    return dict(json.loads(text))
+
+
+@pytest.mark.parametrize("partition", sorted(PARTITIONS))
+@pytest.mark.parametrize("kind", sorted(BASES))
+def test_the_secure_setup_passes_in_govcloud_and_china_too(kind: str, partition: str) -> None:
+    # the rules build the stack's ARNs in the run's partition: a GovCloud stack is not blocked by arn:aws:... witnesses
+    attacked = {h.check_id for h in TABLE if h.kind == kind} - {"GR-OBJ-07"}
+    found = {c: judge(c, kind, in_partition(BASES[kind](), partition)) for c in attacked}
+    assert found == dict.fromkeys(attacked, Status.PASS)
+
+
+@pytest.mark.parametrize("partition", sorted(PARTITIONS))
+def test_every_hostile_variant_still_fails_in_govcloud_and_china(partition: str) -> None:
+    # ... and no hostile variant passes there because a witness was built in the commercial partition
+    passed = [f"{h.check_id}:{h.name}" for h in TABLE if judge(h.check_id, h.kind, in_partition(h.make(), partition)) is Status.PASS]
+    assert passed == []
 
 
 # ---------------------------------------------------------------- properties

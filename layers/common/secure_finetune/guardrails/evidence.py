@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from .partitions import partition
+
 
 class _Evidence(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
@@ -145,3 +147,8 @@ class Evidence(_Evidence):
     # runs in the job subnets (PrivateInference); None: it does not, and no role may; not an ARN (e.g. why it could not
     # be read): UNKNOWN.
     smoke_test_role_arn: str | None = None
+
+    @property
+    def partition(self) -> str:
+        """The ARN partition the stack's ARNs are in (``aws``, ``aws-us-gov``, ``aws-cn``...): the region's."""
+        return partition(self.region, self.expected_key_arn)

@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from .partitions import partition
+
 INFERENCE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")  # Converse/ConverseStream authorize as these
 
 
@@ -29,6 +31,10 @@ class InferenceEvidence(BaseModel):
     security_groups: dict[str, dict[str, Any]] | None  # the endpoints' and the client's groups, by id
     prefix_lists: dict[str, list[str]] | None = None  # every prefix list those groups name -> its CIDRs
     referenced_groups: dict[str, dict[str, Any]] | None = None  # other groups of this account they name -> OwnerId, VpcId
+
+    @property
+    def partition(self) -> str:
+        return partition(self.region)
 
     @property
     def client_subnets(self) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from .framework import FAIL, PASS, UNKNOWN, Verdict
+from .partitions import partition
 from .policy_engine import Principal, RequestContext, Tri, allows
 
 PIPELINE_SERVICES = ("s3", "dynamodb", "sns", "sqs", "states", "lambda")
@@ -55,12 +56,13 @@ def stack_key_needs(account: str, region: str, stack: str) -> tuple[KeyNeed, ...
         requests = tuple({**base, "kms:ViaService": f"{service}.{region}.amazonaws.com"} for service in via) or (base,)
         return KeyNeed(sid, arn, Principal.aws(arn), actions, requests)
 
-    iam, logs = f"arn:aws:iam::{account}:role", f"arn:aws:logs:{region}:{account}:log-group:"
+    prefix = f"arn:{partition(region)}"
+    iam, logs = f"{prefix}:iam::{account}:role", f"{prefix}:logs:{region}:{account}:log-group:"
     service_role, evaluation_role = f"{iam}/{stack}-bedrock-job", f"{iam}/{stack}-bedrock-eval"
     pipeline_role = f"{iam}/{stack}/{stack}-AnyFunctionRole-X"  # every function role lives under the /<stack>/ path
     use, own = ("kms:Decrypt", "kms:GenerateDataKey"), {"aws:SourceAccount": account}
     groups = (f"/aws/lambda/{stack}/smoke-test", f"/aws/vendedlogs/states/{stack}-pipeline", f"/aws/vpc/{stack}-flow-logs")
-    evaluation_job = f"arn:aws:bedrock:{region}:{account}:evaluation-job/x1"
+    evaluation_job = f"{prefix}:bedrock:{region}:{account}:evaluation-job/x1"
     return (
         role("BedrockServiceRoleUsesKeyThroughS3AndBedrock", service_role, (*use, "kms:DescribeKey"), ("s3", "bedrock")),
         role("BedrockServiceRoleGrantsToBedrockOnly", service_role, ("kms:CreateGrant",), ("bedrock",),

@@ -98,7 +98,7 @@ def _only_guardduty_tags(ev: Evidence) -> Verdict | None:
     prefixes = [str(p) for p in plan.get("ObjectPrefixes") or []]
     if prefixes and not any(ev.object.key.startswith(p) for p in prefixes):
         return FAIL, "the Malware Protection plan does not scan this object's prefix: the scan tag was written by someone else"
-    resource = f"arn:aws:s3:::{ev.bucket.name}/{ev.object.key}"
+    resource = f"arn:{ev.partition}:s3:::{ev.bucket.name}/{ev.object.key}"
     for tag_keys in ([SCAN_TAG], [SCAN_TAG, FRESH], [FRESH, SCAN_TAG]):
         keys = {"s3:RequestObjectTagKeys": tag_keys, f"s3:RequestObjectTag/{SCAN_TAG}": CLEAN, "aws:SecureTransport": True}
         answer = denied_to_all_but(policy, ev.account, role, ("s3:PutObjectTagging", resource), keys)

@@ -39,7 +39,7 @@ def trust(ev: Evidence) -> Verdict:
         return PASS, NOT_IN_THIS_STACK
     if role.trust is None:
         return UNKNOWN, "the evaluation role's trust policy could not be read"
-    jobs = f"arn:aws:bedrock:{ev.region}:{ev.account}:evaluation-job/*"
+    jobs = f"arn:{ev.partition}:bedrock:{ev.region}:{ev.account}:evaluation-job/*"
     found = bedrock_only_trust_problem(role.trust, role.arn, ev.account, jobs, what="the evaluation role", kind="evaluation jobs")
     return found or (PASS, "only Bedrock may assume it, for this account's evaluation jobs")
 
@@ -55,13 +55,13 @@ def least_privilege(ev: Evidence) -> Verdict:
     policy = union(role.inline_policies)
     if policy is None:
         return UNKNOWN, "the evaluation role's inline policy is malformed"
-    bucket = f"arn:aws:s3:::{ev.bucket_name}"
+    bucket = f"arn:{ev.partition}:s3:::{ev.bucket_name}"
     evaluation, output = f"{bucket}/reports/*/evaluation/*", f"{bucket}/reports/*/evaluation/output/*"
     models = (
-        f"arn:aws:bedrock:{ev.region}::foundation-model/*",
-        f"arn:aws:bedrock:{ev.region}:{ev.account}:provisioned-model/*",
-        f"arn:aws:bedrock:{ev.region}:{ev.account}:inference-profile/*",
-        f"arn:aws:bedrock:{ev.region}:{ev.account}:model-invocation-job/*",
+        f"arn:{ev.partition}:bedrock:{ev.region}::foundation-model/*",
+        f"arn:{ev.partition}:bedrock:{ev.region}:{ev.account}:provisioned-model/*",
+        f"arn:{ev.partition}:bedrock:{ev.region}:{ev.account}:inference-profile/*",
+        f"arn:{ev.partition}:bedrock:{ev.region}:{ev.account}:model-invocation-job/*",
     )
     questions: tuple[tuple[Callable[[], Answer], str], ...] = (
         (lambda: grants(policy, ["*"], excluding_actions=EVALUATION_ACTIONS), "an action an evaluation job does not need"),

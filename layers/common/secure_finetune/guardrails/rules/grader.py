@@ -14,6 +14,7 @@ from __future__ import annotations
 from ...models import CustomizationType
 from ..evidence import Evidence, GraderEvidence
 from ..framework import FAIL, PASS, UNKNOWN, Verdict
+from ..partitions import partition
 from ..policy_engine import Tri, grants, outside_access, service_bound
 from .policy import blocking, first_problem, union
 
@@ -33,30 +34,6 @@ GRADER_ACTIONS = (
     "bedrock:InvokeModel",
 )
 _NOT_APPLICABLE = (PASS, "not applicable: no grader is configured and this is not a reinforcement fine-tuning run")
-# Region -> ARN partition, as the partitions' regionRegex in botocore 1.44.8's data/endpoints.json say: aws-cn "^cn\-",
-# aws-us-gov "^us\-gov\-", aws-iso "^us\-iso\-", aws-iso-b "^us\-isob\-", aws-iso-e "^eu\-isoe\-", aws-iso-f
-# "^us\-isof\-", aws-eusc "^eusc\-(de)\-"; aws "^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$".
-_PARTITIONS = (
-    ("cn-", "aws-cn"),
-    ("us-gov-", "aws-us-gov"),
-    ("us-iso-", "aws-iso"),
-    ("us-isob-", "aws-iso-b"),
-    ("eu-isoe-", "aws-iso-e"),
-    ("us-isof-", "aws-iso-f"),
-    ("eusc-", "aws-eusc"),
-)
-_COMMERCIAL = ("us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx")
-
-
-def partition(region: str, arn: str = "") -> str:
-    """The ARN partition of the run's jobs: the region's; for a region no partition claims, the grader ARN's own."""
-    for prefix, name in _PARTITIONS:
-        if region.startswith(prefix):
-            return name
-    if region.split("-", 1)[0] in _COMMERCIAL:
-        return "aws"
-    fields = arn.split(":")
-    return fields[1] if len(fields) > 2 and fields[0] == "arn" and fields[1] else "aws"
 
 
 def _grader(ev: Evidence) -> GraderEvidence | Verdict:

@@ -11,6 +11,7 @@ from typing import Any
 from ...runs import INCOMING_PREFIX, OUTPUT_PREFIX, VALIDATED_PREFIX
 from ..evidence import Evidence
 from ..framework import FAIL, PASS, UNKNOWN, Verdict
+from ..partitions import of_arn
 from ..policy.core import FRESH, arn_parts, has_wildcard
 from ..policy.questions import condition_values
 from ..policy_engine import ABSENT, Answer, Principal, RequestContext, Tri, allows, grants, principal_candidates, service_bound
@@ -46,7 +47,7 @@ def role_trust(ev: Evidence) -> Verdict:
     trust = ev.service_role.trust
     if trust is None:
         return UNKNOWN, "the service role's trust policy could not be read"
-    jobs = f"arn:aws:bedrock:{ev.region}:{ev.account}:model-customization-job/*"
+    jobs = f"arn:{ev.partition}:bedrock:{ev.region}:{ev.account}:model-customization-job/*"
     found = bedrock_only_trust_problem(trust, ev.service_role.arn, ev.account, jobs, what="the role", kind="customization jobs")
     return found or no_public_access(
         ev.service_role.trust_public_access_check,
@@ -96,7 +97,7 @@ def identity_problem(policy: dict[str, Any] | None, ev: Evidence, what: str) -> 
     """The service role's identity policy (inline union, or one managed policy) grants only what the job needs."""
     if policy is None:
         return UNKNOWN, f"{what} is malformed"
-    bucket = f"arn:aws:s3:::{ev.bucket_name}"
+    bucket = f"arn:{ev.partition}:s3:::{ev.bucket_name}"
     training = (bucket, f"{bucket}/{VALIDATED_PREFIX}*", f"{bucket}/media/*", f"{bucket}/{OUTPUT_PREFIX}*")
     questions: tuple[tuple[Callable[[], Answer], str], ...] = (
         (lambda: grants(policy, ["*"], excluding_actions=(*ROLE_S3, *ROLE_KMS, *ROLE_EC2, ROLE_GRADER)), "an action the job does not need"),
@@ -129,11 +130,12 @@ def least_privilege(ev: Evidence) -> Verdict:
 
 def access_probes(bucket: str, key_arn: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(must be allowed, must be denied) pairs of action and resource for the service role."""
-    b = f"arn:aws:s3:::{bucket}"
+    arn = f"arn:{of_arn(key_arn)}"  # the stack's partition, as its key's ARN says
+    b = f"{arn}:s3:::{bucket}"
     other_key = key_arn.rsplit("/", 1)[0] + "/00000000-0000-0000-0000-000000000000"
     allowed = [("s3:GetObject", f"{b}/{VALIDATED_PREFIX}x.jsonl"), ("s3:PutObject", f"{b}/{OUTPUT_PREFIX}x"), ("kms:Decrypt", key_arn)]
     denied = [
-        ("s3:GetObject", "arn:aws:s3:::another-bucket/x"),
+        ("s3:GetObject", f"{arn}:s3:::another-bucket/x"),
         ("s3:PutObject", f"{b}/{VALIDATED_PREFIX}x.jsonl"),
         ("s3:DeleteObject", f"{b}/{VALIDATED_PREFIX}x.jsonl"),
         ("s3:GetObject", f"{b}/{INCOMING_PREFIX}x.jsonl"),

@@ -42,7 +42,7 @@ _MODEL_TYPES = ("provisioned-model", "custom-model-deployment", "custom-model")
 
 def model_resources(ev: InferenceEvidence) -> tuple[str, ...]:
     """What the endpoint may be used for: this account's custom models, throughputs and deployments, this region."""
-    return tuple(f"arn:aws:bedrock:{ev.region}:{ev.account}:{kind}/*" for kind in _MODEL_TYPES)
+    return tuple(f"arn:{ev.partition}:bedrock:{ev.region}:{ev.account}:{kind}/*" for kind in _MODEL_TYPES)
 
 
 def _interface(endpoint: dict[str, Any]) -> bool:
@@ -199,7 +199,7 @@ def _policy_problem(endpoint: dict[str, Any], ev: InferenceEvidence) -> Verdict 
 
 def _outside(policy: dict[str, Any], ev: InferenceEvidence) -> Answer:
     """``outside_access`` for each inference action on one (fresh) resource of each of our types."""
-    witnesses = [f"arn:aws:bedrock:{ev.region}:{ev.account}:{kind}/{FRESH}" for kind in _MODEL_TYPES]
+    witnesses = [f"arn:{ev.partition}:bedrock:{ev.region}:{ev.account}:{kind}/{FRESH}" for kind in _MODEL_TYPES]
     unsure: Answer | None = None
     for action in INFERENCE_ACTIONS:
         for resource in witnesses:

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..evidence import Evidence
 from ..framework import FAIL, PASS, UNKNOWN, Verdict
+from ..partitions import of_arn
 from ..policy.core import FRESH
 from ..policy.questions import condition_values
 from ..policy_engine import ABSENT, Answer, Matching, Principal, RequestContext, Tri, allows, grants
@@ -66,7 +67,7 @@ def _delegates(statement: Any, role: str, account: str) -> bool:
     if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
         return False
     by_name = grants(document, ["kms:*"], context=_role_context(Principal("AWS", role, None), role, account)).tri
-    other = f"arn:aws:iam::{account}:{_OTHER_ROLE}"
+    other = f"arn:{of_arn(role)}:iam::{account}:{_OTHER_ROLE}"
     anyone = grants(document, ["kms:*"], context=_role_context(Principal.aws(other), other, account)).tri
     return by_name is Tri.FALSE and anyone is Tri.TRUE
 

@@ -105,7 +105,7 @@ def s3_endpoint_policy(ev: Evidence) -> Verdict:
     smoke test or CollectAnswers would fail only after the model is paid for)."""
     if not ev.network.s3_endpoints:
         return UNKNOWN, "no S3 endpoint to read"
-    bucket = f"arn:aws:s3:::{ev.bucket_name}"
+    bucket = f"arn:{ev.partition}:s3:::{ev.bucket_name}"
     smoke_report, prompts, answers = (f"{bucket}/{key}" for key in (report_key("*", Step.SMOKE), dataset_key("*"), answers_key("*")))
     ours = (bucket, f"{bucket}/{VALIDATED_PREFIX}*", f"{bucket}/media/*", f"{bucket}/{OUTPUT_PREFIX}*", smoke_report, prompts, answers)
     run_files = (
@@ -120,7 +120,9 @@ def s3_endpoint_policy(ev: Evidence) -> Verdict:
             return FAIL, f"the S3 endpoint {endpoint.get('VpcEndpointId', '')} has no policy: it allows all of S3"
         found = _endpoint_policy_problem(policy, ev.account, ours, (f"{bucket}/{OUTPUT_PREFIX}*", smoke_report, answers))
         for action, key, what in run_files:
-            found = found or _only_its_role_problem(policy, ev.account, action, key, what, role=ev.smoke_test_role_arn)
+            found = found or _only_its_role_problem(
+                policy, ev.account, action, key, what, role=ev.smoke_test_role_arn, partition=ev.partition
+            )
         if found:
             return found
     return (
@@ -143,7 +145,9 @@ def _endpoint_policy_problem(policy: dict[str, Any], account: str, ours: tuple[s
     return None
 
 
-def _only_its_role_problem(policy: dict[str, Any], account: str, action: str, key: str, what: str, *, role: str | None) -> Verdict | None:
+def _only_its_role_problem(
+    policy: dict[str, Any], account: str, action: str, key: str, what: str, *, role: str | None, partition: str = "aws"
+) -> Verdict | None:
     """``action`` on ``key`` as ``role`` alone: not anonymously (no aws:PrincipalArn, so an ``...IfExists`` binding
     fails), not as any other principal the policy names -- by ``aws:PrincipalArn`` under any operator and in any case,
     or in a Principal/NotPrincipal element -- or whose pattern it matches (in this account or another), not as an
@@ -152,13 +156,14 @@ def _only_its_role_problem(policy: dict[str, Any], account: str, action: str, ke
     if role is not None and _arn(role) is None:
         return UNKNOWN, f"the private-inference function's role is not known (not an ARN: {role[:80]!r})"
     named = [*condition_values(policy, "aws:PrincipalArn"), *principals_named(policy, "AWS")]
-    named = [f"arn:aws:iam::{v}:root" if re.fullmatch(r"\d{12}", v) else v for v in named if v != "*"]  # an account id: its root
+    iam = f"arn:{partition}:iam"
+    named = [f"{iam}::{v}:root" if re.fullmatch(r"\d{12}", v) else v for v in named if v != "*"]  # an account id: its root
     parsed = {v: _arn(v) for v in named}
     odd = [v for v, parts in parsed.items() if parts is None]
     if odd:
         return UNKNOWN, f"the S3 endpoint names a principal the guardrail cannot read as an ARN ({odd[0][:80]!r}): name roles by full ARN"
     stranger = fresh_account({account, *(parts[4] for parts in parsed.values() if parts)})
-    unnamed = [f"arn:aws:iam::{account}:role/{FRESH}", f"arn:aws:iam::{stranger}:role/{FRESH}"]
+    unnamed = [f"{iam}::{account}:role/{FRESH}", f"{iam}::{stranger}:role/{FRESH}"]
     namesakes = [":".join([*v.split(":")[:4], stranger, *v.split(":")[5:]]) for v in named]
     callers = [(_anonymous(account), "an anonymous caller")]
     callers += [(_as_role(arn, account), f"a role it does not name ({arn})") for arn in unnamed]

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..framework import FAIL, PASS, UNKNOWN, Verdict
+from ..partitions import of_arn
 from ..policy.core import FRESH, arn_parts, glob_intersects, glob_match, instances
 from ..policy.questions import accounts_in, condition_values
 from ..policy_engine import ABSENT, Answer, Candidate, Matching, Principal, RequestContext, SomeAccount, SomeArn, Tri, allows, denies
@@ -151,12 +152,13 @@ def may_outside(
 # ---------------------------------------------------------------- a Deny for everyone but one role
 
 
-def _own_principals(policy: Any, account: str) -> list[tuple[str, Principal, str]]:
+def _own_principals(policy: Any, account: str, partition: str = "aws") -> list[tuple[str, Principal, str]]:
     """Concrete IAM principals of ``account``: the root, a fresh role with a session, a fresh user, and every ARN of the
     account the policy writes (principals, aws:PrincipalArn values, each glob instantiated), a role with a session.
-    Each is (description, principal, its aws:PrincipalArn: a session's is its role's)."""
+    Each is (description, principal, its aws:PrincipalArn: a session's is its role's), in ``partition``."""
+    prefix = f"arn:{partition}"
     found: dict[str, None] = dict.fromkeys(
-        [f"arn:aws:iam::{account}:root", f"arn:aws:iam::{account}:role/{FRESH}", f"arn:aws:iam::{account}:user/{FRESH}"]
+        [f"{prefix}:iam::{account}:root", f"{prefix}:iam::{account}:role/{FRESH}", f"{prefix}:iam::{account}:user/{FRESH}"]
     )
     statements = as_list(policy.get("Statement") if isinstance(policy, Mapping) else None)
     written = [
@@ -179,10 +181,10 @@ def _own_principals(policy: Any, account: str) -> list[tuple[str, Principal, str
         if resource.startswith("role/"):
             role_name = resource.rsplit("/", 1)[-1]
             out.append((arn, Principal("AWS", arn, account), arn))
-            session = f"arn:aws:sts::{account}:assumed-role/{role_name}/{FRESH}"
+            session = f"{prefix}:sts::{account}:assumed-role/{role_name}/{FRESH}"
             out.append((f"a session of {arn}", Principal("AWS", session, account), arn))
         elif resource.startswith("assumed-role/"):
-            role = f"arn:aws:iam::{account}:role/{resource.split('/')[1]}" if resource.count("/") >= 2 else arn
+            role = f"{prefix}:iam::{account}:role/{resource.split('/')[1]}" if resource.count("/") >= 2 else arn
             out.append((arn, Principal("AWS", arn, account), role))
         else:
             out.append((arn, Principal("AWS", arn, account), arn))
@@ -211,7 +213,7 @@ def denied_to_all_but(policy: Any, account: str, role_arn: str, request: tuple[s
         for c in engine_candidates(policy, account)
         if not (c.principal.kind == "AWS" and isinstance(c.principal.id, SomeArn) and c.principal.account == account)
     ]
-    for description, principal, principal_arn in _own_principals(policy, account):
+    for description, principal, principal_arn in _own_principals(policy, account, of_arn(role_arn)):
         ids = {"aws:PrincipalAccount": account, "aws:PrincipalArn": principal_arn, "kms:CallerAccount": account}
         requesters.append((description, principal, {**base, **ids}))
     unsure = ""

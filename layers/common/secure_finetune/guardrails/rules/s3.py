@@ -29,7 +29,7 @@ def tls_only(ev: Evidence) -> Verdict:
     and every object when aws:SecureTransport is false (``denies_everyone``)."""
     if ev.bucket.policy is None:
         return UNKNOWN, "the bucket policy could not be read"
-    bucket_arn = f"arn:aws:s3:::{ev.bucket.name}"
+    bucket_arn = f"arn:{ev.partition}:s3:::{ev.bucket.name}"
     plain = RequestContext(keys={"aws:SecureTransport": False})
     for resource in (bucket_arn, Matching(f"{bucket_arn}/*")):
         answer = denies_everyone(ev.bucket.policy, Matching("s3:*"), resource, ev.account, plain)
@@ -61,7 +61,7 @@ def no_external_principals(ev: Evidence) -> Verdict:
     CheckNoPublicAccess has the last word."""
     if ev.bucket.policy is None:
         return UNKNOWN, "the bucket policy could not be read"
-    bucket_arn = f"arn:aws:s3:::{ev.bucket.name}"
+    bucket_arn = f"arn:{ev.partition}:s3:::{ev.bucket.name}"
     witnesses = [bucket_arn, f"{bucket_arn}/{FRESH}", f"{bucket_arn}/incoming/{FRESH}", f"{bucket_arn}/validated/{FRESH}"]
     answer = may_outside(
         ev.bucket.policy, ev.account, "*", [bucket_arn, Matching(f"{bucket_arn}/*")], witnesses, keys={"aws:SecureTransport": True}
@@ -84,10 +84,12 @@ def pinned_key(ev: Evidence) -> Verdict:
     if ev.bucket.policy is None:
         return UNKNOWN, "the bucket policy could not be read"
     region_key = ev.expected_key_arn.rsplit("/", 1)[0]
-    for other in (f"{region_key}/{FRESH}", f"arn:aws:kms:{ev.region}:000000000000:key/{FRESH}"):
+    for other in (f"{region_key}/{FRESH}", f"arn:{ev.partition}:kms:{ev.region}:000000000000:key/{FRESH}"):
         keys = {"s3:x-amz-server-side-encryption-aws-kms-key-id": other, "s3:x-amz-server-side-encryption": "aws:kms"}
         naming = RequestContext(keys=keys)
-        answer = denies_everyone(ev.bucket.policy, "s3:PutObject", Matching(f"arn:aws:s3:::{ev.bucket.name}/*"), ev.account, naming)
+        answer = denies_everyone(
+            ev.bucket.policy, "s3:PutObject", Matching(f"arn:{ev.partition}:s3:::{ev.bucket.name}/*"), ev.account, naming
+        )
         found = blocking(answer, Tri.TRUE, "a PUT naming another key is not denied to everyone")
         if found:
             return found
@@ -145,7 +147,7 @@ def service_role_on_the_vpc_path(ev: Evidence) -> Verdict:
         return UNKNOWN, "the job VPC's S3 endpoints could not be read (the bucket policy names endpoints)"
     origins += [(f"from {v}", {"aws:SourceVpc": v, "aws:SourceVpce": f"vpce-{FRESH}"}) for v in _named(policy, "aws:SourceVpc", job_vpc)]
     origins += [(f"through {e}", {"aws:SourceVpc": f"vpc-{FRESH}", "aws:SourceVpce": e}) for e in _named(policy, "aws:SourceVpce", *ours)]
-    bucket = f"arn:aws:s3:::{ev.bucket_name}"
+    bucket = f"arn:{ev.partition}:s3:::{ev.bucket_name}"
     for prefix in (VALIDATED_PREFIX, "media/"):
         for origin, keys in origins:
             context = RequestContext(Principal.aws(role), {**base, **keys})
