@@ -438,3 +438,21 @@ def test_deleting_the_stack_stops_an_evaluating_runs_evaluation_jobs_by_name(cfn
     ]
     invoke(request("Delete", cfn.url), deps, status_is(DELETING))
     assert cfn.answer["Status"] == "SUCCESS" and sorted(deps.evaluations.stopped) == sorted(arns)
+
+
+def test_deleting_the_stack_waits_for_a_queued_run_whose_create_may_be_in_flight(cfn: CloudFormation) -> None:
+    # The intent is written and Bedrock has no job yet: a job created after the stack is gone would train unwatched
+    deps = FakeDeps()
+    queued = "run-inflight-0123456789abcdef01"
+    deps.runs.set_status(queued, RunStatus.QUEUED, Intent.of(ResourceKind.JOB, queued).changes())
+    invoke(request("Delete", cfn.url), deps, status_is(DELETING))
+    assert cfn.answer["Status"] == "FAILED" and f"finetune cancel {queued}" in cfn.answer["Reason"]
+    assert "training job being created" in cfn.answer["Reason"]
+    # once its job exists, the next deletion stops it and goes on
+    cfn.answers.clear()
+    deps.bedrock.jobs[queued] = {
+        "jobArn": f"arn:aws:bedrock:us-east-1:111122223333:model-customization-job/{queued}",
+        "status": "InProgress",
+    }
+    invoke(request("Delete", cfn.url), deps, status_is(DELETING))
+    assert cfn.answer["Status"] == "SUCCESS" and deps.bedrock.stopped == [queued]

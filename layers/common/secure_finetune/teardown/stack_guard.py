@@ -20,7 +20,7 @@ from ..ports import JobStatus
 from ..runs import ResourceKind, RunRecord, RunStatus, StopActor
 from ..service_errors import NotFound, error_code
 from ..wiring import Dependencies
-from .intended import stop_intended_job
+from .intended import JobStop, stop_intended_job
 from .tear_down import tear_down
 
 DELETE, REFUSE = "delete", "refuse"
@@ -174,6 +174,12 @@ def _stop_jobs(records: Sequence[RunRecord], deps: Dependencies, out_of_time: Ca
             stopped = stop_intended_job(record, deps, StopActor.PIPELINE)
             if record.status is RunStatus.DEPLOYING:  # only a run that deployed evaluates (as cancel_run decides)
                 stop_running_evaluation(record.run_id, deps)
+            if stopped is JobStop.NO_JOB and record.status is RunStatus.QUEUED:
+                # Its create may be in flight (StartTrainingJob records TRAINING after it): a job made after the stack
+                # is gone would train unwatched, and the janitor goes with the stack. Settle it first, then again.
+                logger.warning("job create may be in flight", run=record.run_id)
+                stuck.append(BillingRun(record.run_id, "training job being created"))
+                continue
         except Exception as err:  # one failure must not stop the others; it fails the deletion
             logger.warning("job not stopped", run=record.run_id, error=error_code(err))
             stuck.append(BillingRun(record.run_id, "training job"))
