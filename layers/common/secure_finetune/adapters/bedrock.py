@@ -117,15 +117,12 @@ class Bedrock:
         """Our live throughput for the model: by our exact name too (one someone else bought for the model is theirs,
         not ours to adopt and delete), over every page (ListProvisionedModelThroughputs: modelArnEquals, nameContains,
         nextToken; botocore's bedrock model)."""
-        token: dict[str, str] = {}
-        while True:
-            page = self._bedrock.list_provisioned_model_throughputs(modelArnEquals=model_arn, nameContains=name, **token)
+        pages = self._bedrock.get_paginator("list_provisioned_model_throughputs").paginate(modelArnEquals=model_arn, nameContains=name)
+        for page in pages:
             for summary in page.get("provisionedModelSummaries", []):
                 if summary.get("provisionedModelName") == name and (found := throughput(summary)).alive:
                     return found
-            if not page.get("nextToken"):
-                return None
-            token = {"nextToken": page["nextToken"]}
+        return None
 
     def create_throughput(self, name: str, model_arn: str, model_units: int, tags: dict[str, str]) -> str:
         response = self._bedrock.create_provisioned_model_throughput(

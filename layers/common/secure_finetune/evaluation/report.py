@@ -6,6 +6,7 @@ scores, verdicts and prompt indexes. The dataset itself is ``reports/<run>/evalu
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Literal
 
 from ..ports import DataBucketPort
@@ -85,19 +86,9 @@ def verdicts_of(decision: GateDecision, coverage: dict[str, tuple[int, int]] | N
     """The report's rows; ``coverage`` (results.paired_coverage) adds each metric's "scored on k of n prompts"."""
     rows = []
     for v in decision.verdicts:
+        fields = {k: value for k, value in asdict(v).items() if k != "coverage"}
         scored, of = (coverage or {}).get(v.metric, (None, None))
-        rows.append(
-            Verdict(
-                metric=v.metric,
-                base=v.base,
-                custom=v.custom,
-                improvement=v.improvement,
-                required=v.required,
-                passed=v.passed,
-                scored=scored,
-                of=of,
-            )
-        )
+        rows.append(Verdict(**fields, scored=scored, of=of))
     return tuple(rows)
 
 

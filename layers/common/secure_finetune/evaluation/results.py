@@ -33,18 +33,15 @@ class JobScores:
 MIN_PAIRED_COVERAGE = 0.9
 
 
+def _pairs(base: JobScores, custom: JobScores, metric: str) -> tuple[list[tuple[float, float]], int]:
+    """The (base, custom) scores of the prompts the judge scored for both models on ``metric``, and of how many."""
+    b_scores, c_scores = base.per_prompt.get(metric, []), custom.per_prompt.get(metric, [])
+    return [(b, c) for b, c in zip(b_scores, c_scores, strict=False) if b is not None and c is not None], len(b_scores)
+
+
 def paired_coverage(base: JobScores, custom: JobScores, metrics: Sequence[str]) -> dict[str, tuple[int, int]]:
     """Per metric: on how many prompts the judge scored both models, of how many (the report's "k of n")."""
-    return {
-        metric: (
-            sum(
-                b is not None and c is not None
-                for b, c in zip(base.per_prompt.get(metric, []), custom.per_prompt.get(metric, []), strict=False)
-            ),
-            len(base.per_prompt.get(metric, [])),
-        )
-        for metric in metrics
-    }
+    return {metric: (len((found := _pairs(base, custom, metric))[0]), found[1]) for metric in metrics}
 
 
 def paired_means(base: JobScores, custom: JobScores, metrics: Sequence[str]) -> tuple[dict[str, float | None], dict[str, float | None]]:
@@ -53,9 +50,8 @@ def paired_means(base: JobScores, custom: JobScores, metrics: Sequence[str]) -> 
     base_means: dict[str, float | None] = {}
     custom_means: dict[str, float | None] = {}
     for metric in metrics:
-        b_scores, c_scores = base.per_prompt.get(metric, []), custom.per_prompt.get(metric, [])
-        pairs = [(b, c) for b, c in zip(b_scores, c_scores, strict=False) if b is not None and c is not None]
-        if not b_scores or len(pairs) < MIN_PAIRED_COVERAGE * len(b_scores):
+        pairs, prompts = _pairs(base, custom, metric)
+        if not prompts or len(pairs) < MIN_PAIRED_COVERAGE * prompts:
             base_means[metric] = custom_means[metric] = None
             continue
         base_means[metric], custom_means[metric] = mean([b for b, _ in pairs]), mean([c for _, c in pairs])

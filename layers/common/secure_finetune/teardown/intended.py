@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from ..observability import logger
-from ..ports import JobStatus
+from ..ports import JobStatus, TrainingJob
 from ..runs import ResourceKind, RunChanges, RunRecord, StopActor
 from ..service_errors import NotFound, ServiceError, error_code
 from ..wiring import Dependencies
@@ -30,18 +30,28 @@ class JobStop(StrEnum):
     STOPPED = "STOPPED"  # this call asked Bedrock to stop it
 
 
+def intended_job(record: RunRecord | None, deps: Dependencies) -> TrainingJob | None:
+    """The job the run meant to create, found by its write-ahead name; None: no intent, or Bedrock has none of that
+    name (the create never reached it, or has not yet). Raises ``ServiceError`` when Bedrock refuses the read."""
+    intent = record.intent(ResourceKind.JOB) if record else None
+    if intent is None:
+        return None
+    try:
+        return deps.bedrock.get_job(intent.name)
+    except NotFound:
+        return None
+
+
 def stop_intended_job(record: RunRecord | None, deps: Dependencies, by: StopActor) -> JobStop:
     """Stop the job the run created, whatever state it was left in (ARN recorded or not).
 
     Raises ``ServiceError`` when Bedrock refuses the read or the stop: the caller's step then fails
     (and is retried) rather than leaving a job training unobserved."""
-    intent = record.intent(ResourceKind.JOB) if record else None
-    if record is None or intent is None:
+    job = intended_job(record, deps)
+    if record is None or job is None:
         return JobStop.NO_JOB
-    try:
-        job = deps.bedrock.get_job(intent.name)
-    except NotFound:  # the create never reached Bedrock
-        return JobStop.NO_JOB
+    intent = record.intent(ResourceKind.JOB)
+    assert intent is not None
     if job.status is JobStatus.STOPPING:
         return JobStop.STOPPING
     if job.status not in _ACTIVE:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from ..observability import logger
 from ..ports import JobStatus
 from ..runs import ResourceKind, RunRecord, RunStatus, StopActor
-from ..service_errors import NotFound, error_code
+from ..service_errors import error_code
 from ..wiring import Dependencies
-from .intended import JobStop, stop_intended_job
+from .intended import JobStop, intended_job, stop_intended_job
 from .tear_down import tear_down
 
 DELETE, REFUSE = "delete", "refuse"
@@ -149,15 +149,14 @@ def guard_stack_delete(
 
 def _may_train(record: RunRecord, deps: Dependencies) -> bool:
     """Whether the run's job (found by its write-ahead name) is in progress, or Bedrock cannot say (fail closed)."""
-    intent = record.intent(ResourceKind.JOB)
-    assert intent is not None
     try:
-        return deps.bedrock.get_job(intent.name).status is JobStatus.IN_PROGRESS
-    except NotFound:  # not yet: still QUEUED, its create may be in flight (StartTrainingJob records TRAINING after it)
-        return record.status is RunStatus.QUEUED
+        job = intended_job(record, deps)
     except Exception as err:  # unreadable: refuse rather than let a job train unwatched
         logger.warning("job not read", run=record.run_id, error=error_code(err))
         return True
+    if job is None:  # not yet: still QUEUED, its create may be in flight (StartTrainingJob records TRAINING after it)
+        return record.status is RunStatus.QUEUED
+    return job.status is JobStatus.IN_PROGRESS
 
 
 def _stop_jobs(records: Sequence[RunRecord], deps: Dependencies, out_of_time: Callable[[], bool]) -> list[BillingRun]:
